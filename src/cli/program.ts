@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerProbe } from './probe-command.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  runtime failure (I/O error, device vanished, internal error)
+  2  usage error or bad input (nothing was changed)
+  3  needs root (rerun as root, e.g. with sudo)
+  4  partially applied: some actions failed and this run's changes were reverted`;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('nvprobe')
+    .description('Measure, explain and tune queue-depth-1 storage latency inside a Linux guest VM')
+    .version(packageVersion(), '-V, --version')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (str, write) => write(str.replace(/^error: /, 'nvprobe: ')),
+    });
+  // Each command file adds itself; subcommands inherit error handling and exit codes.
+  for (const register of [registerProbe]) {
+    const cmd = register(program);
+    cmd.exitOverride().addHelpText('after', EXIT_CODES_HELP);
+    cmd.configureOutput({ outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'nvprobe: ')) });
+  }
+  return program;
+}

@@ -1,0 +1,28 @@
+/**
+ * One I/O engine: issues a single read at QD1. Engines never time themselves — the measure
+ * loop wraps `read` (and `noop` for calibration) with the clock, identically.
+ */
+export interface IoEngine {
+  readonly name: EngineName;
+  readonly blockSize: number;
+  /** Whether the engine asks the kernel to poll for completion (HIPRI / IOPOLL). */
+  readonly pollRequested: boolean;
+  /** The buffer the last read filled (page aligned, `blockSize` bytes). */
+  readonly data: Buffer;
+  /** One read of `blockSize` bytes at a block-aligned `offset`; throws on error or short read. */
+  read(offset: number): void;
+  /** The same FFI call shape as `read`, but entering neither the kernel nor the device. */
+  noop(): void;
+  /** The same syscall with nothing to transfer: the kernel's entry/exit cost (informational). */
+  emptySyscall(): void;
+  close(): void;
+}
+
+export type EngineName = 'psync2' | 'io_uring' | 'null';
+
+export interface EngineOptions {
+  path: string;
+  blockSize: number;
+  /** psync2: pass RWF_HIPRI. */
+  hipri: boolean;
+}

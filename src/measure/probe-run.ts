@@ -1,0 +1,87 @@
+import type { IoEngine } from '../io/engine.js';
+import { calibrate, type Calibration } from './calibrate.js';
+import { Histogram, type HistogramJson } from './histogram.js';
+import { RandomOffsets } from './offsets.js';
+import { runQd1, type LoopProgress } from './qd1-loop.js';
+import { round3, subtractOverhead, summarize, type LatencySummary } from './summary.js';
+
+export interface ProbeRunOptions {
+  engine: IoEngine;
+  spanBytes: number;
+  rampMs: number;
+  durationMs?: number;
+  ios?: number;
+  seed?: number;
+  onProgress?: (p: LoopProgress | { phase: 'calibrate' }) => void;
+  signal?: AbortSignal;
+}
+
+export interface Overhead {
+  /** Subtracted from every raw figure: the mean of the calibrations before and after the run. */
+  perIoUs: number;
+  before: Calibration;
+  after: Calibration;
+  method: string;
+}
+
+export interface ProbeMeasurement {
+  samples: number;
+  rampIos: number;
+  wallSeconds: number;
+  /** I/Os completed per second of measuring, as this process achieved them (overhead included). */
+  iops: number;
+  /** What the device sustains at QD1 without nvprobe's per-call cost: 1e6 / corrected mean. */
+  iopsCorrected: number;
+  overhead: Overhead;
+  raw: LatencySummary;
+  corrected: LatencySummary;
+  histogram: HistogramJson;
+  correctedHistogram: HistogramJson;
+  aborted: boolean;
+}
+
+export const OVERHEAD_METHOD =
+  'median time of an ffi-rs call with the read call\'s exact argument list that does not enter the kernel, ' +
+  'timed with the same clock reads as each I/O; measured before and after the run';
+
+export async function runProbe(opts: ProbeRunOptions): Promise<ProbeMeasurement> {
+  const { engine } = opts;
+  const offsets = new RandomOffsets(opts.spanBytes, engine.blockSize, opts.seed);
+  opts.onProgress?.({ phase: 'calibrate' });
+  const before = calibrate(engine);
+  const loop = await runQd1({
+    engine,
+    offsets,
+    rampMs: opts.rampMs,
+    durationMs: opts.durationMs,
+    ios: opts.ios,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+  });
+  if (loop.samplesNs.length === 0) {
+    throw new Error(loop.aborted ? 'interrupted before any I/O was measured' : 'no I/O completed');
+  }
+  opts.onProgress?.({ phase: 'calibrate' });
+  const after = calibrate(engine);
+  const perIoUs = round3((before.ffiUs + after.ffiUs) / 2);
+  const raw = summarize(loop.samplesNs);
+  const corrected = subtractOverhead(raw, perIoUs);
+  const histogram = new Histogram().addAll(loop.samplesNs);
+  const correctedHistogram = new Histogram();
+  const overheadNs = perIoUs * 1000;
+  for (let i = 0; i < loop.samplesNs.length; i++) correctedHistogram.add(Math.max(0, loop.samplesNs[i]! - overheadNs));
+  const wallSeconds = loop.wallMs / 1000;
+  return {
+    samples: loop.samplesNs.length,
+    rampIos: loop.rampIos,
+    wallSeconds: round3(wallSeconds),
+    iops: Math.round(loop.samplesNs.length / wallSeconds),
+    iopsCorrected: corrected.meanUs > 0 ? Math.round(1e6 / corrected.meanUs) : 0,
+    overhead: { perIoUs, before, after, method: OVERHEAD_METHOD },
+    raw,
+    corrected,
+    histogram: histogram.toJSON(),
+    correctedHistogram: correctedHistogram.toJSON(),
+    aborted: loop.aborted,
+  };
+}

@@ -1,0 +1,101 @@
+import { performance } from 'node:perf_hooks';
+import type { IoEngine } from '../io/engine.js';
+import type { RandomOffsets } from './offsets.js';
+
+export type LoopPhase = 'ramp' | 'measure';
+
+export interface LoopProgress {
+  phase: LoopPhase;
+  ios: number;
+  elapsedMs: number;
+}
+
+export interface LoopOptions {
+  engine: IoEngine;
+  offsets: RandomOffsets;
+  /** Warm-up time whose I/Os are dropped. */
+  rampMs: number;
+  /** Stop after this long, or after `ios` I/Os, whichever is given (both: first reached). */
+  durationMs?: number;
+  ios?: number;
+  /** Return to the event loop this often, so progress, signals and timers run between I/Os. */
+  sliceMs?: number;
+  onProgress?: (p: LoopProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface LoopResult {
+  /** Per-I/O latency in ns, in issue order. */
+  samplesNs: Float64Array;
+  /** Wall time of the measured phase (excluding ramp), ms. */
+  wallMs: number;
+  rampIos: number;
+  aborted: boolean;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The queue-depth-1 loop: one read, wait for it, next. Only the read call sits between the two
+ * clock reads; offsets are drawn before the first clock read.
+ */
+export async function runQd1(opts: LoopOptions): Promise<LoopResult> {
+  const { engine, offsets } = opts;
+  if (opts.durationMs === undefined && opts.ios === undefined) throw new Error('runQd1 needs durationMs or ios');
+  const sliceMs = opts.sliceMs ?? 50;
+  const now = performance.now.bind(performance);
+
+  // Ramp: same work, results dropped.
+  let rampIos = 0;
+  const rampStart = now();
+  while (now() - rampStart < opts.rampMs) {
+    const sliceEnd = now() + sliceMs;
+    let t = 0;
+    do {
+      engine.read(offsets.next());
+      rampIos++;
+      t = now();
+    } while (t < sliceEnd && t - rampStart < opts.rampMs);
+    opts.onProgress?.({ phase: 'ramp', ios: rampIos, elapsedMs: t - rampStart });
+    await yieldToEventLoop();
+    if (opts.signal?.aborted) return { samplesNs: new Float64Array(0), wallMs: 0, rampIos, aborted: true };
+  }
+
+  const maxIos = opts.ios ?? Infinity;
+  let samples: Float64Array = new Float64Array(Number.isFinite(maxIos) ? maxIos : 1 << 16);
+  let n = 0;
+  let activeMs = 0;
+  const start = now();
+  const deadline = opts.durationMs === undefined ? Infinity : start + opts.durationMs;
+  let aborted = false;
+  while (n < maxIos) {
+    const sliceStart = now();
+    const sliceEnd = sliceStart + sliceMs;
+    let t1 = sliceStart;
+    while (n < maxIos) {
+      const offset = offsets.next();
+      const t0 = now();
+      engine.read(offset);
+      t1 = now();
+      if (n === samples.length) samples = grow(samples);
+      samples[n++] = (t1 - t0) * 1e6;
+      if (t1 >= sliceEnd || t1 >= deadline) break;
+    }
+    // Time spent yielding is not the device's: IOPS counts only the slices.
+    activeMs += t1 - sliceStart;
+    if (t1 >= deadline) break;
+    opts.onProgress?.({ phase: 'measure', ios: n, elapsedMs: now() - start });
+    await yieldToEventLoop();
+    if (opts.signal?.aborted) {
+      aborted = true;
+      break;
+    }
+  }
+  return { samplesNs: samples.subarray(0, n), wallMs: activeMs, rampIos, aborted };
+}
+
+function grow(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,46 @@
+import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
+
+export const PERCENTILES = [1, 5, 10, 50, 90, 95, 99, 99.9, 99.99] as const;
+export type PercentileKey = 'p1' | 'p5' | 'p10' | 'p50' | 'p90' | 'p95' | 'p99' | 'p99.9' | 'p99.99';
+
+export interface LatencySummary {
+  count: number;
+  minUs: number;
+  meanUs: number;
+  stdevUs: number;
+  maxUs: number;
+  percentilesUs: Record<PercentileKey, number>;
+}
+
+export function percentileKey(p: number): PercentileKey {
+  return `p${p}` as PercentileKey;
+}
+
+/** Exact summary of latency samples (ns). Sorts a copy; the caller's order is kept. */
+export function summarize(samplesNs: Float64Array): LatencySummary {
+  if (samplesNs.length === 0) throw new Error('no samples to summarize');
+  const sorted = Float64Array.from(samplesNs).sort();
+  const us = Array.from(sorted, (ns) => ns / 1000);
+  const percentilesUs = {} as Record<PercentileKey, number>;
+  for (const p of PERCENTILES) percentilesUs[percentileKey(p)] = round3(quantileSorted(us, p / 100));
+  return {
+    count: us.length,
+    minUs: round3(us[0]!),
+    meanUs: round3(mean(us)),
+    stdevUs: round3(us.length > 1 ? standardDeviation(us) : 0),
+    maxUs: round3(us[us.length - 1]!),
+    percentilesUs,
+  };
+}
+
+/** The same summary with a constant per-I/O cost taken off every location statistic. */
+export function subtractOverhead(s: LatencySummary, overheadUs: number): LatencySummary {
+  const sub = (v: number) => round3(Math.max(0, v - overheadUs));
+  const percentilesUs = {} as Record<PercentileKey, number>;
+  for (const p of PERCENTILES) percentilesUs[percentileKey(p)] = sub(s.percentilesUs[percentileKey(p)]);
+  return { ...s, minUs: sub(s.minUs), meanUs: sub(s.meanUs), maxUs: sub(s.maxUs), percentilesUs };
+}
+
+export function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
