@@ -1,5 +1,71 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { ExitCode, NvprobeError } from '../errors.js';
+import { archConstants } from '../native/arch.js';
+import { isPowerOfTwo, parseCount, parseCpu, parseDuration, parseDurationOrZero, parseSize } from './parse-options.js';
+
+export interface ProbeFlags {
+  duration: string;
+  ios?: string;
+  ramp: string;
+  bs: string;
+  size?: string;
+  cpu?: string;
+  hipri: boolean;
+  json?: boolean;
+  histogram?: boolean;
+  emitFio?: boolean;
+}
+
+export interface ProbeSettings {
+  target?: string;
+  blockSize: number;
+  durationMs?: number;
+  ios?: number;
+  rampMs: number;
+  spanLimit?: number;
+  cpu: number | null;
+  hipri: boolean;
+}
+
 
 export function registerProbe(program: Command): Command {
-  return program.command('probe').description('measure QD1 read latency (work in progress)');
+  return program
+    .command('probe')
+    .description('measure queue-depth-1 random read latency of a block device or file (default: the root filesystem\'s disk)')
+    .argument('[target]', 'block device or regular file to read (opened read-only, O_DIRECT)')
+    .option('--duration <time>', 'how long to measure, e.g. 5s, 500ms, 2m', '5s')
+    .option('--ios <n>', 'stop after this many measured I/Os (with --duration: whichever comes first)')
+    .option('--ramp <time>', 'warm-up before measuring; its I/Os are dropped', '1s')
+    .option('--bs <size>', 'block size: a power of two and a multiple of the logical block size', '4k')
+    .option('--size <size>', 'span of the target the random offsets cover (default: all of it; scratch file size: 1G)')
+    .option('--cpu <n>', 'pin the issuing thread to this CPU')
+    .option('--no-hipri', 'do not pass RWF_HIPRI to preadv2')
+    .option('--json', 'print one JSON document (schemaVersion) and nothing else on stdout')
+    .option('--histogram', 'also print a latency histogram')
+    .addOption(new Option('--emit-fio', 'print the equivalent fio job instead of measuring'))
+    .action(async (target: string | undefined, flags: ProbeFlags, cmd: Command) => {
+      const settings = parseProbeFlags(target, flags, cmd.getOptionValueSource('duration') === 'default');
+      archConstants(); // refuse an unsupported architecture before loading the FFI layer
+      const { probe } = await import('./probe-action.js');
+      process.exitCode = await probe(settings, flags);
+    });
 }
+
+export function parseProbeFlags(target: string | undefined, flags: ProbeFlags, durationIsDefault: boolean): ProbeSettings {
+  const blockSize = parseSize(flags.bs, '--bs');
+  if (!isPowerOfTwo(blockSize)) throw new NvprobeError(`--bs must be a power of two (512, 4k, 64k...), not ${flags.bs}`, { exitCode: ExitCode.usage });
+  const ios = flags.ios !== undefined ? parseCount(flags.ios, '--ios') : undefined;
+  const durationMs = ios !== undefined && durationIsDefault ? undefined : parseDuration(flags.duration, '--duration');
+  return {
+    target,
+    blockSize,
+    durationMs,
+    ios,
+    rampMs: parseDurationOrZero(flags.ramp, '--ramp'),
+    spanLimit: flags.size !== undefined ? parseSize(flags.size, '--size') : undefined,
+    cpu: flags.cpu !== undefined ? parseCpu(flags.cpu, '--cpu', availableParallelism()) : null,
+    hipri: flags.hipri,
+  };
+}
+

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { registerProbe } from './probe-command.js';
+import { nvprobeVersion } from './version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -10,15 +10,10 @@ Exit codes:
   3  needs root (rerun as root, e.g. with sudo)
   4  partially applied: some actions failed and this run's changes were reverted`;
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 export function buildProgram(): Command {
   const program = new Command('nvprobe')
     .description('Measure, explain and tune queue-depth-1 storage latency inside a Linux guest VM')
-    .version(packageVersion(), '-V, --version')
+    .version(nvprobeVersion(), '-V, --version')
     .addHelpText('after', EXIT_CODES_HELP)
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -1,0 +1,44 @@
+/**
+ * Last-chance cleanups (scratch files, journaled reverts) that must run however the process
+ * ends: normal exit, an error, or SIGINT/SIGTERM/SIGHUP. Handlers are synchronous on purpose:
+ * nothing asynchronous runs after a signal handler calls process.exit.
+ */
+type Cleanup = () => void;
+
+const cleanups = new Set<Cleanup>();
+let installed = false;
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+function runAll(): void {
+  for (const fn of [...cleanups].reverse()) {
+    cleanups.delete(fn);
+    try {
+      fn();
+    } catch {
+      // A failing cleanup must not stop the others.
+    }
+  }
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', runAll);
+  for (const [sig, code] of Object.entries(SIGNAL_EXIT)) {
+    process.on(sig as NodeJS.Signals, () => {
+      process.stderr.write(`\nnvprobe: interrupted by ${sig}, cleaning up\n`);
+      runAll();
+      process.exit(code);
+    });
+  }
+}
+
+/** Register `fn`; returns a function that runs it now (once) and unregisters it. */
+export function registerCleanup(fn: Cleanup): () => void {
+  install();
+  cleanups.add(fn);
+  return () => {
+    if (cleanups.delete(fn)) fn();
+  };
+}

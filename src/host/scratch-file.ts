@@ -1,0 +1,73 @@
+import { randomFillSync } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { NvprobeError } from '../errors.js';
+import { registerCleanup } from './cleanup.js';
+import { freeBytes, statPath } from './file-info.js';
+
+const CHUNK = 1 << 20;
+const BLOCK = 4096;
+
+export interface ScratchFile {
+  path: string;
+  sizeBytes: number;
+  /** Delete the file now (also happens on exit and on SIGINT/SIGTERM). */
+  remove(): void;
+}
+
+/**
+ * Where to put a scratch file so that reads of it hit the root filesystem's device:
+ * nvprobe's state dir when it is on the root filesystem, else / itself.
+ */
+export function scratchDirOnRootFs(stateDir = '/var/lib/nvprobe'): string {
+  const rootDev = statPath('/').dev;
+  try {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const d = statPath(stateDir).dev;
+    if (d.major === rootDev.major && d.minor === rootDev.minor) return stateDir;
+  } catch {
+    // Fall through to the root directory.
+  }
+  return '/';
+}
+
+/**
+ * Create a file of real, non-zero, per-block-unique data (an fallocate'd or sparse file reads
+ * as zeros without touching the device), fsync it, and remove it however the process ends.
+ */
+export async function createScratchFile(dir: string, sizeBytes: number, onProgress?: (written: number) => void): Promise<ScratchFile> {
+  const margin = 256 << 20;
+  const free = freeBytes(dir);
+  if (free < sizeBytes + margin) {
+    throw new NvprobeError(`not enough free space in ${dir} for a ${fmtMiB(sizeBytes)} scratch file (${fmtMiB(free)} free)`, {
+      hint: 'use --size to probe a smaller span, or give a TARGET file or device',
+    });
+  }
+  const file = path.join(dir, `.nvprobe-scratch-${process.pid}-${Date.now()}.dat`);
+  const remove = registerCleanup(() => fs.rmSync(file, { force: true }));
+  const handle = await fs.promises.open(file, 'wx', 0o600);
+  try {
+    const base = Buffer.allocUnsafe(CHUNK);
+    randomFillSync(base);
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    for (let pos = 0; pos < sizeBytes; pos += CHUNK) {
+      const len = Math.min(CHUNK, sizeBytes - pos);
+      base.copy(chunk, 0, 0, len);
+      // Stamp each block with its offset so that no two blocks are alike (no dedup, no zero pages).
+      for (let b = 0; b < len; b += BLOCK) chunk.writeDoubleLE(pos + b, b);
+      await handle.write(chunk, 0, len, pos);
+      onProgress?.(pos + len);
+    }
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => {});
+    remove();
+    throw err;
+  }
+  await handle.close();
+  return { path: file, sizeBytes, remove };
+}
+
+function fmtMiB(bytes: number): string {
+  return `${Math.round(bytes / (1 << 20))} MiB`;
+}

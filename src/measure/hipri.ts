@@ -1,0 +1,52 @@
+/** Whether RWF_HIPRI actually made preadv2 poll — not just whether the flag was passed. */
+export interface HipriVerdict {
+  requested: boolean;
+  effective: boolean;
+  reason: string;
+}
+
+export interface KernelVersion {
+  release: string;
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+export interface QueuePolling {
+  disk: string;
+  /** queue/io_poll: the queue has poll queues to complete polled I/O on; null when unreadable. */
+  ioPoll: boolean | null;
+}
+
+/**
+ * RWF_HIPRI on synchronous preadv2 stopped polling in Linux 5.19 (commit 9650b453a3d4, "block:
+ * ignore RWF_HIPRI hint for sync dio"), backported to RHEL 9.1 (5.14.0-114.el9). Before that,
+ * it polled only where the queue had poll queues; otherwise the block layer drops REQ_POLLED.
+ */
+export function hipriIgnoredBySyncDio(k: KernelVersion): boolean {
+  if (k.major > 5 || (k.major === 5 && k.minor >= 19)) return true;
+  const rhel = /^5\.14\.0-(\d+)\..*el9/.exec(k.release);
+  return rhel !== null && Number(rhel[1]) >= 114;
+}
+
+export function decideHipri(requested: boolean, kernel: KernelVersion, queue: QueuePolling | null): HipriVerdict {
+  if (!requested) return { requested, effective: false, reason: 'not requested (--no-hipri): completions by interrupt' };
+  if (hipriIgnoredBySyncDio(kernel)) {
+    return {
+      requested,
+      effective: false,
+      reason: `kernel ${kernel.release} ignores RWF_HIPRI for synchronous O_DIRECT reads (since 5.19): completions by interrupt; truly polled QD1 needs io_uring with IOPOLL`,
+    };
+  }
+  if (!queue) return { requested, effective: false, reason: 'the target is not on a block device nvprobe can inspect: polling cannot be confirmed' };
+  if (queue.ioPoll === null) return { requested, effective: false, reason: `${queue.disk}: queue/io_poll unreadable: polling cannot be confirmed` };
+  if (!queue.ioPoll) {
+    return { requested, effective: false, reason: `${queue.disk} has no poll queues (queue/io_poll=0): the block layer completes HIPRI reads by interrupt` };
+  }
+  return { requested, effective: true, reason: `kernel ${kernel.release} < 5.19 and ${queue.disk} has poll queues (queue/io_poll=1)` };
+}
+
+export function parseKernelRelease(release: string): KernelVersion {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
+  return { release, major: Number(m?.[1] ?? 0), minor: Number(m?.[2] ?? 0), patch: Number(m?.[3] ?? 0) };
+}

@@ -1,0 +1,140 @@
+import * as path from 'node:path';
+import { ExitCode, NvprobeError, usageError } from '../errors.js';
+import { isRoot, mountOf, statPath, type FileInfo } from '../host/file-info.js';
+import type { Root } from '../host/root.js';
+import { blockDeviceGeometry, closeFd, openReadOnly } from '../native/libc.js';
+import { NativeError } from '../native/native-error.js';
+
+export interface ProbeTarget {
+  path: string;
+  kind: 'block' | 'file';
+  sizeBytes: number;
+  /** Bytes the random offsets range over (the target, or --size). */
+  spanBytes: number;
+  logicalBlockSize: number;
+  /** The whole disk whose queue serves the reads (vda for /dev/vda1 or a file on it), if any. */
+  disk: string | null;
+  filesystem: { type: string; mountPoint: string } | null;
+  /** nvprobe created this file itself (the root device could not be opened). */
+  scratch: boolean;
+  /** Why a scratch file stands in for the root filesystem's device. */
+  fallbackReason?: string;
+}
+
+/** The whole disk behind a device number: sysfs resolves /sys/dev/block/M:m; a partition's parent is the disk. */
+export function diskOfDev(root: Root, dev: { major: number; minor: number }): string | null {
+  if (dev.major === 0) return null; // overlay, tmpfs, btrfs subvolume: no block queue of its own
+  const sysPath = root.realpath(`/sys/dev/block/${dev.major}:${dev.minor}`);
+  if (!root.exists(sysPath)) return null;
+  const diskPath = root.exists(`${sysPath}/partition`) ? path.posix.dirname(sysPath) : sysPath;
+  return path.posix.basename(diskPath);
+}
+
+/** Stat TARGET and refuse, with one clear line, anything nvprobe cannot read as a block span. */
+export function inspectTarget(root: Root, target: string, blockSize: number, spanLimit?: number): ProbeTarget {
+  let info: FileInfo;
+  try {
+    info = statPath(target);
+  } catch (err) {
+    throw statError(target, err);
+  }
+  if (info.kind === 'directory') throw usageError(`${target} is a directory`, 'give a regular file or a block device');
+  if (info.kind === 'char') throw usageError(`${target} is a character device`, 'nvprobe reads block devices and regular files (for NVMe use /dev/nvmeXnY, not /dev/nvmeX)');
+  if (info.kind === 'other') throw usageError(`${target} is not a regular file or block device`, 'give a regular file or a block device');
+
+  let sizeBytes = info.sizeBytes;
+  let logicalBlockSize: number;
+  let disk: string | null;
+  let filesystem: ProbeTarget['filesystem'] = null;
+  if (info.kind === 'block') {
+    const geo = withReadOnlyFd(target, (fd) => blockDeviceGeometry(fd, target));
+    sizeBytes = geo.sizeBytes;
+    logicalBlockSize = geo.logicalBlockSize;
+    disk = diskOfDev(root, info.rdev);
+  } else {
+    disk = diskOfDev(root, info.dev);
+    const lbs = disk ? Number(root.attr(`/sys/block/${disk}/queue/logical_block_size`)) : NaN;
+    logicalBlockSize = Number.isFinite(lbs) && lbs > 0 ? lbs : 512;
+    const m = mountOf(target);
+    filesystem = m ? { type: m.fsType, mountPoint: m.mountPoint } : null;
+  }
+
+  if (blockSize % logicalBlockSize !== 0) {
+    throw usageError(`--bs ${blockSize} is not a multiple of ${target}'s logical block size (${logicalBlockSize})`, `use --bs ${Math.max(logicalBlockSize, 4096)}`);
+  }
+  if (sizeBytes < blockSize) {
+    throw usageError(`${target} is smaller than one block (${sizeBytes} < ${blockSize} bytes)`, 'give a larger target or a smaller --bs');
+  }
+  if (spanLimit !== undefined && spanLimit < blockSize) throw usageError(`--size ${spanLimit} is smaller than one block of ${blockSize}`);
+  if (spanLimit !== undefined && spanLimit > sizeBytes) {
+    throw usageError(`--size ${spanLimit} is larger than ${target} (${sizeBytes} bytes)`, 'leave --size out to use the whole target');
+  }
+  const span = Math.floor(Math.min(sizeBytes, spanLimit ?? sizeBytes) / blockSize) * blockSize;
+  return { path: target, kind: info.kind, sizeBytes, spanBytes: span, logicalBlockSize, disk, filesystem, scratch: false };
+}
+
+function withReadOnlyFd<T>(p: string, fn: (fd: number) => T): T {
+  let fd: number;
+  try {
+    fd = openReadOnly(p, { direct: false });
+  } catch (err) {
+    throw openError(p, err, null);
+  }
+  try {
+    return fn(fd);
+  } finally {
+    closeFd(fd);
+  }
+}
+
+function statError(target: string, err: unknown): NvprobeError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return usageError(`${target}: no such file or device`, 'give an existing file or block device (e.g. /dev/vdb), or no TARGET for the root disk');
+  if (code === 'EACCES' || code === 'EPERM') return permissionError(target, code);
+  return new NvprobeError(`${target}: cannot stat: ${code ?? String(err)}`);
+}
+
+function permissionError(target: string, code: string): NvprobeError {
+  if (!isRoot()) {
+    return new NvprobeError(`${target}: permission denied (${code}) and nvprobe is not running as root`, {
+      exitCode: ExitCode.needsRoot,
+      hint: 'rerun as root, e.g. with sudo',
+    });
+  }
+  return new NvprobeError(`${target}: ${code} even as root: a device policy refuses it (device cgroup, SELinux/AppArmor, or a container)`, {
+    hint: 'probe a file on that filesystem instead, or allow the device in the policy',
+  });
+}
+
+/** Word an open(2) failure of the target for the user. */
+export function openError(target: string, err: unknown, fsType: string | null): Error {
+  if (!(err instanceof NativeError)) return err as Error;
+  switch (err.code) {
+    case 'EINVAL':
+      return usageError(`${target}: the ${fsType ?? 'target\'s'} filesystem does not support O_DIRECT`, 'probe a file on a filesystem with direct I/O (ext4, xfs, btrfs), or the block device itself');
+    case 'EACCES':
+    case 'EPERM':
+      return permissionError(target, err.code);
+    case 'ENOENT':
+    case 'ENXIO':
+    case 'ENODEV':
+      return usageError(`${target}: no such device (${err.code})`);
+    default:
+      return new NvprobeError(`${target}: ${err.message}`);
+  }
+}
+
+/** /dev node of the exact block device (partition or disk) holding the root filesystem. */
+export function rootFsDevice(root: Root): { path: string; name: string } | null {
+  let dev: { major: number; minor: number };
+  try {
+    dev = statPath('/').dev;
+  } catch {
+    return null;
+  }
+  if (dev.major === 0) return null;
+  const sysPath = root.realpath(`/sys/dev/block/${dev.major}:${dev.minor}`);
+  if (!root.exists(sysPath)) return null;
+  const name = path.posix.basename(sysPath);
+  return { path: `/dev/${name}`, name };
+}

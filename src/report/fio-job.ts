@@ -1,0 +1,39 @@
+export interface FioJobSpec {
+  filename: string;
+  blockSize: number;
+  spanBytes: number;
+  engine: 'psync2' | 'io_uring';
+  hipri: boolean;
+  durationMs?: number;
+  ios?: number;
+  rampMs: number;
+  cpu: number | null;
+  /** fio should lay out (create and fill) the file itself. */
+  createFile: boolean;
+}
+
+/** The fio job that measures what `nvprobe probe` measures, for side-by-side runs. */
+export function fioJob(s: FioJobSpec): string {
+  const lines = [
+    '# Equivalent of this nvprobe probe: QD1 4 KiB-class random O_DIRECT reads.',
+    '# Compare fio\'s clat percentiles with nvprobe\'s corrected ones.',
+    `# Run: fio${s.createFile ? '' : ' --readonly'} JOBFILE`,
+    '[global]',
+    `ioengine=${s.engine === 'psync2' ? 'pvsync2' : 'io_uring'}`,
+    `hipri=${s.hipri ? 1 : 0}`,
+    'direct=1',
+    'rw=randread',
+    `bs=${s.blockSize}`,
+    'iodepth=1',
+    'numjobs=1',
+    'norandommap=1',
+    'randrepeat=0',
+    `size=${s.spanBytes}`,
+  ];
+  if (s.durationMs !== undefined) lines.push('time_based=1', `runtime=${Math.max(1, Math.round(s.durationMs))}ms`);
+  if (s.ios !== undefined) lines.push(`number_ios=${s.ios}`);
+  if (s.rampMs > 0) lines.push(`ramp_time=${Math.round(s.rampMs)}ms`);
+  if (s.cpu !== null) lines.push(`cpus_allowed=${s.cpu}`);
+  lines.push(`filename=${s.filename.replace(/:/g, '\\:')}`, '', '[nvprobe-qd1]', '');
+  return lines.join('\n');
+}

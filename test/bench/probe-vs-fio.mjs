@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// Benchmark (not a timed test): nvprobe probe vs fio pvsync2 hipri=1 on the same targets, interleaved
+// A B A B so that drift on a noisy VM hits both alike. Prints per-pair and median ratios.
+// Usage: npm run bench:probe [-- --pairs 3 --seconds 3]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const nvprobe = join(repo, 'bin/nvprobe');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const pairs = opt('pairs', 3);
+const seconds = opt('seconds', 3);
+const sizeMiB = opt('size-mib', 1024);
+
+if (spawnSync('fio', ['--version']).status !== 0) {
+  console.error('fio is not installed (apt-get install fio)');
+  process.exit(2);
+}
+
+function makeDataFile(dir) {
+  const file = join(dir, 'bench.dat');
+  const fd = openSync(file, 'wx', 0o600);
+  const chunk = Buffer.alloc(1 << 20);
+  for (let i = 0; i < sizeMiB; i++) {
+    randomFillSync(chunk);
+    writeSync(fd, chunk);
+  }
+  fsyncSync(fd);
+  closeSync(fd);
+  return file;
+}
+
+function runFio(target) {
+  const out = execFileSync('fio', [
+    '--name=qd1', `--filename=${target}`, '--ioengine=pvsync2', '--hipri=1', '--direct=1', '--rw=randread', '--bs=4k',
+    '--iodepth=1', '--readonly', '--norandommap', '--randrepeat=0', '--time_based', `--runtime=${seconds}`, '--ramp_time=1',
+    '--output-format=json',
+  ], { encoding: 'utf8' });
+  const read = JSON.parse(out.slice(out.indexOf('{'))).jobs[0].read;
+  return { p50: read.clat_ns.percentile['50.000000'] / 1000, p99: read.clat_ns.percentile['99.000000'] / 1000, iops: read.iops };
+}
+
+function runNvprobe(target) {
+  const out = execFileSync(nvprobe, ['probe', target, '--duration', `${seconds}s`, '--ramp', '1s', '--json'], { encoding: 'utf8' });
+  const r = JSON.parse(out).result;
+  return {
+    p50: r.raw.percentilesUs.p50,
+    p99: r.raw.percentilesUs.p99,
+    p50c: r.corrected.percentilesUs.p50,
+    p99c: r.corrected.percentilesUs.p99,
+    overhead: r.overhead.perIoUs,
+    iops: r.iops,
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const f = (x) => x.toFixed(3);
+
+function bench(label, target) {
+  console.log(`\n== ${label}: ${pairs} pairs x ${seconds}s, fio pvsync2 hipri=1 (A) vs nvprobe psync2 (B)`);
+  console.log('pair  fio_p50  nv_p50raw  nv_p50corr  ratio_raw  ratio_corr | fio_p99  nv_p99raw  nv_p99corr  ratio_raw  ratio_corr | overhead_us');
+  const rows = [];
+  for (let i = 0; i < pairs; i++) {
+    const a = runFio(target);
+    const b = runNvprobe(target);
+    const row = { a, b, r50: b.p50 / a.p50, r50c: b.p50c / a.p50, r99: b.p99 / a.p99, r99c: b.p99c / a.p99 };
+    rows.push(row);
+    console.log(
+      `${String(i + 1).padEnd(4)}  ${a.p50.toFixed(1).padStart(7)}  ${b.p50.toFixed(1).padStart(9)}  ${b.p50c.toFixed(1).padStart(10)}  ${f(row.r50).padStart(9)}  ${f(row.r50c).padStart(10)} | ${a.p99.toFixed(1).padStart(7)}  ${b.p99.toFixed(1).padStart(9)}  ${b.p99c.toFixed(1).padStart(10)}  ${f(row.r99).padStart(9)}  ${f(row.r99c).padStart(10)} | ${b.overhead.toFixed(2)}`,
+    );
+  }
+  const summary = {
+    medianRatioP50Raw: median(rows.map((r) => r.r50)),
+    medianRatioP50Corrected: median(rows.map((r) => r.r50c)),
+    medianRatioP99Raw: median(rows.map((r) => r.r99)),
+    medianRatioP99Corrected: median(rows.map((r) => r.r99c)),
+    medianOverheadUs: median(rows.map((r) => r.b.overhead)),
+  };
+  console.log(`median: p50 raw ${f(summary.medianRatioP50Raw)}, p50 corrected ${f(summary.medianRatioP50Corrected)} (target 0.98..1.02), p99 raw ${f(summary.medianRatioP99Raw)}, p99 corrected ${f(summary.medianRatioP99Corrected)}, overhead ${summary.medianOverheadUs.toFixed(2)} us/IO (target <= 3)`);
+  return summary;
+}
+
+const dir = mkdtempSync(join('/var/tmp', 'nvprobe-bench-'));
+let loop;
+try {
+  const file = makeDataFile(dir);
+  const results = { file: bench('file on the root filesystem', file) };
+  loop = execFileSync('losetup', ['--direct-io=on', '-f', '--show', '-r', file], { encoding: 'utf8' }).trim();
+  results.loop = bench(`loop device ${loop} (direct-io, read-only)`, loop);
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2));
+  console.log(`\n${JSON.stringify(results)}`);
+} finally {
+  if (loop) spawnSync('losetup', ['-d', loop]);
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,200 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NVPROBE, runCli } from '../helpers/cli.js';
+import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
+import { withLoopDevice } from '../helpers/loop-device.js';
+
+let tmp: ReturnType<typeof diskTempDir>;
+let file: string;
+beforeAll(() => {
+  tmp = diskTempDir();
+  file = join(tmp.dir, 'target.dat');
+  writeOffsetFile(file, 8192); // 32 MiB
+});
+afterAll(() => tmp.remove());
+
+/** Every bad input: exit code as documented, exactly one `nvprobe:` line (plus an optional hint), nothing on stdout. */
+function expectUserError(args: string[], code: number, pattern: RegExp, opts: Parameters<typeof runCli>[1] = {}) {
+  const r = runCli(args, opts);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(pattern);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines[0]).toMatch(/^nvprobe: /);
+  expect(lines.length).toBeLessThanOrEqual(2);
+  if (lines[1]) expect(lines[1]).toMatch(/^hint: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  expect(r.code).toBe(code);
+}
+
+const SCRATCH_DIR = '/var/lib/nvprobe';
+const scratchFiles = () => (existsSync(SCRATCH_DIR) ? readdirSync(SCRATCH_DIR).filter((n) => n.startsWith('.nvprobe-scratch-')) : []);
+
+describe('nvprobe probe', () => {
+  it('prints one valid JSON document for a file target', () => {
+    const r = runCli(['probe', file, '--ios', '2000', '--ramp', '200ms', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.kind).toBe('nvprobe.probe');
+    expect(doc.target).toMatchObject({ path: file, kind: 'file', scratch: false, spanBytes: 8192 * 4096 });
+    expect(doc.engine).toMatchObject({ name: 'psync2', blockSize: 4096, direct: true });
+    expect(doc.engine.hipri.requested).toBe(true);
+    expect(typeof doc.engine.hipri.effective).toBe('boolean');
+    expect(doc.engine.hipri.reason.length).toBeGreaterThan(10);
+    expect(doc.result.samples).toBe(2000);
+    expect(doc.result.overhead.perIoUs).toBeGreaterThan(0);
+    expect(doc.result.corrected.percentilesUs.p50).toBeLessThan(doc.result.raw.percentilesUs.p50);
+    expect(doc.result.histogram.count).toBe(2000);
+  });
+
+  it('says HIPRI is not effective on kernels that ignore it for sync I/O', () => {
+    const [major, minor] = process.versions && spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.split('.').map(Number);
+    const r = runCli(['probe', file, '--ios', '200', '--ramp', '0', '--json']);
+    const hipri = JSON.parse(r.stdout).engine.hipri;
+    if (major! > 5 || (major === 5 && minor! >= 19)) {
+      expect(hipri.effective).toBe(false);
+      expect(hipri.reason).toMatch(/ignores RWF_HIPRI/);
+    }
+    const off = JSON.parse(runCli(['probe', file, '--ios', '200', '--ramp', '0', '--json', '--no-hipri']).stdout).engine.hipri;
+    expect(off).toMatchObject({ requested: false, effective: false });
+  });
+
+  it('prints a readable summary and a histogram that counts every I/O', () => {
+    const r = runCli(['probe', file, '--ios', '3000', '--ramp', '0', '--histogram']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^raw\s+[\d.]+/m);
+    expect(r.stdout).toMatch(/^corrected\s+[\d.]+/m);
+    expect(r.stdout).toMatch(/not effective|EFFECTIVE/);
+    const counts = r.stdout
+      .split('corrected latency histogram')[1]!
+      .split('\n')
+      .map((l) => /^\s*[<>=\d.\s-]+\s{2,}(\d+)\s+[\d.]+\s+[\d.]+\s+█+$/.exec(l))
+      .filter(Boolean)
+      .map((m) => Number(m![1]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(3000);
+  });
+
+  it('measures the root filesystem by default, falling back to a scratch file it removes', () => {
+    const before = scratchFiles();
+    const r = runCli(['probe', '--json', '--duration', '1s', '--ramp', '0', '--size', '64M']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.result.samples).toBeGreaterThan(0);
+    if (doc.target.scratch) {
+      expect(doc.target.fallbackReason).toMatch(/could not be opened|not on a block device/);
+      expect(doc.target.spanBytes).toBe(64 << 20);
+    } else {
+      expect(doc.target.kind).toBe('block');
+    }
+    expect(scratchFiles()).toEqual(before);
+  });
+
+  it('removes its scratch file when interrupted with Ctrl-C', async () => {
+    const before = scratchFiles();
+    const child = spawn(NVPROBE, ['probe', '--duration', '60s', '--size', '64M', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Wait for the scratch file to appear (or for a real device to be used).
+    const deadline = Date.now() + 20_000;
+    while (scratchFiles().length === before.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted/);
+    expect(scratchFiles()).toEqual(before);
+  });
+
+  it('emits the equivalent fio job, which fio accepts', () => {
+    const r = runCli(['probe', file, '--emit-fio', '--duration', '3s', '--cpu', '0']);
+    expect(r.code).toBe(0);
+    for (const line of ['ioengine=pvsync2', 'hipri=1', 'direct=1', 'rw=randread', 'bs=4096', 'iodepth=1', 'runtime=3000ms', 'cpus_allowed=0', `filename=${file}`]) {
+      expect(r.stdout.split('\n')).toContain(line);
+    }
+    expect(r.stdout).toMatch(/^# Run: fio --readonly JOBFILE$/m);
+    const job = join(tmp.dir, 'job.fio');
+    writeFileSync(job, r.stdout);
+    const fio = spawnSync('fio', ['--readonly', '--parse-only', job], { encoding: 'utf8' });
+    if (fio.error) return; // fio absent: the text checks above still hold (CI installs fio)
+    expect(fio.status).toBe(0);
+  });
+
+  it('pins to --cpu and records it', () => {
+    const r = runCli(['probe', file, '--ios', '100', '--ramp', '0', '--cpu', '0', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).engine.cpu).toBe(0);
+  });
+});
+
+describe('nvprobe probe: bad input', () => {
+  it('nonexistent path', () => expectUserError(['probe', join(tmp.dir, 'nope')], 2, /no such file or device/));
+  it('a directory', () => expectUserError(['probe', tmp.dir], 2, /is a directory/));
+  it('a character device', () => expectUserError(['probe', '/dev/null'], 2, /character device/));
+  it('a file smaller than one block', () => {
+    const small = join(tmp.dir, 'small.dat');
+    writeFileSync(small, Buffer.alloc(1000, 7));
+    expectUserError(['probe', small], 2, /smaller than one block/);
+  });
+  it('--bs not a power of two', () => expectUserError(['probe', file, '--bs', '3k'], 2, /power of two/));
+  it('--bs unparseable', () => expectUserError(['probe', file, '--bs', 'big'], 2, /--bs must be a positive size/));
+  it('--bs not a multiple of the logical block size', async () => {
+    await withLoopDevice(file, (dev) => expectUserError(['probe', dev, '--bs', '512'], 2, /not a multiple of .* logical block size \(4096\)/), { sectorSize: 4096 });
+  });
+  it('zero, negative and unparseable durations and counts', () => {
+    expectUserError(['probe', file, '--duration', '0'], 2, /--duration must be a positive duration/);
+    expectUserError(['probe', file, '--duration', '-3s'], 2, /--duration must be a positive duration/);
+    expectUserError(['probe', file, '--duration', 'soon'], 2, /--duration must be a positive duration/);
+    expectUserError(['probe', file, '--ramp', 'x'], 2, /--ramp must be a positive duration/);
+    expectUserError(['probe', file, '--ios', '0'], 2, /--ios must be a positive whole number/);
+    expectUserError(['probe', file, '--ios', '1.5'], 2, /--ios must be a positive whole number/);
+    expectUserError(['probe', file, '--cpu', '4096'], 2, /--cpu 4096: this machine has CPUs/);
+  });
+  it('--size larger than the target', () => expectUserError(['probe', file, '--size', '1G'], 2, /larger than/));
+  it('an unknown option', () => expectUserError(['probe', file, '--frobnicate'], 2, /unknown option/));
+
+  it('a filesystem without O_DIRECT, named', () => {
+    const mnt = join(tmp.dir, 'ramfs');
+    mkdirSync(mnt);
+    const mount = spawnSync('mount', ['-t', 'ramfs', 'none', mnt]);
+    if (mount.status !== 0) return; // cannot mount here: nothing to test against
+    try {
+      const f = join(mnt, 'f');
+      writeFileSync(f, Buffer.alloc(1 << 20, 1));
+      expectUserError(['probe', f], 2, /ramfs filesystem does not support O_DIRECT/);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+
+  it('permission denied when not root: says so, exit 3', () => {
+    const secret = join(tmp.dir, 'secret.dat');
+    writeOffsetFile(secret, 16);
+    chmodSync(secret, 0o600);
+    chmodSync(tmp.dir, 0o755);
+    expectUserError(['probe', secret], 3, /permission denied .* not running as root/, { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+  });
+
+  it('not root where root is needed (the root disk), exit 3', () => {
+    expectUserError(['probe'], 3, /needs root/, { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+  });
+
+  it('EPERM as root names a device policy as the cause', () => {
+    // This machine's own root disk is refused by its device cgroup (see FACTS); elsewhere skip.
+    const probeOpen = spawnSync('dd', ['if=/dev/vda', 'of=/dev/null', 'bs=4096', 'count=1'], { encoding: 'utf8' });
+    if (!/Operation not permitted/.test(probeOpen.stderr ?? '')) return;
+    expectUserError(['probe', '/dev/vda'], 1, /EPERM even as root: a device policy/);
+  });
+
+  it('an unsupported architecture', () => {
+    const script = `Object.defineProperty(process, 'arch', { value: 's390x' });
+      const { main } = await import(${JSON.stringify(new URL('../../dist/cli/main.js', import.meta.url).href)});
+      process.exitCode = await main(['node', 'nvprobe', 'probe', ${JSON.stringify(file)}]);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toMatch(/^nvprobe: unsupported architecture 's390x'/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.status).toBe(1);
+  });
+});
