@@ -17,8 +17,12 @@ export interface ProbeRunOptions {
 }
 
 export interface Overhead {
-  /** Subtracted from every raw figure: the mean of the calibrations before and after the run. */
+  /** Subtracted from every raw figure. */
   perIoUs: number;
+  /** Which measurement `perIoUs` is: in-situ (after real I/Os) when enough were taken, else warm. */
+  source: 'in-situ' | 'warm';
+  inSitu: { medianUs: number; p10Us: number; p90Us: number; calls: number } | null;
+  /** Tight-loop calibrations before and after the run: the FFI cost with hot caches. */
   before: Calibration;
   after: Calibration;
   method: string;
@@ -40,9 +44,12 @@ export interface ProbeMeasurement {
   aborted: boolean;
 }
 
+const IN_SITU_EVERY = 16;
 export const OVERHEAD_METHOD =
   'median time of an ffi-rs call with the read call\'s exact argument list that does not enter the kernel, ' +
-  'timed with the same clock reads as each I/O; measured before and after the run';
+  `timed with the same clock reads as each I/O, right after every ${IN_SITU_EVERY}th read completes ` +
+  '(in-situ: the CPU state after an I/O wake-up); tight-loop figures before and after the run for reference';
+const MIN_IN_SITU = 30;
 
 export async function runProbe(opts: ProbeRunOptions): Promise<ProbeMeasurement> {
   const { engine } = opts;
@@ -57,13 +64,15 @@ export async function runProbe(opts: ProbeRunOptions): Promise<ProbeMeasurement>
     ios: opts.ios,
     onProgress: opts.onProgress,
     signal: opts.signal,
+    inSituEvery: IN_SITU_EVERY,
   });
   if (loop.samplesNs.length === 0) {
     throw new Error(loop.aborted ? 'interrupted before any I/O was measured' : 'no I/O completed');
   }
   opts.onProgress?.({ phase: 'calibrate' });
   const after = calibrate(engine);
-  const perIoUs = round3((before.ffiUs + after.ffiUs) / 2);
+  const inSitu = loop.inSituNoopNs.length >= MIN_IN_SITU ? summarize(loop.inSituNoopNs) : null;
+  const perIoUs = inSitu ? inSitu.percentilesUs.p50 : round3((before.ffiUs + after.ffiUs) / 2);
   const raw = summarize(loop.samplesNs);
   const corrected = subtractOverhead(raw, perIoUs);
   const histogram = new Histogram().addAll(loop.samplesNs);
@@ -77,7 +86,14 @@ export async function runProbe(opts: ProbeRunOptions): Promise<ProbeMeasurement>
     wallSeconds: round3(wallSeconds),
     iops: Math.round(loop.samplesNs.length / wallSeconds),
     iopsCorrected: corrected.meanUs > 0 ? Math.round(1e6 / corrected.meanUs) : 0,
-    overhead: { perIoUs, before, after, method: OVERHEAD_METHOD },
+    overhead: {
+      perIoUs,
+      source: inSitu ? 'in-situ' : 'warm',
+      inSitu: inSitu && { medianUs: inSitu.percentilesUs.p50, p10Us: inSitu.percentilesUs.p10, p90Us: inSitu.percentilesUs.p90, calls: inSitu.count },
+      before,
+      after,
+      method: OVERHEAD_METHOD,
+    },
     raw,
     corrected,
     histogram: histogram.toJSON(),

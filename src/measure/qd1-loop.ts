@@ -22,6 +22,12 @@ export interface LoopOptions {
   sliceMs?: number;
   onProgress?: (p: LoopProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Every this many I/Os, right after a read completes, time one `noop()` too: the FFI cost in
+   * the state the CPU is really in after an I/O wake-up (caches and predictors disturbed by the
+   * idle period), which a tight calibration loop cannot see. 0 turns it off.
+   */
+  inSituEvery?: number;
 }
 
 export interface LoopResult {
@@ -31,6 +37,8 @@ export interface LoopResult {
   wallMs: number;
   rampIos: number;
   aborted: boolean;
+  /** In-situ no-I/O call timings (ns), see `inSituEvery`. */
+  inSituNoopNs: Float64Array;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -58,7 +66,7 @@ export async function runQd1(opts: LoopOptions): Promise<LoopResult> {
     } while (t < sliceEnd && t - rampStart < opts.rampMs);
     opts.onProgress?.({ phase: 'ramp', ios: rampIos, elapsedMs: t - rampStart });
     await yieldToEventLoop();
-    if (opts.signal?.aborted) return { samplesNs: new Float64Array(0), wallMs: 0, rampIos, aborted: true };
+    if (opts.signal?.aborted) return { samplesNs: new Float64Array(0), wallMs: 0, rampIos, aborted: true, inSituNoopNs: new Float64Array(0) };
   }
 
   const maxIos = opts.ios ?? Infinity;
@@ -68,6 +76,11 @@ export async function runQd1(opts: LoopOptions): Promise<LoopResult> {
   const start = now();
   const deadline = opts.durationMs === undefined ? Infinity : start + opts.durationMs;
   let aborted = false;
+  const every = opts.inSituEvery ?? 0;
+  let inSitu: Float64Array = new Float64Array(1024);
+  let m = 0;
+  let countdown = every;
+  let inSituMs = 0;
   while (n < maxIos) {
     const sliceStart = now();
     const sliceEnd = sliceStart + sliceMs;
@@ -79,9 +92,19 @@ export async function runQd1(opts: LoopOptions): Promise<LoopResult> {
       t1 = now();
       if (n === samples.length) samples = grow(samples);
       samples[n++] = (t1 - t0) * 1e6;
+      if (every > 0 && --countdown === 0) {
+        countdown = every;
+        const c0 = now();
+        engine.noop();
+        const c1 = now();
+        if (m === inSitu.length) inSitu = grow(inSitu);
+        inSitu[m++] = (c1 - c0) * 1e6;
+        inSituMs += c1 - t1;
+        t1 = c1;
+      }
       if (t1 >= sliceEnd || t1 >= deadline) break;
     }
-    // Time spent yielding is not the device's: IOPS counts only the slices.
+    // Time spent yielding or timing in-situ calibration calls is not the device's.
     activeMs += t1 - sliceStart;
     if (t1 >= deadline) break;
     opts.onProgress?.({ phase: 'measure', ios: n, elapsedMs: now() - start });
@@ -91,7 +114,7 @@ export async function runQd1(opts: LoopOptions): Promise<LoopResult> {
       break;
     }
   }
-  return { samplesNs: samples.subarray(0, n), wallMs: activeMs, rampIos, aborted };
+  return { samplesNs: samples.subarray(0, n), wallMs: activeMs - inSituMs, rampIos, aborted, inSituNoopNs: inSitu.subarray(0, m) };
 }
 
 function grow(a: Float64Array): Float64Array {

@@ -42,7 +42,7 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
     `  polling   RWF_HIPRI ${h.requested ? 'requested' : 'off'}, ${h.effective ? 'EFFECTIVE' : 'not effective'}: ${h.reason}`,
     `  ran       ${m.wallSeconds.toFixed(2)} s, ${m.samples} I/Os measured (${m.rampIos} ramp I/Os dropped)${m.aborted ? ', INTERRUPTED' : ''}`,
     `  IOPS      ${m.iops} achieved; ${m.iopsCorrected} without nvprobe's per-call cost`,
-    `  overhead  ${fmtUs(m.overhead.perIoUs)} µs per I/O taken off 'corrected' (before ${fmtUs(m.overhead.before.ffiUs)}, after ${fmtUs(m.overhead.after.ffiUs)}; ffi-rs call + clock); empty syscall ${fmtUs(m.overhead.before.emptySyscallUs)} µs`,
+    `  overhead  ${fmtUs(m.overhead.perIoUs)} µs per I/O taken off 'corrected' (ffi-rs call + clock, ${m.overhead.source}; tight loop before/after ${fmtUs(m.overhead.before.ffiUs)}/${fmtUs(m.overhead.after.ffiUs)}); empty syscall ${fmtUs(m.overhead.before.emptySyscallUs)} µs`,
     '',
     table([
       ['latency µs', 'min', ...PERCENTILES.map((p) => `p${p}`), 'max', 'mean', 'stdev'],
