@@ -4,6 +4,11 @@ import { buildProgram } from './program.js';
 
 /** Run the CLI; resolves to the process exit code. Never lets a user mistake become a stack trace. */
 export async function main(argv: string[]): Promise<number> {
+  // `nvprobe ... | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
