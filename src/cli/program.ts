@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerDetect } from './detect-command.js';
 import { registerProbe } from './probe-command.js';
+import { registerSnapshot } from './snapshot-command.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -26,7 +28,7 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(str.replace(/^error: /, 'nvprobe: ')),
     });
   // Each command file adds itself; subcommands inherit error handling and exit codes.
-  for (const register of [registerProbe]) {
+  for (const register of [registerDetect, registerSnapshot, registerProbe]) {
     const cmd = register(program);
     cmd.exitOverride().addHelpText('after', EXIT_CODES_HELP);
     cmd.configureOutput({ outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'nvprobe: ')) });
