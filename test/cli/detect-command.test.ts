@@ -15,14 +15,14 @@ afterEach(() => {
 function detectJson(root: string, opts = {}): Snapshot {
   const r = runCli(['detect', '--root', root, '--json'], opts);
   expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
+  expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Snapshot;
 }
 
 /** A usage error: exit 2, exactly "nvprobe: ..." and "hint: ..." on stderr, nothing on stdout. */
 function expectUsageError(args: string[], message: RegExp): void {
   const r = runCli(args);
-  expect(r.status).toBe(2);
+  expect(r.code).toBe(2);
   expect(r.stdout).toBe('');
   const lines = r.stderr.trimEnd().split('\n');
   expect(lines).toHaveLength(2);
@@ -39,7 +39,7 @@ describe('nvprobe detect on the captured tree', () => {
 
   it('prints a readable summary with the disk table', () => {
     const r = runCli(['detect', '--root', fixtureRoot(KVM_FIXTURE)]);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^hypervisor +kvm$/m);
     expect(r.stdout).toMatch(/^cpuidle +driver haltpoll, governor haltpoll$/m);
     expect(r.stdout).toMatch(/states: POLL \(0 µs\), haltpoll idle \(1 µs\)/);
@@ -125,7 +125,7 @@ describe('nvprobe detect --root: bad input', () => {
 describe('nvprobe detect --help', () => {
   it('documents the options and the exit codes', () => {
     const r = runCli(['detect', '--help']);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--root <dir>/);
     expect(r.stdout).toMatch(/--json/);
     expect(r.stdout).toMatch(/2 +usage error or bad input/);

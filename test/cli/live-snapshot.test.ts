@@ -12,7 +12,7 @@ afterAll(() => removeTemp(temp));
 function detect(args: string[]): Snapshot {
   const r = runCli(['detect', '--json', ...args]);
   expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
+  expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Snapshot;
 }
 
@@ -22,7 +22,7 @@ describe('live system vs its snapshot', () => {
     const before = detect([]);
     const dir = join(temp, 'live');
     const snap = runCli(['snapshot', dir]);
-    expect(snap.status).toBe(0);
+    expect(snap.code).toBe(0);
     const captured = detect(['--root', dir]);
     const after = detect([]);
     // A shared machine may change a setting between two reads; the copy must match one of them.

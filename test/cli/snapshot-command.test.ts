@@ -16,7 +16,7 @@ const temp = () => {
 
 function detect(root: string): Snapshot {
   const r = runCli(['detect', '--json', '--root', root]);
-  expect(r.status).toBe(0);
+  expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Snapshot;
 }
 
@@ -32,14 +32,14 @@ describe('nvprobe snapshot', () => {
   it('copies a captured tree so that detect reads exactly the same Snapshot', () => {
     const out = join(temp(), 'copy');
     const r = runCli(['snapshot', out, '--root', fixtureRoot(KVM_FIXTURE)]);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^wrote .*copy: 261 files, 34 links, \d+ directories; 0 identifying values redacted\n$/);
     expect(detect(out)).toEqual(detect(fixtureRoot(KVM_FIXTURE)));
   });
 
   it('keeps the /sys/block chains as relative links', () => {
     const out = join(temp(), 'copy');
-    expect(runCli(['snapshot', out, '--root', fixtureRoot(KVM_FIXTURE)]).status).toBe(0);
+    expect(runCli(['snapshot', out, '--root', fixtureRoot(KVM_FIXTURE)]).code).toBe(0);
     expect(readlinkSync(join(out, 'sys/block/vda'))).toBe('../devices/pci0000:00/0000:00:02.0/virtio1/block/vda');
     expect(readlinkSync(join(out, 'sys/devices/pci0000:00/0000:00:02.0/virtio1/block/vda/device'))).toBe('../../../virtio1');
     expect(statSync(join(out, 'sys/block/vda/queue/scheduler')).isFile()).toBe(true);
@@ -51,7 +51,7 @@ describe('nvprobe snapshot', () => {
     addNvmeDisk(src, { pciAddress: '0000:00:1f.0', vendor: '1d0f', device: '8061', subsystemVendor: '1d0f', subsystemDevice: '8061', model: 'Amazon Elastic Block Store', serial: 'vol0123456789abcdef0', controller: 'nvme0', namespace: 'nvme0n1', dev: '259:0', sectors: 16777216, hwQueues: 2, firstIrq: 60, numaNode: 0 });
     const out = join(temp(), 'copy');
     const r = runCli(['snapshot', out, '--root', src, '--json']);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as { redacted: string[]; skipped: string[] };
     expect(result.redacted).toEqual(expect.arrayContaining(['/sys/devices/pci0000:00/0000:00:1f.0/nvme/nvme0/serial', '/sys/devices/pci0000:00/0000:00:1f.0/nvme/nvme0/nvme0n1/wwid']));
     expect(result.skipped).toEqual([]);
@@ -68,7 +68,7 @@ describe('nvprobe snapshot', () => {
     const out = temp();
     writeFileSync(join(out, 'keep'), 'x');
     const r = runCli(['snapshot', out, '--root', fixtureRoot(KVM_FIXTURE)]);
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^nvprobe: .* is not empty\nhint: /);
     expect(readdirSync(out)).toEqual(['keep']);
   });
@@ -76,9 +76,9 @@ describe('nvprobe snapshot', () => {
   it('refuses a file as the target, and a bad --root source', () => {
     const dir = temp();
     writeFileSync(join(dir, 'f'), 'x');
-    expect(runCli(['snapshot', join(dir, 'f'), '--root', fixtureRoot(KVM_FIXTURE)]).status).toBe(2);
+    expect(runCli(['snapshot', join(dir, 'f'), '--root', fixtureRoot(KVM_FIXTURE)]).code).toBe(2);
     const bad = runCli(['snapshot', join(dir, 'out'), '--root', join(dir, 'missing')]);
-    expect(bad.status).toBe(2);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^nvprobe: --root .*missing: no such directory/);
     expect(readdirSync(dir)).toEqual(['f']);
   });

@@ -1,16 +1,19 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/nvprobe', import.meta.url));
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const NVPROBE = fileURLToPath(new URL('../../bin/nvprobe', import.meta.url));
 
 export interface CliResult {
-  status: number | null;
+  code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Run the built CLI (npm test builds first) as a real process. */
-export function runCli(args: string[], opts: SpawnSyncOptions = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000, ...opts });
-  return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+/** Run the built CLI (npm test builds first) as a user would. */
+export function runCli(args: string[], opts: SpawnSyncOptions & { prefix?: string[] } = {}): CliResult {
+  const [cmd, ...pre] = opts.prefix ?? [];
+  const r = spawnSync(cmd ?? NVPROBE, [...pre, ...(cmd ? [NVPROBE] : []), ...args], { encoding: 'utf8', timeout: 120_000, ...opts });
+  return { code: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
