@@ -64,10 +64,10 @@ export function resolveDeviceChain(r: SysReader, name: string): DeviceChain {
   let devicePath = sysPath;
   // An NVMe multipath head lives under nvme-subsystem; its hardware is behind its path devices.
   if (sysPath.includes('/nvme-subsystem/')) {
-    chain.multipathPaths = r.list(`${sysPath}/multipath`);
-    const first = chain.multipathPaths[0];
-    if (first !== undefined) {
-      devicePath = r.root.realpath(`${sysPath}/multipath/${first}`);
+    const paths = nvmePathDevices(r, name, sysPath);
+    chain.multipathPaths = paths.map((p) => p.slice(p.lastIndexOf('/') + 1));
+    if (paths[0] !== undefined) {
+      devicePath = paths[0];
       chain.queueDir = devicePath;
     }
   }
@@ -82,6 +82,23 @@ export function resolveDeviceChain(r: SysReader, name: string): DeviceChain {
   chain.driver = nearestDriver(r, ancestors);
   Object.assign(chain, classify(r, name, sysPath, ancestors, chain));
   return chain;
+}
+
+/**
+ * The hidden path devices (nvmeXcYnZ) of an NVMe multipath head nvmeXnZ: from the head's
+ * multipath/ links where the kernel has them, else under each controller linked from the subsystem.
+ */
+function nvmePathDevices(r: SysReader, name: string, sysPath: string): string[] {
+  const listed = r.list(`${sysPath}/multipath`);
+  if (listed.length > 0) return listed.map((p) => r.root.realpath(`${sysPath}/multipath/${p}`));
+  const m = /^nvme(\d+)n(\d+)$/.exec(name);
+  if (!m) return [];
+  const subsystem = sysPath.slice(0, sysPath.lastIndexOf('/'));
+  return r
+    .list(subsystem)
+    .filter((e) => /^nvme\d+$/.test(e))
+    .map((ctrl) => `${r.root.realpath(`${subsystem}/${ctrl}`)}/nvme${m[1]}c${ctrl.slice(4)}n${m[2]}`)
+    .filter((path) => r.root.isDir(path));
 }
 
 function nearestDriver(r: SysReader, ancestors: string[]): string | null {

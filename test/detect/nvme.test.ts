@@ -4,7 +4,7 @@ import { classifyNvmeController } from '../../src/detect/nvme-controller.js';
 import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { Root } from '../../src/host/root.js';
 import { copyFixture, KVM_FIXTURE, removeTemp } from '../helpers/fixtures.js';
-import { addNvmeDisk } from '../helpers/tree-edit.js';
+import { addNvmeDisk, addNvmeMultipath } from '../helpers/tree-edit.js';
 
 // The captured KVM tree plus two NVMe controllers, laid out as the nvme driver does:
 // QEMU's emulated controller (what the lab guests have) and an AWS EBS volume (Nitro card).
@@ -63,6 +63,28 @@ describe('NVMe disks in an edited copy of the captured tree', () => {
   it('leaves the captured disks as they were', () => {
     expect(disk('vda').transport).toBe('virtio-blk');
     expect(disk('vda').irqs.map((i) => i.name)).toEqual(['virtio1-req.0']);
+  });
+});
+
+describe('NVMe native multipath (edited copies)', () => {
+  it.each([
+    ['with the head\'s multipath/ links', true],
+    ['through the subsystem\'s controller links only', false],
+  ])('finds the controller and queues behind the head %s', (_, withLinks) => {
+    const tree = copyFixture(KVM_FIXTURE);
+    try {
+      addNvmeMultipath(tree, { pciAddress: '0000:00:1f.0', vendor: '1d0f', device: '8061', subsystemVendor: '1d0f', subsystemDevice: '8061', model: 'Amazon Elastic Block Store', serial: 'vol0abc', controller: 'nvme0', dev: '259:0', sectors: 16777216, hwQueues: 2, firstIrq: 60, numaNode: 0 }, withLinks);
+      const d = detectSnapshot(new Root(tree)).disks.find((x) => x.name === 'nvme0n1')!;
+      expect(d.sysPath).toBe('/sys/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1');
+      expect(d).toMatchObject({ transport: 'nvme', model: 'Amazon Elastic Block Store', numaNode: 0, driver: 'nvme' });
+      expect(d.nvme).toMatchObject({ controller: 'nvme0', kind: 'aws-ebs', multipathPaths: ['nvme0c0n1'] });
+      expect(d.queues.hwQueues).toBe(2);
+      expect(d.settings.scheduler).toBe('none');
+      expect(d.irqs.map((i) => i.name)).toEqual(['nvme0q1', 'nvme0q2']);
+      expect(d.ids.wwid).toMatch(/^nvme\.1b36-vol0abc/);
+    } finally {
+      removeTemp(tree);
+    }
   });
 });
 

@@ -70,6 +70,8 @@ export interface NvmeDiskSpec {
   hwQueues: number;
   firstIrq: number;
   numaNode: number;
+  /** A multipath path device (nvmeXcYnZ): hidden, so not in /sys/block. */
+  hidden?: boolean;
 }
 
 /** An NVMe namespace under a PCIe controller, non-multipath layout. */
@@ -99,12 +101,43 @@ export function addNvmeDisk(root: string, s: NvmeDiskSpec): void {
   link(root, `${pci}/driver`, '/sys/bus/pci/drivers/nvme');
   link(root, `${ctrl}/device`, pci);
   link(root, `${ns}/device`, ctrl);
-  for (const at of [`/sys/block/${s.namespace}`, `/sys/class/block/${s.namespace}`, `/sys/dev/block/${s.dev}`]) link(root, at, ns);
+  if (!s.hidden) for (const at of [`/sys/block/${s.namespace}`, `/sys/class/block/${s.namespace}`, `/sys/dev/block/${s.dev}`]) link(root, at, ns);
   writeFiles(root, { '/sys/module/nvme/parameters/poll_queues': 0, '/sys/module/nvme/parameters/io_queue_depth': 1024, '/sys/module/nvme_core/parameters/io_timeout': 30 });
   addInterrupts(root, [
     { irq: s.firstIrq, chip: `PCI-MSIX-${s.pciAddress}   0-edge`, name: `${s.controller}q0`, effective: '0', affinity: '0-1' },
     ...Array.from({ length: s.hwQueues }, (_, q) => ({ irq: s.firstIrq + 1 + q, chip: `PCI-MSIX-${s.pciAddress}   ${q + 1}-edge`, name: `${s.controller}q${q + 1}`, effective: String(q), affinity: String(q) })),
   ]);
+}
+
+/**
+ * Native NVMe multipath: the head nvme0n1 under the subsystem (bio-based, no mq/), its path
+ * nvme0c0n1 hidden under controller nvme0, the subsystem linking to the controller, and, on
+ * newer kernels, the head's multipath/ group linking to the path.
+ */
+export function addNvmeMultipath(root: string, spec: Omit<NvmeDiskSpec, 'namespace' | 'hidden'>, withLinks: boolean): void {
+  addNvmeDisk(root, { ...spec, namespace: 'nvme0c0n1', hidden: true });
+  const ctrl = `/sys/devices/pci0000:00/${spec.pciAddress}/nvme/${spec.controller}`;
+  const subsys = '/sys/devices/virtual/nvme-subsystem/nvme-subsys0';
+  const head = `${subsys}/nvme0n1`;
+  writeFiles(root, {
+    [`${head}/dev`]: spec.dev,
+    [`${head}/size`]: spec.sectors,
+    [`${head}/ro`]: 0,
+    [`${head}/removable`]: 0,
+    [`${head}/queue/scheduler`]: 'none',
+    [`${head}/queue/rotational`]: 0,
+    [`${head}/queue/io_poll`]: 0,
+    [`${head}/queue/nomerges`]: 0,
+    [`${head}/queue/add_random`]: 0,
+    [`${head}/queue/iostats`]: 1,
+    [`${head}/queue/logical_block_size`]: 512,
+    [`${head}/queue/physical_block_size`]: 512,
+    [`${head}/queue/max_sectors_kb`]: 1280,
+    [`${head}/queue/read_ahead_kb`]: 128,
+  });
+  link(root, `${subsys}/${spec.controller}`, ctrl);
+  if (withLinks) link(root, `${head}/multipath/nvme0c0n1`, `${ctrl}/nvme0c0n1`);
+  for (const at of ['/sys/block/nvme0n1', '/sys/class/block/nvme0n1', `/sys/dev/block/${spec.dev}`]) link(root, at, head);
 }
 
 /** Rewrite the captured root mount line to another device number and source. */
