@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerDetect } from './detect-command.js';
 import { registerProbe } from './probe-command.js';
+import { registerSnapshot } from './snapshot-command.js';
 import { nvprobeVersion } from './version.js';
 
 const EXIT_CODES_HELP = `
@@ -21,7 +23,7 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(str.replace(/^error: /, 'nvprobe: ')),
     });
   // Each command file adds itself; subcommands inherit error handling and exit codes.
-  for (const register of [registerProbe]) {
+  for (const register of [registerDetect, registerSnapshot, registerProbe]) {
     const cmd = register(program);
     cmd.exitOverride().addHelpText('after', EXIT_CODES_HELP);
     cmd.configureOutput({ outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'nvprobe: ')) });

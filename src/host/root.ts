@@ -6,6 +6,9 @@ export type ReadFailure = 'missing' | 'denied' | 'io-error' | 'not-a-file';
 
 export type AttrResult = { ok: true; value: string } | { ok: false; reason: ReadFailure; detail: string };
 
+/** What a path is, without following a final symlink. */
+export type PathKind = 'file' | 'dir' | 'link' | 'other' | 'missing';
+
 const MAX_ATTR_BYTES = 1 << 20;
 
 /**
@@ -17,6 +20,8 @@ const MAX_ATTR_BYTES = 1 << 20;
 export class Root {
   readonly dir: string;
   readonly live: boolean;
+  /** Captured trees only: symlink target (or null) of each path component seen, see linkTarget(). */
+  private readonly links = new Map<string, string | null>();
 
   constructor(dir = '/') {
     this.dir = path.resolve(dir);
@@ -43,7 +48,7 @@ export class Root {
 
   readAttr(guestPath: string): AttrResult {
     try {
-      const text = fs.readFileSync(this.resolve(guestPath), { encoding: 'utf8' });
+      const text = this.readRaw(guestPath);
       return { ok: true, value: text.length > MAX_ATTR_BYTES ? text.slice(0, MAX_ATTR_BYTES) : text.trim() };
     } catch (err) {
       return { ok: false, ...describeReadError(err) };
@@ -56,10 +61,19 @@ export class Root {
     return r.ok ? r.value : null;
   }
 
+  /** Whole text file (untrimmed), or why it could not be read. */
+  readText(guestPath: string): AttrResult {
+    try {
+      return { ok: true, value: this.readRaw(guestPath) };
+    } catch (err) {
+      return { ok: false, ...describeReadError(err) };
+    }
+  }
+
   /** Whole text file (untrimmed), or null. */
   text(guestPath: string): string | null {
     try {
-      return fs.readFileSync(this.resolve(guestPath), 'utf8');
+      return this.readRaw(guestPath);
     } catch {
       return null;
     }
@@ -94,6 +108,40 @@ export class Root {
     }
   }
 
+  /** What guestPath is (intermediate links followed, a final link reported as 'link'). */
+  kind(guestPath: string): PathKind {
+    try {
+      const st = fs.lstatSync(this.live ? path.resolve('/', guestPath) : path.join(this.dir, this.confine(path.posix.dirname(path.posix.resolve('/', guestPath))), path.posix.basename(guestPath)));
+      if (st.isSymbolicLink()) return 'link';
+      if (st.isDirectory()) return 'dir';
+      if (st.isFile()) return 'file';
+      return 'other';
+    } catch {
+      return 'missing';
+    }
+  }
+
+  /** The whole file as the OS returns it; throws the fs error. Subclasses observe reads here. */
+  protected readRaw(guestPath: string): string {
+    return fs.readFileSync(this.resolve(guestPath), 'utf8');
+  }
+
+  /**
+   * Symlink target of a guest path in a captured tree: a string for a link, null for anything
+   * else that exists, undefined when missing. Existing entries are remembered: a captured tree is
+   * read as immutable, and re-walking every component dominated detect's time on large trees.
+   */
+  private linkTarget(guestPath: string): string | null | undefined {
+    const hit = this.links.get(guestPath);
+    if (hit !== undefined) return hit;
+    const host = path.join(this.dir, guestPath);
+    const st = fs.lstatSync(host, { throwIfNoEntry: false });
+    if (st === undefined) return undefined;
+    const target = st.isSymbolicLink() ? fs.readlinkSync(host) : null;
+    this.links.set(guestPath, target);
+    return target;
+  }
+
   /**
    * Walk guestPath component by component inside the root, following symlinks the way the
    * kernel would if DIR were `/`. Returns a normalised guest path (always absolute).
@@ -105,14 +153,9 @@ export class Root {
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
       const next = path.posix.join(current, part);
-      let target: string | null = null;
-      try {
-        const host = path.join(this.dir, next);
-        if (fs.lstatSync(host).isSymbolicLink()) target = fs.readlinkSync(host);
-      } catch {
-        // A missing component: the rest cannot be links either.
-        return path.posix.join(next, ...parts.slice(i + 1));
-      }
+      const target = this.linkTarget(next);
+      // A missing component: the rest cannot be links either.
+      if (target === undefined) return path.posix.join(next, ...parts.slice(i + 1));
       if (target === null) {
         current = next;
         continue;
@@ -145,5 +188,8 @@ export function describeReadError(err: unknown): { reason: ReadFailure; detail: 
 
 /** Sort so that cpu2 comes before cpu10 and nvme0n2 before nvme0n10. */
 export function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return NATURAL.compare(a, b);
 }
+
+// One collator for all comparisons: localeCompare() builds one per call.
+const NATURAL = new Intl.Collator('en', { numeric: true });

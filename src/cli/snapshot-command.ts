@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+
+interface SnapshotOptions {
+  root?: string;
+  json?: boolean;
+}
+
+export function registerSnapshot(program: Command): Command {
+  return program
+    .command('snapshot')
+    .description('copy the part of /sys and /proc that detect reads into DIR (identifiers redacted), for `detect --root DIR`')
+    .argument('<dir>', 'new or empty directory to write')
+    .option('--root <src>', 'copy from a captured tree instead of this machine')
+    .option('--json', 'print what was written as one JSON document')
+    .action(async (dir: string, opts: SnapshotOptions) => {
+      const { captureSnapshot } = await import('./snapshot-capture.js');
+      const result = captureSnapshot(dir, opts.root);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(
+        `wrote ${dir}: ${result.files} files, ${result.links} links, ${result.dirs} directories; ` +
+          `${result.redacted.length} identifying values redacted\n`,
+      );
+      if (result.skipped.length > 0) {
+        process.stderr.write(`nvprobe: ${result.skipped.length} files could not be read and are missing from the copy (${result.skipped.slice(0, 3).join(', ')}${result.skipped.length > 3 ? ', ...' : ''})\n`);
+        process.stderr.write('hint: run as root to capture every attribute\n');
+      }
+    });
+}

@@ -1,0 +1,49 @@
+import { parseCpuList } from './cpu-list.js';
+import type { SysReader } from './reader.js';
+
+export interface NumaNode {
+  node: number;
+  cpus: number[];
+}
+
+export interface CpuTopology {
+  /** /sys/devices/system/cpu/online, parsed ("0-3,8" → [0,1,2,3,8]). */
+  online: number[] | null;
+  possible: number[] | null;
+  /** Nodes from /sys/devices/system/node/nodeN/cpulist; empty when the kernel has no NUMA. */
+  numaNodes: NumaNode[];
+  /** isolcpus= CPUs (empty list: none isolated). */
+  isolated: number[] | null;
+  /** nohz_full= CPUs; null when the file is absent (kernel without CONFIG_NO_HZ_FULL). */
+  nohzFull: number[] | null;
+}
+
+const CPU = '/sys/devices/system/cpu';
+
+export function detectCpus(r: SysReader): CpuTopology {
+  const cpuList = (path: string, optional = false) => r.parse(path, optional, parseCpuList);
+  const numaNodes: NumaNode[] = [];
+  for (const entry of r.list('/sys/devices/system/node')) {
+    const m = /^node(\d+)$/.exec(entry);
+    if (!m) continue;
+    const cpus = cpuList(`/sys/devices/system/node/${entry}/cpulist`);
+    if (cpus !== null) numaNodes.push({ node: Number(m[1]), cpus });
+  }
+  return {
+    online: cpuList(`${CPU}/online`),
+    possible: cpuList(`${CPU}/possible`),
+    numaNodes,
+    isolated: cpuList(`${CPU}/isolated`, true),
+    nohzFull: cpuList(`${CPU}/nohz_full`, true),
+  };
+}
+
+/** The cpuN directories that exist (online or not), in numeric order. */
+export function cpuDirectories(r: SysReader): number[] {
+  return r
+    .list(CPU)
+    .map((e) => /^cpu(\d+)$/.exec(e))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}

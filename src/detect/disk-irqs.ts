@@ -1,0 +1,61 @@
+import { parseCpuList } from './cpu-list.js';
+import type { InterruptTable } from './interrupts.js';
+import type { SysReader } from './reader.js';
+
+export interface QueueIrq {
+  irq: number;
+  /** Handler name, e.g. "virtio1-req.0", "nvme0q1". */
+  name: string;
+  /** Hardware queue index the name refers to (virtio req.N → N, nvmeXqN → N-1); null when not derivable. */
+  queue: number | null;
+  /** CPUs the interrupt is delivered to now (/proc/irq/N/effective_affinity_list, else smp_affinity_list). */
+  effectiveCpus: number[] | null;
+  /** CPUs allowed by smp_affinity_list. */
+  affinityCpus: number[] | null;
+  /** Interrupts so far, summed over CPUs (volatile). */
+  count: number;
+}
+
+/** Which handler names belong to a disk's queues. */
+export interface IrqNaming {
+  virtioDevice: string | null;
+  nvmeController: string | null;
+}
+
+/** Queue number of a handler name, or undefined when the name is not one of this disk's queue IRQs. */
+export function queueOfHandler(name: string, n: IrqNaming): number | null | undefined {
+  if (n.virtioDevice !== null && name.startsWith(`${n.virtioDevice}-`)) {
+    const vq = name.slice(n.virtioDevice.length + 1);
+    if (vq === 'config') return undefined;
+    // virtio-blk "req.N"; virtio-scsi "request.N"; one shared vector is "virtqueues".
+    const m = /^(?:req|request)\.(\d+)$/.exec(vq);
+    if (m) return Number(m[1]);
+    return vq === 'virtqueues' ? null : undefined;
+  }
+  if (n.nvmeController !== null) {
+    const m = new RegExp(`^${escapeRegExp(n.nvmeController)}q(\\d+)$`).exec(name);
+    // q0 is the admin queue: not an I/O path.
+    if (m) return m[1] === '0' ? undefined : Number(m[1]) - 1;
+  }
+  // xen-blkfront names every ring's event channel "blkif", whatever the disk: not attributable.
+  return undefined;
+}
+
+export function detectQueueIrqs(r: SysReader, table: InterruptTable | null, naming: IrqNaming): QueueIrq[] {
+  if (table === null) return [];
+  const irqs: QueueIrq[] = [];
+  for (const line of table.lines) {
+    for (const name of line.names) {
+      const queue = queueOfHandler(name, naming);
+      if (queue === undefined) continue;
+      const affinity = r.parse(`/proc/irq/${line.irq}/smp_affinity_list`, true, parseCpuList);
+      const effective = r.parse(`/proc/irq/${line.irq}/effective_affinity_list`, true, parseCpuList) ?? affinity;
+      irqs.push({ irq: line.irq, name, queue, effectiveCpus: effective, affinityCpus: affinity, count: line.counts.reduce((a, b) => a + b, 0) });
+    }
+  }
+  return irqs;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,73 @@
+import type { SysReader } from './reader.js';
+
+/** /sys/module/haltpoll/parameters (Documentation/virt/guest-halt-polling.rst). */
+export interface HaltpollParameters {
+  /** Maximum poll time before halting, ns (default 200000; 0 disables polling). */
+  guestHaltPollNs: number | null;
+  guestHaltPollShrink: number | null;
+  guestHaltPollGrow: number | null;
+  guestHaltPollGrowStart: number | null;
+  guestHaltPollAllowShrink: boolean | null;
+}
+
+export type HaltpollAbsence =
+  /** No cpuidle at all in this kernel/tree. */
+  | 'no-cpuidle'
+  /** Another cpuidle driver is in use: cpuidle-haltpoll did not load (no KVM paravirt, not forced, `idle=` given, or not built). */
+  | 'driver-not-loaded'
+  /** Driver haltpoll is in use but /sys/module/haltpoll is absent: CONFIG_CPU_IDLE_GOV_HALTPOLL is not set. */
+  | 'governor-not-built'
+  /** Both exist but another governor was chosen (cpuidle.governor= or a write to current_governor). */
+  | 'governor-not-selected';
+
+export interface HaltpollInfo {
+  driverActive: boolean | null;
+  /** /sys/module/haltpoll exists (the governor is built in or loaded). */
+  governorBuilt: boolean;
+  governorActive: boolean | null;
+  /** cpuidle_haltpoll.force (loads the driver without the KVM hint-dedicated feature). */
+  forced: boolean | null;
+  parameters: HaltpollParameters | null;
+  /** Guest halt polling really happens: driver and governor active and guest_halt_poll_ns > 0. */
+  polling: boolean | null;
+  /** Why polling cannot happen; null when it is active or only disabled by guest_halt_poll_ns = 0. */
+  absence: HaltpollAbsence | null;
+  /** The situation in one sentence. */
+  explanation: string;
+}
+
+const PARAMS = '/sys/module/haltpoll/parameters';
+
+export function detectHaltpoll(r: SysReader, driver: string | null, governor: string | null): HaltpollInfo {
+  const governorBuilt = r.root.isDir('/sys/module/haltpoll');
+  const parameters: HaltpollParameters | null = governorBuilt
+    ? {
+        guestHaltPollNs: r.int(`${PARAMS}/guest_halt_poll_ns`),
+        guestHaltPollShrink: r.int(`${PARAMS}/guest_halt_poll_shrink`),
+        guestHaltPollGrow: r.int(`${PARAMS}/guest_halt_poll_grow`),
+        guestHaltPollGrowStart: r.int(`${PARAMS}/guest_halt_poll_grow_start`),
+        guestHaltPollAllowShrink: r.bool(`${PARAMS}/guest_halt_poll_allow_shrink`),
+      }
+    : null;
+  const forced = r.bool('/sys/module/cpuidle_haltpoll/parameters/force', true);
+  const driverActive = driver === null ? null : driver === 'haltpoll';
+  const governorActive = governor === null ? null : governor === 'haltpoll';
+  const base = { driverActive, governorBuilt, governorActive, forced, parameters };
+
+  if (driver === null) {
+    return { ...base, polling: false, absence: 'no-cpuidle', explanation: 'no cpuidle driver (/sys/devices/system/cpu/cpuidle absent): guest halt polling is unavailable' };
+  }
+  if (!driverActive) {
+    return { ...base, polling: false, absence: 'driver-not-loaded', explanation: `cpuidle driver is ${driver}, not haltpoll: cpuidle-haltpoll is not loaded (needs KVM paravirt and hint-dedicated or cpuidle_haltpoll.force=1, and no idle=)` };
+  }
+  if (!governorBuilt) {
+    return { ...base, polling: false, absence: 'governor-not-built', explanation: 'cpuidle driver is haltpoll but /sys/module/haltpoll is absent: the haltpoll governor is not built (CONFIG_CPU_IDLE_GOV_HALTPOLL unset), so the guest never polls before halting' };
+  }
+  if (governorActive === false) {
+    return { ...base, polling: false, absence: 'governor-not-selected', explanation: `cpuidle driver is haltpoll but the governor is ${governor}: guest_halt_poll_ns has no effect` };
+  }
+  const ns = parameters?.guestHaltPollNs ?? null;
+  if (ns === null) return { ...base, polling: null, absence: null, explanation: 'haltpoll driver and governor active; guest_halt_poll_ns unreadable' };
+  if (ns === 0) return { ...base, polling: false, absence: null, explanation: 'haltpoll driver and governor active but guest_halt_poll_ns = 0: polling disabled' };
+  return { ...base, polling: true, absence: null, explanation: `haltpoll active: a vCPU polls up to ${ns} ns before halting` };
+}

@@ -1,0 +1,53 @@
+import { parseCmdline, type KernelCmdline } from './cmdline.js';
+import type { SysReader } from './reader.js';
+
+export interface KernelVersion {
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+export interface KernelInfo {
+  /** `uname -r`, e.g. "6.18.44-fc-v595" or "5.14.0-427.el9.x86_64". */
+  release: string | null;
+  /** The numeric prefix of release. Distribution kernels backport: treat it as a floor, not the truth. */
+  version: KernelVersion | null;
+  /** `uname -v`, e.g. "#1 SMP PREEMPT_DYNAMIC ..." (tells the preemption model). */
+  build: string | null;
+  cmdline: KernelCmdline | null;
+  /** kernel.io_uring_disabled: 0 allowed, 1 only for io_uring_group, 2 disabled; null when the sysctl does not exist (before 6.6). */
+  ioUringDisabled: number | null;
+}
+
+export function detectKernel(r: SysReader): KernelInfo {
+  const release = r.attr('/proc/sys/kernel/osrelease');
+  const cmdlineText = r.attr('/proc/cmdline');
+  return {
+    release,
+    version: release === null ? null : parseKernelVersion(release),
+    build: r.attr('/proc/sys/kernel/version'),
+    cmdline: cmdlineText === null ? null : parseCmdline(cmdlineText),
+    ioUringDisabled: r.int('/proc/sys/kernel/io_uring_disabled', true),
+  };
+}
+
+/** "6.18.44-fc-v595" → 6.18.44; "6.1" → 6.1.0; anything else → null. */
+export function parseKernelVersion(release: string): KernelVersion | null {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release.trim());
+  if (!m) return null;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: m[3] === undefined ? 0 : Number(m[3]) };
+}
+
+/**
+ * Is the running kernel at least `min` ("5.19", "6.1.12")? null when the version is unknown.
+ * Accepts the Snapshot's kernel section or a bare version.
+ */
+export function kernelAtLeast(kernel: Pick<KernelInfo, 'version'> | KernelVersion | null, min: string): boolean | null {
+  const have = kernel === null ? null : 'major' in kernel ? kernel : kernel.version;
+  const want = parseKernelVersion(min);
+  if (want === null) throw new RangeError(`not a kernel version: ${JSON.stringify(min)}`);
+  if (have === null) return null;
+  if (have.major !== want.major) return have.major > want.major;
+  if (have.minor !== want.minor) return have.minor > want.minor;
+  return have.patch >= want.patch;
+}

@@ -1,0 +1,88 @@
+import type { TreeEntry } from '../host/recording-root.js';
+
+/** Attribute files that identify a device or machine: replaced by placeholders in captures. */
+const IDENTIFYING_FILES = new Set([
+  'serial',
+  'wwid',
+  'uuid',
+  'eui',
+  'nguid',
+  'subsysnqn',
+  'product_serial',
+  'product_uuid',
+  'board_serial',
+  'board_asset_tag',
+  'chassis_serial',
+  'chassis_asset_tag',
+]);
+
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+export interface RedactionResult {
+  entries: Map<string, TreeEntry>;
+  /** Paths whose content was changed. */
+  redacted: string[];
+}
+
+/**
+ * Replace identifiers in a recorded tree with stable placeholders (the same value gives the
+ * same placeholder, numbered in path order), so that a capture can be shared and still compares
+ * equal field by field. Also reduces the mount table to the root mount, the only line detect uses.
+ */
+export function redactCapture(input: ReadonlyMap<string, TreeEntry>): RedactionResult {
+  const placeholders = new Map<string, string>();
+  const counters = new Map<string, number>();
+  const placeholder = (kind: string, value: string) => {
+    const key = `${kind}\0${value}`;
+    if (!placeholders.has(key)) {
+      const n = (counters.get(kind) ?? 0) + 1;
+      counters.set(kind, n);
+      placeholders.set(key, `REDACTED-${kind}-${n}`);
+    }
+    return placeholders.get(key)!;
+  };
+  const entries = new Map(input);
+  const redacted: string[] = [];
+  for (const key of [...entries.keys()].sort()) {
+    const entry = entries.get(key)!;
+    if (entry.kind !== 'file' || entry.content === null) continue;
+    const next = redactFile(key, entry.content, placeholder);
+    if (next !== entry.content) {
+      entries.set(key, { kind: 'file', content: next });
+      redacted.push(key);
+    }
+  }
+  return { entries, redacted };
+}
+
+type Placeholder = (kind: string, value: string) => string;
+
+function redactFile(guestPath: string, content: string, placeholder: Placeholder): string {
+  const base = guestPath.slice(guestPath.lastIndexOf('/') + 1);
+  if (IDENTIFYING_FILES.has(base)) {
+    const value = content.trim();
+    if (value === '') return content;
+    // dm uuids start with their target family ("LVM-", "CRYPT-"): keep that, it is not identifying.
+    const prefix = guestPath.endsWith('/dm/uuid') ? (/^[A-Za-z]+-/.exec(value)?.[0] ?? '') : '';
+    return `${prefix}${placeholder(base, value)}\n`;
+  }
+  if (guestPath === '/proc/cmdline') return redactCmdline(content, placeholder);
+  if (guestPath === '/proc/self/mountinfo') return keepRootMount(content, 4);
+  if (guestPath === '/proc/self/mounts') return keepRootMount(content, 1);
+  return content;
+}
+
+/** UUIDs (root=UUID=..., PARTUUID) become placeholders; init's own arguments after "--" are dropped. */
+function redactCmdline(content: string, placeholder: Placeholder): string {
+  const text = content.replace(/\n$/, '');
+  const dash = text.search(/(^|\s)--(\s|$)/);
+  const kernelPart = dash < 0 ? text : text.slice(0, dash);
+  const initPart = dash < 0 ? '' : ' -- REDACTED-init-args';
+  return `${kernelPart.replace(UUID, (u) => placeholder('uuid', u.toLowerCase()))}${initPart}\n`;
+}
+
+/** Keep only the lines mounting "/": the rest names this machine's private mounts. */
+function keepRootMount(content: string, mountPointField: number): string {
+  const lines = content.split('\n').filter((l) => l.split(' ')[mountPointField] === '/');
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}

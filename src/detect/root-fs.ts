@@ -1,0 +1,123 @@
+import type { Root } from '../host/root.js';
+import { wholeDiskOf } from './disk-stack.js';
+import { SysReader } from './reader.js';
+
+/** The block device under `/`, as the mount table of the reading process says. */
+export interface RootFsInfo {
+  /** Block device holding / directly: "vda", "vda2", "dm-0"; null when / is not on a block device (overlay, nfs, tmpfs). */
+  device: string | null;
+  /** The whole disk of device ("vda" for "vda2"; "dm-0" stays "dm-0"). */
+  disk: string | null;
+  /** "major:minor" from mountinfo (0:N for btrfs, overlay and other anonymous devices). */
+  dev: string | null;
+  fsType: string | null;
+  /** Mount source, e.g. "/dev/vda", "/dev/mapper/vg-root". */
+  source: string | null;
+  /** The table it came from. */
+  from: '/proc/self/mountinfo' | '/proc/mounts';
+}
+
+export interface MountEntry {
+  dev: string | null;
+  mountPoint: string;
+  fsType: string;
+  source: string;
+}
+
+/** Lines of /proc/self/mountinfo (proc(5)); octal escapes in paths decoded. */
+export function parseMountinfo(text: string): MountEntry[] {
+  const out: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-', 6);
+    if (f.length < 10 || dash < 0) continue;
+    out.push({ dev: f[2]!, mountPoint: unescape(f[4]!), fsType: f[dash + 1]!, source: unescape(f[dash + 2]!) });
+  }
+  return out;
+}
+
+/** Lines of /proc/mounts (fstab format). */
+export function parseMounts(text: string): MountEntry[] {
+  return text
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => f.length >= 3)
+    .map((f) => ({ dev: null, mountPoint: unescape(f[1]!), fsType: f[2]!, source: unescape(f[0]!) }));
+}
+
+function unescape(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+}
+
+export function detectRootFs(r: SysReader): RootFsInfo | null {
+  let from: RootFsInfo['from'] = '/proc/self/mountinfo';
+  let text = r.text(from, true);
+  let entries = text === null ? null : parseMountinfo(text);
+  if (entries === null) {
+    from = '/proc/mounts';
+    text = r.text(from);
+    entries = text === null ? null : parseMounts(text);
+  }
+  // The last mount on / is the one in effect (later mounts stack over earlier ones).
+  const mount = entries?.filter((e) => e.mountPoint === '/').pop();
+  if (!mount) return null;
+  const device = (mount.dev && !mount.dev.startsWith('0:') ? nameForDev(r, mount.dev) : null) ?? nameForSource(r, mount.source);
+  return { device, disk: device === null ? null : wholeDiskOf(r, device), dev: mount.dev, fsType: mount.fsType, source: mount.source, from };
+}
+
+function nameForDev(r: SysReader, dev: string): string | null {
+  const link = `/sys/dev/block/${dev}`;
+  if (r.root.isDir(link)) {
+    const dir = r.root.realpath(link);
+    return dir.slice(dir.lastIndexOf('/') + 1);
+  }
+  // A captured tree holds /sys/dev/block links only for what was looked up: scan the disks
+  // and their partitions instead.
+  for (const disk of r.list('/sys/block')) {
+    if (r.root.attr(`/sys/block/${disk}/dev`) === dev) return disk;
+    for (const part of r.list(`/sys/block/${disk}`).filter((e) => e.startsWith(disk) && e !== disk)) {
+      if (r.root.attr(`/sys/block/${disk}/${part}/dev`) === dev) return part;
+    }
+  }
+  return null;
+}
+
+/** btrfs and friends report an anonymous 0:N: fall back on the source device's name. */
+function nameForSource(r: SysReader, source: string): string | null {
+  const mapper = /^\/dev\/mapper\/(.+)$/.exec(source);
+  if (mapper) {
+    return r.list('/sys/block').find((d) => d.startsWith('dm-') && r.optional(`/sys/block/${d}/dm/name`) === mapper[1]) ?? null;
+  }
+  const dev = /^\/dev\/([^/]+)$/.exec(source);
+  if (dev && dev[1] !== 'root' && r.root.exists(`/sys/class/block/${dev[1]}`)) return dev[1]!;
+  return null;
+}
+
+/** Split a dev_t as fs.statSync() gives it (`dev` of a file, `rdev` of a device node), like glibc's major()/minor(). */
+export function splitDevno(dev: number | bigint): { major: number; minor: number } {
+  const d = BigInt(dev);
+  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  return { major, minor };
+}
+
+/**
+ * The block device with number major:minor and its whole disk: a file on /dev/vda2 gives
+ * { device: "vda2", disk: "vda" }; on LVM { device: "dm-0", disk: "dm-0" }. null when unknown.
+ */
+export function blockDeviceForDevno(root: Root, major: number, minor: number): { device: string; disk: string } | null {
+  const r = new SysReader(root);
+  const device = nameForDev(r, `${major}:${minor}`);
+  if (device === null) return null;
+  return { device, disk: wholeDiskOf(r, device) ?? device };
+}
+
+/** The whole-disk name for a device number (what `detectDisk(root, name)` takes); null when unknown. */
+export function diskNameForDevno(root: Root, major: number, minor: number): string | null {
+  return blockDeviceForDevno(root, major, minor)?.disk ?? null;
+}
+
+/** The block device holding the root filesystem, read through root (live: this process's /). */
+export function findRootFsDevice(root: Root): RootFsInfo | null {
+  return detectRootFs(new SysReader(root));
+}
