@@ -6,6 +6,7 @@ import { createScratchFile, scratchDirOnRootFs, type ScratchFile } from '../host
 import type { IoEngine } from '../io/engine.js';
 import { Psync2Engine } from '../io/psync2.js';
 import { pinToCpu } from '../native/libc.js';
+import { detectDisk } from '../detect/disks.js';
 import { decideHipri, parseKernelRelease } from '../measure/hipri.js';
 import { runProbe } from '../measure/probe-run.js';
 import { inspectTarget, openError, rootFsDevice, type ProbeTarget } from '../measure/target.js';
@@ -34,8 +35,8 @@ export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number
   const { target, engine, scratch } = opened;
   try {
     if (s.cpu !== null) pinToCpu(s.cpu);
-    const kernel = parseKernelRelease(release());
-    const hipri = decideHipri(s.hipri, kernel, target.disk ? { disk: target.disk, ioPoll: parseBool(root.attr(`/sys/block/${target.disk}/queue/io_poll`)) } : null);
+    const kernel = parseKernelRelease(root.attr('/proc/sys/kernel/osrelease') ?? release());
+    const hipri = decideHipri(s.hipri, kernel, target.disk ? { disk: target.disk, ioPoll: detectDisk(root, target.disk).queues.ioPoll } : null);
     const result = await runProbe({
       engine,
       spanBytes: target.spanBytes,
@@ -131,8 +132,4 @@ function emitFio(root: Root, s: ProbeSettings): string {
     cpu: s.cpu,
     createFile: s.target === undefined,
   });
-}
-
-function parseBool(v: string | null): boolean | null {
-  return v === null ? null : v === '1' || v === 'Y';
 }

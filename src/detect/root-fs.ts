@@ -93,13 +93,7 @@ function nameForSource(r: SysReader, source: string): string | null {
   return null;
 }
 
-/** Split a dev_t as fs.statSync() gives it (`dev` of a file, `rdev` of a device node), like glibc's major()/minor(). */
-export function splitDevno(dev: number | bigint): { major: number; minor: number } {
-  const d = BigInt(dev);
-  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
-  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
-  return { major, minor };
-}
+export { splitDevno } from '../host/file-info.js';
 
 /**
  * The block device with number major:minor and its whole disk: a file on /dev/vda2 gives
@@ -115,6 +109,18 @@ export function blockDeviceForDevno(root: Root, major: number, minor: number): {
 /** The whole-disk name for a device number (what `detectDisk(root, name)` takes); null when unknown. */
 export function diskNameForDevno(root: Root, major: number, minor: number): string | null {
   return blockDeviceForDevno(root, major, minor)?.disk ?? null;
+}
+
+/** The mount a (real, absolute) path lives on: the longest mount point that prefixes it. */
+export function mountOfPath(root: Root, realPath: string): MountEntry | null {
+  const text = root.text('/proc/self/mountinfo');
+  if (text === null) return null;
+  let best: MountEntry | null = null;
+  for (const m of parseMountinfo(text)) {
+    const prefix = m.mountPoint.endsWith('/') ? m.mountPoint : `${m.mountPoint}/`;
+    if ((realPath === m.mountPoint || realPath.startsWith(prefix)) && (!best || m.mountPoint.length >= best.mountPoint.length)) best = m;
+  }
+  return best;
 }
 
 /** The block device holding the root filesystem, read through root (live: this process's /). */

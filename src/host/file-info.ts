@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
 export type FileKind = 'block' | 'file' | 'directory' | 'char' | 'other';
 
@@ -14,8 +13,8 @@ export interface FileInfo {
   rdev: { major: number; minor: number };
 }
 
-/** Linux dev_t encoding (glibc's gnu_dev_major/minor), for values that fit a double exactly. */
-export function splitDev(dev: number): { major: number; minor: number } {
+/** Split a dev_t as fs.statSync() gives it (`dev` of a file, `rdev` of a device node), like glibc's major()/minor(). */
+export function splitDevno(dev: number | bigint): { major: number; minor: number } {
   const d = BigInt(dev);
   const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
   const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
@@ -34,49 +33,7 @@ export function statPath(p: string): FileInfo {
         : st.isCharacterDevice()
           ? 'char'
           : 'other';
-  return { path: p, kind, sizeBytes: st.isFile() ? st.size : 0, dev: splitDev(st.dev), rdev: splitDev(st.rdev) };
-}
-
-export interface MountInfo {
-  mountPoint: string;
-  fsType: string;
-  source: string;
-  dev: { major: number; minor: number };
-}
-
-/** Parse /proc/self/mountinfo text (fields per proc(5); octal escapes in paths). */
-export function parseMountInfo(text: string): MountInfo[] {
-  const out: MountInfo[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const f = left.split(' ');
-    const r = right.split(' ');
-    const [maj, min] = (f[2] ?? '0:0').split(':').map(Number);
-    out.push({ mountPoint: unescapeOctal(f[4] ?? ''), fsType: r[0] ?? 'unknown', source: unescapeOctal(r[1] ?? ''), dev: { major: maj ?? 0, minor: min ?? 0 } });
-  }
-  return out;
-}
-
-function unescapeOctal(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-/** The mount a path lives on: the longest mount point that prefixes its real path. */
-export function mountOf(p: string, mountinfoText = fs.readFileSync('/proc/self/mountinfo', 'utf8')): MountInfo | null {
-  let real: string;
-  try {
-    real = fs.realpathSync(p);
-  } catch {
-    real = path.resolve(p);
-  }
-  let best: MountInfo | null = null;
-  for (const m of parseMountInfo(mountinfoText)) {
-    const inside = real === m.mountPoint || real.startsWith(m.mountPoint.endsWith('/') ? m.mountPoint : `${m.mountPoint}/`);
-    if (inside && (!best || m.mountPoint.length >= best.mountPoint.length)) best = m;
-  }
-  return best;
+  return { path: p, kind, sizeBytes: st.isFile() ? st.size : 0, dev: splitDevno(st.dev), rdev: splitDevno(st.rdev) };
 }
 
 export function freeBytes(dir: string): number {

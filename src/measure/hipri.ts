@@ -5,6 +5,9 @@ export interface HipriVerdict {
   reason: string;
 }
 
+import { parseKernelVersion } from '../detect/kernel.js';
+
+/** The running kernel as the probe needs it: its release string and parsed version. */
 export interface KernelVersion {
   release: string;
   major: number;
@@ -47,6 +50,6 @@ export function decideHipri(requested: boolean, kernel: KernelVersion, queue: Qu
 }
 
 export function parseKernelRelease(release: string): KernelVersion {
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
-  return { release, major: Number(m?.[1] ?? 0), minor: Number(m?.[2] ?? 0), patch: Number(m?.[3] ?? 0) };
+  const v = parseKernelVersion(release);
+  return { release, major: v?.major ?? 0, minor: v?.minor ?? 0, patch: v?.patch ?? 0 };
 }

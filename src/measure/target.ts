@@ -1,6 +1,6 @@
-import * as path from 'node:path';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
-import { isRoot, mountOf, statPath, type FileInfo } from '../host/file-info.js';
+import { blockDeviceForDevno, findRootFsDevice, mountOfPath } from '../detect/root-fs.js';
+import { isRoot, statPath, type FileInfo } from '../host/file-info.js';
 import type { Root } from '../host/root.js';
 import { blockDeviceGeometry, closeFd, openReadOnly } from '../native/libc.js';
 import { NativeError } from '../native/native-error.js';
@@ -19,15 +19,6 @@ export interface ProbeTarget {
   scratch: boolean;
   /** Why a scratch file stands in for the root filesystem's device. */
   fallbackReason?: string;
-}
-
-/** The whole disk behind a device number: sysfs resolves /sys/dev/block/M:m; a partition's parent is the disk. */
-export function diskOfDev(root: Root, dev: { major: number; minor: number }): string | null {
-  if (dev.major === 0) return null; // overlay, tmpfs, btrfs subvolume: no block queue of its own
-  const sysPath = root.realpath(`/sys/dev/block/${dev.major}:${dev.minor}`);
-  if (!root.exists(sysPath)) return null;
-  const diskPath = root.exists(`${sysPath}/partition`) ? path.posix.dirname(sysPath) : sysPath;
-  return path.posix.basename(diskPath);
 }
 
 /** Stat TARGET and refuse, with one clear line, anything nvprobe cannot read as a block span. */
@@ -50,12 +41,13 @@ export function inspectTarget(root: Root, target: string, blockSize: number, spa
     const geo = withReadOnlyFd(target, (fd) => blockDeviceGeometry(fd, target));
     sizeBytes = geo.sizeBytes;
     logicalBlockSize = geo.logicalBlockSize;
-    disk = diskOfDev(root, info.rdev);
+    disk = info.rdev.major === 0 ? null : (blockDeviceForDevno(root, info.rdev.major, info.rdev.minor)?.disk ?? null);
   } else {
-    disk = diskOfDev(root, info.dev);
+    // A file's reads go to the disk under its filesystem (none for tmpfs, overlay and the like).
+    disk = info.dev.major === 0 ? null : (blockDeviceForDevno(root, info.dev.major, info.dev.minor)?.disk ?? null);
     const lbs = disk ? Number(root.attr(`/sys/block/${disk}/queue/logical_block_size`)) : NaN;
     logicalBlockSize = Number.isFinite(lbs) && lbs > 0 ? lbs : 512;
-    const m = mountOf(target);
+    const m = mountOfPath(root, root.realpath(target));
     filesystem = m ? { type: m.fsType, mountPoint: m.mountPoint } : null;
   }
 
@@ -126,15 +118,6 @@ export function openError(target: string, err: unknown, fsType: string | null): 
 
 /** /dev node of the exact block device (partition or disk) holding the root filesystem. */
 export function rootFsDevice(root: Root): { path: string; name: string } | null {
-  let dev: { major: number; minor: number };
-  try {
-    dev = statPath('/').dev;
-  } catch {
-    return null;
-  }
-  if (dev.major === 0) return null;
-  const sysPath = root.realpath(`/sys/dev/block/${dev.major}:${dev.minor}`);
-  if (!root.exists(sysPath)) return null;
-  const name = path.posix.basename(sysPath);
-  return { path: `/dev/${name}`, name };
+  const fs = findRootFsDevice(root);
+  return fs?.device ? { path: `/dev/${fs.device}`, name: fs.device } : null;
 }

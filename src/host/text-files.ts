@@ -1,0 +1,34 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type DirListing = { ok: true; files: string[] } | { ok: false; reason: 'missing' | 'not-a-directory' | 'unreadable'; detail: string };
+
+/** Files in DIR whose names end with one of `extensions`, sorted, as full paths. */
+export function listFiles(dir: string, extensions: string[]): DirListing {
+  try {
+    const st = fs.statSync(dir);
+    if (!st.isDirectory()) return { ok: false, reason: 'not-a-directory', detail: 'ENOTDIR' };
+    const names = fs.readdirSync(dir).filter((n) => extensions.some((e) => n.endsWith(e)));
+    return { ok: true, files: names.sort().map((n) => path.join(dir, n)) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    return { ok: false, reason: code === 'ENOENT' ? 'missing' : 'unreadable', detail: code };
+  }
+}
+
+export type TextRead = { ok: true; text: string } | { ok: false; detail: string };
+
+export function readTextFile(file: string, maxBytes = 4 << 20): TextRead {
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) return { ok: false, detail: 'not a regular file' };
+    if (st.size > maxBytes) return { ok: false, detail: `larger than ${maxBytes} bytes` };
+    return { ok: true, text: fs.readFileSync(file, 'utf8') };
+  } catch (err) {
+    return { ok: false, detail: (err as NodeJS.ErrnoException).code ?? String(err) };
+  }
+}
+
+export function pathExists(p: string): boolean {
+  return fs.existsSync(p);
+}

@@ -1,0 +1,65 @@
+import type { Finding, FindingStatus } from '../rules/types.js';
+
+const GROUPS: Array<{ status: FindingStatus; heading: string }> = [
+  { status: 'recommend', heading: 'Apply in the guest' },
+  { status: 'advise', heading: 'Ask the host admin' },
+  { status: 'info', heading: 'Worth knowing' },
+  { status: 'ok', heading: 'Fine' },
+  { status: 'n/a', heading: 'Not applicable here' },
+];
+
+function fmtValue(v: unknown): string {
+  if (v === null || v === undefined) return 'unknown';
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+function wrap(text: string, indent: string, width = 100): string {
+  const words = text.replace(/\s+/g, ' ').trim().split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && indent.length + line.length + 1 + w.length > width) {
+      lines.push(indent + line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(indent + line);
+  return lines.join('\n');
+}
+
+function renderFinding(f: Finding, verbose: boolean): string {
+  const out = [`  [${f.severity}] ${f.title}  (${f.id})`];
+  if (f.status === 'ok' || f.status === 'n/a') return out.join('\n');
+  for (const e of f.evidence) out.push(`      evidence  ${e.field} = ${fmtValue(e.value)}${e.source ? `  (${e.source})` : ''}`);
+  out.push(wrap(`why: ${f.rationale}`, '      '));
+  for (const a of f.actions) {
+    out.push(`      change    ${a.target} = ${a.value}${a.runtime ? ' (at once)' : ''}${a.reboot ? ' (needs a reboot)' : ''}${a.grid ? ` [tune tries ${a.grid.join(', ')}]` : ''}`);
+  }
+  if (f.hostAdvice) {
+    out.push(wrap(`host: ${f.hostAdvice.text}`, '      '));
+    if (f.hostAdvice.libvirtXml) out.push('      libvirt:', ...f.hostAdvice.libvirtXml.split('\n').map((l) => `        ${l}`));
+    if (f.hostAdvice.qemu) out.push(`      qemu:     ${f.hostAdvice.qemu}`);
+  }
+  if (verbose) for (const r of f.references) out.push(`      see       ${r}`);
+  return out.join('\n');
+}
+
+export function renderFindingsText(findings: Finding[], opts: { showAll: boolean; verbose: boolean }): string {
+  const sections: string[] = [];
+  for (const g of GROUPS) {
+    if (g.status === 'n/a' && !opts.showAll) continue;
+    const list = findings.filter((f) => f.status === g.status);
+    if (!list.length) continue;
+    sections.push(`${g.heading} (${list.length})\n${list.map((f) => renderFinding(f, opts.verbose)).join('\n')}`);
+  }
+  const counts = countByStatus(findings);
+  sections.push(`${counts.recommend} to apply in the guest, ${counts.advise} for the host admin, ${counts.info} notes, ${counts.ok} fine${opts.showAll ? `, ${counts['n/a']} not applicable` : ''}.`);
+  return `${sections.join('\n\n')}\n`;
+}
+
+export function countByStatus(findings: Finding[]): Record<FindingStatus, number> {
+  const c: Record<FindingStatus, number> = { recommend: 0, advise: 0, info: 0, ok: 0, 'n/a': 0 };
+  for (const f of findings) c[f.status]++;
+  return c;
+}

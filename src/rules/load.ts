@@ -1,0 +1,165 @@
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { listFiles, pathExists, readTextFile } from '../host/text-files.js';
+import { parseAction } from './actions.js';
+import { parseCondition, type ConditionProblem } from './condition.js';
+import { fieldExistsIn } from './fields.js';
+import type { ActionSpec, HostAdvice, Rule, RuleScope, Severity } from './types.js';
+
+export interface RuleError {
+  file: string;
+  rule: string | null;
+  at: string | null;
+  message: string;
+}
+
+export function formatRuleError(e: RuleError): string {
+  return `${e.file}${e.rule ? `: rule '${e.rule}'` : ''}${e.at ? `: ${e.at}` : ''}: ${e.message}`;
+}
+
+export interface LoadedRules {
+  rules: Rule[];
+  errors: RuleError[];
+  files: string[];
+}
+
+const RULE_KEYS = ['id', 'title', 'scope', 'severity', 'applies', 'check', 'rationale', 'references', 'actions', 'prerequisite', 'hostAdvice', 'status'];
+const FILE_KEYS = ['topic', 'description', 'rules'];
+const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high'];
+const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** The rules shipped with nvprobe (`rules/` beside the package), local ones, and --rules DIR. */
+export function defaultRuleDirs(extra?: string): string[] {
+  const builtIn = fileURLToPath(new URL('../../rules/', import.meta.url));
+  const dirs = [builtIn];
+  if (pathExists('/etc/nvprobe/rules.d')) dirs.push('/etc/nvprobe/rules.d');
+  if (extra !== undefined) dirs.push(extra);
+  return dirs;
+}
+
+/**
+ * Load every *.yaml in the given directories (or single files). A file with any problem
+ * contributes no rule at all: a half-loaded file would make findings silently wrong.
+ */
+export function loadRules(paths: string[]): LoadedRules {
+  const out: LoadedRules = { rules: [], errors: [], files: [] };
+  const seen = new Map<string, string>();
+  for (const p of paths) {
+    const listing = p.endsWith('.yaml') || p.endsWith('.yml') ? { ok: true as const, files: [p] } : listFiles(p, ['.yaml', '.yml']);
+    if (!listing.ok) {
+      out.errors.push({ file: p, rule: null, at: null, message: listing.reason === 'not-a-directory' ? 'is not a directory of rule files' : `cannot read rules directory (${listing.detail})` });
+      continue;
+    }
+    for (const file of listing.files) {
+      out.files.push(file);
+      const { rules, errors } = loadRuleFile(file);
+      for (const r of rules) {
+        const other = seen.get(r.id);
+        if (other) errors.push({ file, rule: r.id, at: 'id', message: `duplicate rule id, already defined in ${other}` });
+      }
+      if (errors.length) {
+        out.errors.push(...errors);
+        continue;
+      }
+      for (const r of rules) seen.set(r.id, file);
+      out.rules.push(...rules);
+    }
+  }
+  return out;
+}
+
+export function loadRuleFile(file: string): { rules: Rule[]; errors: RuleError[] } {
+  const read = readTextFile(file);
+  if (!read.ok) return { rules: [], errors: [{ file, rule: null, at: null, message: `cannot read (${read.detail})` }] };
+  const doc = parseDocument(read.text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0];
+    return { rules: [], errors: [{ file, rule: null, at: line ? `line ${line.line}:${line.col}` : null, message: `malformed YAML: ${e.message.split('\n')[0]}` }] };
+  }
+  const data = doc.toJS() as unknown;
+  const errors: RuleError[] = [];
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return { rules: [], errors: [{ file, rule: null, at: null, message: 'must be a mapping with a `rules:` list' }] };
+  const top = data as Record<string, unknown>;
+  for (const k of Object.keys(top)) if (!FILE_KEYS.includes(k)) errors.push({ file, rule: null, at: k, message: `unknown key (allowed: ${FILE_KEYS.join(', ')})` });
+  if (!Array.isArray(top.rules) || top.rules.length === 0) {
+    errors.push({ file, rule: null, at: 'rules', message: 'must be a non-empty list of rules' });
+    return { rules: [], errors };
+  }
+  const rules: Rule[] = [];
+  const ids = new Set<string>();
+  top.rules.forEach((raw, i) => {
+    const rule = parseRule(raw, file, i, errors);
+    if (!rule) return;
+    if (ids.has(rule.id)) errors.push({ file, rule: rule.id, at: 'id', message: 'duplicate rule id in this file' });
+    ids.add(rule.id);
+    rules.push(rule);
+  });
+  return { rules, errors };
+}
+
+function parseRule(raw: unknown, file: string, index: number, errors: RuleError[]): Rule | null {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    errors.push({ file, rule: `#${index + 1}`, at: null, message: 'must be a mapping' });
+    return null;
+  }
+  const r = raw as Record<string, unknown>;
+  const id = typeof r.id === 'string' && ID_PATTERN.test(r.id) ? r.id : null;
+  const name = id ?? `#${index + 1}`;
+  const problems: ConditionProblem[] = [];
+  const need = (cond: boolean, at: string, message: string) => cond || problems.push({ at, message });
+  if (!id) problems.push({ at: 'id', message: 'must be a lower-case kebab-case string' });
+  for (const k of Object.keys(r)) if (!RULE_KEYS.includes(k)) problems.push({ at: k, message: `unknown key (allowed: ${RULE_KEYS.join(', ')})` });
+  const scope = (r.scope ?? 'machine') as RuleScope;
+  need(scope === 'machine' || scope === 'disk', 'scope', "must be 'machine' or 'disk'");
+  need(typeof r.title === 'string' && r.title.length > 0, 'title', 'must be a non-empty string');
+  need(SEVERITIES.includes(r.severity as Severity), 'severity', `must be one of ${SEVERITIES.join(', ')}`);
+  need(typeof r.rationale === 'string' && r.rationale.trim().length > 0, 'rationale', 'must say why, in plain words');
+  need(Array.isArray(r.references) && r.references.length > 0 && r.references.every((x) => typeof x === 'string'), 'references', 'must be a non-empty list of strings');
+  need(r.prerequisite === undefined || typeof r.prerequisite === 'boolean', 'prerequisite', 'must be true or false');
+  need(r.status === undefined || r.status === 'info', 'status', "may only be 'info'");
+  const fieldExists = (p: string) => fieldExistsIn(scope, p);
+  const applies = r.applies === undefined ? { all: [] } : parseCondition(r.applies, 'applies', fieldExists, problems);
+  const check = r.check === undefined ? (problems.push({ at: 'check', message: 'is required' }), null) : parseCondition(r.check, 'check', fieldExists, problems);
+  const actions: ActionSpec[] = [];
+  if (r.actions !== undefined) {
+    if (!Array.isArray(r.actions)) problems.push({ at: 'actions', message: 'must be a list' });
+    else r.actions.forEach((a, i) => {
+      const parsed = parseAction(a, `actions[${i}]`, scope, fieldExists, problems);
+      if (parsed) actions.push(parsed);
+    });
+  }
+  const hostAdvice = parseHostAdvice(r.hostAdvice, problems);
+  if (!actions.length && !hostAdvice && r.status !== 'info') problems.push({ at: 'actions', message: "a rule needs actions, hostAdvice, or status: info" });
+  for (const p of problems) errors.push({ file, rule: name, at: p.at, message: p.message });
+  if (problems.length || !id || !applies || !check) return null;
+  return {
+    id,
+    title: r.title as string,
+    scope,
+    severity: r.severity as Severity,
+    applies,
+    check,
+    rationale: (r.rationale as string).trim(),
+    references: r.references as string[],
+    actions,
+    prerequisite: (r.prerequisite as boolean | undefined) ?? false,
+    hostAdvice,
+    status: r.status as 'info' | undefined,
+    file,
+  };
+}
+
+function parseHostAdvice(raw: unknown, problems: ConditionProblem[]): HostAdvice | null {
+  if (raw === undefined) return null;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push({ at: 'hostAdvice', message: 'must be a mapping with text (and libvirtXml / qemu)' });
+    return null;
+  }
+  const h = raw as Record<string, unknown>;
+  const before = problems.length;
+  for (const k of Object.keys(h)) if (!['text', 'libvirtXml', 'qemu'].includes(k)) problems.push({ at: `hostAdvice.${k}`, message: 'unknown key (allowed: text, libvirtXml, qemu)' });
+  if (typeof h.text !== 'string' || !h.text.trim()) problems.push({ at: 'hostAdvice.text', message: 'must be a non-empty string' });
+  for (const k of ['libvirtXml', 'qemu']) if (h[k] !== undefined && typeof h[k] !== 'string') problems.push({ at: `hostAdvice.${k}`, message: 'must be a string' });
+  return problems.length === before ? { text: (h.text as string).trim(), libvirtXml: (h.libvirtXml as string | undefined)?.trim(), qemu: (h.qemu as string | undefined)?.trim() } : null;
+}

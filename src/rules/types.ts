@@ -1,0 +1,105 @@
+/** A comparison value: a literal, or another field of the same scope. */
+export type Operand = string | number | boolean | null | { field: string };
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { field: string; op: Comparison; value: Operand | Operand[] };
+
+export const COMPARISONS = [
+  'equals',
+  'notEquals',
+  'in',
+  'notIn',
+  'exists',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'range',
+  'versionAtLeast',
+  'versionBelow',
+  'contains',
+  'notContains',
+] as const;
+export type Comparison = (typeof COMPARISONS)[number];
+
+export type Severity = 'info' | 'low' | 'medium' | 'high';
+export type RuleScope = 'machine' | 'disk';
+
+/** What a rule may change in the guest: only these kinds, each with an allowlisted target. */
+export type ActionSpec =
+  | { kind: 'queue-attr'; attr: string; value: string | number; grid?: Array<string | number> }
+  | { kind: 'module-param'; module: string; param: string; value: string | number; grid?: Array<string | number> }
+  | { kind: 'pm-qos'; value: number; grid?: number[] }
+  | { kind: 'kernel-cmdline'; param: string; value: string | number }
+  | { kind: 'modprobe-option'; module: string; param: string; value: string | number };
+
+export type ActionKind = ActionSpec['kind'];
+
+export interface HostAdvice {
+  text: string;
+  libvirtXml?: string;
+  qemu?: string;
+}
+
+export interface Rule {
+  id: string;
+  title: string;
+  scope: RuleScope;
+  severity: Severity;
+  applies: Condition;
+  check: Condition;
+  rationale: string;
+  references: string[];
+  /** Guest changes. `prerequisite`: kept by tune without a measured gain (it enables others). */
+  actions: ActionSpec[];
+  prerequisite: boolean;
+  hostAdvice: HostAdvice | null;
+  /** Fixed status when the check fires, instead of the default (recommend / advise / info). */
+  status?: 'info';
+  /** Where it was loaded from, for messages. */
+  file: string;
+}
+
+export type FindingStatus = 'ok' | 'recommend' | 'advise' | 'info' | 'n/a';
+
+export interface Evidence {
+  field: string;
+  value: unknown;
+  /** The file the value came from, where known (e.g. /sys/block/vda/queue/scheduler). */
+  source?: string;
+}
+
+/** An action with everything resolved for this machine: which disk, which value. */
+export interface ResolvedAction {
+  kind: ActionKind;
+  /** Human- and journal-friendly target, e.g. `vda:queue/scheduler`, `haltpoll.guest_halt_poll_ns`. */
+  target: string;
+  disk?: string;
+  module?: string;
+  param?: string;
+  attr?: string;
+  value: string | number;
+  grid?: Array<string | number>;
+  runtime: boolean;
+  reboot: boolean;
+}
+
+export interface Finding {
+  id: string;
+  ruleId: string;
+  title: string;
+  status: FindingStatus;
+  severity: Severity;
+  /** The disk a per-disk rule speaks of; null for machine-wide rules. */
+  subject: string | null;
+  evidence: Evidence[];
+  rationale: string;
+  references: string[];
+  actions: ResolvedAction[];
+  prerequisite: boolean;
+  hostAdvice: HostAdvice | null;
+  reboot: boolean;
+}
