@@ -5,6 +5,8 @@ export const ExitCode = {
   usage: 2,
   needsRoot: 3,
   partial: 4,
+  /** `check --strict`: there are recommendations or host advice. */
+  findings: 5,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
+import { registerCheck } from './check-command.js';
 import { registerDetect } from './detect-command.js';
 import { registerProbe } from './probe-command.js';
+import { registerRules } from './rules-command.js';
 import { registerSnapshot } from './snapshot-command.js';
 import { nvprobeVersion } from './version.js';
 
@@ -10,7 +12,8 @@ Exit codes:
   1  runtime failure (I/O error, device vanished, internal error)
   2  usage error or bad input (nothing was changed)
   3  needs root (rerun as root, e.g. with sudo)
-  4  partially applied: some actions failed and this run's changes were reverted`;
+  4  partially applied: some actions failed and this run's changes were reverted
+  5  check --strict: something is recommended or advised`;
 
 export function buildProgram(): Command {
   const program = new Command('nvprobe')
@@ -23,7 +26,7 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(str.replace(/^error: /, 'nvprobe: ')),
     });
   // Each command file adds itself; subcommands inherit error handling and exit codes.
-  for (const register of [registerDetect, registerSnapshot, registerProbe]) {
+  for (const register of [registerProbe, registerDetect, registerSnapshot, registerCheck, registerRules]) {
     const cmd = register(program);
     cmd.exitOverride().addHelpText('after', EXIT_CODES_HELP);
     cmd.configureOutput({ outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'nvprobe: ')) });

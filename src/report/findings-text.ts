@@ -9,7 +9,7 @@ const GROUPS: Array<{ status: FindingStatus; heading: string }> = [
 ];
 
 function fmtValue(v: unknown): string {
-  if (v === null || v === undefined) return 'unknown';
+  if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return v;
   return JSON.stringify(v);
 }
@@ -29,8 +29,11 @@ function wrap(text: string, indent: string, width = 100): string {
 }
 
 function renderFinding(f: Finding, verbose: boolean): string {
+  // A rule's title describes the problem; for a rule that passed, say what was checked instead.
+  if (f.status === 'ok' || f.status === 'n/a') {
+    return `  ${f.id}: ${f.evidence.map((e) => `${e.field} = ${fmtValue(e.value)}`).join(', ')}`;
+  }
   const out = [`  [${f.severity}] ${f.title}  (${f.id})`];
-  if (f.status === 'ok' || f.status === 'n/a') return out.join('\n');
   for (const e of f.evidence) out.push(`      evidence  ${e.field} = ${fmtValue(e.value)}${e.source ? `  (${e.source})` : ''}`);
   out.push(wrap(`why: ${f.rationale}`, '      '));
   for (const a of f.actions) {

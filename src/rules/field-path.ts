@@ -23,6 +23,7 @@ export function resolveField(scope: unknown, path: string): unknown {
 export function interpolate(text: string, scope: unknown): string {
   return text.replace(/\{([a-zA-Z][\w.]*)\}/g, (whole, path: string) => {
     const v = resolveField(scope, path);
+    if (Array.isArray(v) && v.every((x) => typeof x !== 'object')) return v.join(',');
     return v === null || typeof v === 'object' ? whole : String(v);
   });
 }

@@ -71,11 +71,11 @@ export function loadRules(paths: string[]): LoadedRules {
 export function loadRuleFile(file: string): { rules: Rule[]; errors: RuleError[] } {
   const read = readTextFile(file);
   if (!read.ok) return { rules: [], errors: [{ file, rule: null, at: null, message: `cannot read (${read.detail})` }] };
-  const doc = parseDocument(read.text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(read.text, { uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0];
-    return { rules: [], errors: [{ file, rule: null, at: line ? `line ${line.line}:${line.col}` : null, message: `malformed YAML: ${e.message.split('\n')[0]}` }] };
+    return { rules: [], errors: [{ file, rule: null, at: line ? `line ${line.line}:${line.col}` : null, message: `malformed YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` }] };
   }
   const data = doc.toJS() as unknown;
   const errors: RuleError[] = [];
@@ -130,7 +130,8 @@ function parseRule(raw: unknown, file: string, index: number, errors: RuleError[
     });
   }
   const hostAdvice = parseHostAdvice(r.hostAdvice, problems);
-  if (!actions.length && !hostAdvice && r.status !== 'info') problems.push({ at: 'actions', message: "a rule needs actions, hostAdvice, or status: info" });
+  const noActions = r.actions === undefined || (Array.isArray(r.actions) && r.actions.length === 0);
+  if (noActions && r.hostAdvice === undefined && r.status !== 'info') problems.push({ at: 'actions', message: "a rule needs actions, hostAdvice, or status: info" });
   for (const p of problems) errors.push({ file, rule: name, at: p.at, message: p.message });
   if (problems.length || !id || !applies || !check) return null;
   return {

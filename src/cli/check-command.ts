@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../errors.js';
+
+interface CheckOptions {
+  root?: string;
+  rules?: string;
+  json?: boolean;
+  strict?: boolean;
+  all?: boolean;
+  verbose?: boolean;
+}
+
+export const CHECK_SCHEMA_VERSION = 1;
+
+export function registerCheck(program: Command): Command {
+  return program
+    .command('check')
+    .description('evaluate the rules on this guest: what to change inside it, and what to ask the host admin for')
+    .option('--root <dir>', 'check a captured tree (DIR/sys, DIR/proc) instead of this machine')
+    .option('--rules <dir>', 'also load the rules in DIR (validated like the built-in ones)')
+    .option('--json', 'print one JSON document (schemaVersion) with every finding')
+    .option('--strict', `exit ${ExitCode.findings} when anything is recommended or advised`)
+    .option('--all', 'also list rules that do not apply here')
+    .option('--verbose', 'show references')
+    .action(async (opts: CheckOptions) => {
+      const [{ openRoot }, { detectSnapshot }, { evaluateRules }, { loadRulesOrFail }, { renderFindingsText, countByStatus }, { nvprobeVersion }] = await Promise.all([
+        import('../host/open-root.js'),
+        import('../detect/snapshot.js'),
+        import('../rules/evaluate.js'),
+        import('./rules-loading.js'),
+        import('../report/findings-text.js'),
+        import('./version.js'),
+      ]);
+      const root = openRoot(opts.root);
+      const loaded = loadRulesOrFail(opts.rules);
+      const findings = evaluateRules(detectSnapshot(root), loaded.rules);
+      const counts = countByStatus(findings);
+      if (opts.json) {
+        const doc = {
+          schemaVersion: CHECK_SCHEMA_VERSION,
+          kind: 'nvprobe.check',
+          nvprobeVersion: nvprobeVersion(),
+          createdAt: new Date().toISOString(),
+          root: opts.root ?? null,
+          rules: { count: loaded.rules.length, files: loaded.files },
+          summary: counts,
+          findings,
+        };
+        process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      } else {
+        process.stdout.write(renderFindingsText(findings, { showAll: !!opts.all, verbose: !!opts.verbose }));
+      }
+      process.exitCode = opts.strict && counts.recommend + counts.advise > 0 ? ExitCode.findings : ExitCode.ok;
+    });
+}

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { ExitCode, usageError } from '../errors.js';
+import type { Condition } from '../rules/types.js';
+
+interface RulesOptions {
+  rules?: string;
+  json?: boolean;
+}
+
+/** A parsed condition back in the form rule files use (`field` plus the comparison as key). */
+function asWritten(c: Condition): unknown {
+  if ('all' in c) return { all: c.all.map(asWritten) };
+  if ('any' in c) return { any: c.any.map(asWritten) };
+  if ('not' in c) return { not: asWritten(c.not) };
+  return { field: c.field, [c.op]: c.value };
+}
+
+export function registerRules(program: Command): Command {
+  const rules = program.command('rules').description('list, show and validate the rules nvprobe check evaluates');
+  rules
+    .command('list')
+    .description('every loaded rule: id, scope, severity, title')
+    .option('--rules <dir>', 'also load the rules in DIR')
+    .option('--json', 'print the rules as JSON')
+    .action(async (opts: RulesOptions) => {
+      const { loadRulesOrFail } = await import('./rules-loading.js');
+      const loaded = loadRulesOrFail(opts.rules);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'nvprobe.rules', rules: loaded.rules }, null, 2)}\n`);
+        return;
+      }
+      const width = Math.max(...loaded.rules.map((r) => r.id.length));
+      for (const r of loaded.rules) process.stdout.write(`${r.id.padEnd(width)}  ${r.scope.padEnd(7)}  ${r.severity.padEnd(6)}  ${r.title}\n`);
+    });
+  rules
+    .command('show')
+    .description('one rule in full')
+    .argument('<id>', 'rule id (see `nvprobe rules list`)')
+    .option('--rules <dir>', 'also load the rules in DIR')
+    .option('--json', 'print the rule as JSON')
+    .action(async (id: string, opts: RulesOptions) => {
+      const { loadRulesOrFail } = await import('./rules-loading.js');
+      const rule = loadRulesOrFail(opts.rules).rules.find((r) => r.id === id);
+      if (!rule) throw usageError(`no rule with id '${id}'`, 'see `nvprobe rules list`');
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(rule, null, 2)}\n`);
+        return;
+      }
+      const { stringify } = await import('yaml');
+      const { file, applies, check, ...rest } = rule;
+      const doc = { ...rest, applies: asWritten(applies), check: asWritten(check) };
+      process.stdout.write(`# from ${file}\n${stringify(doc, { lineWidth: 100 })}`);
+    });
+  rules
+    .command('validate')
+    .description('check rule files (default: the built-in and local rules); every problem on its own line')
+    .argument('[path...]', 'rule files or directories')
+    .action(async (paths: string[]) => {
+      const { loadRules, defaultRuleDirs, formatRuleError } = await import('../rules/load.js');
+      const loaded = loadRules(paths.length ? paths : defaultRuleDirs());
+      for (const e of loaded.errors) process.stderr.write(`nvprobe: ${formatRuleError(e)}\n`);
+      const bad = new Set(loaded.errors.map((e) => e.file)).size;
+      process.stdout.write(`${loaded.rules.length} rules valid in ${loaded.files.length - bad} file(s)${bad ? `; ${bad} file(s) refused` : ''}\n`);
+      process.exitCode = loaded.errors.length ? ExitCode.usage : ExitCode.ok;
+    });
+  return rules;
+}
