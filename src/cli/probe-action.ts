@@ -2,17 +2,19 @@ import { release } from 'node:os';
 import { ExitCode, NvprobeError } from '../errors.js';
 import { isRoot } from '../host/file-info.js';
 import { Root } from '../host/root.js';
+import { IoUringUnavailableError } from '../io/io-uring-errors.js';
 import { createScratchFile, scratchDirOnRootFs, type ScratchFile } from '../host/scratch-file.js';
-import type { IoEngine } from '../io/engine.js';
-import { Psync2Engine } from '../io/psync2.js';
-import { pinToCpu } from '../native/libc.js';
 import { detectDisk } from '../detect/disks.js';
-import { decideHipri, parseKernelRelease } from '../measure/hipri.js';
+import { findRootFsDevice } from '../detect/root-fs.js';
+import { planEngine } from '../measure/engine-plan.js';
+import { parseKernelRelease, type KernelVersion, type QueuePolling } from '../measure/hipri.js';
 import { runProbe } from '../measure/probe-run.js';
 import { inspectTarget, openError, rootFsDevice, type ProbeTarget } from '../measure/target.js';
+import { pinToCpu } from '../native/libc.js';
 import { fioJob } from '../report/fio-job.js';
 import { PROBE_SCHEMA_VERSION, renderProbeText, type ProbeReport } from '../report/probe-report.js';
 import type { ProbeFlags, ProbeSettings } from './probe-command.js';
+import { openProbeEngine, type OpenedEngine } from './probe-engine.js';
 import { startProgress } from './progress.js';
 import { nvprobeVersion } from './version.js';
 
@@ -32,11 +34,10 @@ export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number
     progress.stop();
     throw err;
   }
-  const { target, engine, scratch } = opened;
+  const { target, scratch } = opened;
+  const { engine } = opened.engine;
   try {
     if (s.cpu !== null) pinToCpu(s.cpu);
-    const kernel = parseKernelRelease(root.attr('/proc/sys/kernel/osrelease') ?? release());
-    const hipri = decideHipri(s.hipri, kernel, target.disk ? { disk: target.disk, ioPoll: detectDisk(root, target.disk).queues.ioPoll } : null);
     const result = await runProbe({
       engine,
       spanBytes: target.spanBytes,
@@ -51,9 +52,19 @@ export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number
       kind: 'nvprobe.probe',
       nvprobeVersion: nvprobeVersion(),
       createdAt: new Date().toISOString(),
-      kernel: { release: kernel.release, arch: process.arch },
+      kernel: { release: kernelVersion(root).release, arch: process.arch },
       target,
-      engine: { name: engine.name, blockSize: engine.blockSize, direct: true, hipri, cpu: s.cpu },
+      engine: {
+        name: engine.name,
+        requested: opened.engine.requested,
+        selection: opened.engine.selection,
+        blockSize: engine.blockSize,
+        direct: true,
+        polled: opened.engine.polled,
+        hipri: opened.engine.hipri,
+        ...(opened.engine.fallbackReason ? { fallbackReason: opened.engine.fallbackReason } : {}),
+        cpu: s.cpu,
+      },
       config: { durationMs: s.durationMs ?? null, ios: s.ios ?? null, rampMs: s.rampMs },
       result,
     };
@@ -66,17 +77,17 @@ export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number
   }
 }
 
-interface OpenedTarget {
+export interface OpenedTarget {
   target: ProbeTarget;
-  engine: IoEngine;
+  engine: OpenedEngine;
   scratch?: ScratchFile;
 }
 
 /** Resolve and open the target; with none given, the root filesystem's device, else a scratch file on it. */
-async function openTarget(root: Root, s: ProbeSettings, say: (text: string) => void): Promise<OpenedTarget> {
+export async function openTarget(root: Root, s: ProbeSettings, say: (text: string) => void): Promise<OpenedTarget> {
   if (s.target !== undefined) {
     const target = inspectTarget(root, s.target, s.blockSize, s.spanLimit);
-    return { target, engine: openEngine(target, s) };
+    return { target, engine: openEngine(root, target, s) };
   }
   if (!isRoot()) {
     throw new NvprobeError('probing the root filesystem\'s disk needs root', {
@@ -89,8 +100,9 @@ async function openTarget(root: Root, s: ProbeSettings, say: (text: string) => v
   if (dev) {
     try {
       const target = inspectTarget(root, dev.path, s.blockSize, s.spanLimit);
-      return { target, engine: openEngine(target, s) };
+      return { target, engine: openEngine(root, target, s) };
     } catch (err) {
+      if (err instanceof IoUringUnavailableError) throw err; // a scratch file would not help
       fallbackReason = `${dev.path} (under /) could not be opened: ${(err as Error).message}; measured a scratch file on the root filesystem instead`;
     }
   } else {
@@ -100,32 +112,55 @@ async function openTarget(root: Root, s: ProbeSettings, say: (text: string) => v
   say(`creating a ${Math.round(size / (1 << 20))} MiB scratch file on the root filesystem`);
   const scratch = await createScratchFile(scratchDirOnRootFs(), size, (w) => say(`writing scratch file: ${Math.round((100 * w) / size)} %`));
   const target = { ...inspectTarget(root, scratch.path, s.blockSize, undefined), scratch: true, fallbackReason };
-  return { target, engine: openEngine(target, s), scratch };
+  return { target, engine: openEngine(root, target, s), scratch };
 }
 
-function openEngine(target: ProbeTarget, s: ProbeSettings): IoEngine {
+function openEngine(root: Root, target: ProbeTarget, s: ProbeSettings): OpenedEngine {
   try {
-    return new Psync2Engine({ path: target.path, blockSize: s.blockSize, hipri: s.hipri });
+    return openProbeEngine({
+      choice: s.engine,
+      path: target.path,
+      blockSize: s.blockSize,
+      hipri: s.hipri,
+      queue: queuePolling(root, target.disk),
+      kernel: kernelVersion(root),
+      ioUringSysctls: () => ({ ioUringDisabled: root.attr('/proc/sys/kernel/io_uring_disabled'), ioUringGroup: root.attr('/proc/sys/kernel/io_uring_group') }),
+    });
   } catch (err) {
     throw openError(target.path, err, target.filesystem?.type ?? null);
   }
 }
 
+/** Whether the disk's queue has poll queues (queue/io_poll), as detect reads it. */
+function queuePolling(root: Root, disk: string | null): QueuePolling | null {
+  return disk ? { disk, ioPoll: detectDisk(root, disk).queues.ioPoll } : null;
+}
+
+function kernelVersion(root: Root): KernelVersion {
+  return parseKernelRelease(root.attr('/proc/sys/kernel/osrelease') ?? release());
+}
+
 function emitFio(root: Root, s: ProbeSettings): string {
   let filename = s.target;
   let span = s.spanLimit;
+  let disk: string | null;
   if (filename !== undefined) {
-    span = inspectTarget(root, filename, s.blockSize, s.spanLimit).spanBytes;
+    const target = inspectTarget(root, filename, s.blockSize, s.spanLimit);
+    span = target.spanBytes;
+    disk = target.disk;
   } else {
     filename = `${scratchDirOnRootFs()}/nvprobe-fio.dat`;
     span = s.spanLimit ?? DEFAULT_SCRATCH_BYTES;
+    disk = findRootFsDevice(root)?.disk ?? null;
   }
+  // The job follows the engine nvprobe would choose; fio's io_uring hipri=1 is IORING_SETUP_IOPOLL.
+  const plan = planEngine(s.engine, queuePolling(root, disk), s.hipri);
   return fioJob({
     filename,
     blockSize: s.blockSize,
     spanBytes: span,
-    engine: 'psync2',
-    hipri: s.hipri,
+    engine: plan.engine,
+    hipri: plan.engine === 'io_uring' ? plan.iopoll : s.hipri,
     durationMs: s.durationMs,
     ios: s.ios,
     rampMs: s.rampMs,

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { ExitCode, NvprobeError } from '../errors.js';
+import { ExitCode, NvprobeError, usageError } from '../errors.js';
+import { ENGINE_CHOICES, type EngineChoice } from '../io/engine.js';
 import { archConstants } from '../native/arch.js';
 import { isPowerOfTwo, parseCount, parseCpu, parseDuration, parseDurationOrZero, parseSize } from './parse-options.js';
 
@@ -11,6 +12,7 @@ export interface ProbeFlags {
   bs: string;
   size?: string;
   cpu?: string;
+  engine: EngineChoice;
   hipri: boolean;
   json?: boolean;
   histogram?: boolean;
@@ -25,9 +27,9 @@ export interface ProbeSettings {
   rampMs: number;
   spanLimit?: number;
   cpu: number | null;
+  engine: EngineChoice;
   hipri: boolean;
 }
-
 
 export function registerProbe(program: Command): Command {
   return program
@@ -40,7 +42,12 @@ export function registerProbe(program: Command): Command {
     .option('--bs <size>', 'block size: a power of two and a multiple of the logical block size', '4k')
     .option('--size <size>', 'span of the target the random offsets cover (default: all of it; scratch file size: 1G)')
     .option('--cpu <n>', 'pin the issuing thread to this CPU')
-    .option('--no-hipri', 'do not pass RWF_HIPRI to preadv2')
+    .addOption(
+      new Option('--engine <name>', 'auto: io_uring with IOPOLL where the disk has poll queues, else psync2; psync2: preadv2; io_uring: IOPOLL where the disk polls, else interrupt completion')
+        .choices(ENGINE_CHOICES)
+        .default('auto'),
+    )
+    .option('--no-hipri', 'psync2 only: do not pass RWF_HIPRI to preadv2 (with --engine auto: use psync2)')
     .option('--json', 'print one JSON document (schemaVersion) and nothing else on stdout')
     .option('--histogram', 'also print a latency histogram')
     .addOption(new Option('--emit-fio', 'print the equivalent fio job instead of measuring'))
@@ -56,6 +63,9 @@ export function parseProbeFlags(target: string | undefined, flags: ProbeFlags, d
   const blockSize = parseSize(flags.bs, '--bs');
   if (!isPowerOfTwo(blockSize)) throw new NvprobeError(`--bs must be a power of two (512, 4k, 64k...), not ${flags.bs}`, { exitCode: ExitCode.usage });
   const ios = flags.ios !== undefined ? parseCount(flags.ios, '--ios') : undefined;
+  if (flags.engine === 'io_uring' && !flags.hipri) {
+    throw usageError('--no-hipri is a psync2 setting: the io_uring engine does not use RWF_HIPRI', 'drop --no-hipri, or use --engine psync2');
+  }
   const durationMs = ios !== undefined && durationIsDefault ? undefined : parseDuration(flags.duration, '--duration');
   return {
     target,
@@ -65,6 +75,7 @@ export function parseProbeFlags(target: string | undefined, flags: ProbeFlags, d
     rampMs: parseDurationOrZero(flags.ramp, '--ramp'),
     spanLimit: flags.size !== undefined ? parseSize(flags.size, '--size') : undefined,
     cpu: flags.cpu !== undefined ? parseCpu(flags.cpu, '--cpu', availableParallelism()) : null,
+    engine: flags.engine,
     hipri: flags.hipri,
   };
 }

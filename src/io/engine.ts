@@ -26,3 +26,7 @@ export interface EngineOptions {
   /** psync2: pass RWF_HIPRI. */
   hipri: boolean;
 }
+
+/** What `probe --engine` accepts: `auto` picks io_uring with IOPOLL where the queue polls, else psync2. */
+export const ENGINE_CHOICES = ['auto', 'psync2', 'io_uring'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];

@@ -6,6 +6,7 @@ import {
   MAP_ANONYMOUS,
   MAP_PRIVATE,
   MAP_POPULATE,
+  MAP_SHARED,
   O_CLOEXEC,
   O_RDONLY,
   PAGE_SIZE,
@@ -97,6 +98,32 @@ export function mapAligned(length: number): NativeMemory {
     freeResultMemory: false,
   }) as unknown as number;
   if (address === -1 || address === 0) throw new NativeError('mmap', 12, `${len} bytes`);
+  return mappedMemory(ext, address, len);
+}
+
+/**
+ * A MAP_SHARED mapping of `length` bytes of an fd at `offset` (e.g. an io_uring's rings),
+ * populated up front so the first access does not fault. Read and write.
+ */
+export function mapShared(fd: number, length: number, offset: number, subject: string): NativeMemory {
+  ensureOpen();
+  const len = Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
+  const mmapTypes = [DataType.I64, DataType.I64, DataType.I32, DataType.I32, DataType.I32, DataType.I64];
+  const r = call('mmap', mmapTypes, [0, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset]);
+  if (r.value === -1) throw new NativeError('mmap', r.errno, subject);
+  // memset(p, 0, 0) declared the other way round: the address as a number in, a pointer out.
+  const ext = load({
+    library: LIBC,
+    funcName: 'memset',
+    retType: DataType.External,
+    paramsType: [DataType.I64, DataType.I32, DataType.I64],
+    paramsValue: [r.value, 0, 0],
+    freeResultMemory: false,
+  }) as unknown as JsExternal;
+  return mappedMemory(ext, r.value, len);
+}
+
+function mappedMemory(ext: JsExternal, address: number, len: number): NativeMemory {
   const view = createExternalBuffer(ext, len);
   let freed = false;
   return {

@@ -1,3 +1,5 @@
+import type { EngineChoice } from '../io/engine.js';
+import type { PolledVerdict } from '../measure/engine-plan.js';
 import type { HipriVerdict } from '../measure/hipri.js';
 import type { ProbeMeasurement } from '../measure/probe-run.js';
 import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summary.js';
@@ -15,9 +17,28 @@ export interface ProbeReport {
   createdAt: string;
   kernel: { release: string; arch: string };
   target: ProbeTarget;
-  engine: { name: string; blockSize: number; direct: true; hipri: HipriVerdict; cpu: number | null };
+  engine: ProbeEngineReport;
   config: { durationMs: number | null; ios: number | null; rampMs: number };
   result: ProbeMeasurement;
+}
+
+/**
+ * `polled` is the one answer to "did reads complete by polling" for every engine; `hipri` is
+ * psync2's RWF_HIPRI verdict (for io_uring: not requested, 'not used by the io_uring engine').
+ */
+export interface ProbeEngineReport {
+  name: string;
+  /** What --engine asked for. */
+  requested: EngineChoice;
+  /** Why this engine, with or without IOPOLL. */
+  selection: string;
+  blockSize: number;
+  direct: true;
+  polled: PolledVerdict;
+  hipri: HipriVerdict;
+  /** Present when --engine auto wanted io_uring and measured with psync2 instead. */
+  fallbackReason?: string;
+  cpu: number | null;
 }
 
 function latencyRow(label: string, s: LatencySummary): string[] {
@@ -36,10 +57,13 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
     `  target    ${t.path} (${where}, ${fmtBytes(t.spanBytes)} span)`,
   ];
   if (t.fallbackReason) lines.push(`            ${t.fallbackReason}`);
-  const h = r.engine.hipri;
+  const e = r.engine;
+  lines.push(`  engine    ${engineWords(e)}${e.cpu !== null ? `, pinned to CPU ${e.cpu}` : ''}; ${e.selection}`);
+  if (e.fallbackReason) lines.push(`            ${e.fallbackReason}`);
   lines.push(
-    `  engine    ${r.engine.name}${r.engine.cpu !== null ? `, pinned to CPU ${r.engine.cpu}` : ''}`,
-    `  polling   RWF_HIPRI ${h.requested ? 'requested' : 'off'}, ${h.effective ? 'EFFECTIVE' : 'not effective'}: ${h.reason}`,
+    e.name === 'psync2'
+      ? `  polling   RWF_HIPRI ${e.hipri.requested ? 'requested' : 'off'}, ${e.hipri.effective ? 'EFFECTIVE' : 'not effective'}: ${e.hipri.reason}`
+      : `  polling   ${e.polled.polled ? 'POLLED' : 'not polled'}: ${e.polled.reason}`,
     `  ran       ${m.wallSeconds.toFixed(2)} s, ${m.samples} I/Os measured (${m.rampIos} ramp I/Os dropped)${m.aborted ? ', INTERRUPTED' : ''}`,
     `  IOPS      ${m.iops} achieved; ${m.iopsCorrected} without nvprobe's per-call cost`,
     `  overhead  ${fmtUs(m.overhead.perIoUs)} µs per I/O taken off 'corrected' (ffi-rs call + clock, ${m.overhead.source}; tight loop before/after ${fmtUs(m.overhead.before.ffiUs)}/${fmtUs(m.overhead.after.ffiUs)}); empty syscall ${fmtUs(m.overhead.before.emptySyscallUs)} µs`,
@@ -52,4 +76,10 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
   );
   if (opts.histogram) lines.push('', 'corrected latency histogram', renderHistogram(m.correctedHistogram));
   return `${lines.join('\n')}\n`;
+}
+
+function engineWords(e: ProbeEngineReport): string {
+  if (e.name === 'psync2') return 'psync2 (preadv2)';
+  if (e.name === 'io_uring') return `io_uring (IORING_OP_READ, one io_uring_enter per read${e.polled.polled ? ', IORING_SETUP_IOPOLL' : ''})`;
+  return e.name;
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NVPROBE, runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { withLoopDevice } from '../helpers/loop-device.js';
+import { queueOfFile } from '../helpers/queue.js';
 
 let tmp: ReturnType<typeof diskTempDir>;
 let file: string;
@@ -33,14 +34,15 @@ const scratchFiles = () => (existsSync(SCRATCH_DIR) ? readdirSync(SCRATCH_DIR).f
 
 describe('nvprobe probe', () => {
   it('prints one valid JSON document for a file target', () => {
-    const r = runCli(['probe', file, '--ios', '2000', '--ramp', '200ms', '--json']);
+    const r = runCli(['probe', file, '--engine', 'psync2', '--ios', '2000', '--ramp', '200ms', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
     expect(doc.schemaVersion).toBe(1);
     expect(doc.kind).toBe('nvprobe.probe');
     expect(doc.target).toMatchObject({ path: file, kind: 'file', scratch: false, spanBytes: 8192 * 4096 });
-    expect(doc.engine).toMatchObject({ name: 'psync2', blockSize: 4096, direct: true });
+    expect(doc.engine).toMatchObject({ name: 'psync2', requested: 'psync2', blockSize: 4096, direct: true });
+    expect(doc.engine.polled).toEqual({ polled: doc.engine.hipri.effective, reason: doc.engine.hipri.reason });
     expect(doc.engine.hipri.requested).toBe(true);
     expect(typeof doc.engine.hipri.effective).toBe('boolean');
     expect(doc.engine.hipri.reason.length).toBeGreaterThan(10);
@@ -52,7 +54,7 @@ describe('nvprobe probe', () => {
 
   it('says HIPRI is not effective on kernels that ignore it for sync I/O', () => {
     const [major, minor] = process.versions && spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.split('.').map(Number);
-    const r = runCli(['probe', file, '--ios', '200', '--ramp', '0', '--json']);
+    const r = runCli(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--json']);
     const hipri = JSON.parse(r.stdout).engine.hipri;
     if (major! > 5 || (major === 5 && minor! >= 19)) {
       expect(hipri.effective).toBe(false);
@@ -109,7 +111,7 @@ describe('nvprobe probe', () => {
   });
 
   it('emits the equivalent fio job, which fio accepts', () => {
-    const r = runCli(['probe', file, '--emit-fio', '--duration', '3s', '--cpu', '0']);
+    const r = runCli(['probe', file, '--engine', 'psync2', '--emit-fio', '--duration', '3s', '--cpu', '0']);
     expect(r.code).toBe(0);
     for (const line of ['ioengine=pvsync2', 'hipri=1', 'direct=1', 'rw=randread', 'bs=4096', 'iodepth=1', 'runtime=3000ms', 'cpus_allowed=0', `filename=${file}`]) {
       expect(r.stdout.split('\n')).toContain(line);
@@ -126,6 +128,81 @@ describe('nvprobe probe', () => {
     const r = runCli(['probe', file, '--ios', '100', '--ramp', '0', '--cpu', '0', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).engine.cpu).toBe(0);
+  });
+});
+
+describe('nvprobe probe --engine', () => {
+  it('io_uring --json: the io_uring engine, its polled verdict with the reason, HIPRI marked unused', () => {
+    const q = queueOfFile(file);
+    const r = runCli(['probe', file, '--engine', 'io_uring', '--ios', '2000', '--ramp', '200ms', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.engine).toMatchObject({ name: 'io_uring', requested: 'io_uring', selection: '--engine io_uring', blockSize: 4096, direct: true });
+    expect(doc.engine.hipri).toEqual({ requested: false, effective: false, reason: 'not used by the io_uring engine' });
+    expect(doc.engine.fallbackReason).toBeUndefined();
+    expect(doc.engine.polled).toEqual(
+      q.ioPoll
+        ? { polled: true, reason: `IORING_SETUP_IOPOLL on ${q.disk} which has poll queues (queue/io_poll=1)` }
+        : { polled: false, reason: `${q.disk} has no poll queues (queue/io_poll=0): interrupt completion` },
+    );
+    expect(doc.result.samples).toBe(2000);
+    // Calibrated through the engine's own noop: an FFI call, well below a device read.
+    expect(doc.result.overhead.perIoUs).toBeGreaterThan(0);
+    expect(doc.result.overhead.before.ffiUs).toBeLessThan(doc.result.raw.percentilesUs.p50);
+    expect(doc.result.corrected.percentilesUs.p50).toBeCloseTo(doc.result.raw.percentilesUs.p50 - doc.result.overhead.perIoUs, 2);
+  });
+
+  it('io_uring on a read-only direct-I/O loop device, as text', async () => {
+    await withLoopDevice(file, (dev) => {
+      const r = runCli(['probe', dev, '--engine', 'io_uring', '--ios', '1000', '--ramp', '0']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^ {2}engine {4}io_uring \(IORING_OP_READ, one io_uring_enter per read\); --engine io_uring$/m);
+      expect(r.stdout).toMatch(/^ {2}polling {3}not polled: loop\d+ has no poll queues \(queue\/io_poll=0\): interrupt completion$/m);
+      expect(r.stdout).toMatch(/^raw\s+[\d.]+/m);
+    });
+  });
+
+  it('auto (the default) picks by the queue: psync2 without poll queues, io_uring with IOPOLL with them', () => {
+    const q = queueOfFile(file);
+    for (const args of [['--engine', 'auto'], []]) {
+      const r = runCli(['probe', file, ...args, '--ios', '300', '--ramp', '0', '--json']);
+      expect(r.code).toBe(0);
+      const e = JSON.parse(r.stdout).engine;
+      expect(e.requested).toBe('auto');
+      if (q.ioPoll) {
+        expect(e).toMatchObject({ name: 'io_uring', selection: `auto: ${q.disk} has poll queues (queue/io_poll=1)`, polled: { polled: true } });
+      } else {
+        expect(e).toMatchObject({ name: 'psync2', selection: `auto: ${q.disk} has no poll queues (queue/io_poll=0)` });
+        expect(e.hipri.requested).toBe(true);
+      }
+    }
+  });
+
+  it('io_uring on the root filesystem by default (device or scratch file), cleaned up after', () => {
+    const before = scratchFiles();
+    const r = runCli(['probe', '--engine', 'io_uring', '--json', '--ios', '300', '--ramp', '0', '--size', '64M']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.engine.name).toBe('io_uring');
+    expect(doc.result.samples).toBe(300);
+    expect(scratchFiles()).toEqual(before);
+  });
+
+  it('--emit-fio follows the engine: io_uring, hipri=1 only where the queue polls; fio accepts it', () => {
+    const q = queueOfFile(file);
+    const r = runCli(['probe', file, '--engine', 'io_uring', '--emit-fio']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('ioengine=io_uring');
+    expect(lines).toContain(q.ioPoll ? 'hipri=1' : 'hipri=0');
+    const auto = runCli(['probe', file, '--emit-fio']).stdout.split('\n');
+    expect(auto).toContain(q.ioPoll ? 'ioengine=io_uring' : 'ioengine=pvsync2');
+    const job = join(tmp.dir, 'uring.fio');
+    writeFileSync(job, r.stdout);
+    const fio = spawnSync('fio', ['--readonly', '--parse-only', job], { encoding: 'utf8' });
+    if (fio.error) return; // fio absent
+    expect(fio.status).toBe(0);
   });
 });
 
@@ -153,6 +230,8 @@ describe('nvprobe probe: bad input', () => {
     expectUserError(['probe', file, '--cpu', '4096'], 2, /--cpu 4096: this machine has CPUs/);
   });
   it('--size larger than the target', () => expectUserError(['probe', file, '--size', '1G'], 2, /larger than/));
+  it('an unknown --engine', () => expectUserError(['probe', file, '--engine', 'spdk'], 2, /^nvprobe: option '--engine <name>' argument 'spdk' is invalid\. Allowed choices are auto, psync2, io_uring\.$/m));
+  it('--no-hipri with --engine io_uring', () => expectUserError(['probe', file, '--engine', 'io_uring', '--no-hipri'], 2, /--no-hipri is a psync2 setting/));
   it('an unknown option', () => expectUserError(['probe', file, '--frobnicate'], 2, /unknown option/));
 
   it('a filesystem without O_DIRECT, named', () => {

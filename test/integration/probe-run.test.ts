@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IoUringEngine } from '../../src/io/io-uring.js';
 import { Psync2Engine } from '../../src/io/psync2.js';
 import { Histogram } from '../../src/measure/histogram.js';
 import { runProbe } from '../../src/measure/probe-run.js';
@@ -35,6 +36,21 @@ describe('a probe run on a real file', () => {
       const h = Histogram.fromJSON(m.histogram);
       expect(h.count).toBe(3000);
       expect(Math.abs(h.percentile(50) / 1000 - m.raw.percentilesUs.p50) / m.raw.percentilesUs.p50).toBeLessThan(0.02);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('works the same through the io_uring engine: calibrated by its own no-kernel call', async () => {
+    const engine = new IoUringEngine({ path: file, blockSize: 4096, poll: false });
+    try {
+      const m = await runProbe({ engine, spanBytes: 16384 * 4096, rampMs: 100, ios: 3000, seed: 2 });
+      expect(m.samples).toBe(3000);
+      expect(m.overhead.perIoUs).toBeGreaterThan(0);
+      expect(m.overhead.perIoUs).toBeLessThan(m.raw.percentilesUs.p50);
+      expect(m.overhead.before.ffiUs).toBeLessThan(m.raw.percentilesUs.p50);
+      expect(m.corrected.percentilesUs.p50).toBeCloseTo(m.raw.percentilesUs.p50 - m.overhead.perIoUs, 2);
+      expect(m.raw.percentilesUs.p50).toBeGreaterThan(5);
     } finally {
       engine.close();
     }
