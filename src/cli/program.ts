@@ -2,8 +2,10 @@ import { Command } from 'commander';
 import { registerCheck } from './check-command.js';
 import { registerDetect } from './detect-command.js';
 import { registerProbe } from './probe-command.js';
+import { registerRevert, registerStatus } from './revert-command.js';
 import { registerRules } from './rules-command.js';
 import { registerSnapshot } from './snapshot-command.js';
+import { registerTune } from './tune-command.js';
 import { nvprobeVersion } from './version.js';
 
 const EXIT_CODES_HELP = `
@@ -26,7 +28,7 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(str.replace(/^error: /, 'nvprobe: ')),
     });
   // Each command file adds itself; subcommands inherit error handling and exit codes.
-  for (const register of [registerProbe, registerDetect, registerSnapshot, registerCheck, registerRules]) {
+  for (const register of [registerProbe, registerDetect, registerSnapshot, registerCheck, registerRules, registerTune, registerRevert, registerStatus]) {
     const cmd = register(program);
     cmd.exitOverride().addHelpText('after', EXIT_CODES_HELP);
     cmd.configureOutput({ outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'nvprobe: ')) });

@@ -34,11 +34,22 @@ function install(): void {
   }
 }
 
-/** Register `fn`; returns a function that runs it now (once) and unregisters it. */
-export function registerCleanup(fn: Cleanup): () => void {
+export interface CleanupHandle {
+  /** Run it now (once) and unregister it. */
+  run(): void;
+  /** Unregister it without running it. */
+  cancel(): void;
+}
+
+export function registerCleanup(fn: Cleanup): CleanupHandle {
   install();
   cleanups.add(fn);
-  return () => {
-    if (cleanups.delete(fn)) fn();
+  return {
+    run() {
+      if (cleanups.delete(fn)) fn();
+    },
+    cancel() {
+      cleanups.delete(fn);
+    },
   };
 }

@@ -44,7 +44,8 @@ export async function createScratchFile(dir: string, sizeBytes: number, onProgre
     });
   }
   const file = path.join(dir, `.nvprobe-scratch-${process.pid}-${Date.now()}.dat`);
-  const remove = registerCleanup(() => fs.rmSync(file, { force: true }));
+  const cleanup = registerCleanup(() => fs.rmSync(file, { force: true }));
+  const remove = () => cleanup.run();
   const handle = await fs.promises.open(file, 'wx', 0o600);
   try {
     const base = Buffer.allocUnsafe(CHUNK);

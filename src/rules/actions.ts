@@ -1,18 +1,13 @@
 import { interpolate, placeholders } from './field-path.js';
 import type { ConditionProblem, FieldCheck } from './condition.js';
+import { QUEUE_ATTRS, RUNTIME_MODULE_PARAMS } from '../host/write-allowlist.js';
 import type { ActionKind, ActionSpec, ResolvedAction, RuleScope } from './types.js';
 
 /**
  * The only things a rule may change, by kind. A rule naming anything else is refused at load:
- * rules are data that root runs, so the allowlist is the safety boundary.
+ * rules are data that root runs, so the allowlist is the safety boundary (host/ enforces the
+ * same lists on every write).
  */
-export const QUEUE_ATTRS = ['scheduler', 'nomerges', 'rq_affinity', 'add_random', 'iostats', 'rotational', 'nr_requests', 'wbt_lat_usec', 'read_ahead_kb', 'max_sectors_kb'] as const;
-
-/** Module parameters writable at runtime through /sys/module/<module>/parameters. */
-export const RUNTIME_MODULE_PARAMS: Record<string, readonly string[]> = {
-  haltpoll: ['guest_halt_poll_ns', 'guest_halt_poll_shrink', 'guest_halt_poll_grow', 'guest_halt_poll_grow_start', 'guest_halt_poll_allow_shrink'],
-};
-
 /** Parameters read at module load / probe time: persisted in modprobe.d or on the kernel command line. */
 export const LOAD_TIME_MODULE_PARAMS: Record<string, readonly string[]> = {
   virtio_blk: ['poll_queues', 'num_request_queues'],

@@ -1,0 +1,100 @@
+import { createInterface } from 'node:readline/promises';
+import { detectSnapshot } from '../detect/snapshot.js';
+import { blockDeviceForDevno, findRootFsDevice } from '../detect/root-fs.js';
+import { ExitCode, NvprobeError, usageError } from '../errors.js';
+import { registerCleanup } from '../host/cleanup.js';
+import { isRoot, statPath } from '../host/file-info.js';
+import { Root } from '../host/root.js';
+import { saveRun } from '../host/run-store.js';
+import { acquireLock, stateDir as resolveStateDir } from '../host/state-dir.js';
+import { evaluateRules } from '../rules/evaluate.js';
+import { renderTuneText, TUNE_SCHEMA_VERSION, type TuneReport } from '../report/tune-text.js';
+import { Applier } from '../tune/applier.js';
+import { Journal } from '../tune/journal.js';
+import { planTune, type TunePlan } from '../tune/plan.js';
+import { newRunId } from '../tune/run-id.js';
+import { runSession, undoRun } from '../tune/session.js';
+import { openTarget } from './probe-action.js';
+import { startProgress } from './progress.js';
+import { loadRulesOrFail } from './rules-loading.js';
+import type { TuneSettings } from './tune-command.js';
+import { nvprobeVersion } from './version.js';
+
+const TUNE_SCRATCH_BYTES = 512 << 20;
+
+export async function tune(s: TuneSettings): Promise<number> {
+  const root = new Root('/');
+  const rules = loadRulesOrFail(s.rulesDir);
+  const all = evaluateRules(detectSnapshot(root), rules.rules);
+  const findings = s.only ? all.filter((f) => s.only!.includes(f.id) || s.only!.includes(f.ruleId)) : all;
+  const unknown = s.only?.filter((id) => !all.some((f) => f.id === id || f.ruleId === id));
+  if (unknown?.length) throw usageError(`--only: no rule or finding ${unknown.map((u) => `'${u}'`).join(', ')}`, 'see `nvprobe check --all` for the ids');
+  const plan = planTune(root, findings, targetDisk(root, s.target));
+  const base = { schemaVersion: TUNE_SCHEMA_VERSION, kind: 'nvprobe.tune' as const, nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), plan };
+
+  if (s.dryRun || plan.changes.length === 0) {
+    const report: TuneReport = { ...base, run: null, dryRun: s.dryRun, result: null, target: null, engine: null, savedTo: null };
+    write(s, report);
+    return ExitCode.ok;
+  }
+  if (!isRoot()) throw new NvprobeError('tune changes kernel settings and needs root', { exitCode: ExitCode.needsRoot, hint: 'rerun as root (e.g. with sudo); --dry-run shows the plan without root' });
+  if (!s.yes) await confirm(plan);
+
+  const dir = resolveStateDir(s.stateDir);
+  const release = acquireLock(dir, 'tune');
+  const releaseAtExit = registerCleanup(release);
+  try {
+    const journal = Journal.open(dir);
+    const run = newRunId();
+    const progress = await startProgress(!s.json);
+    const opened = await openTarget(root, { target: s.target, blockSize: 4096, rampMs: 0, cpu: null, engine: 'auto', hipri: true, spanLimit: s.spanLimit ?? (s.target ? undefined : TUNE_SCRATCH_BYTES) }, progress.update);
+    // Ctrl-C or SIGTERM mid-run: put back what this run changed, then exit.
+    const undoAtExit = registerCleanup(() => undoRun(new Applier(root, journal, run), journal, run));
+    try {
+      journal.append({ t: 'run', run, at: new Date().toISOString(), command: 'tune', nvprobeVersion: nvprobeVersion() });
+      const result = await runSession({ root, journal, run, plan, target: opened.target, engine: opened.engine.engine, budgetMs: s.budgetMs, roundMs: s.roundMs, pairs: s.pairs, passes: 3, pollWindowMs: 1000, say: progress.update });
+      progress.stop();
+      journal.append({ t: 'end', run, status: result.partial ? 'partial' : 'complete' });
+      const report: TuneReport = { ...base, run, dryRun: false, target: opened.target, engine: { name: opened.engine.engine.name, polled: opened.engine.polled }, result, savedTo: null };
+      report.savedTo = saveRun(dir, run, report);
+      journal.archiveIfSettled(`${dir}/runs`);
+      write(s, report);
+      return ExitCode.ok;
+    } finally {
+      progress.stop();
+      opened.engine.engine.close();
+      opened.scratch?.remove();
+      // Normal paths leave kept changes in place; only a failure or a signal undoes them.
+      undoAtExit.cancel();
+    }
+  } finally {
+    releaseAtExit.run();
+  }
+}
+
+/** Which disk the probe will read: the TARGET's, or the root filesystem's. */
+function targetDisk(root: Root, target: string | undefined): string | null {
+  if (target === undefined) return findRootFsDevice(root)?.disk ?? null;
+  let info;
+  try {
+    info = statPath(target);
+  } catch {
+    throw usageError(`${target}: no such file or device`, 'give an existing file or block device, or no TARGET');
+  }
+  const dev = info.kind === 'block' ? info.rdev : info.dev;
+  return dev.major === 0 ? null : (blockDeviceForDevno(root, dev.major, dev.minor)?.disk ?? null);
+}
+
+async function confirm(plan: TunePlan): Promise<void> {
+  if (!process.stdin.isTTY) throw usageError('not a terminal, so nvprobe cannot ask before changing settings', 'pass --yes to apply without asking (or --dry-run to see the plan)');
+  process.stderr.write(`nvprobe tune will try ${plan.changes.length} change(s), measuring each, and keep only what helps:\n`);
+  for (const c of plan.changes) process.stderr.write(`  ${c.action.target}: ${c.from.join(',')} -> ${c.action.grid ? `best of ${c.action.grid.join(', ')}` : c.action.value}\n`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question('Go ahead? [y/N] ');
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new NvprobeError('nothing changed: not confirmed', { exitCode: ExitCode.ok });
+}
+
+function write(s: TuneSettings, report: TuneReport): void {
+  process.stdout.write(s.json ? `${JSON.stringify(report, null, 2)}\n` : renderTuneText(report));
+}

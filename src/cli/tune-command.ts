@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { archConstants } from '../native/arch.js';
+import { parseCount, parseDuration } from './parse-options.js';
+
+export interface TuneFlags {
+  dryRun?: boolean;
+  yes?: boolean;
+  persist?: boolean;
+  budget: string;
+  round: string;
+  pairs: string;
+  json?: boolean;
+  rules?: string;
+  stateDir?: string;
+  size?: string;
+  only?: string;
+}
+
+export interface TuneSettings {
+  target?: string;
+  dryRun: boolean;
+  yes: boolean;
+  persist: boolean;
+  budgetMs: number;
+  roundMs: number;
+  pairs: number;
+  json: boolean;
+  rulesDir?: string;
+  stateDir?: string;
+  spanLimit?: number;
+  /** Rule or finding ids to restrict the run to. */
+  only?: string[];
+}
+
+export function registerTune(program: Command): Command {
+  return program
+    .command('tune')
+    .description('apply the recommended guest changes one by one, measure each against the old value, keep only what measurably helps')
+    .argument('[target]', 'what to measure on (default: the root filesystem\'s disk, or a scratch file on it)')
+    .option('--dry-run', 'show the plan and change nothing (works without root)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--persist', 'also write the kept changes so that they survive a reboot (modprobe.d, udev, kernel command line)')
+    .option('--budget <time>', 'upper bound on the whole run, e.g. 20s for boot-time use', '30s')
+    .option('--round <time>', 'length of one measurement round', '400ms')
+    .option('--pairs <n>', 'interleaved A/B pairs per change', '3')
+    .option('--size <size>', 'span of the target to read (scratch file size: 512M)')
+    .option('--only <ids>', 'only these rules or findings (comma-separated ids, e.g. scheduler-not-none)')
+    .option('--rules <dir>', 'also load the rules in DIR')
+    .option('--state-dir <dir>', 'where the journal, lock and saved runs live', undefined)
+    .option('--json', 'print one JSON document (schemaVersion) with the plan and the results')
+    .action(async (target: string | undefined, flags: TuneFlags) => {
+      const { parseSize } = await import('./parse-options.js');
+      const settings: TuneSettings = {
+        target,
+        dryRun: !!flags.dryRun,
+        yes: !!flags.yes,
+        persist: !!flags.persist,
+        budgetMs: parseDuration(flags.budget, '--budget'),
+        roundMs: parseDuration(flags.round, '--round'),
+        pairs: parseCount(flags.pairs, '--pairs'),
+        json: !!flags.json,
+        rulesDir: flags.rules,
+        stateDir: flags.stateDir,
+        spanLimit: flags.size !== undefined ? parseSize(flags.size, '--size') : undefined,
+        only: flags.only?.split(',').map((x) => x.trim()).filter(Boolean),
+      };
+      archConstants();
+      const { tune } = await import('./tune-action.js');
+      process.exitCode = await tune(settings);
+    });
+}

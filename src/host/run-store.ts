@@ -1,0 +1,29 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ensureDir } from './state-dir.js';
+
+/** Saved tune runs (JSON) under <state>/runs/, written atomically, readable by report and bundle. */
+export function saveRun(stateDir: string, run: string, doc: unknown): string {
+  const dir = path.join(stateDir, 'runs');
+  ensureDir(dir);
+  const file = path.join(dir, `${run}.json`);
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+  const fd = fs.openSync(tmp, 'r');
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+export function listRuns(stateDir: string): string[] {
+  try {
+    return fs
+      .readdirSync(path.join(stateDir, 'runs'))
+      .filter((n) => n.endsWith('.json'))
+      .sort()
+      .map((n) => path.join(stateDir, 'runs', n));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,82 @@
+import type { ProbeTarget } from '../measure/target.js';
+import type { TunePlan } from '../tune/plan.js';
+import type { Figures, SessionResult } from '../tune/session.js';
+import { fmtUs, table } from './format.js';
+
+export const TUNE_SCHEMA_VERSION = 1 as const;
+
+/** What `nvprobe tune --json` prints and what is saved under <state>/runs/. */
+export interface TuneReport {
+  schemaVersion: typeof TUNE_SCHEMA_VERSION;
+  kind: 'nvprobe.tune';
+  nvprobeVersion: string;
+  createdAt: string;
+  run: string | null;
+  dryRun: boolean;
+  plan: TunePlan;
+  target: ProbeTarget | null;
+  /** The engine every round used (the probe's auto choice: io_uring IOPOLL where the queue polls). */
+  engine: { name: string; polled: { polled: boolean; reason: string } } | null;
+  result: SessionResult | null;
+  savedTo: string | null;
+}
+
+const pct = (share: number | null) => (share === null ? '-' : `${(share * 100).toFixed(1)} %`);
+const delta = (a: number, b: number) => `${b <= a ? '' : '+'}${(((b - a) / a) * 100).toFixed(1)} %`;
+
+function planText(plan: TunePlan): string[] {
+  const lines: string[] = [];
+  if (plan.changes.length) {
+    lines.push('Changes to try (each measured against the current value; kept only if p50 improves by 3 % or more):');
+    for (const c of plan.changes) lines.push(`  ${c.action.target}: ${c.from.join(',')} -> ${c.action.grid ? `the best of ${c.action.grid.join(', ')}` : c.action.value}   (${c.findingId})`);
+  } else {
+    lines.push('Nothing to tune at runtime: no rule recommends a change nvprobe can measure here.');
+  }
+  if (plan.rebootOnly.length) {
+    lines.push('Recommended, but only effective after a reboot (not measured; written by --persist):');
+    for (const r of plan.rebootOnly) lines.push(`  ${r.action.target} = ${r.action.value}   (${r.findingId})`);
+  }
+  for (const k of plan.skipped) lines.push(`Not tried: ${k.action.target} = ${k.action.value}: ${k.reason}`);
+  return lines;
+}
+
+function figuresTable(before: Figures, after: Figures): string {
+  return table([
+    ['', 'before', 'after', 'change'],
+    ['p50 µs', fmtUs(before.p50Us), fmtUs(after.p50Us), delta(before.p50Us, after.p50Us)],
+    ['p99 µs', fmtUs(before.p99Us), fmtUs(after.p99Us), delta(before.p99Us, after.p99Us)],
+    ['p99.9 µs', fmtUs(before.p999Us), fmtUs(after.p999Us), delta(before.p999Us, after.p999Us)],
+    ['IOPS', String(before.iops), String(after.iops), delta(before.iops, after.iops)],
+    ['idle CPU time polling', pct(before.idlePollShare), pct(after.idlePollShare), ''],
+  ]);
+}
+
+export function renderTuneText(r: TuneReport): string {
+  const lines: string[] = [];
+  if (r.dryRun || !r.result) {
+    lines.push(r.dryRun ? 'nvprobe tune --dry-run: nothing will be changed' : 'nvprobe tune');
+    lines.push(...planText(r.plan));
+    return `${lines.join('\n')}\n`;
+  }
+  const res = r.result;
+  lines.push(`nvprobe tune: run ${r.run}, measured on ${r.target?.path}${r.target?.scratch ? ' (scratch file)' : ''} with ${r.engine?.name}${r.engine?.polled.polled ? ' (polled)' : ''}, ${(res.elapsedMs / 1000).toFixed(1)} s`);
+  lines.push('');
+  const rows = [['change', 'from', 'to', 'p50 B/A', 'decision']];
+  for (const c of res.changes) rows.push([c.target, c.from.join(','), String(c.to ?? '-'), c.medianRatio === null ? '-' : c.medianRatio.toFixed(3), c.decision]);
+  lines.push(table(rows));
+  for (const c of res.changes) {
+    lines.push(`  ${c.target}: ${c.reason}`);
+    if (c.grid) lines.push(`    grid (median p50 µs): ${c.grid.map((g) => `${g.value}: ${fmtUs(g.medianP50Us)}`).join(', ')}`);
+    if (c.pollShare) lines.push(`    idle CPU time spent polling: ${pct(c.pollShare.before)} before, ${pct(c.pollShare.after)} after`);
+  }
+  lines.push('', figuresTable(res.before, res.after));
+  if (res.partial) lines.push('', `Stopped early (${res.stopReason}): the changes not evaluated were left as they were.`);
+  if (r.plan.rebootOnly.length) {
+    lines.push('', 'Recommended, but only effective after a reboot (not measured):');
+    for (const x of r.plan.rebootOnly) lines.push(`  ${x.action.target} = ${x.action.value}`);
+  }
+  for (const k of r.plan.skipped) lines.push(`Not tried: ${k.action.target}: ${k.reason}`);
+  if (r.savedTo) lines.push('', `Saved: ${r.savedTo}`);
+  if (res.kept.length) lines.push(`Kept ${res.kept.length} change(s); undo them with: nvprobe revert`);
+  return `${lines.join('\n')}\n`;
+}

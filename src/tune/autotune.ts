@@ -1,0 +1,47 @@
+import type { RoundFigures } from './meter.js';
+
+export interface GridPoint {
+  value: string | number;
+  p50Us: number[];
+  medianP50Us: number;
+}
+
+export interface GridResult {
+  points: GridPoint[];
+  best: GridPoint;
+  /** The smallest value within `tolerance` of the best: the knee, since more polling costs host CPU. */
+  chosen: GridPoint;
+  tolerance: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Measure every grid value `passes` times, visiting them in a rotated order each pass so no value
+ * always follows the same one, and pick the knee.
+ */
+export async function gridSearch(
+  values: Array<string | number>,
+  passes: number,
+  set: (v: string | number) => void,
+  measure: () => Promise<RoundFigures>,
+  tolerance = 0.02,
+): Promise<GridResult> {
+  const samples = new Map<string | number, number[]>(values.map((v) => [v, []]));
+  for (let pass = 0; pass < passes; pass++) {
+    const order = values.map((_, i) => values[(i + pass) % values.length]!);
+    for (const v of order) {
+      set(v);
+      samples.get(v)!.push((await measure()).p50Us);
+    }
+  }
+  const points = values.map((v) => ({ value: v, p50Us: samples.get(v)!, medianP50Us: median(samples.get(v)!) }));
+  const best = points.reduce((a, b) => (b.medianP50Us < a.medianP50Us ? b : a));
+  const byValue = [...points].sort((a, b) => Number(a.value) - Number(b.value));
+  const chosen = byValue.find((p) => p.medianP50Us <= best.medianP50Us * (1 + tolerance)) ?? best;
+  return { points, best, chosen, tolerance };
+}

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { NvprobeError } from '../errors.js';
+import { ensureDir } from '../host/state-dir.js';
+import type { Previous, Write } from '../knobs/write.js';
+import { crashPoint } from './crash-point.js';
+
+export const JOURNAL_VERSION = 1;
+
+/**
+ * Write-ahead journal. Each record is one JSON line with a checksum, appended and fsynced:
+ * an `intent` (the write and the value it replaces) is durable BEFORE the write happens, `done`
+ * after it, `undone` after a revert. Whatever happens in between — an error, Ctrl-C, kill -9, a
+ * power cut — `revert` knows every value to put back.
+ */
+export type JournalRecord =
+  | { t: 'run'; run: string; at: string; command: string; nvprobeVersion: string }
+  | { t: 'intent'; run: string; seq: number; label: string; write: Write; prev: Previous }
+  | { t: 'done'; run: string; seq: number }
+  | { t: 'undone'; run: string; seq: number }
+  | { t: 'end'; run: string; status: string };
+
+export interface JournalEntry {
+  run: string;
+  seq: number;
+  label: string;
+  write: Write;
+  prev: Previous;
+  done: boolean;
+  undone: boolean;
+}
+
+function checksum(body: string): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 16);
+}
+
+export function encodeRecord(r: JournalRecord): string {
+  const body = JSON.stringify({ v: JOURNAL_VERSION, ...r });
+  return `${JSON.stringify({ v: JOURNAL_VERSION, ...r, crc: checksum(body) })}\n`;
+}
+
+export class Journal {
+  readonly file: string;
+  private records: JournalRecord[] = [];
+  private nextSeq = 1;
+
+  private constructor(file: string) {
+    this.file = file;
+  }
+
+  /** Open (and validate) the journal in `dir`; refuses a corrupt or newer one rather than guess. */
+  static open(dir: string): Journal {
+    const j = new Journal(path.join(dir, 'journal.jsonl'));
+    let text: string;
+    try {
+      text = fs.readFileSync(j.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return j;
+      throw new NvprobeError(`cannot read the journal ${j.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const lines = text.split('\n');
+    // A last line without its newline was being appended when the process died: that record
+    // never became durable, so the write it announced never started. Drop it.
+    const complete = lines.slice(0, -1); // after the last newline: '' or a torn record
+    complete.forEach((line, i) => j.records.push(parseLine(j.file, line, i + 1)));
+    if (!text.endsWith('\n') && lines.at(-1)) fs.truncateSync(j.file, Buffer.byteLength(complete.map((l) => `${l}\n`).join('')));
+    for (const r of j.records) if (r.t === 'intent') j.nextSeq = Math.max(j.nextSeq, r.seq + 1);
+    return j;
+  }
+
+  append(r: JournalRecord): void {
+    ensureDir(path.dirname(this.file));
+    const fd = fs.openSync(this.file, 'a', 0o600);
+    try {
+      fs.writeSync(fd, encodeRecord(r));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.records.push(r);
+    crashPoint(`journal:${r.t}`);
+  }
+
+  newSeq(): number {
+    return this.nextSeq++;
+  }
+
+  entries(): JournalEntry[] {
+    const byKey = new Map<string, JournalEntry>();
+    const key = (run: string, seq: number) => `${run}#${seq}`;
+    for (const r of this.records) {
+      if (r.t === 'intent') byKey.set(key(r.run, r.seq), { run: r.run, seq: r.seq, label: r.label, write: r.write, prev: r.prev, done: false, undone: false });
+      else if (r.t === 'done' || r.t === 'undone') {
+        const e = byKey.get(key(r.run, r.seq));
+        if (e) e[r.t] = true;
+      }
+    }
+    return [...byKey.values()];
+  }
+
+  /** Changes still in effect (or possibly in effect: an intent without done may have been written). */
+  outstanding(run?: string): JournalEntry[] {
+    return this.entries().filter((e) => !e.undone && (run === undefined || e.run === run));
+  }
+
+  runs(): string[] {
+    return this.records.filter((r): r is Extract<JournalRecord, { t: 'run' }> => r.t === 'run').map((r) => r.run);
+  }
+
+  /** With nothing outstanding the journal has done its job: move it next to the saved runs. */
+  archiveIfSettled(runsDir: string): boolean {
+    if (this.outstanding().length || !fs.existsSync(this.file)) return false;
+    ensureDir(runsDir);
+    fs.renameSync(this.file, path.join(runsDir, `journal-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`));
+    this.records = [];
+    return true;
+  }
+}
+
+function parseLine(file: string, line: string, n: number): JournalRecord {
+  const corrupt = (why: string) =>
+    new NvprobeError(`the journal ${file} is corrupt at line ${n} (${why}); nvprobe will not guess what to restore`, {
+      hint: 'the old values are recorded in it as JSON; restore them by hand, then move the file away',
+    });
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    throw corrupt('not JSON');
+  }
+  if (typeof obj.v === 'number' && obj.v > JOURNAL_VERSION) {
+    throw new NvprobeError(`the journal ${file} was written by a newer nvprobe (format ${obj.v}, this one reads ${JOURNAL_VERSION})`, {
+      hint: 'run revert with the nvprobe version that made these changes',
+    });
+  }
+  const { crc, ...rest } = obj;
+  if (obj.v !== JOURNAL_VERSION || typeof crc !== 'string' || checksum(JSON.stringify(rest)) !== crc) throw corrupt('checksum mismatch');
+  if (!['run', 'intent', 'done', 'undone', 'end'].includes(String(obj.t))) throw corrupt(`unknown record type ${String(obj.t)}`);
+  const { v: _v, ...record } = rest;
+  return record as JournalRecord;
+}

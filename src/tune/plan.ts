@@ -1,0 +1,47 @@
+import { isRuntimeKind, runtimeKnob } from '../knobs/index.js';
+import type { Root } from '../host/root.js';
+import type { Finding, ResolvedAction } from '../rules/types.js';
+
+/** One recommended runtime change, as tune will try it. */
+export interface PlannedChange {
+  findingId: string;
+  title: string;
+  action: ResolvedAction;
+  /** Live value(s) before nvprobe touches it. */
+  from: Array<string | null>;
+  prerequisite: boolean;
+}
+
+export interface TunePlan {
+  changes: PlannedChange[];
+  /** Recommended, but only effective after a reboot: written with --persist, never measured. */
+  rebootOnly: Array<{ findingId: string; title: string; action: ResolvedAction }>;
+  /** Recommended runtime changes tune cannot judge on this target. */
+  skipped: Array<{ findingId: string; action: ResolvedAction; reason: string }>;
+}
+
+/**
+ * Turn findings into the changes a run will measure. A queue change is measurable only on the
+ * disk the probe reads; machine-wide ones (haltpoll, PM QoS) always are. Order: machine-wide
+ * first (they move every later figure), then per-disk ones.
+ */
+export function planTune(root: Root, findings: Finding[], targetDisk: string | null): TunePlan {
+  const plan: TunePlan = { changes: [], rebootOnly: [], skipped: [] };
+  for (const f of findings) {
+    if (f.status !== 'recommend') continue;
+    for (const action of f.actions) {
+      if (!isRuntimeKind(action.kind)) {
+        plan.rebootOnly.push({ findingId: f.id, title: f.title, action });
+        continue;
+      }
+      if (action.kind === 'queue-attr' && action.disk !== targetDisk) {
+        plan.skipped.push({ findingId: f.id, action, reason: `the probe reads ${targetDisk ?? 'no block device'}, not ${action.disk}: give ${action.disk} as TARGET to tune it` });
+        continue;
+      }
+      plan.changes.push({ findingId: f.id, title: f.title, action, from: runtimeKnob(action.kind).read(root, action), prerequisite: f.prerequisite });
+    }
+  }
+  const machineWide = (c: PlannedChange) => (c.action.kind === 'queue-attr' ? 1 : 0);
+  plan.changes.sort((a, b) => machineWide(a) - machineWide(b));
+  return plan;
+}

@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NVPROBE, runCli } from '../helpers/cli.js';
+import { diskTempDir } from '../helpers/files.js';
+import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from '../helpers/loop-target.js';
+
+// Power-cut simulation: NVPROBE_TEST_CRASH_AT=N makes tune SIGKILL itself at its N-th journal
+// step (after each record is fsynced, after each write, after each restore). Whatever N, a
+// following `nvprobe revert --all` must bring every original value back.
+let tmp: ReturnType<typeof diskTempDir>;
+let loop: ReturnType<typeof attachLoop>;
+let original: Record<string, string>;
+beforeAll(() => {
+  tmp = diskTempDir('nvprobe-crash-');
+  chmodSync(tmp.dir, 0o755);
+  loop = attachLoop(tmp.dir);
+  original = queueAttrs(loop.name);
+  mkdirSync(join(tmp.dir, 'rules'));
+  writeFileSync(
+    join(tmp.dir, 'rules', 'loop.yaml'),
+    loopRules(loop.name, [
+      { attr: 'scheduler', value: 'mq-deadline' },
+      { attr: 'nomerges', value: 2 },
+    ]),
+  );
+});
+afterAll(() => {
+  restoreQueueAttrs(loop.name, original);
+  loop.detach();
+  tmp.remove();
+});
+
+describe('kill -9 at every journal step, then revert', () => {
+  it('restores every original value after each crash point', () => {
+    const crashed: number[] = [];
+    try {
+      for (let n = 1; n <= 40; n++) {
+        const state = join(tmp.dir, `state-${n}`);
+        const args = ['tune', loop.dev, '--yes', '--rules', join(tmp.dir, 'rules'), '--state-dir', state, '--only', 'test-loop-0-scheduler,test-loop-1-nomerges', '--round', '60ms', '--pairs', '1'];
+        const r = spawnSync(NVPROBE, args, { encoding: 'utf8', env: { ...process.env, NVPROBE_TEST_CRASH_AT: String(n) }, timeout: 60_000 });
+        if (r.signal !== 'SIGKILL') {
+          // Past the last crash point the run completes normally.
+          expect(r.status, r.stderr).toBe(0);
+          expect(runCli(['revert', '--all', '--state-dir', state]).code).toBe(0);
+          expect(queueAttrs(loop.name)).toEqual(original);
+          break;
+        }
+        crashed.push(n);
+        // The lock of the killed process is stale; revert takes it over.
+        const rv = runCli(['revert', '--all', '--state-dir', state]);
+        expect(rv.code, `crash point ${n}: ${rv.stderr}`).toBe(0);
+        expect(queueAttrs(loop.name), `crash point ${n}`).toEqual(original);
+        expect(JSON.parse(runCli(['status', '--state-dir', state, '--json']).stdout).entries, `crash point ${n}`).toEqual([]);
+      }
+    } finally {
+      restoreQueueAttrs(loop.name, original);
+    }
+    expect(crashed.length).toBeGreaterThanOrEqual(10);
+  });
+});

@@ -1,0 +1,174 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NVPROBE, runCli } from '../helpers/cli.js';
+import { diskTempDir } from '../helpers/files.js';
+import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from '../helpers/loop-target.js';
+
+// Real sysfs writes on a loop device this test attaches: nvprobe tune with test rules that move
+// its queue attributes away from the kernel defaults, then revert.
+let tmp: ReturnType<typeof diskTempDir>;
+let loop: ReturnType<typeof attachLoop>;
+let original: Record<string, string>;
+beforeAll(() => {
+  tmp = diskTempDir('nvprobe-tune-');
+  loop = attachLoop(tmp.dir);
+  original = queueAttrs(loop.name);
+});
+afterAll(() => {
+  restoreQueueAttrs(loop.name, original);
+  loop.detach();
+  tmp.remove();
+});
+
+let n = 0;
+function setup(actions: Array<{ attr: string; value: string | number }>) {
+  const dir = join(tmp.dir, `case${n++}`);
+  mkdirSync(join(dir, 'rules'), { recursive: true, mode: 0o755 });
+  chmodSync(tmp.dir, 0o755); // the non-root cases read the rules too
+  writeFileSync(join(dir, 'rules', 'loop.yaml'), loopRules(loop.name, actions));
+  const state = join(dir, 'state');
+  const only = actions.map((_, i) => `test-loop-${i}-${actions[i]!.attr.replace(/_/g, '-')}`).join(',');
+  const args = ['tune', loop.dev, '--yes', '--rules', join(dir, 'rules'), '--state-dir', state, '--only', only, '--round', '120ms', '--pairs', '1', '--budget', '60s'];
+  return { dir, state, args };
+}
+const ACTIONS = [
+  { attr: 'scheduler', value: 'mq-deadline' },
+  { attr: 'nomerges', value: 2 },
+  { attr: 'rq_affinity', value: 2 },
+  { attr: 'iostats', value: 0 },
+];
+
+describe('nvprobe tune and revert on a loop device', () => {
+  it('applies and measures each change, keeps prerequisites, and revert puts every value back', () => {
+    const { args, state } = setup(ACTIONS);
+    try {
+      const r = runCli([...args, '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc).toMatchObject({ schemaVersion: 1, kind: 'nvprobe.tune', dryRun: false });
+      expect(doc.result.changes.map((c: { target: string; decision: string }) => [c.target, c.decision])).toEqual(ACTIONS.map((a) => [`${loop.name}:queue/${a.attr}`, 'kept']));
+      expect(doc.result.changes[0].pairs).toHaveLength(1);
+      expect(doc.result.before.p50Us).toBeGreaterThan(0);
+      expect(existsSync(doc.savedTo)).toBe(true);
+      // The kept values are live, and status says so.
+      expect(queueAttrs(loop.name)).toMatchObject({ scheduler: expect.stringContaining('[mq-deadline]'), nomerges: '2', rq_affinity: '2', iostats: '0' });
+      const status = runCli(['status', '--state-dir', state, '--json']);
+      expect(JSON.parse(status.stdout).entries.map((e: { state: string }) => e.state)).toEqual(['applied', 'applied', 'applied', 'applied']);
+      // Drift: someone else changes one of them.
+      writeFileSync(`/sys/block/${loop.name}/queue/nomerges`, '1');
+      expect(runCli(['status', '--state-dir', state]).stdout).toMatch(/^drifted +\/sys\/block\/loop\d+\/queue\/nomerges = 2 \(live: 1\)/m);
+      const rv = runCli(['revert', '--state-dir', state]);
+      expect(rv.code).toBe(0);
+      expect(rv.stdout).toMatch(/restored \/sys\/block\/loop\d+\/queue\/scheduler = \[none\]/);
+      expect(queueAttrs(loop.name)).toEqual(original);
+      expect(runCli(['revert', '--state-dir', state]).stdout).toBe('nothing to revert: nvprobe has no change in effect\n');
+    } finally {
+      restoreQueueAttrs(loop.name, original);
+    }
+  });
+
+  it('--dry-run changes nothing and works without root', () => {
+    const { args } = setup(ACTIONS);
+    const r = runCli([...args, '--dry-run'], { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/nothing will be changed/);
+    expect(r.stdout).toContain(`${loop.name}:queue/scheduler: none -> mq-deadline`);
+    expect(queueAttrs(loop.name)).toEqual(original);
+  });
+
+  it('not root: exit 3, nothing changed', () => {
+    const { args } = setup(ACTIONS);
+    const r = runCli(args, { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^nvprobe: tune changes kernel settings and needs root/);
+    expect(queueAttrs(loop.name)).toEqual(original);
+  });
+
+  it('a knob that refuses its value: this run is reverted, exit 4', () => {
+    const { args, state } = setup([{ attr: 'nomerges', value: 2 }, { attr: 'scheduler', value: 'no-such-scheduler' }]);
+    try {
+      const r = runCli(args);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(/^nvprobe: .*scheduler.*failed \(EINVAL\); every change of this run was reverted/);
+      expect(queueAttrs(loop.name)).toEqual(original);
+      expect(JSON.parse(runCli(['status', '--state-dir', state, '--json']).stdout).entries).toEqual([]);
+    } finally {
+      restoreQueueAttrs(loop.name, original);
+    }
+  });
+
+  it('a second concurrent run refuses; a stale lock is taken over', () => {
+    const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
+    mkdirSync(state, { recursive: true });
+    const holder = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(state, 'lock'), `${holder.pid}\n`);
+      const r = runCli(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^nvprobe: another nvprobe run \\(pid ${holder.pid}\\) holds`));
+      expect(queueAttrs(loop.name)).toEqual(original);
+      holder.kill('SIGKILL');
+      writeFileSync(join(state, 'lock'), '999999999\n');
+      expect(runCli(args).code).toBe(0);
+      expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
+      expect(queueAttrs(loop.name)).toEqual(original);
+    } finally {
+      holder.kill('SIGKILL');
+      restoreQueueAttrs(loop.name, original);
+    }
+  });
+
+  it('a corrupt journal: tune and revert refuse, nothing changed', () => {
+    const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
+    mkdirSync(state, { recursive: true });
+    writeFileSync(join(state, 'journal.jsonl'), '{"v":1,"t":"run","run":"x","crc":"0000"}\n');
+    for (const r of [runCli(args), runCli(['revert', '--state-dir', state])]) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/journal .* is corrupt at line 1 .* will not guess/);
+    }
+    expect(queueAttrs(loop.name)).toEqual(original);
+  });
+
+  it('disk full while writing the journal: clean error, nothing changed', () => {
+    const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
+    mkdirSync(state, { recursive: true });
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', state]).status !== 0) return;
+    try {
+      spawnSync('dd', ['if=/dev/zero', `of=${join(state, 'filler')}`, 'bs=4k', 'count=100']); // fills it
+      const r = runCli(args);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/^nvprobe: .*ENOSPC/m);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(queueAttrs(loop.name)).toEqual(original);
+    } finally {
+      spawnSync('umount', [state]);
+      restoreQueueAttrs(loop.name, original);
+    }
+  });
+
+  it('Ctrl-C during measurement reverts this run, then exits', async () => {
+    const { args, state } = setup(ACTIONS);
+    try {
+      const child = spawn(NVPROBE, args.map((a) => (a === '120ms' ? '2s' : a)), { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      const journal = join(state, 'journal.jsonl');
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && child.exitCode === null && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('"intent"'))) await new Promise((r) => setTimeout(r, 50));
+      expect(child.exitCode, stderr).toBeNull();
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGINT');
+      const code = await exited;
+      expect(code).toBe(130);
+      expect(stderr).toMatch(/interrupted by SIGINT/);
+      expect(queueAttrs(loop.name)).toEqual(original);
+      expect(JSON.parse(runCli(['status', '--state-dir', state, '--json']).stdout).entries).toEqual([]);
+    } finally {
+      restoreQueueAttrs(loop.name, original);
+    }
+  });
+});
