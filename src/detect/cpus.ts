@@ -14,7 +14,7 @@ export interface CpuTopology {
   numaNodes: NumaNode[];
   /** isolcpus= CPUs (empty list: none isolated). */
   isolated: number[] | null;
-  /** nohz_full= CPUs; null when the file is absent (kernel without CONFIG_NO_HZ_FULL). */
+  /** nohz_full= CPUs (empty: none); null when the file is absent (kernel without CONFIG_NO_HZ_FULL). */
   nohzFull: number[] | null;
 }
 
@@ -34,8 +34,16 @@ export function detectCpus(r: SysReader): CpuTopology {
     possible: cpuList(`${CPU}/possible`),
     numaNodes,
     isolated: cpuList(`${CPU}/isolated`, true),
-    nohzFull: cpuList(`${CPU}/nohz_full`, true),
+    nohzFull: r.parse(`${CPU}/nohz_full`, true, parseNohzFull),
   };
+}
+
+/**
+ * Without nohz_full= the kernel's mask was never allocated, and kernels such as Debian's 6.1
+ * (CONFIG_CPUMASK_OFFSTACK) print the NULL mask as "(null)": no nohz_full CPUs.
+ */
+function parseNohzFull(text: string): number[] | null {
+  return text === '(null)' ? [] : parseCpuList(text);
 }
 
 /** The cpuN directories that exist (online or not), in numeric order. */

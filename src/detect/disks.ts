@@ -41,7 +41,7 @@ export interface DiskInfo {
   model: string | null;
   /** SCSI device/vendor. */
   vendor: string | null;
-  /** Identifiers: a captured tree holds placeholders instead. */
+  /** Identifiers, null when the device has none: a captured tree holds placeholders instead. */
   ids: { serial: string | null; wwid: string | null };
   sizeBytes: number | null;
   readOnly: boolean | null;
@@ -101,7 +101,8 @@ export function readDisk(r: SysReader, name: string, ctx: DiskContext): DiskInfo
     model,
     vendor: chain.scsiHost === null ? null : r.optional(`${dir}/device/vendor`),
     ids: {
-      serial: r.optional(`${dir}/serial`) ?? r.optional(`${deviceDir}/serial`),
+      // virtio-blk shows an empty serial file when the host gave the disk none.
+      serial: nonEmpty(r.optional(`${dir}/serial`)) ?? nonEmpty(r.optional(`${deviceDir}/serial`)),
       wwid: r.optional(`${chain.queueDir ?? dir}/wwid`) ?? r.optional(`${dir}/device/wwid`),
     },
     sizeBytes: sectors === null ? null : sectors * 512,
@@ -138,6 +139,10 @@ function readPci(r: SysReader, dir: string): PciFunction {
     numaNode: r.int(`${dir}/numa_node`, true),
     localCpus: r.parse(`${dir}/local_cpulist`, true, parseCpuList),
   };
+}
+
+function nonEmpty(text: string | null): string | null {
+  return text === '' ? null : text;
 }
 
 function rootRole(name: string, ctx: DiskContext): DiskInfo['rootFs'] {

@@ -58,7 +58,9 @@ export function detectHaltpoll(r: SysReader, driver: string | null, governor: st
     return { ...base, polling: false, absence: 'no-cpuidle', explanation: 'no cpuidle driver (/sys/devices/system/cpu/cpuidle absent): guest halt polling is unavailable' };
   }
   if (!driverActive) {
-    return { ...base, polling: false, absence: 'driver-not-loaded', explanation: `cpuidle driver is ${driver}, not haltpoll: cpuidle-haltpoll is not loaded (needs KVM paravirt and hint-dedicated or cpuidle_haltpoll.force=1, and no idle=)` };
+    // Loading the driver would not be enough on a kernel without the governor: say so too.
+    const governorNote = governorBuilt ? '' : '; the haltpoll governor is not built either (/sys/module/haltpoll absent)';
+    return { ...base, polling: false, absence: 'driver-not-loaded', explanation: `cpuidle driver is ${driver}, not haltpoll: cpuidle-haltpoll is not loaded (needs KVM paravirt and hint-dedicated or cpuidle_haltpoll.force=1, and no idle=)${governorNote}` };
   }
   if (!governorBuilt) {
     return { ...base, polling: false, absence: 'governor-not-built', explanation: 'cpuidle driver is haltpoll but /sys/module/haltpoll is absent: the haltpoll governor is not built (CONFIG_CPU_IDLE_GOV_HALTPOLL unset), so the guest never polls before halting' };

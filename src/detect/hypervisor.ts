@@ -1,12 +1,15 @@
 import type { CpuinfoFacts } from './cpuinfo.js';
 import type { SysReader } from './reader.js';
 
-export type HypervisorKind = 'kvm' | 'xen' | 'hyperv' | 'vmware' | 'none' | 'unknown';
+/** 'tcg': QEMU emulating the CPU in software (no hardware virtualization, no KVM paravirt). */
+export type HypervisorKind = 'kvm' | 'xen' | 'hyperv' | 'vmware' | 'tcg' | 'none' | 'unknown';
 
 /** Every signal looked at, as read (null: not present in this tree). */
 export interface HypervisorSignals {
   /** x86 CPUID "hypervisor" bit as /proc/cpuinfo shows it; null when cpuinfo is unreadable or not x86. */
   cpuinfoHypervisorFlag: boolean | null;
+  /** /proc/cpuinfo "model name" of the first CPU ("QEMU TCG CPU version 2.5+" under TCG with -cpu max). */
+  cpuModel: string | null;
   /** /sys/hypervisor/type ("xen" on Xen guests). */
   sysHypervisorType: string | null;
   dmiSysVendor: string | null;
@@ -35,6 +38,7 @@ export function detectHypervisor(r: SysReader, cpuinfo: CpuinfoFacts | null): Hy
   const available = r.optional('/sys/devices/system/clocksource/clocksource0/available_clocksource');
   const signals: HypervisorSignals = {
     cpuinfoHypervisorFlag: cpuinfo !== null && isX86(cpuinfo) ? cpuinfo.flags.includes('hypervisor') : null,
+    cpuModel: cpuinfo?.modelName ?? null,
     sysHypervisorType: r.optional('/sys/hypervisor/type'),
     dmiSysVendor: r.optional('/sys/class/dmi/id/sys_vendor'),
     dmiProductName: r.optional('/sys/class/dmi/id/product_name'),
@@ -68,17 +72,20 @@ export function classifyHypervisor(s: HypervisorSignals): HypervisorInfo {
     if (kind) votes.push({ kind, weight: 2, why: `clocksource ${cs} available (current: ${s.currentClocksource ?? 'unknown'})` });
   }
   if (s.cpuidleDriver === 'haltpoll') votes.push({ kind: 'kvm', weight: 1, why: 'cpuidle driver haltpoll (needs KVM paravirt)' });
+  // Only QEMU's software CPU carries this model name; under KVM (or HVF) -cpu max passes the host's through.
+  if (s.cpuModel !== null && TCG_CPU_MODEL.test(s.cpuModel)) votes.push({ kind: 'tcg', weight: 3, why: `cpu model "${s.cpuModel}": QEMU's software emulation (TCG)` });
   const dmi = dmiVote(s.dmiSysVendor, s.dmiProductName);
-  const tcg = dmi !== null && isQemuWithoutKvm(s, votes);
-  if (dmi && !tcg) votes.push(dmi);
+  const qemuWithoutKvm = dmi !== null && isQemuWithoutKvm(s, votes);
+  if (dmi && !qemuWithoutKvm) votes.push(dmi);
 
   const evidence = votes.sort((a, b) => b.weight - a.weight).map((v) => v.why);
   if (s.cpuinfoHypervisorFlag) evidence.push('cpuinfo flag: hypervisor');
   if (s.dmiSysVendor === null && s.dmiProductName === null) evidence.push('no DMI (/sys/class/dmi/id absent)');
 
   const kind = winner(votes) ?? fallbackKind(s);
-  if (tcg) evidence.push(`DMI sys_vendor ${s.dmiSysVendor} but no kvm-clock: QEMU without KVM (TCG emulation?)`);
-  if (votes.length === 0) {
+  if (qemuWithoutKvm) {
+    evidence.push(kind === 'tcg' ? `DMI sys_vendor ${s.dmiSysVendor} and no kvm-clock: QEMU without KVM` : `DMI sys_vendor ${s.dmiSysVendor} but no kvm-clock: QEMU without KVM (TCG, or another accelerator such as HVF)`);
+  } else if (votes.length === 0) {
     if (kind === 'none') evidence.push('no hypervisor signal: cpuinfo lacks the hypervisor flag');
     if (kind === 'unknown' && s.cpuinfoHypervisorFlag) evidence.push('a hypervisor is present but none of its signals name it');
   }
@@ -114,9 +121,12 @@ function dmiVote(vendor: string | null, product: string | null): Vote | null {
   return null;
 }
 
-/** QEMU's DMI with a clocksource list that lacks kvm-clock: emulation, not KVM. */
+/** "QEMU TCG CPU version 2.5+": the model string of QEMU's `max` CPU under TCG (target/i386/cpu.c). */
+const TCG_CPU_MODEL = /^QEMU TCG CPU\b/;
+
+/** QEMU's DMI with a clocksource list that lacks kvm-clock: not KVM, so DMI must not vote for it. */
 function isQemuWithoutKvm(s: HypervisorSignals, votes: Vote[]): boolean {
-  return /^QEMU/i.test(s.dmiSysVendor ?? '') && s.availableClocksources !== null && votes.length === 0;
+  return /^QEMU/i.test(s.dmiSysVendor ?? '') && s.availableClocksources !== null && votes.every((v) => v.kind === 'tcg');
 }
 
 function winner(votes: Vote[]): Vote['kind'] | null {

@@ -9,6 +9,9 @@ export function fixtureRoot(scenario: string): string {
 }
 
 export const KVM_FIXTURE = 'kvm-virtio-1q-haltpoll';
+/** Lab guests (QEMU TCG, Debian 6.1 cloud kernel), poll queues off and on: `npm run vm:capture-fixtures`. */
+export const QEMU_POLL0_FIXTURE = 'qemu-virtio-nvme-poll0';
+export const QEMU_POLL1_FIXTURE = 'qemu-virtio-nvme-poll1';
 
 /** A fresh temp directory; remove it with removeTemp. */
 export function makeTemp(prefix = 'nvprobe-test-'): string {

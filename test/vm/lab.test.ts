@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { BLOCK, blockContent, blockTag } from './lab/disk-images.js';
-import { bootGuest, LAB_DISKS, type Guest } from './lab/guest.js';
+import { LAB_DISKS, type Guest } from './lab/guest.js';
 import { captureGuestTree, writeGuestFile } from './lab/guest-files.js';
 import { repoRoot } from './lab/repo-paths.js';
+import { sharedGuest } from './lab/shared-guests.js';
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const readBlockScript = readFileSync(new URL('./guest/read-block.mjs', import.meta.url), 'utf8');
@@ -23,13 +24,13 @@ async function sh(guest: Guest, script: string): Promise<string> {
 const CASES = [
   {
     label: 'without poll queues',
-    pollQueues: 0,
+    pollQueues: 0 as const,
     vda: { mq: ['0', '1'], split: '2/0/0', irqQueues: 2 },
     nvme: { mq: ['0', '1'], split: '2/0/0' },
   },
   {
     label: 'with poll_queues=1',
-    pollQueues: 1,
+    pollQueues: 1 as const,
     vda: { mq: ['0', '1'], split: '1/0/1', irqQueues: 1 },
     nvme: { mq: ['0', '1', '2'], split: '2/0/1' },
   },
@@ -38,10 +39,7 @@ const CASES = [
 describe.each(CASES)('lab guest $label', (c) => {
   let guest: Guest;
   beforeAll(async () => {
-    guest = await bootGuest({ pollQueues: c.pollQueues });
-  });
-  afterAll(async () => {
-    await guest?.shutdown();
+    guest = await sharedGuest(c.pollQueues);
   });
 
   test('runs the Debian cloud kernel the lab fetched', async () => {

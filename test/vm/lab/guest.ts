@@ -18,6 +18,8 @@ export interface BootOptions {
   pollQueues?: number;
   /** num-queues of the virtio-blk device. Default 2, one per vCPU. */
   virtioQueues?: number;
+  /** Offer the packed virtqueue layout on the virtio-blk device (qemu packed=on). Default off, as in qemu. */
+  virtioPacked?: boolean;
   /** Extra kernel cmdline words, e.g. `virtio_blk.queue_depth=64` */
   cmdline?: string[];
   /** Default 180 s: under TCG a boot with node takes a few seconds, a stuck one forever. */
@@ -104,7 +106,7 @@ function createLabDisks(dir: string, opts: BootOptions): LabDisk[] {
   createDiskImage(d2, LAB_DISKS.nvme, size, data);
   const directIo = supportsDirectIo(d1);
   return [
-    { id: 'd1', file: d1, device: 'virtio-blk', directIo, queues: opts.virtioQueues ?? 2 },
+    { id: 'd1', file: d1, device: 'virtio-blk', directIo, queues: opts.virtioQueues ?? 2, packed: opts.virtioPacked ?? false },
     { id: 'd2', file: d2, device: 'nvme', directIo, serial: 'nvp1' },
   ];
 }
@@ -154,6 +156,11 @@ export class Guest {
       this.qemuStderr += `\nspawn failed: ${err.message}`;
       onGone();
     });
+  }
+
+  /** qemu is up and the guest has not been shut down or aborted (after a timeout, say). */
+  get running(): boolean {
+    return !this.exited && this.shutdownDone === undefined;
   }
 
   /** The console's last lines and qemu's stderr: what to look at when something went wrong. */

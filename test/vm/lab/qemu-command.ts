@@ -20,6 +20,8 @@ export interface LabDisk {
   directIo: boolean;
   /** virtio-blk num-queues */
   queues?: number;
+  /** virtio-blk: offer VIRTIO_F_RING_PACKED (qemu's packed=on; off by default) */
+  packed?: boolean;
   /** nvme serial (required by qemu's nvme device) */
   serial?: string;
 }
@@ -51,7 +53,7 @@ export function qemuArgs(spec: QemuSpec): string[] {
   for (const d of spec.disks) {
     const cache = d.directIo ? ',cache=none,aio=native' : '';
     args.push('-drive', `file=${d.file},if=none,id=${d.id},format=raw${cache}`);
-    if (d.device === 'virtio-blk') args.push('-device', `virtio-blk-pci,drive=${d.id}${d.queues ? `,num-queues=${d.queues}` : ''}`);
+    if (d.device === 'virtio-blk') args.push('-device', `virtio-blk-pci,drive=${d.id}${d.queues ? `,num-queues=${d.queues}` : ''}${d.packed ? ',packed=on' : ''}`);
     else args.push('-device', `nvme,drive=${d.id},serial=${d.serial ?? d.id}`);
   }
   return args;
