@@ -99,6 +99,7 @@ const SNAPSHOT_SHAPE: Shape<Snapshot> = {
     evidence: strings,
     signals: {
       cpuinfoHypervisorFlag: 'boolean',
+      cpuModel: 'string',
       sysHypervisorType: 'string',
       dmiSysVendor: 'string',
       dmiProductName: 'string',
