@@ -103,6 +103,32 @@ describe('the built-in rule catalog', () => {
     });
   });
 
+  describe('on the captured QEMU lab guests (TCG, virtio-blk + emulated NVMe)', () => {
+    const status = (scenario: string) => Object.fromEntries(evaluateRules(snapshotOf(fixtureRoot(scenario)), rules).map((f) => [f.id, f.status]));
+
+    it('without poll queues: recommends them for both disks and advises on the emulated NVMe', () => {
+      expect(status('qemu-virtio-nvme-poll0')).toMatchObject({
+        'poll-queues-missing-virtio-blk:vda': 'recommend',
+        'poll-queues-missing-nvme:nvme0n1': 'recommend',
+        'nvme-emulated-by-qemu:nvme0n1': 'advise',
+        'polled-io-needs-io-uring:vda': 'n/a',
+        'scheduler-not-none:vda': 'ok',
+        'haltpoll-driver-not-loaded': 'n/a',
+        'virtio-blk-iothread:vda': 'n/a', // TCG, not KVM
+      });
+    });
+
+    it('with poll queues: no poll-queue recommendation; io_uring IOPOLL is what uses them', () => {
+      expect(status('qemu-virtio-nvme-poll1')).toMatchObject({
+        'poll-queues-missing-virtio-blk:vda': 'ok',
+        'poll-queues-missing-nvme:nvme0n1': 'ok',
+        'polled-io-needs-io-uring:vda': 'info',
+        'polled-io-needs-io-uring:nvme0n1': 'info',
+        'single-queue-irq-cpu:vda': 'info',
+      });
+    });
+  });
+
   describe('on edited copies, for the branches this machine does not reach', () => {
     it('haltpoll driver not loaded: force it on the command line, and ask the host for hint-dedicated', () => {
       const snap = editedKvm((d) => {

@@ -6,7 +6,7 @@ import { sharedGuest } from './lab/shared-guests.js';
 const IOS = 300;
 
 /** Run in the guest, insist on success, give trimmed stdout. */
-async function sh(guest: Guest, script: string): Promise<string> {
+export async function sh(guest: Guest, script: string): Promise<string> {
   const r = await guest.run(script);
   expect(r.exitCode, `${script}\nstderr: ${r.stderr}`).toBe(0);
   return r.stdout.trim();
@@ -16,7 +16,7 @@ async function sh(guest: Guest, script: string): Promise<string> {
  * Interrupts so far on a disk's I/O queue vectors, from /proc/interrupts and sysfs alone (not
  * through detect): virtio-blk's "<virtioN>-req.K", nvme's "<nvmeX>qK" without the admin queue q0.
  */
-async function queueInterrupts(guest: Guest, disk: string): Promise<{ names: string[]; total: number }> {
+export async function queueInterrupts(guest: Guest, disk: string): Promise<{ names: string[]; total: number }> {
   const owner = await sh(guest, `basename "$(readlink /sys/block/${disk}/device)"`);
   const ours = disk.startsWith('nvme') ? new RegExp(`^${owner}q[1-9]\\d*$`) : new RegExp(`^${owner}-req\\.\\d+$`);
   const lines = (await sh(guest, 'cat /proc/interrupts')).split('\n');
@@ -43,7 +43,7 @@ describe('nvprobe probe in the lab guest with poll queues', () => {
   test.each([LAB_DISKS.virtio, LAB_DISKS.nvme])('/dev/%s: 300 samples, HIPRI not effective, one interrupt per I/O', async (disk) => {
     expect(await sh(guest, `cat /sys/block/${disk}/queue/io_poll`)).toBe('1');
     const before = await queueInterrupts(guest, disk);
-    const r = await guest.run(`node bin/nvprobe probe /dev/${disk} --ios ${IOS} --ramp 0 --json`);
+    const r = await guest.run(`node bin/nvprobe probe /dev/${disk} --engine psync2 --ios ${IOS} --ramp 0 --json`);
     const after = await queueInterrupts(guest, disk);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
