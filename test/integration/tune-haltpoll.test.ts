@@ -21,7 +21,8 @@ const tmp = diskTempDir('nvprobe-tune-live-');
 afterAll(() => tmp.remove());
 
 describe.runIf(hasHaltpoll && disk !== null)('nvprobe tune on this machine', () => {
-  it('keeps haltpoll polling because it cuts p50 by 20 % or more, and revert restores everything', () => {
+  // A latency figure on a shared VM: one more try if a neighbour's burst spoiled the first.
+  it('keeps haltpoll polling because it cuts p50 by 20 % or more, and revert restores everything', { retry: 1 }, () => {
     const queuePaths = QUEUE.map((a) => `/sys/block/${disk}/queue/${a}`).filter(existsSync);
     const before = Object.fromEntries([HALTPOLL, ...queuePaths].map((p) => [p, read(p)]));
     const state = join(tmp.dir, 'state');
