@@ -1,8 +1,9 @@
 import type { Root } from '../../host/root.js';
 import type { FileWrite } from '../write.js';
-import { addEntryToken, entryKernel, entryOptions, findBootEntries, grubEnv, removeEntryToken } from './boot-entries.js';
+import { addEntryToken, entryOptions, findBootEntries, grubEnv, removeEntryToken } from './boot-entries.js';
 import { appendToken, describeValue, lastValue, removeToken, token } from './cmdline-tokens.js';
-import type { CommandWrite, PersistWrite } from './command-write.js';
+import type { PersistWrite } from './command-write.js';
+import { grubbyCommands } from './grubby.js';
 import { GRUB_DEFAULTS, GRUB_DROPIN, GRUB_DROPIN_DIR, blockTokens, dropinContent, grubCmdline, nvprobeTokens, withBlock, withoutBlock } from './grub-defaults.js';
 import { checkParam, checkValue } from './safe-text.js';
 import { findTool } from './tools.js';
@@ -20,7 +21,6 @@ import { findTool } from './tools.js';
  * GRUB_ENABLE_BLSCFG=true (grub2-mkconfig can rebuild the entries' options from it).
  */
 export const KERNEL_CMDLINE_FILE = '/etc/kernel/cmdline';
-const GRUBBY_ENTRIES = '/boot/loader/entries';
 const GRUBENV = '/boot/grub2/grubenv';
 
 export type CmdlineMechanismKind = 'grubby' | 'boot-entries' | 'kernel-install' | 'grub' | 'manual';
@@ -118,7 +118,7 @@ function plan(root: Root, mode: Mode): CmdlinePlan {
   if (mode.params.length === 0) return { mechanism: mech.kind, changes: [], notes: [], manual: null };
   switch (mech.kind) {
     case 'grubby':
-      parts.push(grubbySink(root, mech.grubby!, mode));
+      parts.push(grubbyCommands(root, mech.grubby!, mode.op, mode.params));
       break;
     case 'boot-entries':
       parts.push(entriesSink(root, mech.entries!.files, mode));
@@ -315,45 +315,4 @@ export function kernelInstallCommand(root: Root): string[] | null {
   if (tool === null || release === null || release.includes('/')) return null;
   const image = [`/usr/lib/modules/${release}/vmlinuz`, `/lib/modules/${release}/vmlinuz`, `/boot/vmlinuz-${release}`].find((p) => root.exists(p));
   return image === undefined ? null : [tool, 'add', release, image];
-}
-
-function grubbySink(root: Root, grubby: string, mode: Mode): SinkResult {
-  const files = root
-    .list(GRUBBY_ENTRIES)
-    .filter((n) => n.endsWith('.conf'))
-    .map((n) => `${GRUBBY_ENTRIES}/${n}`);
-  const env = grubEnv(root, GRUBENV);
-  const entries = files.map((f) => ({ file: f, text: root.text(f) ?? '' }));
-  const touches = [...files, ...(root.exists(GRUBENV) ? [GRUBENV] : [])];
-  const changes: CmdlineChange[] = [];
-  const notes: string[] = [];
-  for (const p of mode.params) {
-    const tok = token(p.param, p.value);
-    const before = entries.map((e) => ({ ...e, value: lastValue(entryOptions(e.text, env), p.param) }));
-    if (mode.op === 'remove') {
-      if (entries.length > 0 && !before.some((e) => e.value === p.value)) continue;
-      const write: CommandWrite = { op: 'command', argv: [grubby, '--update-kernel=ALL', `--remove-args=${tok}`], undo: [[grubby, '--update-kernel=ALL', `--args=${tok}`]], touches };
-      changes.push({ write, description: `remove ${tok} from every boot entry with grubby`, tokens: [tok] });
-      continue;
-    }
-    if (entries.length > 0 && before.every((e) => e.value === p.value)) {
-      notes.push(`every boot entry already has ${tok}: nothing to add`);
-      continue;
-    }
-    const restore = (v: string | true | undefined) => (v === undefined ? `--remove-args=${p.param}` : `--args=${describeValue(p.param, v)}`);
-    const distinct = [...new Set(before.map((e) => (e.value === undefined ? '\0' : String(e.value))))];
-    let undo: string[][];
-    if (entries.length === 0) {
-      undo = [[grubby, '--update-kernel=ALL', `--remove-args=${p.param}`]];
-      notes.push(`no boot entry readable in ${GRUBBY_ENTRIES}: revert removes ${p.param} from every entry`);
-    } else if (distinct.length === 1) undo = [[grubby, '--update-kernel=ALL', restore(before[0]!.value)]];
-    else undo = before.map((e) => [grubby, `--update-kernel=/boot/${(entryKernel(e.text) ?? '').split('/').pop()}`, restore(e.value)]);
-    const others = before.filter((e) => e.value !== undefined && e.value !== p.value);
-    if (others.length > 0) {
-      notes.push(`grubby replaces ${others.map((e) => describeValue(p.param, e.value!)).filter((v, i, a) => a.indexOf(v) === i).join(', ')} in ${others.length} boot entr${others.length === 1 ? 'y' : 'ies'} (revert puts it back)`);
-    }
-    const write: CommandWrite = { op: 'command', argv: [grubby, '--update-kernel=ALL', `--args=${tok}`], undo, touches };
-    changes.push({ write, description: `add ${tok} to every boot entry with grubby`, tokens: [tok] });
-  }
-  return { changes, notes };
 }
