@@ -8,8 +8,10 @@ import { Root } from '../host/root.js';
 import { saveRun } from '../host/run-store.js';
 import { acquireLock, stateDir as resolveStateDir } from '../host/state-dir.js';
 import { evaluateRules } from '../rules/evaluate.js';
-import { renderTuneText, TUNE_SCHEMA_VERSION, type TuneReport } from '../report/tune-text.js';
-import { Applier } from '../tune/applier.js';
+import { renderTuneText, TUNE_SCHEMA_VERSION, type PersistedReport, type TuneReport } from '../report/tune-text.js';
+import { planPersistence } from '../knobs/persist/persist-plan.js';
+import type { ResolvedAction } from '../rules/types.js';
+import { Applier, WriteRefused } from '../tune/applier.js';
 import { Journal } from '../tune/journal.js';
 import { planTune, type TunePlan } from '../tune/plan.js';
 import { newRunId } from '../tune/run-id.js';
@@ -32,8 +34,9 @@ export async function tune(s: TuneSettings): Promise<number> {
   const plan = planTune(root, findings, targetDisk(root, s.target));
   const base = { schemaVersion: TUNE_SCHEMA_VERSION, kind: 'nvprobe.tune' as const, nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), plan };
 
-  if (s.dryRun || plan.changes.length === 0) {
-    const report: TuneReport = { ...base, run: null, dryRun: s.dryRun, result: null, target: null, engine: null, savedTo: null };
+  const persistOnly = plan.changes.length === 0 && s.persist && plan.rebootOnly.length > 0;
+  if (s.dryRun || (plan.changes.length === 0 && !persistOnly)) {
+    const report: TuneReport = { ...base, run: null, dryRun: s.dryRun, result: null, target: null, engine: null, persisted: null, savedTo: null };
     write(s, report);
     return ExitCode.ok;
   }
@@ -52,10 +55,14 @@ export async function tune(s: TuneSettings): Promise<number> {
     const undoAtExit = registerCleanup(() => undoRun(new Applier(root, journal, run), journal, run));
     try {
       journal.append({ t: 'run', run, at: new Date().toISOString(), command: 'tune', nvprobeVersion: nvprobeVersion() });
-      const result = await runSession({ root, journal, run, plan, target: opened.target, engine: opened.engine.engine, budgetMs: s.budgetMs, roundMs: s.roundMs, pairs: s.pairs, passes: 3, pollWindowMs: 1000, say: progress.update });
+      const result = persistOnly
+        ? null
+        : await runSession({ root, journal, run, plan, target: opened.target, engine: opened.engine.engine, budgetMs: s.budgetMs, roundMs: s.roundMs, pairs: s.pairs, passes: 3, pollWindowMs: 1000, say: progress.update });
+      // Persist what was kept, and what only a reboot can apply (never measured: the user asked for it).
+      const persisted = s.persist ? persist(root, journal, run, [...(result?.kept.map((k) => k.action) ?? []), ...plan.rebootOnly.map((r) => r.action)]) : null;
       progress.stop();
-      journal.append({ t: 'end', run, status: result.partial ? 'partial' : 'complete' });
-      const report: TuneReport = { ...base, run, dryRun: false, target: opened.target, engine: { name: opened.engine.engine.name, polled: opened.engine.polled }, result, savedTo: null };
+      journal.append({ t: 'end', run, status: result?.partial ? 'partial' : 'complete' });
+      const report: TuneReport = { ...base, run, dryRun: false, target: opened.target, engine: { name: opened.engine.engine.name, polled: opened.engine.polled }, result, persisted, savedTo: null };
       report.savedTo = saveRun(dir, run, report);
       journal.archiveIfSettled(`${dir}/runs`);
       write(s, report);
@@ -70,6 +77,19 @@ export async function tune(s: TuneSettings): Promise<number> {
   } finally {
     releaseAtExit.run();
   }
+}
+
+function persist(root: Root, journal: Journal, run: string, actions: ResolvedAction[]): PersistedReport {
+  const plan = planPersistence(root, actions);
+  const applier = new Applier(root, journal, run);
+  try {
+    for (const w of plan.writes) applier.apply(w.write, `persist: ${w.description}`);
+  } catch (err) {
+    undoRun(applier, journal, run);
+    if (err instanceof WriteRefused) throw new NvprobeError(`${err.message}; every change of this run was reverted`, { exitCode: ExitCode.partial });
+    throw err;
+  }
+  return { writes: plan.writes.map((w) => w.description), actions: plan.actions, notes: [...plan.notes, ...applier.notes], manual: plan.manual };
 }
 
 /** Which disk the probe will read: the TARGET's, or the root filesystem's. */

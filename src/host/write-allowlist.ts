@@ -20,6 +20,7 @@ const PATTERNS: RegExp[] = [
   /^\/etc\/default\/grub\.d\/60-nvprobe\.cfg$/,
   /^\/etc\/kernel\/cmdline$/,
   /^\/boot\/loader\/entries\/[^/]+\.conf$/,
+  /^\/boot\/grub2?\/grubenv$/,
 ];
 
 export function writeAllowed(guestPath: string): boolean {

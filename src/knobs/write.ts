@@ -1,9 +1,13 @@
 /**
- * The only two kinds of change nvprobe makes to a system. Knobs turn an action into these;
+ * The kinds of change nvprobe makes to a system: an attribute, a whole file, or a distribution
+ * tool's command (grubby) whose touched files are journaled. Knobs turn an action into these;
  * tune journals each one (with the value it replaces) before host/ performs it, and revert
  * performs the inverse. Paths are guest paths, resolved through a Root.
  */
-export type Write = AttrWrite | FileWrite;
+import type { CommandWrite } from './persist/command-write.js';
+
+export type Write = AttrWrite | FileWrite | CommandWrite;
+export type { CommandWrite };
 
 /** Write one value to a sysfs/procfs attribute (queue attribute, module parameter, PM QoS). */
 export interface AttrWrite {
@@ -23,4 +27,13 @@ export interface FileWrite {
 }
 
 /** What a write replaced, recorded in the journal before the write happens. */
-export type Previous = { op: 'attr'; value: string | null } | { op: 'file'; content: string | null; mode: number | null };
+export type Previous =
+  | { op: 'attr'; value: string | null }
+  | { op: 'file'; content: string | null; mode: number | null }
+  /** A command: every file it may touch, as it was (null: absent). */
+  | { op: 'command'; files: Record<string, { content: string | null; mode: number | null }> };
+
+/** A short name for what a write changes, for messages and status. */
+export function writeSubject(w: Write): string {
+  return w.op === 'command' ? w.argv.join(' ') : w.path;
+}

@@ -18,7 +18,25 @@ export interface TuneReport {
   /** The engine every round used (the probe's auto choice: io_uring IOPOLL where the queue polls). */
   engine: { name: string; polled: { polled: boolean; reason: string } } | null;
   result: SessionResult | null;
+  /** With --persist: what was written to survive a reboot, and what the user must do by hand. */
+  persisted: PersistedReport | null;
   savedTo: string | null;
+}
+
+export interface PersistedReport {
+  writes: string[];
+  actions: Array<{ target: string; route: string; text: string }>;
+  notes: string[];
+  manual: string[];
+}
+
+function persistedText(p: PersistedReport): string[] {
+  const lines = ['', 'Persisted (nvprobe revert removes it again):'];
+  for (const a of p.actions) lines.push(`  ${a.target}: ${a.text}`);
+  for (const w of p.writes) lines.push(`  wrote: ${w}`);
+  for (const n of p.notes) lines.push(`  note: ${n}`);
+  for (const m of p.manual) lines.push(`  by hand: ${m}`);
+  return lines;
 }
 
 const pct = (share: number | null) => (share === null ? '-' : `${(share * 100).toFixed(1)} %`);
@@ -56,6 +74,8 @@ export function renderTuneText(r: TuneReport): string {
   if (r.dryRun || !r.result) {
     lines.push(r.dryRun ? 'nvprobe tune --dry-run: nothing will be changed' : 'nvprobe tune');
     lines.push(...planText(r.plan));
+    if (r.persisted) lines.push(...persistedText(r.persisted));
+    if (r.savedTo) lines.push('', `Saved: ${r.savedTo}`);
     return `${lines.join('\n')}\n`;
   }
   const res = r.result;
@@ -76,6 +96,7 @@ export function renderTuneText(r: TuneReport): string {
     for (const x of r.plan.rebootOnly) lines.push(`  ${x.action.target} = ${x.action.value}`);
   }
   for (const k of r.plan.skipped) lines.push(`Not tried: ${k.action.target}: ${k.reason}`);
+  if (r.persisted) lines.push(...persistedText(r.persisted));
   if (r.savedTo) lines.push('', `Saved: ${r.savedTo}`);
   if (res.kept.length) lines.push(`Kept ${res.kept.length} change(s); undo them with: nvprobe revert`);
   return `${lines.join('\n')}\n`;

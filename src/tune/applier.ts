@@ -1,7 +1,8 @@
 import { NvprobeError } from '../errors.js';
 import type { Root } from '../host/root.js';
+import { runCommand } from '../host/commands.js';
 import { deleteFile, fileMode, writeAttr, writeFileAtomic } from '../host/writer.js';
-import type { Previous, Write } from '../knobs/write.js';
+import { writeSubject, type Previous, type Write } from '../knobs/write.js';
 import { crashPoint } from './crash-point.js';
 import type { Journal, JournalEntry } from './journal.js';
 
@@ -18,6 +19,9 @@ export class WriteRefused extends NvprobeError {
 
 /** Performs writes, each journaled first, and their inverses. */
 export class Applier {
+  /** What regeneration commands said when they failed (the file change itself stands). */
+  readonly notes: string[] = [];
+
   constructor(
     private readonly root: Root,
     private readonly journal: Journal,
@@ -31,11 +35,12 @@ export class Applier {
     this.journal.append({ t: 'intent', run: this.run, seq, label, write, prev });
     try {
       perform(this.root, write);
+      this.regenerate(write);
     } catch (err) {
       // Put back what may have been half-done, then say so.
       tryRestore(this.root, write, prev);
       this.journal.append({ t: 'undone', run: this.run, seq });
-      throw new WriteRefused(label, write.path, (err as NodeJS.ErrnoException).code ?? String(err));
+      throw new WriteRefused(label, writeSubject(write), (err as NodeJS.ErrnoException).code ?? String(err));
     }
     crashPoint('applied');
     this.journal.append({ t: 'done', run: this.run, seq });
@@ -45,17 +50,36 @@ export class Applier {
   /** Put back the value an entry replaced, and record that it is undone. */
   undo(entry: Pick<JournalEntry, 'run' | 'seq' | 'write' | 'prev'>): void {
     restore(this.root, entry.write, entry.prev);
+    this.regenerate(entry.write);
     crashPoint('restored');
     this.journal.append({ t: 'undone', run: entry.run, seq: entry.seq });
   }
 
   private previous(write: Write): Previous {
     if (write.op === 'attr') return { op: 'attr', value: this.root.text(write.path)?.replace(/\n$/, '') ?? null };
+    if (write.op === 'command') {
+      return { op: 'command', files: Object.fromEntries(write.touches.map((p) => [p, { content: this.root.text(p), mode: fileMode(this.root, p) }])) };
+    }
     return { op: 'file', content: this.root.text(write.path), mode: fileMode(this.root, write.path) };
+  }
+
+  /** Bootloader/initramfs regeneration after a file changed: only on the live system. */
+  private regenerate(write: Write): void {
+    if (write.op !== 'file' || !write.regenerate || !this.root.live) return;
+    const r = runCommand(write.regenerate);
+    if (!r.ok) this.notes.push(`${write.regenerate.join(' ')} failed (${r.output}); run it by hand`);
   }
 }
 
 function perform(root: Root, w: Write): void {
+  if (w.op === 'command') {
+    // A captured tree has no grubby to run; on the live system its failure is a refused write.
+    if (root.live) {
+      const r = runCommand(w.argv);
+      if (!r.ok) throw Object.assign(new Error(r.output), { code: `${w.argv[0]} failed: ${r.output}` });
+    }
+    return;
+  }
   if (w.op === 'attr') writeAttr(root, w.path, w.value);
   else if (w.content === null) deleteFile(root, w.path);
   else writeFileAtomic(root, w.path, w.content, w.mode);
@@ -63,6 +87,15 @@ function perform(root: Root, w: Write): void {
 
 /** The inverse write: the old attribute value, or the old file (absent → deleted). */
 export function restore(root: Root, w: Write, prev: Previous): void {
+  if (w.op === 'command') {
+    // Byte-exact: put back every file the command may have touched.
+    if (prev.op !== 'command') return;
+    for (const [p, f] of Object.entries(prev.files)) {
+      if (f.content === null) deleteFile(root, p);
+      else writeFileAtomic(root, p, f.content, f.mode ?? 0o644);
+    }
+    return;
+  }
   if (w.op === 'attr') {
     if (prev.op !== 'attr' || prev.value === null) return; // nothing readable to put back
     writeAttr(root, w.path, restorableValue(prev.value));

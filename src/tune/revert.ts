@@ -1,5 +1,6 @@
 import type { Root } from '../host/root.js';
 import { Applier } from './applier.js';
+import { writeSubject } from '../knobs/write.js';
 import type { Journal, JournalEntry } from './journal.js';
 
 export interface Reverted {
@@ -25,9 +26,9 @@ export function revertChanges(root: Root, journal: Journal, all: boolean): Rever
   for (const e of [...chosen].reverse()) {
     try {
       applier(e.run).undo(e);
-      out.push({ run: e.run, label: e.label, path: e.write.path, restored: describe(e) });
+      out.push({ run: e.run, label: e.label, path: writeSubject(e.write), restored: describe(e) });
     } catch (err) {
-      out.push({ run: e.run, label: e.label, path: e.write.path, restored: null, error: (err as NodeJS.ErrnoException).code ?? String(err) });
+      out.push({ run: e.run, label: e.label, path: writeSubject(e.write), restored: null, error: (err as NodeJS.ErrnoException).code ?? String(err) });
     }
   }
   for (const run of new Set(chosen.map((e) => e.run))) if (!journal.outstanding(run).length) journal.append({ t: 'end', run, status: 'reverted' });
@@ -36,6 +37,7 @@ export function revertChanges(root: Root, journal: Journal, all: boolean): Rever
 
 function describe(e: JournalEntry): string | null {
   if (e.prev.op === 'attr') return e.prev.value;
+  if (e.prev.op === 'command') return `(previous content of ${Object.keys(e.prev.files).join(', ')})`;
   return e.prev.content === null ? '(file removed)' : '(previous file content)';
 }
 
@@ -56,6 +58,7 @@ export function changeStatus(root: Root, journal: Journal): StatusEntry[] {
       const live = raw === null ? null : (/\[([^\]]+)\]/.exec(raw)?.[1] ?? raw);
       return { run: e.run, label: e.label, path: e.write.path, written: e.write.value, live, state: live === null ? 'unknown' : live === e.write.value ? 'applied' : 'drifted' };
     }
+    if (e.write.op === 'command') return { run: e.run, label: e.label, path: writeSubject(e.write), written: '(command)', live: null, state: 'unknown' };
     const live = root.text(e.write.path);
     return { run: e.run, label: e.label, path: e.write.path, written: e.write.content === null ? '(removed)' : '(file)', live: live === null ? '(absent)' : '(file)', state: live === e.write.content ? 'applied' : 'drifted' };
   });
