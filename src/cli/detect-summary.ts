@@ -1,6 +1,7 @@
 import { formatCpuList } from '../detect/cpu-list.js';
 import type { DiskInfo } from '../detect/disks.js';
 import type { Snapshot } from '../detect/snapshot.js';
+import { fmtBytes } from '../report/format.js';
 
 /** The human view of a Snapshot: a few lines per section and one table of disks. */
 export function renderDetectSummary(s: Snapshot): string {
@@ -46,7 +47,7 @@ function diskRow(d: DiskInfo): string[] {
     d.vanished ? `${d.name} (gone)` : d.name,
     d.transport,
     model,
-    d.sizeBytes === null ? '?' : formatBytes(d.sizeBytes),
+    d.sizeBytes === null ? '?' : fmtBytes(d.sizeBytes),
     d.queues.hwQueues === null ? '-' : String(d.queues.hwQueues),
     d.queues.pollQueuesParam === null ? '-' : String(d.queues.pollQueuesParam),
     yesNo(d.queues.ioPoll),
@@ -67,13 +68,3 @@ function table(rows: string[][]): string[] {
   return all.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
-}

@@ -4,6 +4,7 @@ import type { FileWrite } from '../write.js';
 import { moduleName } from './module-build.js';
 import { byteOrder, checkName, checkValue } from './safe-text.js';
 import { initramfsCommand } from './tools.js';
+import { splitCmdline } from '../../detect/cmdline.js';
 
 /** nvprobe's own modprobe configuration: created, rewritten and deleted by nvprobe only. */
 export const MODPROBE_CONF = '/etc/modprobe.d/nvprobe.conf';
@@ -173,25 +174,7 @@ function optionLines(text: string): OptionLine[] {
   return out;
 }
 
+/** modprobe.d lines split like kernel parameters: whitespace separates, double quotes group. */
 function splitWords(line: string): string[] {
-  if (/^\s*#/.test(line)) return [];
-  const words: string[] = [];
-  let current = '';
-  let quoted = false;
-  let started = false;
-  for (const ch of line) {
-    if (ch === '"') {
-      quoted = !quoted;
-      started = true;
-    } else if (!quoted && /\s/.test(ch)) {
-      if (started) words.push(current);
-      current = '';
-      started = false;
-    } else {
-      current += ch;
-      started = true;
-    }
-  }
-  if (started) words.push(current);
-  return words;
+  return /^\s*#/.test(line) ? [] : splitCmdline(line);
 }
