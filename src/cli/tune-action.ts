@@ -25,6 +25,7 @@ import { nvprobeVersion } from './version.js';
 const TUNE_SCRATCH_BYTES = 512 << 20;
 
 export async function tune(s: TuneSettings): Promise<number> {
+  const started = performance.now(); // --budget bounds the whole run, scratch file included
   const root = new Root('/');
   const rules = loadRulesOrFail(s.rulesDir);
   const all = evaluateRules(detectSnapshot(root), rules.rules);
@@ -57,7 +58,7 @@ export async function tune(s: TuneSettings): Promise<number> {
       journal.append({ t: 'run', run, at: new Date().toISOString(), command: 'tune', nvprobeVersion: nvprobeVersion() });
       const result = persistOnly
         ? null
-        : await runSession({ root, journal, run, plan, target: opened.target, engine: opened.engine.engine, budgetMs: s.budgetMs, roundMs: s.roundMs, pairs: s.pairs, passes: 3, pollWindowMs: 1000, say: progress.update });
+        : await runSession({ root, journal, run, plan, target: opened.target, engine: opened.engine.engine, budgetMs: s.budgetMs - (performance.now() - started), roundMs: s.roundMs, pairs: s.pairs, passes: 3, pollWindowMs: 1000, say: progress.update });
       // Persist what was kept, and what only a reboot can apply (never measured: the user asked for it).
       const persisted = s.persist ? persist(root, journal, run, [...(result?.kept.map((k) => k.action) ?? []), ...plan.rebootOnly.map((r) => r.action)]) : null;
       progress.stop();
