@@ -5,7 +5,8 @@ export interface Progress {
 }
 
 export async function startProgress(wanted: boolean): Promise<Progress> {
-  if (!wanted || !process.stderr.isTTY) return { update() {}, stop() {} };
+  // A pty without a size (columns 0) makes ora's line arithmetic loop: no spinner there.
+  if (!wanted || !process.stderr.isTTY || !(process.stderr.columns > 0)) return { update() {}, stop() {} };
   const { default: ora } = await import('ora');
   const spinner = ora({ stream: process.stderr, text: 'starting' }).start();
   let last = 0;
