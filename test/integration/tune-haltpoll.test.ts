@@ -26,6 +26,9 @@ describe.runIf(hasHaltpoll && disk !== null)('nvprobe tune on this machine', () 
     const queuePaths = QUEUE.map((a) => `/sys/block/${disk}/queue/${a}`).filter(existsSync);
     const before = Object.fromEntries([HALTPOLL, ...queuePaths].map((p) => [p, read(p)]));
     const state = join(tmp.dir, 'state');
+    // The premise: this machine boots with polling off. Anything else means another process is
+    // tuning it right now, and no measurement here would mean anything.
+    expect(before[HALTPOLL], 'guest_halt_poll_ns is not its boot value 0: something else is tuning this machine').toBe('0');
     try {
       const r = runCli(['tune', '--yes', '--json', '--state-dir', state], { timeout: 120_000 });
       expect(r.code, r.stderr).toBe(0);
