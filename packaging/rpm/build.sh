@@ -20,6 +20,7 @@ rpmbuild -bb --quiet --target "$rpmarch" \
   --define "_rpmdir $out" \
   --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
   --define "_source_date_epoch_from_changelog 0" \
+  --define "_binary_payload w9.xzdio" \
   --define "stagedir $work/root" \
   --define "nvversion $version" \
   --define "nvurl ${NVPROBE_HOMEPAGE:-https://www.npmjs.com/package/nvprobe}" \

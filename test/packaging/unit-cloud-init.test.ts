@@ -35,7 +35,8 @@ describe('nvprobe-tune.service', () => {
     expect(service.get('ProtectSystem')).toEqual(['strict']);
     expect(service.get('NoNewPrivileges')).toEqual(['yes']);
     expect(service.get('StateDirectory')).toEqual(['nvprobe']);
-    for (const k of ['ProtectKernelTunables', 'PrivateDevices', 'MemoryDenyWriteExecute', 'ReadOnlyPaths', 'InaccessiblePaths']) expect(service.has(k), k).toBe(false);
+    // ProtectClock implies DeviceAllow=char-rtc, which turns on a device allowlist without the disks.
+    for (const k of ['ProtectKernelTunables', 'PrivateDevices', 'ProtectClock', 'DevicePolicy', 'DeviceAllow', 'MemoryDenyWriteExecute', 'ReadOnlyPaths', 'InaccessiblePaths']) expect(service.has(k), k).toBe(false);
     // (systemd-analyze verify of the installed unit: test/packaging/deb-rpm.test.ts.)
   });
 
