@@ -97,7 +97,7 @@ describe('the .deb', () => {
       expect(existsSync('/etc/systemd/system/multi-user.target.wants/nvprobe-tune.service')).toBe(false);
       expect(readlinkSync('/usr/bin/nvprobe')).toBe('../lib/nvprobe/bin/nvprobe');
 
-      const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' };
+      const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' };
       const opts = { cwd: '/', env };
       expect(ok('/usr/bin/nvprobe', ['--version'], opts).trim()).toBe(VERSION);
       const detect = JSON.parse(ok('/usr/bin/nvprobe', ['detect', '--json'], opts));
@@ -166,7 +166,7 @@ describe('the .rpm', () => {
     ok('sh', ['-c', `mkdir -p "${root}" && cd "${root}" && rpm2cpio "${rpm}" | cpio -idm --quiet`]);
     expect(readlinkSync(join(root, 'usr/bin/nvprobe'))).toBe('../lib/nvprobe/bin/nvprobe');
     const cli = join(root, 'usr/lib/nvprobe/bin/nvprobe');
-    const opts = { cwd: '/', env: { PATH: '/usr/bin:/bin', HOME: '/root' } };
+    const opts = { cwd: '/', env: { PATH: '/usr/bin:/bin', HOME: process.env.HOME ?? '/' } };
     expect(ok(cli, ['--version'], opts).trim()).toBe(VERSION);
     const validate = run(cli, ['rules', 'validate', join(root, 'usr/share/nvprobe/rules')], opts);
     expect(validate.code, validate.stderr).toBe(0);

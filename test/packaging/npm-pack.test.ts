@@ -30,7 +30,7 @@ describe('npm pack', () => {
     for (const dev of ['typescript', 'vitest', 'vite-node', '@types/node']) expect(existsSync(join(pkgDir, 'node_modules', dev)), dev).toBe(false);
 
     const cli = join(prefix, 'bin/nvprobe');
-    const opts = { cwd: '/', env: { PATH: `${prefix}/bin:/usr/bin:/bin`, HOME: '/root' } };
+    const opts = { cwd: '/', env: { PATH: `${prefix}/bin:/usr/bin:/bin`, HOME: process.env.HOME ?? '/' } };
     expect(ok(cli, ['--version'], opts).trim()).toBe(VERSION);
     expect(JSON.parse(ok(cli, ['detect', '--json'], opts)).schemaVersion).toBe(1);
     const check = JSON.parse(ok(cli, ['check', '--json'], opts));
