@@ -12,6 +12,8 @@ import { runProbe } from '../measure/probe-run.js';
 import { inspectTarget, openError, rootFsDevice, type ProbeTarget } from '../measure/target.js';
 import { pinToCpu } from '../native/libc.js';
 import { fioJob } from '../report/fio-job.js';
+import { writeOutputFileAtomic } from '../host/output-file.js';
+import { renderPrometheus } from '../report/prometheus.js';
 import { PROBE_SCHEMA_VERSION, renderProbeText, type ProbeReport } from '../report/probe-report.js';
 import type { ProbeFlags, ProbeSettings } from './probe-command.js';
 import { openProbeEngine, type OpenedEngine } from './probe-engine.js';
@@ -22,7 +24,7 @@ const DEFAULT_SCRATCH_BYTES = 1 << 30;
 
 export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
   const root = new Root('/');
-  const progress = await startProgress(!flags.json && !flags.emitFio);
+  const progress = await startProgress(s.format === 'text' && s.output === undefined && !flags.emitFio);
   let opened: OpenedTarget;
   try {
     if (flags.emitFio) {
@@ -68,7 +70,10 @@ export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number
       config: { durationMs: s.durationMs ?? null, ios: s.ios ?? null, rampMs: s.rampMs },
       result,
     };
-    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderProbeText(report, { histogram: !!flags.histogram }));
+    const rendered =
+      s.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : s.format === 'prometheus' ? renderPrometheus(report) : renderProbeText(report, { histogram: !!flags.histogram });
+    if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
+    else process.stdout.write(rendered);
     return ExitCode.ok;
   } finally {
     progress.stop();
@@ -84,7 +89,7 @@ export interface OpenedTarget {
 }
 
 /** Resolve and open the target; with none given, the root filesystem's device, else a scratch file on it. */
-export async function openTarget(root: Root, s: ProbeSettings, say: (text: string) => void): Promise<OpenedTarget> {
+export async function openTarget(root: Root, s: Omit<ProbeSettings, 'format' | 'output'>, say: (text: string) => void): Promise<OpenedTarget> {
   if (s.target !== undefined) {
     const target = inspectTarget(root, s.target, s.blockSize, s.spanLimit);
     return { target, engine: openEngine(root, target, s) };
@@ -115,7 +120,7 @@ export async function openTarget(root: Root, s: ProbeSettings, say: (text: strin
   return { target, engine: openEngine(root, target, s), scratch };
 }
 
-function openEngine(root: Root, target: ProbeTarget, s: ProbeSettings): OpenedEngine {
+function openEngine(root: Root, target: ProbeTarget, s: Omit<ProbeSettings, 'format' | 'output'>): OpenedEngine {
   try {
     return openProbeEngine({
       choice: s.engine,

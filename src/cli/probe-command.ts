@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../io/engine.js';
+import { checkOutputPath } from '../host/output-file.js';
 import { archConstants } from '../native/arch.js';
 import { isPowerOfTwo, parseCount, parseCpu, parseDuration, parseDurationOrZero, parseSize } from './parse-options.js';
 
@@ -15,9 +16,14 @@ export interface ProbeFlags {
   engine: EngineChoice;
   hipri: boolean;
   json?: boolean;
+  format?: ProbeFormat;
+  output?: string;
   histogram?: boolean;
   emitFio?: boolean;
 }
+
+export const PROBE_FORMATS = ['text', 'json', 'prometheus'] as const;
+export type ProbeFormat = (typeof PROBE_FORMATS)[number];
 
 export interface ProbeSettings {
   target?: string;
@@ -29,6 +35,9 @@ export interface ProbeSettings {
   cpu: number | null;
   engine: EngineChoice;
   hipri: boolean;
+  format: ProbeFormat;
+  /** Write the report to this file atomically instead of stdout. */
+  output?: string;
 }
 
 export function registerProbe(program: Command): Command {
@@ -48,7 +57,9 @@ export function registerProbe(program: Command): Command {
         .default('auto'),
     )
     .option('--no-hipri', 'psync2 only: do not pass RWF_HIPRI to preadv2 (with --engine auto: use psync2)')
-    .option('--json', 'print one JSON document (schemaVersion) and nothing else on stdout')
+    .option('--json', 'print one JSON document (schemaVersion) and nothing else on stdout (same as --format json)')
+    .addOption(new Option('--format <format>', 'text, json, or prometheus (node_exporter textfile-collector format)').choices(PROBE_FORMATS))
+    .option('-o, --output <file>', 'write the report to FILE atomically (temp file + rename in its directory) instead of stdout, e.g. /var/lib/node_exporter/textfile_collector/nvprobe.prom')
     .option('--histogram', 'also print a latency histogram')
     .addOption(new Option('--emit-fio', 'print the equivalent fio job instead of measuring'))
     .action(async (target: string | undefined, flags: ProbeFlags, cmd: Command) => {
@@ -66,6 +77,12 @@ export function parseProbeFlags(target: string | undefined, flags: ProbeFlags, d
   if (flags.engine === 'io_uring' && !flags.hipri) {
     throw usageError('--no-hipri is a psync2 setting: the io_uring engine does not use RWF_HIPRI', 'drop --no-hipri, or use --engine psync2');
   }
+  if (flags.json && flags.format !== undefined && flags.format !== 'json') {
+    throw usageError(`--json contradicts --format ${flags.format}`, 'use one of them: --json is --format json');
+  }
+  const format: ProbeFormat = flags.format ?? (flags.json ? 'json' : 'text');
+  if (flags.output !== undefined && flags.emitFio) throw usageError('-o/--output writes a probe report; --emit-fio prints a job file', 'redirect --emit-fio\'s output instead');
+  const output = flags.output !== undefined ? checkOutputPath(flags.output) : undefined;
   const durationMs = ios !== undefined && durationIsDefault ? undefined : parseDuration(flags.duration, '--duration');
   return {
     target,
@@ -77,6 +94,8 @@ export function parseProbeFlags(target: string | undefined, flags: ProbeFlags, d
     cpu: flags.cpu !== undefined ? parseCpu(flags.cpu, '--cpu', availableParallelism()) : null,
     engine: flags.engine,
     hipri: flags.hipri,
+    format,
+    ...(output !== undefined ? { output } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { listFiles, pathExists, readTextFile } from '../host/text-files.js';
@@ -28,10 +29,21 @@ const FILE_KEYS = ['topic', 'description', 'rules'];
 const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high'];
 const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
-/** The rules shipped with nvprobe (`rules/` beside the package), local ones, and --rules DIR. */
+/** Where distribution packages put the shipped rules (the code lives under /usr/lib/nvprobe). */
+export const SYSTEM_RULES_DIR = '/usr/share/nvprobe/rules';
+
+/**
+ * The shipped rules: `rules/` beside the package (a checkout, `npm i -g`), else the distribution
+ * packages' place for architecture-independent data, /usr/share/nvprobe/rules (.deb, .rpm).
+ */
+export function builtInRulesDir(packageRoot = fileURLToPath(new URL('../../', import.meta.url)), exists: (p: string) => boolean = pathExists): string {
+  const beside = join(packageRoot, 'rules');
+  return exists(beside) || !exists(SYSTEM_RULES_DIR) ? `${beside}/` : SYSTEM_RULES_DIR;
+}
+
+/** The rules shipped with nvprobe, local ones (/etc/nvprobe/rules.d), and --rules DIR. */
 export function defaultRuleDirs(extra?: string): string[] {
-  const builtIn = fileURLToPath(new URL('../../rules/', import.meta.url));
-  const dirs = [builtIn];
+  const dirs = [builtInRulesDir()];
   if (pathExists('/etc/nvprobe/rules.d')) dirs.push('/etc/nvprobe/rules.d');
   if (extra !== undefined) dirs.push(extra);
   return dirs;

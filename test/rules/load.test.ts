@@ -1,7 +1,9 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatRuleError, loadRules } from '../../src/rules/load.js';
+import { builtInRulesDir, defaultRuleDirs, formatRuleError, loadRules, SYSTEM_RULES_DIR } from '../../src/rules/load.js';
 import { makeTemp, removeTemp } from '../helpers/fixtures.js';
 
 const dir = makeTemp('nvprobe-rules-');
@@ -119,5 +121,26 @@ describe('rule file validation', () => {
     // Root reads anything; only a process without CAP_DAC_OVERRIDE is refused.
     if (process.getuid?.() === 0) return;
     expect(loadRules([d]).errors[0]!.message).toMatch(/cannot read/);
+  });
+});
+
+describe('builtInRulesDir', () => {
+  it('uses rules/ beside the package (checkout, npm i -g), else /usr/share/nvprobe/rules (.deb, .rpm)', () => {
+    const pkg = mkdtempSync(join(tmpdir(), 'nvprobe-pkgroot-'));
+    try {
+      const realExists = (p: string) => existsSync(p);
+      const systemToo = (p: string) => p === SYSTEM_RULES_DIR || existsSync(p);
+      // Nothing beside the package and no system dir: the beside path, so the error names it.
+      expect(builtInRulesDir(pkg, realExists)).toBe(`${join(pkg, 'rules')}/`);
+      expect(builtInRulesDir(pkg, systemToo)).toBe(SYSTEM_RULES_DIR);
+      mkdirSync(join(pkg, 'rules'));
+      expect(builtInRulesDir(pkg, systemToo)).toBe(`${join(pkg, 'rules')}/`);
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
+  });
+
+  it('finds this checkout\'s rules by default', () => {
+    expect(defaultRuleDirs()[0]).toBe(fileURLToPath(new URL('../../rules/', import.meta.url)));
   });
 });

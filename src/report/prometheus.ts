@@ -1,0 +1,64 @@
+import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summary.js';
+import type { ProbeReport } from './probe-report.js';
+
+/**
+ * node_exporter textfile-collector format (Prometheus text exposition format 0.0.4) of one probe
+ * run: latency as summaries in seconds, labelled by device, engine and hipri.
+ */
+export function renderPrometheus(r: ProbeReport): string {
+  const labels = {
+    device: r.target.disk ?? r.target.path,
+    engine: r.engine.name,
+    hipri: String(r.engine.hipri.requested),
+  };
+  const m = r.result;
+  const out: string[] = [];
+  summary(out, 'nvprobe_read_latency_seconds', "QD1 random read latency with nvprobe's per-call cost subtracted (comparable to fio clat)", labels, m.corrected);
+  summary(out, 'nvprobe_read_latency_raw_seconds', 'QD1 random read latency as the process timed it (per-call cost included)', labels, m.raw);
+  gauge(out, 'nvprobe_read_iops', 'QD1 read I/Os per second nvprobe achieved', labels, m.iops);
+  gauge(out, 'nvprobe_read_iops_corrected', "QD1 read I/Os per second the device sustains without nvprobe's per-call cost", labels, m.iopsCorrected);
+  gauge(out, 'nvprobe_read_polled', '1 when the reads completed by polling, 0 when by interrupt', labels, r.engine.polled.polled ? 1 : 0);
+  gauge(out, 'nvprobe_ffi_overhead_seconds', "nvprobe's per-call cost (ffi-rs call and clock reads) taken off every read", labels, m.overhead.perIoUs / 1e6);
+  gauge(out, 'nvprobe_probe_duration_seconds', 'wall time of the measured part of the run', labels, m.wallSeconds);
+  gauge(out, 'nvprobe_probe_timestamp_seconds', 'when the probe finished, seconds since the Unix epoch', labels, Date.parse(r.createdAt) / 1000);
+  gauge(out, 'nvprobe_build_info', 'nvprobe version and kernel of the run', { version: r.nvprobeVersion, kernel: r.kernel.release }, 1);
+  return `${out.join('\n')}\n`;
+}
+
+function summary(out: string[], name: string, help: string, labels: Record<string, string>, s: LatencySummary): void {
+  header(out, name, help, 'summary');
+  for (const p of PERCENTILES) out.push(sample(name, { ...labels, quantile: formatValue(p / 100) }, s.percentilesUs[percentileKey(p)] / 1e6));
+  out.push(sample(`${name}_sum`, labels, (s.meanUs * s.count) / 1e6));
+  out.push(sample(`${name}_count`, labels, s.count));
+}
+
+function gauge(out: string[], name: string, help: string, labels: Record<string, string>, value: number): void {
+  header(out, name, help, 'gauge');
+  out.push(sample(name, labels, value));
+}
+
+function header(out: string[], name: string, help: string, type: 'gauge' | 'summary'): void {
+  out.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
+}
+
+function sample(name: string, labels: Record<string, string>, value: number): string {
+  const l = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
+  return `${name}${l.length ? `{${l.join(',')}}` : ''} ${formatValue(value)}`;
+}
+
+/** Label values: backslash, double quote and line feed escaped, as the exposition format requires. */
+export function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** HELP text: backslash and line feed escaped. */
+export function escapeHelp(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(Number(v.toPrecision(15))); // drop binary noise (1.2340000000000001e-5)
+}

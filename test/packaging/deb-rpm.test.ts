@@ -1,0 +1,181 @@
+import { existsSync, lstatSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
+import { makeTemp, removeTemp } from '../helpers/fixtures.js';
+import { REPO } from '../helpers/cli.js';
+import { buildPackage, debPayload, ok, rpmPayload, run, VERSION } from './build.js';
+
+// Builds the .deb and the .rpm from this checkout, installs the .deb on this machine (root),
+// runs it, purges it and checks that nothing is left behind; checks the .rpm's payload is the
+// same tree. See packaging/ and README "Install".
+
+const tmp = makeTemp('nvprobe-pkg-');
+const dataDir = diskTempDir(); // O_DIRECT needs a real filesystem
+let deb: string;
+let rpm: string;
+beforeAll(() => {
+  deb = buildPackage('deb', join(tmp, 'out'));
+  rpm = buildPackage('rpm', join(tmp, 'out'));
+}, 180_000);
+afterAll(() => {
+  removeTemp(tmp);
+  dataDir.remove();
+});
+
+const arch = process.arch === 'x64' ? { deb: 'amd64', rpm: 'x86_64' } : { deb: 'arm64', rpm: 'aarch64' };
+/** What every package must carry, beside /usr/lib/nvprobe/dist and node_modules. */
+const ESSENTIAL = [
+  '/usr/bin/nvprobe',
+  '/usr/lib/nvprobe/bin/nvprobe',
+  '/usr/lib/nvprobe/package.json',
+  '/usr/lib/nvprobe/dist/cli/main.js',
+  '/usr/share/nvprobe/rules/haltpoll.yaml',
+  '/usr/share/nvprobe/rules/scheduler.yaml',
+  '/usr/lib/systemd/system/nvprobe-tune.service',
+  '/usr/share/man/man1/nvprobe.1.gz',
+  '/usr/share/doc/nvprobe/copyright',
+  '/usr/share/doc/nvprobe/examples/nvprobe.cloud-config.yaml',
+  '/usr/lib/nvprobe/node_modules/commander/package.json',
+  `/usr/lib/nvprobe/node_modules/@yuuang/ffi-rs-linux-${process.arch}-gnu/package.json`,
+];
+const NOT_SHIPPED = [/^\/usr\/lib\/nvprobe\/node_modules\/(typescript|vitest|vite-node|@types)\//, /^\/usr\/lib\/nvprobe\/(src|test)\//, /^\/usr\/lib\/nvprobe\/dist\/.*\.map$/, /ffi-rs-(?!linux-(x64|arm64)-gnu)/];
+
+describe('the .deb', () => {
+  it('is named, versioned and depends as documented; maintainer scripts never tune', () => {
+    expect(deb.endsWith(`/nvprobe_${VERSION}_${arch.deb}.deb`)).toBe(true);
+    const field = (f: string) => ok('dpkg-deb', ['-f', deb, f]).trim();
+    expect(field('Package')).toBe('nvprobe');
+    expect(field('Version')).toBe(VERSION);
+    expect(field('Architecture')).toBe(arch.deb);
+    expect(field('Depends')).toBe('nodejs (>= 20)');
+    const files = debPayload(deb);
+    for (const f of ESSENTIAL) expect(files.has(f), f).toBe(true);
+    for (const f of files.keys()) for (const re of NOT_SHIPPED) expect(f).not.toMatch(re);
+    expect(files.get('/usr/bin/nvprobe')).toMatch(/^l/);
+    expect(files.get('/usr/lib/nvprobe/bin/nvprobe')).toBe('-rwxr-xr-x');
+    const ctl = join(tmp, 'ctl');
+    ok('dpkg-deb', ['-e', deb, ctl]);
+    for (const s of ['postinst', 'prerm', 'postrm']) {
+      const text = readFileSync(join(ctl, s), 'utf8');
+      expect(text.trimEnd().endsWith('exit 0'), s).toBe(true);
+      expect(text, s).not.toMatch(/^[^#]*\/usr\/bin\/nvprobe|^\s*nvprobe\s|tune --/m);
+      expect(text, s).not.toMatch(/^[^#\n]*systemctl[^#\n]*\benable\b/m);
+    }
+  });
+
+  it('installs with dpkg -i, runs detect and check from /usr/bin, purges without leaving anything behind', () => {
+    if (run('dpkg-query', ['-W', '-f', '${Status}', 'nvprobe']).stdout.includes('installed')) {
+      throw new Error('an nvprobe package is already installed on this machine: this test will not replace it');
+    }
+    // nodejs must be a dpkg package for `Depends: nodejs (>= 20)`. Where node was installed some
+    // other way (a tarball, nvm) dpkg cannot know it: then, and only then, the test installs with
+    // --force-depends and checks that dpkg named exactly that dependency. The package keeps it.
+    const nodePkg = run('dpkg-query', ['-W', '-f', '${Status}|${Version}', 'nodejs']).stdout;
+    const [status, nodeVersion] = nodePkg.split('|');
+    const depOk = !!status?.endsWith(' installed') && run('dpkg', ['--compare-versions', nodeVersion!, 'ge', '20']).code === 0;
+
+    // Existing state of this machine that purge would remove: kept aside and put back.
+    const state = '/var/lib/nvprobe';
+    const aside = `${state}.pkg-test-${process.pid}`;
+    const hadState = existsSync(state);
+    if (hadState) renameSync(state, aside);
+    const existedBefore = new Set<string>();
+    let listed: string[] = [];
+    try {
+      const install = run('dpkg', ['-i', ...(depOk ? [] : ['--force-depends']), deb]);
+      if (!depOk) expect(install.stderr).toMatch(/depends on nodejs \(>= 20\)/);
+      expect(install.code, install.stderr).toBe(0);
+      listed = ok('dpkg-query', ['-L', 'nvprobe']).trim().split('\n').filter((p) => p !== '/.');
+      // Directories the package shares with the system (/usr, /usr/bin...) existed before it.
+      for (const p of listed) if (['/etc', '/usr', '/usr/bin', '/usr/lib', '/usr/share', '/usr/share/doc', '/usr/share/man', '/usr/share/man/man1', '/usr/lib/systemd', '/usr/lib/systemd/system'].includes(p)) existedBefore.add(p);
+      expect(ok('dpkg-query', ['-W', '-f', '${Status} ${Version}', 'nvprobe'])).toBe(`install ok installed ${VERSION}`);
+
+      // Installed, not tuned, not enabled.
+      expect(existsSync(state)).toBe(false);
+      expect(existsSync('/etc/systemd/system/multi-user.target.wants/nvprobe-tune.service')).toBe(false);
+      expect(readlinkSync('/usr/bin/nvprobe')).toBe('../lib/nvprobe/bin/nvprobe');
+
+      const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' };
+      const opts = { cwd: '/', env };
+      expect(ok('/usr/bin/nvprobe', ['--version'], opts).trim()).toBe(VERSION);
+      const detect = JSON.parse(ok('/usr/bin/nvprobe', ['detect', '--json'], opts));
+      expect(detect.schemaVersion).toBe(1);
+      expect(detect.kernel.release).toBe(readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
+      expect(Array.isArray(detect.disks)).toBe(true);
+      const text = run('/usr/bin/nvprobe', ['check'], opts);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stderr).toBe('');
+      const check = JSON.parse(ok('/usr/bin/nvprobe', ['check', '--json'], opts));
+      // The shipped rules, found where the .deb puts them (not this checkout's).
+      expect(check.rules.files.length).toBeGreaterThan(0);
+      for (const f of check.rules.files) expect(f).toMatch(/^\/usr\/share\/nvprobe\/rules\/[a-z-]+\.yaml$/);
+      expect(check.rules.count).toBeGreaterThan(5);
+      expect(gunzipSync(readFileSync('/usr/share/man/man1/nvprobe.1.gz')).toString()).toMatch(/^\.TH NVPROBE 1 .*\n[\s\S]*nvprobe probe[\s\S]*\-\\-format/);
+
+      // The unit as installed, with its ExecStart present: systemd-analyze verify accepts it.
+      expect(readFileSync('/usr/lib/systemd/system/nvprobe-tune.service', 'utf8')).toBe(readFileSync(join(REPO, 'packaging/systemd/nvprobe-tune.service'), 'utf8'));
+      const verify = run('systemd-analyze', ['verify', `--man=${existsSync('/usr/bin/man') ? 'yes' : 'no'}`, '/usr/lib/systemd/system/nvprobe-tune.service']);
+      expect(verify.stderr + verify.stdout).toBe('');
+      expect(verify.code).toBe(0);
+    } finally {
+      const purge = run('dpkg', ['--purge', 'nvprobe']);
+      if (hadState) {
+        rmSync(state, { recursive: true, force: true });
+        renameSync(aside, state);
+      }
+      expect(purge.code, purge.stderr).toBe(0);
+    }
+    expect(run('dpkg-query', ['-W', '-f', '${Status}', 'nvprobe']).stdout).not.toMatch(/installed/);
+    expect(listed.length).toBeGreaterThan(100);
+    const left = listed.filter((p) => !existedBefore.has(p) && pathPresent(p));
+    expect(left).toEqual([]);
+    for (const p of ['/usr/lib/nvprobe', '/usr/share/nvprobe', '/etc/nvprobe', '/usr/bin/nvprobe', '/usr/share/doc/nvprobe']) expect(pathPresent(p), p).toBe(false);
+    expect(existsSync(state)).toBe(hadState);
+  });
+});
+
+function pathPresent(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the .rpm', () => {
+  it('is named and versioned as documented, requires nodejs >= 20, and carries the same files as the .deb', () => {
+    expect(rpm.endsWith(`/nvprobe-${VERSION}-1.${arch.rpm}.rpm`)).toBe(true);
+    expect(ok('rpm', ['-qp', '--qf', '%{NAME} %{VERSION} %{ARCH}', rpm])).toBe(`nvprobe ${VERSION} ${arch.rpm}`);
+    expect(ok('rpm', ['-qpR', rpm]).split('\n')).toContain('nodejs >= 20');
+    const files = rpmPayload(rpm);
+    const debFiles = debPayload(deb);
+    expect([...files.keys()].sort()).toEqual([...debFiles.keys()].sort());
+    for (const [f, perms] of files) expect(perms, f).toBe(debFiles.get(f));
+    const dirs = ok('rpm', ['-qpl', rpm]).split('\n');
+    expect(dirs).toContain('/etc/nvprobe/rules.d');
+    const scripts = ok('rpm', ['-qp', '--scripts', rpm]);
+    expect(scripts).not.toMatch(/^[^#]*\/usr\/bin\/nvprobe|^\s*nvprobe\s|tune --/m);
+    expect(scripts).not.toMatch(/^[^#\n]*systemctl[^#\n]*\benable\b/m);
+  });
+
+  it('rpm2cpio payload: the CLI it holds runs, validates its rules and detects this machine', () => {
+    const root = join(tmp, 'rpmroot');
+    ok('sh', ['-c', `mkdir -p "${root}" && cd "${root}" && rpm2cpio "${rpm}" | cpio -idm --quiet`]);
+    expect(readlinkSync(join(root, 'usr/bin/nvprobe'))).toBe('../lib/nvprobe/bin/nvprobe');
+    const cli = join(root, 'usr/lib/nvprobe/bin/nvprobe');
+    const opts = { cwd: '/', env: { PATH: '/usr/bin:/bin', HOME: process.env.HOME ?? '/' } };
+    expect(ok(cli, ['--version'], opts).trim()).toBe(VERSION);
+    const validate = run(cli, ['rules', 'validate', join(root, 'usr/share/nvprobe/rules')], opts);
+    expect(validate.code, validate.stderr).toBe(0);
+    expect(JSON.parse(ok(cli, ['detect', '--json'], opts)).schemaVersion).toBe(1);
+    // ffi-rs's native binding for this architecture is there and loads: a real probe.
+    const target = join(dataDir.dir, 'target.dat');
+    writeOffsetFile(target, 256);
+    const probe = run(cli, ['probe', target, '--engine', 'psync2', '--ios', '50', '--ramp', '0', '--json'], opts);
+    expect(probe.code, probe.stderr).toBe(0);
+    expect(JSON.parse(probe.stdout).result.samples).toBe(50);
+  });
+});

@@ -1,0 +1,77 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO } from '../helpers/cli.js';
+import { makeTemp, removeTemp } from '../helpers/fixtures.js';
+import { run } from './build.js';
+
+const tmp = makeTemp('nvprobe-unit-');
+afterAll(() => removeTemp(tmp));
+const UNIT = join(REPO, 'packaging/systemd/nvprobe-tune.service');
+const CLOUD = join(REPO, 'packaging/cloud-init/nvprobe.cloud-config.yaml');
+
+/** `Key=value` lines of one [Section]. */
+function section(text: string, name: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const body = text.split(/^\[/m).find((s) => s.startsWith(`${name}]`)) ?? '';
+  for (const line of body.split('\n').slice(1)) {
+    const m = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2]!]);
+  }
+  return out;
+}
+
+describe('nvprobe-tune.service', () => {
+  it('is a oneshot after local-fs, before the workloads, running tune with a 20 s budget, installable but shipped disabled', () => {
+    const text = readFileSync(UNIT, 'utf8');
+    const unit = section(text, 'Unit');
+    const service = section(text, 'Service');
+    expect(service.get('Type')).toEqual(['oneshot']);
+    expect(service.get('ExecStart')).toEqual(['/usr/bin/nvprobe tune --yes --budget 20s --json']);
+    expect(unit.get('After')![0]!.split(' ')).toContain('local-fs.target');
+    expect(unit.get('Before')![0]!.split(' ')).toContain('multi-user.target');
+    expect(section(text, 'Install').get('WantedBy')).toEqual(['multi-user.target']);
+    // Hardened, but not so that tune cannot write /sys or read the disks it measures.
+    expect(service.get('ProtectSystem')).toEqual(['strict']);
+    expect(service.get('NoNewPrivileges')).toEqual(['yes']);
+    expect(service.get('StateDirectory')).toEqual(['nvprobe']);
+    // ProtectClock implies DeviceAllow=char-rtc, which turns on a device allowlist without the disks.
+    for (const k of ['ProtectKernelTunables', 'PrivateDevices', 'ProtectClock', 'DevicePolicy', 'DeviceAllow', 'MemoryDenyWriteExecute', 'ReadOnlyPaths', 'InaccessiblePaths']) expect(service.has(k), k).toBe(false);
+    // (systemd-analyze verify of the installed unit: test/packaging/deb-rpm.test.ts.)
+  });
+
+  it('systemd-analyze verify works in this environment: it reports a misspelled directive and a missing ExecStart', () => {
+    // The installed unit must verify with no output at all (deb-rpm.test.ts): an unknown key is
+    // only a warning (exit 0), a missing executable an error.
+    const bad = join(tmp, 'nvprobe-tune.service');
+    writeFileSync(bad, readFileSync(UNIT, 'utf8').replace('ExecStart=/usr/bin/nvprobe', 'ExecStart=/bin/true').replace('ProtectSystem=strict', 'ProtectSytem=strict'));
+    const r = run('systemd-analyze', ['verify', '--man=no', bad]);
+    expect(r.stderr).toMatch(/Unknown key 'ProtectSytem' in section \[Service\]/);
+    writeFileSync(bad, readFileSync(UNIT, 'utf8').replace('ExecStart=/usr/bin/nvprobe', `ExecStart=${tmp}/no-such-nvprobe`));
+    const missing = run('systemd-analyze', ['verify', '--man=no', bad]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/no-such-nvprobe is not executable/);
+  });
+});
+
+describe('cloud-init example', () => {
+  it('installs and runs nvprobe in runcmd, logs to the cloud-init output, --persist only as an opt-in', () => {
+    const text = readFileSync(CLOUD, 'utf8');
+    expect(text.startsWith('#cloud-config\n')).toBe(true);
+    expect(text).toMatch(/apt-get install -y \/run\/nvprobe\.deb/);
+    expect(text).toMatch(/nvprobe tune --yes --budget 20s \$NVPROBE_PERSIST/);
+    expect(text).toMatch(/^\s+NVPROBE_PERSIST=\s+# opt-in: NVPROBE_PERSIST=--persist$/m);
+    expect(text).toMatch(/all: "\| tee -a \/var\/log\/cloud-init-output\.log"/);
+  });
+
+  it('passes `cloud-init schema --config-file`, which rejects a broken copy', () => {
+    const r = run(join(REPO, 'packaging/cloud-init/validate.sh'), [CLOUD]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Valid cloud-config: /m);
+    const bad = join(tmp, 'bad.yaml');
+    writeFileSync(bad, readFileSync(CLOUD, 'utf8').replace('runcmd:', 'runcmd: 5\nx_runcmd:'));
+    const b = run(join(REPO, 'packaging/cloud-init/validate.sh'), [bad]);
+    expect(b.code).not.toBe(0);
+    expect(b.stderr + b.stdout).toMatch(/runcmd: 5 is not of type 'array'/);
+  });
+});
