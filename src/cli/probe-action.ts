@@ -22,18 +22,24 @@ const DEFAULT_SCRATCH_BYTES = 1 << 30;
 
 export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
   const root = new Root('/');
-  const progress = await startProgress(!flags.json && !flags.emitFio);
-  let opened: OpenedTarget;
-  try {
-    if (flags.emitFio) {
-      process.stdout.write(emitFio(root, s));
-      return ExitCode.ok;
-    }
-    opened = await openTarget(root, s, progress.update);
-  } catch (err) {
-    progress.stop();
-    throw err;
+  if (flags.emitFio) {
+    process.stdout.write(emitFio(root, s));
+    return ExitCode.ok;
   }
+  const progress = await startProgress(!flags.json);
+  try {
+    const report = await measureProbe(root, s, progress.update);
+    progress.stop();
+    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderProbeText(report, { histogram: !!flags.histogram }));
+    return ExitCode.ok;
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Open the target, measure, close (and remove a scratch file): the ProbeReport `probe --json` prints. */
+export async function measureProbe(root: Root, s: ProbeSettings, say: (text: string) => void, signal?: AbortSignal): Promise<ProbeReport> {
+  const opened = await openTarget(root, s, say);
   const { target, scratch } = opened;
   const { engine } = opened.engine;
   try {
@@ -44,10 +50,10 @@ export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number
       rampMs: s.rampMs,
       durationMs: s.durationMs,
       ios: s.ios,
-      onProgress: (p) => progress.update(p.phase === 'calibrate' ? 'calibrating nvprobe\'s own overhead' : `${p.phase === 'ramp' ? 'warming up' : 'measuring'}: ${p.ios} I/Os, ${(p.elapsedMs / 1000).toFixed(1)} s`),
+      signal,
+      onProgress: (p) => say(p.phase === 'calibrate' ? 'calibrating nvprobe\'s own overhead' : `${p.phase === 'ramp' ? 'warming up' : 'measuring'}: ${p.ios} I/Os, ${(p.elapsedMs / 1000).toFixed(1)} s`),
     });
-    progress.stop();
-    const report: ProbeReport = {
+    return {
       schemaVersion: PROBE_SCHEMA_VERSION,
       kind: 'nvprobe.probe',
       nvprobeVersion: nvprobeVersion(),
@@ -68,10 +74,7 @@ export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number
       config: { durationMs: s.durationMs ?? null, ios: s.ios ?? null, rampMs: s.rampMs },
       result,
     };
-    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderProbeText(report, { histogram: !!flags.histogram }));
-    return ExitCode.ok;
   } finally {
-    progress.stop();
     engine.close();
     scratch?.remove();
   }

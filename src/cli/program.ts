@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCheck } from './check-command.js';
+import { registerCollect } from './collect-command.js';
 import { registerDetect } from './detect-command.js';
 import { registerProbe } from './probe-command.js';
 import { registerRevert, registerStatus } from './revert-command.js';
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(str.replace(/^error: /, 'nvprobe: ')),
     });
   // Each command file adds itself; subcommands inherit error handling and exit codes.
-  for (const register of [registerProbe, registerDetect, registerSnapshot, registerCheck, registerRules, registerTune, registerRevert, registerStatus]) {
+  for (const register of [registerProbe, registerDetect, registerSnapshot, registerCheck, registerRules, registerTune, registerRevert, registerStatus, registerCollect]) {
     const cmd = register(program);
     cmd.exitOverride().addHelpText('after', EXIT_CODES_HELP);
     cmd.configureOutput({ outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'nvprobe: ')) });
