@@ -119,7 +119,7 @@ export function bundleCollectors(o: CollectorOptions): Collector[] {
       maxItemBytes: 512 << 10,
       collect: async () => {
         const log = readKernelLog(Date.now() + 1500);
-        if (!log.ok) throw new Error(`kernel log not readable: ${log.reason}`);
+        if (!log.ok) return { items: [], skipped: `kernel log not readable: ${log.reason}` };
         // The boot command line repeats /proc/cmdline: init's own arguments after "--" are dropped there too.
         const lines = log.lines.filter((l) => KERNEL_LOG_FILTER.test(l)).map((l) => (/command line:/i.test(l) ? l.replace(/\s--(\s.*)?$/, ' -- REDACTED-init-args') : l));
         const kept = lines.slice(-KERNEL_LOG_MAX_LINES);

@@ -29,7 +29,8 @@ export interface Collector {
   maxItemBytes: number;
   /** Why it does not run at all (--no-probe), or null. */
   skip?: string | null;
-  collect(ctx: CollectContext): Promise<CollectedItem[] | { items: CollectedItem[]; truncated?: string[]; note?: string }>;
+  /** `skipped`: nothing to gather here (e.g. the kernel log is not readable), with why. */
+  collect(ctx: CollectContext): Promise<CollectedItem[] | { items: CollectedItem[]; truncated?: string[]; note?: string; skipped?: string }>;
 }
 
 export type CollectorStatus = 'ok' | 'skipped' | 'failed' | 'timeout';
@@ -83,9 +84,13 @@ export async function runCollectors(collectors: readonly Collector[], o: { redac
         rec.timedOut = true;
         rec.reason = `did not finish within ${c.timeoutMs} ms`;
       } else {
-        const { items, truncated = [], note } = Array.isArray(got) ? { items: got } : got;
+        const { items, truncated = [], note, skipped } = Array.isArray(got) ? { items: got } : got;
         rec.truncated.push(...truncated);
         if (note) rec.reason = note;
+        if (skipped) {
+          rec.status = 'skipped';
+          rec.reason = skipped;
+        }
         for (const item of items) {
           const entry = toEntry(item, c.maxItemBytes, o.redactor, rec, o.maxBundleBytes - total);
           if (entry === null) continue;
