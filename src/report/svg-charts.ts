@@ -23,6 +23,9 @@ function logAxis(loUs: number, hiUs: number) {
   return { x, ticks };
 }
 
+/** Axis labels: 0.5, 2, 50, 1000 (no trailing .0). */
+const tick = (v: number) => (v >= 1 ? String(Math.round(v)) : String(Number(v.toPrecision(2))));
+
 function range(series: LatencySeries[]): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
@@ -50,7 +53,7 @@ export function cdfSvg(series: LatencySeries[]): string {
     out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(f).toFixed(1)}" y2="${y(f).toFixed(1)}" stroke="#e0e0e0"/><text x="${M.left - 6}" y="${(y(f) + 4).toFixed(1)}" text-anchor="end" font-size="11">${f === 1 ? '1' : f}</text>`);
   }
   for (const t of ticks) {
-    out.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#eeeeee"/><text x="${x(t).toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${fmtUs(t)}</text>`);
+    out.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#eeeeee"/><text x="${x(t).toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${tick(t)}</text>`);
   }
   out.push(`<text x="${(W + M.left) / 2}" y="${H - 12}" text-anchor="middle" font-size="12">latency (µs, log scale)</text>`);
   out.push(`<text x="14" y="${(H - M.bottom + M.top) / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${(H - M.bottom + M.top) / 2})">share of I/Os ≤ x</text>`);
@@ -88,7 +91,7 @@ export function histogramSvg(s: LatencySeries, i: number, xRange?: [number, numb
   const maxShare = Math.max(...bins.map((b) => b.count / h.count), 1e-9);
   const y = (f: number) => height - 40 - (f / maxShare) * (height - 40 - 12);
   const out = [`<svg class="histogram" data-series="${escapeHtml(s.name)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="latency histogram ${escapeHtml(s.name)}">`];
-  for (const t of ticks) out.push(`<text x="${x(t).toFixed(1)}" y="${height - 24}" text-anchor="middle" font-size="11">${fmtUs(t)}</text>`);
+  for (const t of ticks) out.push(`<text x="${x(t).toFixed(1)}" y="${height - 24}" text-anchor="middle" font-size="11">${tick(t)}</text>`);
   out.push(`<line x1="${M.left}" x2="${width - M.right}" y1="${height - 40}" y2="${height - 40}" stroke="#999"/>`);
   for (const b of bins) {
     const x0 = x(Math.max(b.from / 1000, loUs));

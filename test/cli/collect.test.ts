@@ -97,7 +97,7 @@ describe('nvprobe collect', () => {
     for (const d of off.disks) for (const v of Object.values(d.ids as Record<string, string | null>)) if (v !== null) expect(v).toMatch(/^REDACTED-/);
   });
 
-  it('redaction scanner: no byte of the hostname, IP or MAC addresses, serials or UUIDs of the live tree is in the archive', () => {
+  it('redaction scanner: no byte of the hostname, IP or MAC addresses, user names, serials or UUIDs of the live tree is in the archive', () => {
     const secrets = machineSecrets();
     expect(secrets.long.length).toBeGreaterThan(0);
     const gz = readFileSync(bundle);
@@ -207,6 +207,11 @@ function machineSecrets(): { long: string[]; short: string[] } {
   const values = new Set<string>();
   const names = [hostname(), readFileSync('/proc/sys/kernel/hostname', 'utf8').trim()];
   for (const n of names) values.add(n);
+  // People's login names (uid 1000 and up), as collect redacts them.
+  for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    const [name, , uid] = line.split(':');
+    if (name && Number(uid) >= 1000 && Number(uid) < 65534) values.add(name);
+  }
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) {
       if (a.internal) continue;
