@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -61,6 +61,24 @@ describe('nvprobe collect', () => {
     expect(blocks.length).toBeGreaterThan(0);
     for (const l of links) expect((l as { target: string }).target).not.toMatch(/^\//);
     expect((blocks[0] as { target: string }).target).toMatch(/^\.\.\/devices\//);
+  });
+
+  it('holds the tree exactly as `nvprobe snapshot` writes it: same files, same links', () => {
+    const snap = join(tmp.dir, 'snap');
+    expect(runCli(['snapshot', snap]).code).toBe(0);
+    const transient = /\/(loop|zram)\d+(\/|$)|\/devices\/virtual\/block\/(loop|zram)/;
+    const fromSnapshot = new Map<string, string>();
+    for (const e of readdirSync(snap, { recursive: true, withFileTypes: true })) {
+      const rel = join(e.parentPath, e.name).slice(snap.length);
+      if (transient.test(rel) || e.isDirectory()) continue;
+      fromSnapshot.set(rel, e.isSymbolicLink() ? `link ${readlinkSync(join(e.parentPath, e.name))}` : 'file');
+    }
+    const fromBundle = new Map<string, string>();
+    for (const m of bundleMembers(bundle)) {
+      if (!m.name.startsWith('tree/') || transient.test(m.name) || m.kind === 'dir') continue;
+      fromBundle.set(m.name.slice('tree'.length), m.kind === 'link' ? `link ${m.target}` : 'file');
+    }
+    expect(fromBundle).toEqual(fromSnapshot);
   });
 
   it('writes the redaction map next to the bundle (0600), never inside it', () => {
