@@ -183,6 +183,9 @@ function changesSection(m: ReportModel): string[] {
       .join('')}<tr><th>IOPS</th><td class="num">${b.iops}</td><td class="num">${a.iops}</td><td class="num">${d(b.iops, a.iops)}</td></tr></table>`,
   );
   if (r.partial) out.push(`<p>Stopped early (${e(r.stopReason)}): the changes not evaluated were left as they were.</p>`);
+  const plan = m.run!.plan;
+  if (plan.rebootOnly.length) out.push(`<p>Recommended, but only effective after a reboot (not measured):</p><ul>${plan.rebootOnly.map((x) => `<li><code>${e(x.action.target)} = ${e(x.action.value)}</code> (${e(x.findingId)})</li>`).join('')}</ul>`);
+  if (plan.skipped.length) out.push(`<p>Not tried:</p><ul>${plan.skipped.map((k) => `<li><code>${e(k.action.target)}</code>: ${e(k.reason)}</li>`).join('')}</ul>`);
   return out;
 }
 
