@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 interface DetectOptions {
   root?: string;
+  from?: string;
   json?: boolean;
 }
 
@@ -10,15 +11,16 @@ export function registerDetect(program: Command): Command {
     .command('detect')
     .description('show what nvprobe sees: kernel, hypervisor, cpuidle/haltpoll, CPUs and every block device')
     .option('--root <dir>', 'read a captured tree (DIR/sys, DIR/proc) instead of this machine')
+    .option('--from <bundle>', 'read the tree inside a bundle written by `nvprobe collect`')
     .option('--json', 'print the Snapshot as one JSON document (with schemaVersion)')
     .action(async (opts: DetectOptions) => {
       // Loaded here, not at start-up: other commands need none of it.
-      const [{ openRoot }, { detectSnapshot }, { renderDetectSummary }] = await Promise.all([
-        import('../host/open-root.js'),
+      const [{ openRootOrBundle }, { detectSnapshot }, { renderDetectSummary }] = await Promise.all([
+        import('./from-bundle.js'),
         import('../detect/snapshot.js'),
         import('./detect-summary.js'),
       ]);
-      const snapshot = detectSnapshot(openRoot(opts.root));
+      const snapshot = detectSnapshot(openRootOrBundle(opts));
       process.stdout.write(opts.json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderDetectSummary(snapshot));
     });
 }

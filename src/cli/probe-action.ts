@@ -24,18 +24,27 @@ const DEFAULT_SCRATCH_BYTES = 1 << 30;
 
 export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
   const root = new Root('/');
-  const progress = await startProgress(s.format === 'text' && s.output === undefined && !flags.emitFio);
-  let opened: OpenedTarget;
-  try {
-    if (flags.emitFio) {
-      process.stdout.write(emitFio(root, s));
-      return ExitCode.ok;
-    }
-    opened = await openTarget(root, s, progress.update);
-  } catch (err) {
-    progress.stop();
-    throw err;
+  if (flags.emitFio) {
+    process.stdout.write(emitFio(root, s));
+    return ExitCode.ok;
   }
+  const progress = await startProgress(s.format === 'text' && s.output === undefined);
+  try {
+    const report = await measureProbe(root, s, progress.update);
+    progress.stop();
+    const rendered =
+      s.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : s.format === 'prometheus' ? renderPrometheus(report) : renderProbeText(report, { histogram: !!flags.histogram });
+    if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
+    else process.stdout.write(rendered);
+    return ExitCode.ok;
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Open the target, measure, close (and remove a scratch file): the ProbeReport `probe --json` prints. */
+export async function measureProbe(root: Root, s: Omit<ProbeSettings, 'format' | 'output'>, say: (text: string) => void, signal?: AbortSignal): Promise<ProbeReport> {
+  const opened = await openTarget(root, s, say);
   const { target, scratch } = opened;
   const { engine } = opened.engine;
   try {
@@ -46,10 +55,10 @@ export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number
       rampMs: s.rampMs,
       durationMs: s.durationMs,
       ios: s.ios,
-      onProgress: (p) => progress.update(p.phase === 'calibrate' ? 'calibrating nvprobe\'s own overhead' : `${p.phase === 'ramp' ? 'warming up' : 'measuring'}: ${p.ios} I/Os, ${(p.elapsedMs / 1000).toFixed(1)} s`),
+      signal,
+      onProgress: (p) => say(p.phase === 'calibrate' ? 'calibrating nvprobe\'s own overhead' : `${p.phase === 'ramp' ? 'warming up' : 'measuring'}: ${p.ios} I/Os, ${(p.elapsedMs / 1000).toFixed(1)} s`),
     });
-    progress.stop();
-    const report: ProbeReport = {
+    return {
       schemaVersion: PROBE_SCHEMA_VERSION,
       kind: 'nvprobe.probe',
       nvprobeVersion: nvprobeVersion(),
@@ -70,13 +79,7 @@ export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number
       config: { durationMs: s.durationMs ?? null, ios: s.ios ?? null, rampMs: s.rampMs },
       result,
     };
-    const rendered =
-      s.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : s.format === 'prometheus' ? renderPrometheus(report) : renderProbeText(report, { histogram: !!flags.histogram });
-    if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
-    else process.stdout.write(rendered);
-    return ExitCode.ok;
   } finally {
-    progress.stop();
     engine.close();
     scratch?.remove();
   }

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { registerCheck } from './check-command.js';
+import { registerCollect } from './collect-command.js';
 import { registerDetect } from './detect-command.js';
 import { registerProbe } from './probe-command.js';
+import { registerReport } from './report-command.js';
 import { registerRevert, registerStatus } from './revert-command.js';
 import { registerRules } from './rules-command.js';
 import { registerSnapshot } from './snapshot-command.js';
@@ -28,7 +30,7 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(str.replace(/^error: /, 'nvprobe: ')),
     });
   // Each command file adds itself; subcommands inherit error handling and exit codes.
-  for (const register of [registerProbe, registerDetect, registerSnapshot, registerCheck, registerRules, registerTune, registerRevert, registerStatus]) {
+  for (const register of [registerProbe, registerDetect, registerSnapshot, registerCheck, registerRules, registerTune, registerRevert, registerStatus, registerCollect, registerReport]) {
     const cmd = register(program);
     cmd.exitOverride().addHelpText('after', EXIT_CODES_HELP);
     cmd.configureOutput({ outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'nvprobe: ')) });

@@ -29,10 +29,11 @@ export interface RedactionResult {
  * same placeholder, numbered in path order), so that a capture can be shared and still compares
  * equal field by field. Also reduces the mount table to the root mount, the only line detect uses.
  */
-export function redactCapture(input: ReadonlyMap<string, TreeEntry>): RedactionResult {
+export function redactCapture(input: ReadonlyMap<string, TreeEntry>, token?: Placeholder): RedactionResult {
   const placeholders = new Map<string, string>();
   const counters = new Map<string, number>();
-  const placeholder = (kind: string, value: string) => {
+  // A bundle passes its own token source so that the tree and every other file share one map.
+  const placeholder = token ?? ((kind: string, value: string) => {
     const key = `${kind}\0${value}`;
     if (!placeholders.has(key)) {
       const n = (counters.get(kind) ?? 0) + 1;
@@ -40,7 +41,7 @@ export function redactCapture(input: ReadonlyMap<string, TreeEntry>): RedactionR
       placeholders.set(key, `REDACTED-${kind}-${n}`);
     }
     return placeholders.get(key)!;
-  };
+  });
   const entries = new Map(input);
   const redacted: string[] = [];
   for (const key of [...entries.keys()].sort()) {
@@ -55,7 +56,7 @@ export function redactCapture(input: ReadonlyMap<string, TreeEntry>): RedactionR
   return { entries, redacted };
 }
 
-type Placeholder = (kind: string, value: string) => string;
+export type Placeholder = (kind: string, value: string) => string;
 
 function redactFile(guestPath: string, content: string, placeholder: Placeholder): string {
   const base = guestPath.slice(guestPath.lastIndexOf('/') + 1);

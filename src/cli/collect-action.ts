@@ -1,0 +1,119 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { bundleCollectors } from '../bundle/collectors.js';
+import { runCollectors } from '../bundle/engine.js';
+import { BUNDLE_LIMITS, BUNDLE_PATHS, BUNDLE_SCHEMA_VERSION, type BundleManifest } from '../bundle/format.js';
+import { Redactor } from '../bundle/redactor.js';
+import { ExitCode } from '../errors.js';
+import { writeArchive, writeNewFile } from '../host/bundle-archive.js';
+import { isRoot } from '../host/file-info.js';
+import { readMachineIdentity } from '../host/machine-identity.js';
+import { Root } from '../host/root.js';
+import { stateDir as resolveStateDir } from '../host/state-dir.js';
+import { evaluateRules } from '../rules/evaluate.js';
+import { countByStatus } from '../report/findings-text.js';
+import { CHECK_SCHEMA_VERSION, type CheckDocument } from './check-command.js';
+import type { CollectOptions } from './collect-command.js';
+import { parseDuration } from './parse-options.js';
+import { startProgress } from './progress.js';
+import { loadRulesOrFail } from './rules-loading.js';
+import { nvprobeVersion } from './version.js';
+
+/** A short probe needs no 1 GiB span (and no 1 GiB scratch file where the disk cannot be opened). */
+const COLLECT_PROBE_SPAN = 256 << 20;
+
+export interface CollectResult {
+  schemaVersion: typeof BUNDLE_SCHEMA_VERSION;
+  kind: 'nvprobe.collect';
+  bundle: string;
+  bytes: number;
+  redactionMap: string | null;
+  redactions: number;
+  collectMs: BundleManifest['collectMs'];
+  collectors: Array<{ name: string; status: string; reason: string | null }>;
+}
+
+export async function collect(opts: CollectOptions): Promise<number> {
+  const probeMs = parseDuration(opts.probeDuration, '--probe-duration');
+  const rules = loadRulesOrFail();
+  const identity = readMachineIdentity();
+  const redactor = new Redactor(opts.redact);
+  for (const h of identity.hostnames) redactor.addLiteral('hostname', h);
+  for (const u of identity.users) redactor.addLiteral('user', u);
+  const hostToken = opts.redact ? createHash('sha256').update(`nvprobe-bundle\0${identity.machineId ?? randomBytes(16).toString('hex')}\0${identity.hostnames[0] ?? ''}`).digest('hex').slice(0, 8) : (identity.hostnames.at(-1) ?? 'host').replace(/[^A-Za-z0-9.-]/g, '_');
+  const now = new Date();
+  const file = opts.output ?? `nvprobe-${hostToken}-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}.tar.gz`;
+  const { measureProbe } = await import('./probe-action.js');
+
+  const progress = await startProgress(!opts.json);
+  const t0 = performance.now();
+  let probeElapsed = 0;
+  const collectors = bundleCollectors({
+    probe: {
+      skip: !opts.probe ? '--no-probe' : !isRoot() ? 'probing the root filesystem\'s disk needs root' : null,
+      durationMs: probeMs,
+      run: async (signal, say) => {
+        const p0 = performance.now();
+        try {
+          return await measureProbe(new Root('/'), { blockSize: 4096, durationMs: probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN }, say, signal);
+        } finally {
+          probeElapsed = performance.now() - p0;
+        }
+      },
+    },
+    stateDir: resolveStateDir(opts.stateDir),
+    rules: () => rules,
+    version: () => ({ nvprobeVersion: nvprobeVersion(), node: process.version, platform: process.platform, arch: process.arch }),
+    checkDocument: (snapshot, loaded): CheckDocument => {
+      const findings = evaluateRules(snapshot, loaded.rules);
+      return { schemaVersion: CHECK_SCHEMA_VERSION, kind: 'nvprobe.check', nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), root: null, rules: { count: loaded.rules.length, files: loaded.files }, summary: countByStatus(findings), findings };
+    },
+  });
+  let result;
+  try {
+    result = await runCollectors(collectors, { redactor, say: progress.update, maxBundleBytes: BUNDLE_LIMITS.maxBundleBytes - 64_000 });
+  } finally {
+    progress.stop();
+  }
+  const total = performance.now() - t0;
+  const manifest: BundleManifest = {
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
+    kind: 'nvprobe.bundle',
+    nvprobeVersion: nvprobeVersion(),
+    createdAt: now.toISOString(),
+    hostToken,
+    redacted: opts.redact,
+    collectMs: { withoutProbe: Math.round(total - probeElapsed), total: Math.round(total) },
+    limits: { maxBundleBytes: BUNDLE_LIMITS.maxBundleBytes },
+    collectors: result.records,
+  };
+  const entries = [{ kind: 'file' as const, name: BUNDLE_PATHS.manifest, data: Buffer.from(redactor.text(`${JSON.stringify(manifest, null, 2)}\n`)), mode: 0o600 }, ...result.entries];
+  const bytes = writeArchive(file, entries, !!opts.force);
+  const map = redactor.map();
+  let mapFile: string | null = null;
+  if (opts.redact) {
+    mapFile = `${file.replace(/\.tar\.gz$|\.tgz$/, '')}.redaction-map.json`;
+    const doc = { kind: 'nvprobe.redaction-map', schemaVersion: 1, bundle: file, note: 'Keep this file: it turns the tokens in the bundle back into this machine\'s values. It is not part of the bundle.', entries: map };
+    writeNewFile(mapFile, `${JSON.stringify(doc, null, 2)}\n`, !!opts.force);
+  }
+  const out: CollectResult = {
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
+    kind: 'nvprobe.collect',
+    bundle: file,
+    bytes,
+    redactionMap: mapFile,
+    redactions: map.length,
+    collectMs: manifest.collectMs,
+    collectors: result.records.map((r) => ({ name: r.name, status: r.status, reason: r.reason })),
+  };
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    process.stdout.write(`wrote ${file} (${(bytes / 1024).toFixed(1)} KiB, ${(manifest.collectMs.withoutProbe / 1000).toFixed(1)} s without the probe)\n`);
+    for (const r of result.records) process.stdout.write(`  ${r.name.padEnd(11)} ${r.status.padEnd(8)} ${r.files} files, ${r.bytes} bytes, ${r.ms} ms${r.reason ? `; ${r.reason}` : ''}${r.truncated.length ? `; truncated: ${r.truncated.join(', ')}` : ''}\n`);
+    if (mapFile) process.stdout.write(`redaction map (${map.length} values; keep it, do not send it): ${mapFile}\n`);
+    else process.stdout.write('not redacted (--no-redact): the bundle holds hostnames, addresses and serials as they are\n');
+  }
+  const failed = result.records.filter((r) => r.status === 'failed' || r.status === 'timeout');
+  if (failed.length > 0 && !opts.json) process.stderr.write(`nvprobe: ${failed.length} collector(s) did not finish: ${failed.map((r) => `${r.name} (${r.reason})`).join('; ')}\n`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+
+export interface CollectOptions {
+  output?: string;
+  probe: boolean;
+  redact: boolean;
+  probeDuration: string;
+  stateDir?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function registerCollect(program: Command): Command {
+  return program
+    .command('collect')
+    .description('write a diagnostics bundle (.tar.gz, mode 0600) for support: snapshot tree, detect, check, a short probe, tune runs, kernel log; identifiers redacted')
+    .option('-o, --output <file>', 'bundle to write (default: nvprobe-<host-token>-<date>-<random>.tar.gz here)')
+    .option('--no-probe', 'do not measure (no probe.json)')
+    .option('--probe-duration <time>', 'how long the probe measures', '3s')
+    .option('--no-redact', 'keep hostnames, addresses, serials, UUIDs and user names as they are (no map file)')
+    .option('--state-dir <dir>', 'where tune keeps its runs and journal (default /var/lib/nvprobe, or NVPROBE_STATE_DIR)')
+    .option('--force', 'replace an existing output file')
+    .option('--json', 'print what was written as one JSON document')
+    .action(async (opts: CollectOptions) => {
+      const { collect } = await import('./collect-action.js');
+      process.exitCode = await collect(opts);
+    });
+}

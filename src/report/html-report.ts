@@ -1,0 +1,200 @@
+import type { DiskInfo } from '../detect/disks.js';
+import { Histogram } from '../measure/histogram.js';
+import type { Finding, FindingStatus } from '../rules/types.js';
+import { fmtBytes, fmtUs } from './format.js';
+import { escapeHtml as e } from './html-escape.js';
+import { latencySeries, type ReportModel } from './report-model.js';
+import { cdfSvg, histogramSvg, sharedRange } from './svg-charts.js';
+
+const GROUPS: Array<{ status: FindingStatus; heading: string }> = [
+  { status: 'recommend', heading: 'Apply in the guest' },
+  { status: 'advise', heading: 'Ask the host admin' },
+  { status: 'info', heading: 'Worth knowing' },
+  { status: 'ok', heading: 'Fine' },
+];
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1000px;padding:0 16px;color:#222}
+h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}h3{font-size:15px}
+table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f5f5f5}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#666}
+.finding{border-left:4px solid #999;padding:4px 12px;margin:12px 0;background:#fafafa}
+.finding.recommend{border-color:#1565c0}.finding.advise{border-color:#ef6c00}.finding.info{border-color:#6a1b9a}.finding.ok{border-color:#2e7d32}
+pre{background:#f3f3f3;padding:8px;overflow-x:auto;font-size:12px}code{font-size:12px}
+.kept{color:#2e7d32;font-weight:600}.reverted{color:#c62828}.skipped{color:#666}
+`;
+
+/** One self-contained HTML page (inline CSS and SVG, no scripts, no external assets). */
+export function renderHtmlReport(m: ReportModel, generatedAt = new Date()): string {
+  const body: string[] = [];
+  const title = m.sourceKind === 'bundle' ? 'nvprobe diagnostics report' : m.sourceKind === 'run' ? 'nvprobe tune report' : 'nvprobe probe report';
+  body.push(`<h1>${title}</h1>`);
+  const made = m.manifest?.createdAt ?? m.run?.createdAt ?? m.probe?.createdAt ?? null;
+  body.push(`<p class="muted">From <code>${e(baseName(m.source))}</code>${made ? `, collected ${e(made)}` : ''}${m.manifest ? `, host ${e(m.manifest.hostToken)}, nvprobe ${e(m.manifest.nvprobeVersion)}${m.manifest.redacted ? ', identifiers redacted' : ''}` : ''}. Report generated ${e(generatedAt.toISOString())}.</p>`);
+  body.push(...machineSection(m), ...disksSection(m), ...findingsSection(m), ...latencySection(m), ...changesSection(m), ...collectorsSection(m));
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>${CSS}</style>
+</head>
+<body>
+${body.join('\n')}
+</body>
+</html>
+`;
+}
+
+function baseName(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+function rows(pairs: Array<[string, string | null | undefined]>): string {
+  return `<table>${pairs.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>`;
+}
+
+function machineSection(m: ReportModel): string[] {
+  const out = ['<h2 id="machine">Machine</h2>'];
+  const s = m.snapshot;
+  if (!s) {
+    const t = m.run?.target ?? m.probe?.target;
+    out.push(`<p class="muted">No machine snapshot in a ${m.sourceKind === 'run' ? 'saved run' : 'probe document'}: a bundle (<code>nvprobe collect</code>) has one.</p>`);
+    if (t) out.push(rows([['measured', `${t.path}${t.disk ? ` (disk ${t.disk})` : ''}`], ['engine', m.run?.engine ? `${m.run.engine.name}${m.run.engine.polled.polled ? ' (polled)' : ''}` : m.probe?.engine.name]]));
+    return out;
+  }
+  const hv = s.hypervisor;
+  out.push(
+    rows([
+      ['hypervisor', `${hv.kind}${hv.vendor ? ` (${[hv.vendor, hv.product].filter(Boolean).join(' / ')})` : ''}`],
+      ['kernel', s.kernel.release],
+      ['architecture', s.machine.architecture],
+      ['CPU', s.machine.cpuModel],
+      ['CPUs online', s.cpus.online ? String(s.cpus.online.length) : null],
+      ['NUMA nodes', String(s.cpus.numaNodes.length)],
+      ['cpuidle', `driver ${s.cpuidle.driver ?? 'none'}, governor ${s.cpuidle.governor ?? 'none'}`],
+      ['haltpoll', s.cpuidle.haltpoll.explanation],
+      ['root filesystem', s.rootFs ? `${s.rootFs.fsType ?? '?'} on ${s.rootFs.device ?? 'no block device'}` : null],
+    ]),
+  );
+  return out;
+}
+
+function disksSection(m: ReportModel): string[] {
+  if (!m.snapshot) return [];
+  const disks = m.snapshot.disks.filter((d) => d.sizeBytes !== 0 || d.rootFs !== null);
+  const yn = (b: boolean | null) => (b === null ? '-' : b ? 'yes' : 'no');
+  const row = (d: DiskInfo) =>
+    `<tr><td>${e(d.name)}</td><td>${e(d.transport)}</td><td>${e(d.model ?? '-')}</td><td class="num">${d.sizeBytes === null ? '?' : e(fmtBytes(d.sizeBytes))}</td><td class="num">${e(d.queues.hwQueues ?? '-')}</td><td class="num">${e(d.queues.pollQueuesParam ?? '-')}</td><td>${yn(d.queues.ioPoll)}</td><td>${e(d.settings.scheduler ?? '-')}</td><td>${e(d.numaNode ?? '-')}</td><td>${e(d.rootFs ?? '-')}</td></tr>`;
+  return [
+    '<h2 id="disks">Disks</h2>',
+    `<table><tr><th>disk</th><th>transport</th><th>model</th><th>size</th><th>hw queues</th><th>poll_queues</th><th>io_poll</th><th>scheduler</th><th>NUMA</th><th>root fs</th></tr>${disks.map(row).join('')}</table>`,
+  ];
+}
+
+function findingsSection(m: ReportModel): string[] {
+  const out = ['<h2 id="findings">Findings</h2>'];
+  if (!m.findings) {
+    out.push('<p class="muted">No findings in this input (a bundle holds check.json).</p>');
+    return out;
+  }
+  for (const g of GROUPS) {
+    const list = m.findings.filter((f) => f.status === g.status);
+    if (list.length === 0) continue;
+    out.push(`<h3>${e(g.heading)} (${list.length})</h3>`);
+    // Rules that passed: one compact table (what was checked), not a box each.
+    if (g.status === 'ok') out.push(fineTable(list));
+    else for (const f of list) out.push(finding(f));
+  }
+  const na = m.findings.filter((f) => f.status === 'n/a').length;
+  if (na > 0) out.push(`<p class="muted">${na} rules do not apply here.</p>`);
+  return out;
+}
+
+function fineTable(list: Finding[]): string {
+  const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
+  return `<table class="fine"><tr><th>rule</th><th>checked</th></tr>${list
+    .map((f) => `<tr id="finding-${e(f.id)}"><td>${e(f.id)}</td><td>${f.evidence.map((x) => `<code>${e(x.field)} = ${e(value(x.value))}</code>`).join('<br>')}</td></tr>`)
+    .join('')}</table>`;
+}
+
+function finding(f: Finding): string {
+  const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
+  const parts = [`<div class="finding ${e(f.status)}" id="finding-${e(f.id)}">`, `<p><strong>${e(f.status === 'ok' ? f.id : f.title)}</strong> <span class="muted">[${e(f.severity)}] ${e(f.id)}${f.reboot ? ', needs a reboot' : ''}</span></p>`];
+  if (f.evidence.length) parts.push(`<table><tr><th>evidence</th><th>value</th><th>source</th></tr>${f.evidence.map((x) => `<tr><td><code>${e(x.field)}</code></td><td><code>${e(value(x.value))}</code></td><td><code>${e(x.source ?? '')}</code></td></tr>`).join('')}</table>`);
+  if (f.status !== 'ok') {
+    parts.push(`<p>${e(f.rationale)}</p>`);
+    if (f.actions.length) parts.push(`<p>Change in the guest: ${f.actions.map((a) => `<code>${e(a.target)} = ${e(a.value)}</code>${a.runtime ? ' (at once)' : ''}${a.reboot ? ' (needs a reboot)' : ''}`).join('; ')}</p>`);
+    if (f.hostAdvice) {
+      parts.push(`<p><strong>Host advice:</strong> ${e(f.hostAdvice.text)}</p>`);
+      if (f.hostAdvice.libvirtXml) parts.push(`<p>libvirt domain XML:</p><pre>${e(f.hostAdvice.libvirtXml)}</pre>`);
+      if (f.hostAdvice.qemu) parts.push(`<p>QEMU:</p><pre>${e(f.hostAdvice.qemu)}</pre>`);
+    }
+  }
+  parts.push('</div>');
+  return parts.join('\n');
+}
+
+function latencySection(m: ReportModel): string[] {
+  const series = latencySeries(m);
+  const out = ['<h2 id="latency">Latency</h2>'];
+  if (series.length === 0) {
+    out.push('<p class="muted">No measurements in this input.</p>');
+    return out;
+  }
+  const what = m.run ? `QD1 random 4 KiB reads on <code>${e(m.run.target?.path ?? '?')}</code>, before and after tune run ${e(m.run.run)}` : `QD1 random reads on <code>${e(m.probe?.target.path ?? '?')}</code> (probe, corrected latency)`;
+  out.push(`<p>${what}.</p>`);
+  const pct = [50, 90, 99, 99.9];
+  out.push(
+    `<table class="percentiles"><tr><th>series</th><th>I/Os</th>${pct.map((p) => `<th>p${p} µs</th>`).join('')}<th>max µs</th></tr>${series
+      .map((s) => {
+        const h = Histogram.fromJSON(s.histogram);
+        return `<tr><td>${e(s.name)}</td><td class="num">${h.count}</td>${pct.map((p) => `<td class="num">${e(fmtUs(h.percentile(p) / 1000))}</td>`).join('')}<td class="num">${e(fmtUs(s.histogram.maxNs / 1000))}</td></tr>`;
+      })
+      .join('')}</table>`,
+  );
+  out.push('<h3>Cumulative distribution</h3>', cdfSvg(series));
+  out.push('<h3>Histograms</h3>');
+  const range = sharedRange(series);
+  series.forEach((s, i) => out.push(histogramSvg(s, i, range)));
+  return out;
+}
+
+function changesSection(m: ReportModel): string[] {
+  const r = m.run?.result;
+  if (!r) return [];
+  const out = ['<h2 id="changes">Changes</h2>'];
+  out.push(
+    `<table class="changes"><tr><th>change</th><th>from</th><th>to</th><th>p50 before/after</th><th>decision</th><th>why</th></tr>${r.changes
+      .map((c) => `<tr><td><code>${e(c.target)}</code></td><td>${e(c.from.join(','))}</td><td>${e(c.to ?? '-')}</td><td class="num">${c.medianRatio === null ? '-' : c.medianRatio.toFixed(3)}</td><td class="${e(c.decision)}">${e(c.decision)}</td><td>${e(c.reason)}</td></tr>`)
+      .join('')}</table>`,
+  );
+  const b = r.before;
+  const a = r.after;
+  const d = (x: number, y: number) => `${y <= x ? '' : '+'}${(((y - x) / x) * 100).toFixed(1)} %`;
+  out.push(
+    `<table class="figures"><tr><th></th><th>before</th><th>after</th><th>change</th></tr>${[
+      ['p50 µs', b.p50Us, a.p50Us],
+      ['p99 µs', b.p99Us, a.p99Us],
+      ['p99.9 µs', b.p999Us, a.p999Us],
+    ]
+      .map(([k, x, y]) => `<tr><th>${k}</th><td class="num">${fmtUs(x as number)}</td><td class="num">${fmtUs(y as number)}</td><td class="num">${d(x as number, y as number)}</td></tr>`)
+      .join('')}<tr><th>IOPS</th><td class="num">${b.iops}</td><td class="num">${a.iops}</td><td class="num">${d(b.iops, a.iops)}</td></tr></table>`,
+  );
+  if (r.partial) out.push(`<p>Stopped early (${e(r.stopReason)}): the changes not evaluated were left as they were.</p>`);
+  const plan = m.run!.plan;
+  if (plan.rebootOnly.length) out.push(`<p>Recommended, but only effective after a reboot (not measured):</p><ul>${plan.rebootOnly.map((x) => `<li><code>${e(x.action.target)} = ${e(x.action.value)}</code> (${e(x.findingId)})</li>`).join('')}</ul>`);
+  if (plan.skipped.length) out.push(`<p>Not tried:</p><ul>${plan.skipped.map((k) => `<li><code>${e(k.action.target)}</code>: ${e(k.reason)}</li>`).join('')}</ul>`);
+  return out;
+}
+
+function collectorsSection(m: ReportModel): string[] {
+  if (!m.manifest) return [];
+  return [
+    '<h2 id="bundle">Bundle contents</h2>',
+    `<table><tr><th>collector</th><th>status</th><th>files</th><th>bytes</th><th>ms</th><th>notes</th></tr>${m.manifest.collectors
+      .map((c) => `<tr><td>${e(c.name)}</td><td>${e(c.status)}</td><td class="num">${c.files}</td><td class="num">${c.bytes}</td><td class="num">${c.ms}</td><td>${e([c.reason, c.truncated.length ? `truncated: ${c.truncated.join(', ')}` : null].filter(Boolean).join('; '))}</td></tr>`)
+      .join('')}</table>`,
+  ];
+}

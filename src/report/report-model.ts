@@ -1,0 +1,69 @@
+import { bundleJson, bundleManifest, BUNDLE_PATHS, type BundleManifest } from '../bundle/format.js';
+import type { Snapshot } from '../detect/snapshot.js';
+import { SNAPSHOT_SCHEMA_VERSION } from '../detect/snapshot.js';
+import { usageError } from '../errors.js';
+import type { ReportSource } from '../host/report-input.js';
+import type { HistogramJson } from '../measure/histogram.js';
+import type { Finding } from '../rules/types.js';
+import { PROBE_SCHEMA_VERSION, type ProbeReport } from './probe-report.js';
+import { TUNE_SCHEMA_VERSION, type TuneReport } from './tune-text.js';
+
+/** Everything a report shows; any part may be missing (a run alone has no Snapshot). */
+export interface ReportModel {
+  source: string;
+  sourceKind: 'bundle' | 'run' | 'probe';
+  manifest: BundleManifest | null;
+  snapshot: Snapshot | null;
+  findings: Finding[] | null;
+  run: TuneReport | null;
+  probe: ProbeReport | null;
+}
+
+export interface LatencySeries {
+  name: string;
+  histogram: HistogramJson;
+}
+
+const CHECK_VERSION = 1;
+
+export function buildReportModel(src: ReportSource): ReportModel {
+  if (src.kind === 'json') {
+    const doc = src.doc as { kind?: unknown; schemaVersion?: unknown } | null;
+    const kind = doc?.kind;
+    if (kind === 'nvprobe.tune') {
+      const run = checkVersion(src.file, doc, TUNE_SCHEMA_VERSION) as unknown as TuneReport;
+      if (!run.result) throw usageError(`${src.file} is a tune document without measurements (a dry run, or nothing to tune)`, 'give a saved run from <state>/runs/');
+      return { source: src.file, sourceKind: 'run', manifest: null, snapshot: null, findings: null, run, probe: null };
+    }
+    if (kind === 'nvprobe.probe') {
+      return { source: src.file, sourceKind: 'probe', manifest: null, snapshot: null, findings: null, run: null, probe: checkVersion(src.file, doc, PROBE_SCHEMA_VERSION) as unknown as ProbeReport };
+    }
+    throw usageError(`${src.file} is JSON but not an nvprobe tune run or probe (kind ${JSON.stringify(kind ?? null)})`, 'give a saved run from <state>/runs/, a `probe --json` document or a bundle');
+  }
+  const manifest = bundleManifest(src.file, src.entries);
+  const snapshot = bundleJson<Snapshot>(src.entries, BUNDLE_PATHS.detect);
+  if (snapshot) checkVersion(`${src.file}: ${BUNDLE_PATHS.detect}`, snapshot, SNAPSHOT_SCHEMA_VERSION);
+  const check = bundleJson<{ schemaVersion: number; findings: Finding[] }>(src.entries, BUNDLE_PATHS.check);
+  if (check) checkVersion(`${src.file}: ${BUNDLE_PATHS.check}`, check, CHECK_VERSION);
+  const probe = bundleJson<ProbeReport>(src.entries, BUNDLE_PATHS.probe);
+  // The newest run with measurements (run ids sort by time).
+  const runs = src.entries
+    .filter((e) => e.kind === 'file' && e.name.startsWith(`${BUNDLE_PATHS.state}/runs/`) && e.name.endsWith('.json'))
+    .map((e) => bundleJson<TuneReport>(src.entries, e.name))
+    .filter((r): r is TuneReport => r !== null && r.kind === 'nvprobe.tune' && r.schemaVersion <= TUNE_SCHEMA_VERSION && r.result !== null);
+  return { source: src.file, sourceKind: 'bundle', manifest, snapshot, findings: check?.findings ?? null, run: runs.at(-1) ?? null, probe };
+}
+
+function checkVersion(what: string, doc: unknown, supported: number): Record<string, unknown> {
+  const v = (doc as { schemaVersion?: unknown }).schemaVersion;
+  if (typeof v !== 'number') throw usageError(`${what} has no schemaVersion`, 'give a document written by nvprobe');
+  if (v > supported) throw usageError(`${what} has schema version ${v}, newer than this nvprobe reads (${supported})`, 'use the nvprobe version that wrote it, or a newer one');
+  return doc as Record<string, unknown>;
+}
+
+/** The latency distributions to draw: a run's before/after, else the probe's corrected latency. */
+export function latencySeries(m: ReportModel): LatencySeries[] {
+  if (m.run?.result) return [{ name: 'before', histogram: m.run.result.histograms.before }, { name: 'after', histogram: m.run.result.histograms.after }];
+  if (m.probe) return [{ name: 'probe', histogram: m.probe.result.correctedHistogram }];
+  return [];
+}

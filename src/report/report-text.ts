@@ -1,0 +1,18 @@
+import { renderDetectSummary } from '../cli/detect-summary.js';
+import { renderFindingsText } from './findings-text.js';
+import { renderProbeText } from './probe-report.js';
+import { latencySeries, type ReportModel } from './report-model.js';
+import { renderHistogram } from './terminal-histogram.js';
+import { renderTuneText } from './tune-text.js';
+
+/** The terminal view of a report: the same sections as the HTML page, as tables and histograms. */
+export function renderReportText(m: ReportModel): string {
+  const parts: string[] = [];
+  if (m.manifest) parts.push(`nvprobe bundle ${m.source}: host ${m.manifest.hostToken}, collected ${m.manifest.createdAt}, nvprobe ${m.manifest.nvprobeVersion}${m.manifest.redacted ? ', identifiers redacted' : ''}\n`);
+  if (m.snapshot) parts.push(renderDetectSummary(m.snapshot));
+  if (m.findings) parts.push(renderFindingsText(m.findings, { showAll: false, verbose: false }));
+  if (m.run) parts.push(renderTuneText(m.run));
+  else if (m.probe) parts.push(renderProbeText(m.probe, { histogram: false }));
+  for (const s of latencySeries(m)) parts.push(`latency histogram: ${s.name}\n${renderHistogram(s.histogram)}\n`);
+  return parts.join('\n');
+}

@@ -1,0 +1,178 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTar } from '../../src/host/tar.js';
+import { Histogram } from '../../src/measure/histogram.js';
+import { member } from '../helpers/bundle.js';
+import { REPO, runCli } from '../helpers/cli.js';
+import { diskTempDir } from '../helpers/files.js';
+import { savedTuneRun } from '../helpers/tune-run.js';
+
+// nvprobe report on a real saved tune run (loop device, real before/after histograms) and on a
+// bundle collected here with that run in it; the HTML page is opened in headless Chromium.
+let tmp: ReturnType<typeof diskTempDir>;
+let runFile: string;
+let run: Record<string, any>;
+let bundle: string;
+beforeAll(() => {
+  tmp = diskTempDir('nvprobe-report-');
+  const saved = savedTuneRun(tmp.dir);
+  runFile = saved.runFile;
+  run = saved.run;
+  bundle = join(tmp.dir, 'b.tar.gz');
+  const r = runCli(['collect', '-o', bundle, '--no-probe', '--state-dir', saved.stateDir]);
+  if (r.code !== 0) throw new Error(`collect failed: ${r.stderr}`);
+}, 120_000);
+afterAll(() => tmp.remove());
+
+const ARTIFACTS = join(REPO, 'test/.artifacts');
+
+describe('nvprobe report (terminal)', () => {
+  it('RUN.json without -o prints the per-change table, before/after figures and both histograms', () => {
+    const r = runCli(['report', runFile]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const c of run.result.changes) expect(r.stdout).toMatch(new RegExp(`^${c.target.replace(/[/.]/g, '\\$&')} +${c.from.join(',')} +${c.to}`, 'm'));
+    expect(r.stdout).toMatch(/^p50 µs +[\d.]+ +[\d.]+ +[-+]?[\d.]+ %$/m);
+    expect(r.stdout).toContain('latency histogram: before');
+    expect(r.stdout).toContain('latency histogram: after');
+    // The histogram rows count every I/O of the before round.
+    const before = r.stdout.split('latency histogram: before')[1]!.split('latency histogram: after')[0]!;
+    const counted = [...before.matchAll(/^ *(?:[<>]=? )?[\d.]+(?: - [\d.]+)? +(\d+) /gm)].reduce((a, m) => a + Number(m[1]), 0);
+    expect(counted).toBe(run.result.histograms.before.count);
+  });
+
+  it('a bundle without -o prints the machine, the findings and the run', () => {
+    const r = runCli(['report', bundle]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^nvprobe bundle .*b\.tar\.gz: host [0-9a-f]{8}/);
+    expect(r.stdout).toMatch(/^hypervisor /m);
+    const check = JSON.parse(member(bundle, 'check.json'));
+    const shown = check.findings.find((f: { status: string }) => f.status === 'recommend' || f.status === 'advise');
+    expect(r.stdout).toContain(shown.title);
+    expect(r.stdout).toContain(`run ${run.run}`);
+  });
+});
+
+describe('nvprobe report -o report.html', () => {
+  let html: string;
+  let file: string;
+  beforeAll(() => {
+    file = join(tmp.dir, 'report.html');
+    const r = runCli(['report', bundle, '-o', file]);
+    if (r.code !== 0) throw new Error(r.stderr);
+    html = readFileSync(file, 'utf8');
+  });
+
+  it('is one self-contained page: no scripts, no external assets', () => {
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
+    expect(html).not.toMatch(/(src|href)="(https?:|\/\/)/i);
+    expect(statSync(file).size).toBeLessThan(2_000_000);
+  });
+
+  it('has the CDF (log-scale x) with a before and an after series drawn from the run\'s histograms', () => {
+    const svg = /<svg class="cdf"[\s\S]*?<\/svg>/.exec(html)?.[0];
+    expect(svg).toBeDefined();
+    const paths = [...svg!.matchAll(/<path class="cdf-series" data-series="(\w+)" d="([^"]+)"/g)];
+    expect(paths.map((p) => p[1])).toEqual(['before', 'after']);
+    // One step per non-empty bucket (plus the start), ending at share 1 (the top of the plot).
+    for (const [i, name] of ['before', 'after'].entries()) {
+      const h = Histogram.fromJSON(run.result.histograms[name]);
+      const pts = paths[i]![2]!.split(' ');
+      expect(pts).toHaveLength(h.nonEmpty().length + 1);
+      expect(Number(pts.at(-1)!.split(',')[1])).toBeCloseTo(16, 1);
+    }
+    expect(svg).toContain('log scale');
+    expect(html.match(/<svg class="histogram"/g)).toHaveLength(2);
+  });
+
+  it('shows the machine, the disks, the findings with evidence and host advice, and the per-change table', () => {
+    const check = JSON.parse(member(bundle, 'check.json'));
+    for (const f of check.findings.filter((x: { status: string }) => x.status === 'recommend' || x.status === 'advise')) {
+      expect(html).toContain(`id="finding-${f.id}"`);
+      for (const e of f.evidence) expect(html).toContain(`<code>${e.field}</code>`);
+    }
+    const advised = check.findings.find((x: { hostAdvice: unknown; status: string }) => x.hostAdvice && x.status === 'advise');
+    if (advised) expect(html).toContain('Host advice:');
+    expect(html).toContain('<h2 id="machine">Machine</h2>');
+    expect(html).toMatch(/<h2 id="disks">Disks<\/h2>\s*<table><tr><th>disk<\/th>/);
+    for (const c of run.result.changes) expect(html).toContain(`<td><code>${c.target}</code></td>`);
+  });
+
+  it('renders in headless Chromium: the DOM has both CDF series and the findings; a screenshot is saved', () => {
+    const chromium = findChromium();
+    if (chromium === null) {
+      if (process.env.CI) throw new Error('chromium is not installed: .ci/run installs it (apt-get install chromium)');
+      console.warn('skipped: chromium not installed (apt-get install chromium)');
+      return;
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const profile = mkdtempSync(join(tmpdir(), 'nvprobe-chromium-'));
+    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`];
+    try {
+      const dom = spawnSync(chromium, [...flags, '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 60_000 });
+      expect(dom.status, dom.stderr).toBe(0);
+      const series = [...dom.stdout.matchAll(/<path class="cdf-series" data-series="(\w+)"/g)].map((m) => m[1]);
+      expect(series).toEqual(['before', 'after']);
+      const check = JSON.parse(member(bundle, 'check.json'));
+      const title = check.findings.find((f: { status: string }) => f.status === 'recommend' || f.status === 'advise').title as string;
+      expect(dom.stdout).toContain(title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+      const png = join(ARTIFACTS, 'report.png');
+      rmSync(png, { force: true });
+      const shot = spawnSync(chromium, [...flags, `--screenshot=${png}`, '--window-size=1280,2000', `file://${file}`], { encoding: 'utf8', timeout: 60_000 });
+      expect(shot.status, shot.stderr).toBe(0);
+      const head = readFileSync(png).subarray(0, 8);
+      expect(head).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      expect(statSync(png).size).toBeGreaterThan(20_000);
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('nvprobe report: bad input', () => {
+  it('refuses an existing -o file unless --force, and an unwritable place', () => {
+    const out = join(tmp.dir, 'exists.html');
+    writeFileSync(out, 'keep');
+    const r = runCli(['report', runFile, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^nvprobe: .*exists\.html already exists\nhint: .*--force/);
+    expect(readFileSync(out, 'utf8')).toBe('keep');
+    expect(runCli(['report', runFile, '-o', out, '--force']).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/^<!DOCTYPE html>/);
+    const missing = runCli(['report', runFile, '-o', join(tmp.dir, 'no/dir/r.html')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^nvprobe: cannot write .*its directory does not exist\nhint: /);
+  });
+
+  it('refuses input that is neither a bundle nor an nvprobe document, and a newer schema', () => {
+    const bad = (name: string, data: string | Buffer, message: RegExp) => {
+      const f = join(tmp.dir, name);
+      writeFileSync(f, data);
+      const r = runCli(['report', f]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(/^nvprobe: [^\n]+\nhint: [^\n]+\n$/);
+    };
+    bad('notes.txt', 'storage is slow\n', /neither a gzip'd bundle nor JSON/);
+    bad('other.json', '{"kind":"something"}', /not an nvprobe tune run or probe/);
+    bad('newer.json', JSON.stringify({ ...run, schemaVersion: 99 }), /schema version 99, newer than this nvprobe reads \(1\)/);
+    bad('dry.json', JSON.stringify({ ...run, dryRun: true, result: null }), /without measurements/);
+    const gz = readFileSync(bundle);
+    bad('cut.tar.gz', gz.subarray(0, gz.length >> 1), /truncated or corrupt/);
+    bad('escape.tar.gz', gzipSync(writeTar([{ kind: 'link', name: 'state', target: '../..' }])), /points outside the archive/);
+    expect(runCli(['report', join(tmp.dir, 'none.json')]).stderr).toMatch(/no such file/);
+  });
+});
+
+function findChromium(): string | null {
+  for (const name of ['chromium', 'chromium-browser']) {
+    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+    if (r.status === 0 && r.stdout.trim() && existsSync(r.stdout.trim())) return r.stdout.trim();
+  }
+  return null;
+}
