@@ -4,6 +4,8 @@ export interface GridPoint {
   value: string | number;
   p50Us: number[];
   medianP50Us: number;
+  /** Each pass's figures, in pass order (for pairing with another value of the same pass). */
+  rounds: RoundFigures[];
 }
 
 export interface GridResult {
@@ -31,15 +33,19 @@ export async function gridSearch(
   measure: () => Promise<RoundFigures>,
   tolerance = 0.02,
 ): Promise<GridResult> {
-  const samples = new Map<string | number, number[]>(values.map((v) => [v, []]));
+  const samples = new Map<string | number, RoundFigures[]>(values.map((v) => [v, []]));
   for (let pass = 0; pass < passes; pass++) {
     const order = values.map((_, i) => values[(i + pass) % values.length]!);
     for (const v of order) {
       set(v);
-      samples.get(v)!.push((await measure()).p50Us);
+      samples.get(v)!.push(await measure());
     }
   }
-  const points = values.map((v) => ({ value: v, p50Us: samples.get(v)!, medianP50Us: median(samples.get(v)!) }));
+  const points = values.map((v) => {
+    const rounds = samples.get(v)!;
+    const p50Us = rounds.map((r) => r.p50Us);
+    return { value: v, p50Us, medianP50Us: median(p50Us), rounds };
+  });
   const best = points.reduce((a, b) => (b.medianP50Us < a.medianP50Us ? b : a));
   const byValue = [...points].sort((a, b) => Number(a.value) - Number(b.value));
   const chosen = byValue.find((p) => p.medianP50Us <= best.medianP50Us * (1 + tolerance)) ?? best;

@@ -4,7 +4,7 @@ import { runtimeKnob } from '../knobs/index.js';
 import type { HistogramJson } from '../measure/histogram.js';
 import type { ProbeTarget } from '../measure/target.js';
 import type { IoEngine } from '../io/engine.js';
-import { abTest, judge, type AbPair } from './ab-test.js';
+import { abTest, gridPairs, judge, type AbPair } from './ab-test.js';
 import { Applier, WriteRefused } from './applier.js';
 import { gridSearch, type GridPoint } from './autotune.js';
 import type { Journal } from './journal.js';
@@ -114,6 +114,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
 
       let to: string | number = change.action.value;
       let gridPoints: GridPoint[] | undefined;
+      let prior: AbPair[] = [];
       let changePoll: ChangeResult['pollShare'];
       if (grid) {
         const g = await gridSearch(grid, o.passes, (v) => (isOriginal(change, v) ? original() : set(v)), measure);
@@ -124,8 +125,11 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
           changes.push({ ...result(change, to, 'reverted', `the current value ${change.from[0]} is already within ${g.tolerance * 100} % of the best (${g.best.value}: ${g.best.medianP50Us} µs)`, null, []), grid: gridPoints });
           continue;
         }
+        // Each pass already measured the chosen value against the original: those pairs count too.
+        const originalPoint = g.points.find((p) => isOriginal(change, p.value));
+        if (originalPoint) prior = gridPairs(originalPoint.rounds, g.chosen.rounds);
       }
-      const pairs = await abTest(o.pairs, original, () => set(to), measure);
+      const pairs = [...prior, ...(await abTest(o.pairs, original, () => set(to), measure))];
       const verdict = judge(pairs, change.prerequisite);
       if (verdict.keep) {
         set(to);

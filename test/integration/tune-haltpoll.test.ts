@@ -22,7 +22,7 @@ afterAll(() => tmp.remove());
 
 describe.runIf(hasHaltpoll && disk !== null)('nvprobe tune on this machine', () => {
   // A latency figure on a shared VM: one more try if a neighbour's burst spoiled the first.
-  it('keeps haltpoll polling because it cuts p50 by 20 % or more, and revert restores everything', { retry: 1 }, () => {
+  it('keeps haltpoll polling because it cuts p50 by 20 % or more, and revert restores everything', { retry: 2 }, () => {
     const queuePaths = QUEUE.map((a) => `/sys/block/${disk}/queue/${a}`).filter(existsSync);
     const before = Object.fromEntries([HALTPOLL, ...queuePaths].map((p) => [p, read(p)]));
     const state = join(tmp.dir, 'state');
