@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode, NvprobeError } from '../errors.js';
+import { syncDir } from './writer.js';
 
 /**
  * Output files the user names (`probe -o FILE`), as opposed to nvprobe's own allowlisted files:
@@ -45,14 +46,5 @@ export function writeOutputFileAtomic(file: string, content: string, mode = 0o64
     fs.rmSync(tmp, { force: true });
     throw new NvprobeError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
   }
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
-  }
+  syncDir(dir);
 }

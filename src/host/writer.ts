@@ -59,7 +59,8 @@ export function fileMode(root: Root, guestPath: string): number | null {
   }
 }
 
-function syncDir(dir: string): void {
+/** fsync a directory so that a rename in it survives a power cut. */
+export function syncDir(dir: string): void {
   try {
     const fd = fs.openSync(dir, 'r');
     try {

@@ -121,3 +121,30 @@ export class Histogram {
     return h;
   }
 }
+
+export interface CoarseBin {
+  from: number;
+  to: number;
+  count: number;
+  /** Set on the bins that fold everything below `lo` or above `hi`. */
+  edge?: 'below' | 'above';
+}
+
+/**
+ * Fine buckets merged 8 per power of two (bins ~9 % wide) for display; with a range, everything
+ * outside it is folded into one bin at each end so that every sample is still counted.
+ */
+export function coarseBins(json: HistogramJson, range?: { lo: number; hi: number }): CoarseBin[] {
+  const merge = 1 << (HISTOGRAM_BITS - 3);
+  const bins = new Map<number, CoarseBin>();
+  for (const [i, c] of json.buckets) {
+    const [from, to] = bucketBounds(i);
+    const key = range && from < range.lo ? -1 : range && from > range.hi ? Infinity : i < LINEAR_LIMIT ? Math.floor(i / 8) : Math.floor(i / merge) + 1000;
+    const bin = bins.get(key) ?? { from, to, count: 0, ...(key === -1 ? { edge: 'below' as const } : key === Infinity ? { edge: 'above' as const } : {}) };
+    bin.from = Math.min(bin.from, from);
+    bin.to = Math.max(bin.to, to);
+    bin.count += c;
+    bins.set(key, bin);
+  }
+  return [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b);
+}

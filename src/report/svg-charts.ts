@@ -1,4 +1,4 @@
-import { bucketBounds, Histogram, HISTOGRAM_BITS, type HistogramJson } from '../measure/histogram.js';
+import { coarseBins, Histogram, type HistogramJson } from '../measure/histogram.js';
 import { fmtUs } from './format.js';
 import { escapeHtml } from './html-escape.js';
 import type { LatencySeries } from './report-model.js';
@@ -87,7 +87,7 @@ export function histogramSvg(s: LatencySeries, i: number, xRange?: [number, numb
   const height = 220;
   const [loUs, hiUs] = xRange ?? range([s]);
   const { x, ticks } = logAxis(loUs, hiUs);
-  const bins = mergedBins(s.histogram);
+  const bins = coarseBins(s.histogram);
   const maxShare = Math.max(...bins.map((b) => b.count / h.count), 1e-9);
   const y = (f: number) => height - 40 - (f / maxShare) * (height - 40 - 12);
   const out = [`<svg class="histogram" data-series="${escapeHtml(s.name)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="latency histogram ${escapeHtml(s.name)}">`];
@@ -109,17 +109,3 @@ export function sharedRange(series: LatencySeries[]): [number, number] {
   return range(series);
 }
 
-function mergedBins(json: HistogramJson): Array<{ from: number; to: number; count: number }> {
-  const merge = 1 << (HISTOGRAM_BITS - 3);
-  const bins = new Map<number, { from: number; to: number; count: number }>();
-  for (const [i, c] of json.buckets) {
-    const key = i < 128 ? Math.floor(i / 8) : Math.floor(i / merge) + 1000;
-    const [from, to] = bucketBounds(i);
-    const bin = bins.get(key) ?? { from, to, count: 0 };
-    bin.from = Math.min(bin.from, from);
-    bin.to = Math.max(bin.to, to);
-    bin.count += c;
-    bins.set(key, bin);
-  }
-  return [...bins.values()].sort((a, b) => a.from - b.from);
-}
