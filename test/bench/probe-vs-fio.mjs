@@ -3,39 +3,15 @@
 // A B A B so that drift on a noisy VM hits both alike. Prints per-pair and median ratios.
 // Usage: npm run bench:probe [-- --pairs 3 --seconds 3]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
-import { randomFillSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { f3, makeDataFile, median, numericOption, nvprobe, requireFio } from './bench-support.mjs';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-const nvprobe = join(repo, 'bin/nvprobe');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const pairs = opt('pairs', 3);
-const seconds = opt('seconds', 3);
-const sizeMiB = opt('size-mib', 1024);
+const pairs = numericOption('pairs', 3);
+const seconds = numericOption('seconds', 3);
+const sizeMiB = numericOption('size-mib', 1024);
 
-if (spawnSync('fio', ['--version']).status !== 0) {
-  console.error('fio is not installed (apt-get install fio)');
-  process.exit(2);
-}
-
-function makeDataFile(dir) {
-  const file = join(dir, 'bench.dat');
-  const fd = openSync(file, 'wx', 0o600);
-  const chunk = Buffer.alloc(1 << 20);
-  for (let i = 0; i < sizeMiB; i++) {
-    randomFillSync(chunk);
-    writeSync(fd, chunk);
-  }
-  fsyncSync(fd);
-  closeSync(fd);
-  return file;
-}
+requireFio();
 
 function runFio(target) {
   const out = execFileSync('fio', [
@@ -60,12 +36,7 @@ function runNvprobe(target) {
   };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const f = (x) => x.toFixed(3);
+const f = f3;
 
 function bench(label, target) {
   console.log(`\n== ${label}: ${pairs} pairs x ${seconds}s, fio pvsync2 hipri=1 (A) vs nvprobe psync2 (B)`);
@@ -94,7 +65,7 @@ function bench(label, target) {
 const dir = mkdtempSync(join('/var/tmp', 'nvprobe-bench-'));
 let loop;
 try {
-  const file = makeDataFile(dir);
+  const file = makeDataFile(dir, sizeMiB);
   const results = { file: bench('file on the root filesystem', file) };
   loop = execFileSync('losetup', ['--direct-io=on', '-f', '--show', '-r', file], { encoding: 'utf8' }).trim();
   results.loop = bench(`loop device ${loop} (direct-io, read-only)`, loop);
