@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { NvprobeError } from '../errors.js';
 import { registerCleanup } from './cleanup.js';
 import { freeBytes, statPath } from './file-info.js';
+import { pidAlive } from './state-dir.js';
 
 const CHUNK = 1 << 20;
 const BLOCK = 4096;
@@ -36,6 +37,7 @@ export function scratchDirOnRootFs(stateDir = '/var/lib/nvprobe'): string {
  * as zeros without touching the device), fsync it, and remove it however the process ends.
  */
 export async function createScratchFile(dir: string, sizeBytes: number, onProgress?: (written: number) => void): Promise<ScratchFile> {
+  removeOrphans(dir);
   const margin = 256 << 20;
   const free = freeBytes(dir);
   if (free < sizeBytes + margin) {
@@ -68,6 +70,25 @@ export async function createScratchFile(dir: string, sizeBytes: number, onProgre
   await handle.close();
   return { path: file, sizeBytes, remove };
 }
+
+/** Scratch files of processes that no longer exist (killed, power cut): nobody else will remove them. */
+export function removeOrphans(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = /^\.nvprobe-scratch-(\d+)-\d+\.dat$/.exec(name);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 
 function fmtMiB(bytes: number): string {
   return `${Math.round(bytes / (1 << 20))} MiB`;

@@ -45,7 +45,7 @@ export function acquireLock(dir: string, what: string): () => void {
   throw new NvprobeError(`could not take the lock ${file}`);
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
