@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { RandomOffsets } from '../../src/measure/offsets.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,4 +43,25 @@ export function expectedBlock(offset: number, blockSize = 4096): Buffer {
   const b = Buffer.alloc(blockSize);
   fillBlock(b, offset);
   return b;
+}
+
+/**
+ * Read `reads` random blocks plus the first and the last through an open engine, and check each
+ * byte for byte against what writeOffsetFile wrote there. Returns how many random reads passed.
+ */
+export function readAndCheckBlocks(engine: { read(offset: number): void; data: Buffer }, blocks: number, seed: number, reads = 2000): number {
+  const offsets = new RandomOffsets(blocks * 4096, 4096, seed);
+  let checked = 0;
+  for (let i = 0; i < reads; i++) {
+    const off = offsets.next();
+    engine.read(off);
+    // The block at that offset: not a neighbour, a stale buffer or zeros.
+    if (!engine.data.equals(expectedBlock(off))) throw new Error(`block at ${off} read back wrong`);
+    checked++;
+  }
+  for (const off of [0, (blocks - 1) * 4096]) {
+    engine.read(off);
+    if (!engine.data.equals(expectedBlock(off))) throw new Error(`block at ${off} read back wrong`);
+  }
+  return checked;
 }

@@ -1,5 +1,6 @@
 // A copied fixture tree that persistence plans are applied to the way the engine would apply
 // them: a FileWrite replaces or deletes one file; a CommandWrite is recorded, not run.
+import { afterEach } from 'vitest';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Root } from '../../src/host/root.js';
@@ -76,4 +77,15 @@ export function putFiles(dir: string, files: Record<string, string>): void {
 
 export function deleteFiles(dir: string, paths: string[]): void {
   for (const p of paths) rmSync(join(dir, p), { recursive: true, force: true });
+}
+
+/** A `tree(scenario)` for a test file: every tree it hands out is removed after each test. */
+export function treesRemovedAfterEach(): (scenario: string | null) => PersistTree {
+  const trees: PersistTree[] = [];
+  afterEach(() => trees.splice(0).forEach((t) => t.remove()));
+  return (scenario) => {
+    const t = persistTree(scenario);
+    trees.push(t);
+    return t;
+  };
 }

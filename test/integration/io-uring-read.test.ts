@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IoUringEngine } from '../../src/io/io-uring.js';
 import { IoUringError } from '../../src/io/io-uring-errors.js';
-import { RandomOffsets } from '../../src/measure/offsets.js';
 import { NativeError } from '../../src/native/native-error.js';
-import { diskTempDir, expectedBlock, writeOffsetFile } from '../helpers/files.js';
+import { diskTempDir, expectedBlock, readAndCheckBlocks, writeOffsetFile } from '../helpers/files.js';
 import { withLoopDevice } from '../helpers/loop-device.js';
 import { queueOfFile } from '../helpers/queue.js';
 
@@ -26,20 +25,7 @@ function readAndCheck(path: string, blocks = BLOCKS): number {
     expect(engine.name).toBe('io_uring');
     expect(engine.pollRequested).toBe(false);
     expect(engine.data.length).toBe(4096);
-    const offsets = new RandomOffsets(blocks * 4096, 4096, 7);
-    let checked = 0;
-    for (let i = 0; i < 2000; i++) {
-      const off = offsets.next();
-      engine.read(off);
-      // Byte for byte: the block at that offset, not a neighbour, a stale buffer or zeros.
-      if (!engine.data.equals(expectedBlock(off))) throw new Error(`block at ${off} read back wrong`);
-      checked++;
-    }
-    for (const off of [0, (blocks - 1) * 4096]) {
-      engine.read(off);
-      expect(engine.data.equals(expectedBlock(off))).toBe(true);
-    }
-    return checked;
+    return readAndCheckBlocks(engine, blocks, 7);
   } finally {
     engine.close();
   }

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Psync2Engine } from '../../src/io/psync2.js';
-import { RandomOffsets } from '../../src/measure/offsets.js';
 import { NativeError } from '../../src/native/native-error.js';
-import { diskTempDir, expectedBlock, writeOffsetFile } from '../helpers/files.js';
+import { diskTempDir, readAndCheckBlocks, writeOffsetFile } from '../helpers/files.js';
 import { withLoopDevice } from '../helpers/loop-device.js';
 
 const BLOCKS = 4096; // 16 MiB
@@ -21,21 +20,7 @@ function readAndCheck(path: string, hipri: boolean): number {
   const engine = new Psync2Engine({ path, blockSize: 4096, hipri });
   try {
     expect(engine.data.length).toBe(4096);
-    const offsets = new RandomOffsets(BLOCKS * 4096, 4096, 99);
-    let checked = 0;
-    for (let i = 0; i < 2000; i++) {
-      const off = offsets.next();
-      engine.read(off);
-      // Byte for byte: the block must be the one at that offset, not a neighbour or zeros.
-      if (!engine.data.equals(expectedBlock(off))) throw new Error(`block at ${off} read back wrong`);
-      checked++;
-    }
-    // First and last block too.
-    for (const off of [0, (BLOCKS - 1) * 4096]) {
-      engine.read(off);
-      expect(engine.data.equals(expectedBlock(off))).toBe(true);
-    }
-    return checked;
+    return readAndCheckBlocks(engine, BLOCKS, 99);
   } finally {
     engine.close();
   }

@@ -1,19 +1,13 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lastValue } from '../../../src/knobs/persist/cmdline-tokens.js';
 import type { PersistWrite } from '../../../src/knobs/persist/command-write.js';
 import { evaluateGrubCmdline, grubCmdline } from '../../../src/knobs/persist/grub-defaults.js';
 import { changeKey, detectCmdlineMechanism, planKernelParamRemoval, planKernelParams } from '../../../src/knobs/persist/kernel-cmdline.js';
-import { deleteFiles, persistTree, putFiles, type PersistTree } from '../../helpers/persist-root.js';
+import { deleteFiles, putFiles, treesRemovedAfterEach, type PersistTree } from '../../helpers/persist-root.js';
 
-const trees: PersistTree[] = [];
-afterEach(() => trees.splice(0).forEach((t) => t.remove()));
-function tree(scenario: string | null): PersistTree {
-  const t = persistTree(scenario);
-  trees.push(t);
-  return t;
-}
+const tree = treesRemovedAfterEach();
 const writesOf = (p: { changes: Array<{ write: PersistWrite }> }) => p.changes.map((c) => c.write);
 const FORCE = { param: 'cpuidle_haltpoll.force', value: 1 };
 const POLL = { param: 'virtio_blk.poll_queues', value: 1 };

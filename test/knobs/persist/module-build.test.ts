@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Root } from '../../../src/host/root.js';
 import { listedModules, moduleBuild } from '../../../src/knobs/persist/module-build.js';
 import { fixtureRoot, KVM_FIXTURE } from '../../helpers/fixtures.js';
-import { deleteFiles, persistTree, putFiles, type PersistTree } from '../../helpers/persist-root.js';
+import { deleteFiles, putFiles, treesRemovedAfterEach } from '../../helpers/persist-root.js';
 
-const trees: PersistTree[] = [];
-afterEach(() => trees.splice(0).forEach((t) => t.remove()));
-function tree(scenario: string | null): PersistTree {
-  const t = persistTree(scenario);
-  trees.push(t);
-  return t;
-}
+const tree = treesRemovedAfterEach();
 
 describe('built-in or loadable', () => {
   it('reads modules.builtin and modules.dep of the running kernel (either spelling, compressed .ko)', () => {

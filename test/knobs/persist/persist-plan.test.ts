@@ -1,18 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PersistWrite } from '../../../src/knobs/persist/command-write.js';
 import { planPersistence, planPersistenceRemoval, routeAction } from '../../../src/knobs/persist/persist-plan.js';
 import { resolveAction } from '../../../src/rules/actions.js';
 import type { ResolvedAction } from '../../../src/rules/types.js';
 import { KVM_FIXTURE } from '../../helpers/fixtures.js';
-import { deleteFiles, persistTree, putFiles, type PersistTree } from '../../helpers/persist-root.js';
+import { deleteFiles, putFiles, treesRemovedAfterEach } from '../../helpers/persist-root.js';
 
-const trees: PersistTree[] = [];
-afterEach(() => trees.splice(0).forEach((t) => t.remove()));
-function tree(scenario: string | null): PersistTree {
-  const t = persistTree(scenario);
-  trees.push(t);
-  return t;
-}
+const tree = treesRemovedAfterEach();
 const writesOf = (p: { writes: Array<{ write: PersistWrite }> }) => p.writes.map((w) => w.write);
 
 // What rules/*.yaml resolve to, as tune would keep them.
