@@ -4,17 +4,8 @@
 # Needs: node/npm (the checkout's dev dependencies, for tsc), dpkg-deb. Prints the .deb's path.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-out=${1:-$repo/packaging/out}
-arch=${2:-$(node -p process.arch)}
-case "$arch" in x64) debarch=amd64 ;; arm64) debarch=arm64 ;; *) echo "deb/build.sh: unsupported architecture $arch" >&2; exit 2 ;; esac
-version=$(node -p "require('$repo/package.json').version")
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-"$repo/packaging/stage.sh" "$work/root" "$arch"
+. "$here/../build-setup.sh"
+case "$arch" in x64) debarch=amd64 ;; arm64) debarch=arm64 ;; esac
 mkdir -p "$work/root/DEBIAN"
 installed_kb=$(du -sk --exclude=DEBIAN "$work/root" | cut -f1)
 cat >"$work/root/DEBIAN/control" <<CONTROL

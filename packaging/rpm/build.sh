@@ -4,17 +4,8 @@
 # Prints the .rpm's path.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-out=${1:-$repo/packaging/out}
-arch=${2:-$(node -p process.arch)}
-case "$arch" in x64) rpmarch=x86_64 ;; arm64) rpmarch=aarch64 ;; *) echo "rpm/build.sh: unsupported architecture $arch" >&2; exit 2 ;; esac
-version=$(node -p "require('$repo/package.json').version")
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-"$repo/packaging/stage.sh" "$work/root" "$arch"
+. "$here/../build-setup.sh"
+case "$arch" in x64) rpmarch=x86_64 ;; arm64) rpmarch=aarch64 ;; esac
 rpmbuild -bb --quiet --target "$rpmarch" \
   --define "_topdir $work/rpmbuild" \
   --define "_rpmdir $out" \
