@@ -17,7 +17,7 @@ export function registerRevert(program: Command): Command {
     .option('--root <dir>', 'apply to a captured tree instead of this machine (for offline repair)')
     .option('--json', 'print one JSON document')
     .action(async (flags: RevertFlags) => {
-      const [{ Root }, { isRoot }, { acquireLock, stateDir }, { Journal }, { revertChanges }] = await Promise.all([
+      const [{ Root }, { isRoot }, { acquireLock, stateDir }, { Journal }, { revertChanges, restoredPerPath }] = await Promise.all([
         import('../host/root.js'),
         import('../host/file-info.js'),
         import('../host/state-dir.js'),
@@ -34,7 +34,7 @@ export function registerRevert(program: Command): Command {
         journal.archiveIfSettled(`${dir}/runs`);
         if (flags.json) process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'nvprobe.revert', reverted }, null, 2)}\n`);
         else if (!reverted.length) process.stdout.write('nothing to revert: nvprobe has no change in effect\n');
-        else for (const r of reverted) process.stdout.write(r.error ? `FAILED   ${r.path} (${r.error})\n` : `restored ${r.path} = ${r.restored}\n`);
+        else for (const r of restoredPerPath(reverted)) process.stdout.write(r.error ? `FAILED   ${r.path} (${r.error})\n` : `restored ${r.path} = ${r.restored}\n`);
         process.exitCode = failed.length ? ExitCode.partial : ExitCode.ok;
       } finally {
         release();

@@ -49,6 +49,7 @@ export async function tune(s: TuneSettings): Promise<number> {
   const releaseAtExit = registerCleanup(release);
   try {
     const journal = Journal.open(dir);
+    refuseAfterUnfinishedRun(journal, dir);
     const run = newRunId();
     const progress = await startProgress(!s.json);
     const opened = await openTarget(root, { target: s.target, blockSize: 4096, rampMs: 0, cpu: null, engine: 'auto', hipri: true, spanLimit: s.spanLimit ?? (s.target ? undefined : TUNE_SCRATCH_BYTES) }, progress.update);
@@ -78,6 +79,20 @@ export async function tune(s: TuneSettings): Promise<number> {
   } finally {
     releaseAtExit.run();
   }
+}
+
+/**
+ * A run that was killed left its changes (maybe half a grid's trial value) in effect: measuring
+ * on top of it would take those values for the machine's own. Refuse until they are put back.
+ */
+function refuseAfterUnfinishedRun(journal: Journal, dir: string): void {
+  const unfinished = journal.unfinishedRuns();
+  if (!unfinished.length) return;
+  const u = unfinished.at(-1)!;
+  throw usageError(
+    `an earlier tune (run ${u.run}${u.at ? `, started ${u.at}` : ''}) did not finish (killed?): ${u.outstanding} of its change(s) may still be in effect, so this run would start from its values, not the machine's`,
+    `run \`nvprobe revert${dir === resolveStateDir(undefined) ? '' : ` --state-dir ${dir}`}\` first (\`nvprobe status\` shows what is in effect)`,
+  );
 }
 
 function persist(root: Root, journal: Journal, run: string, actions: ResolvedAction[]): PersistedReport {

@@ -58,15 +58,30 @@ function planText(plan: TunePlan): string[] {
   return lines;
 }
 
-function figuresTable(before: Figures, after: Figures): string {
+function figuresTable(before: Figures, after: Figures, noise = false): string {
   return table([
-    ['', 'before', 'after', 'change'],
+    ['', 'before', 'after', noise ? 'difference (noise)' : 'change'],
     ['p50 µs', fmtUs(before.p50Us), fmtUs(after.p50Us), delta(before.p50Us, after.p50Us)],
     ['p99 µs', fmtUs(before.p99Us), fmtUs(after.p99Us), delta(before.p99Us, after.p99Us)],
     ['p99.9 µs', fmtUs(before.p999Us), fmtUs(after.p999Us), delta(before.p999Us, after.p999Us)],
     ['IOPS', String(before.iops), String(after.iops), delta(before.iops, after.iops)],
     ['idle CPU time polling', pct(before.idlePollShare), pct(after.idlePollShare), ''],
   ]);
+}
+
+/** How much the unchanged setting's p50 moved between rounds of the A/B pairs (the noise floor). */
+export function noiseSpread(res: SessionResult): string | null {
+  const a = res.changes.flatMap((c) => c.pairs.map((p) => p.a.p50Us));
+  const ratios = res.changes.flatMap((c) => c.pairs.map((p) => p.ratio));
+  if (a.length < 2 && !ratios.length) return null;
+  const parts: string[] = [];
+  if (a.length >= 2) {
+    const lo = Math.min(...a);
+    const hi = Math.max(...a);
+    parts.push(`p50 of the unchanged settings ${fmtUs(lo)}–${fmtUs(hi)} µs over ${a.length} rounds (${(((hi - lo) / lo) * 100).toFixed(1)} % apart)`);
+  }
+  if (ratios.length) parts.push(`pair ratios B/A ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`);
+  return `Spread: ${parts.join('; ')}.`;
 }
 
 export function renderTuneText(r: TuneReport): string {
@@ -89,7 +104,15 @@ export function renderTuneText(r: TuneReport): string {
     if (c.grid) lines.push(`    grid (median p50 µs): ${c.grid.map((g) => `${g.value}: ${fmtUs(g.medianP50Us)}`).join(', ')}`);
     if (c.pollShare) lines.push(`    idle CPU time spent polling: ${pct(c.pollShare.before)} before, ${pct(c.pollShare.after)} after`);
   }
-  lines.push('', figuresTable(res.before, res.after));
+  if (res.kept.length === 0) {
+    // Nothing changed: before and after measure the same settings, so any difference is noise.
+    lines.push('', 'No change kept: the settings are as they were, and the differences below are run-to-run noise.');
+    const spread = noiseSpread(res);
+    if (spread) lines.push(spread);
+    lines.push(figuresTable(res.before, res.after, true));
+  } else {
+    lines.push('', figuresTable(res.before, res.after));
+  }
   if (res.partial) lines.push('', `Stopped early (${res.stopReason}): the changes not evaluated were left as they were.`);
   if (r.plan.rebootOnly.length) {
     lines.push('', 'Recommended, but only effective after a reboot (not measured):');

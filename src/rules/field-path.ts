@@ -19,13 +19,22 @@ export function resolveField(scope: unknown, path: string): unknown {
   return cur === undefined ? null : cur;
 }
 
-/** `{disk.name}` placeholders in strings filled from the scope; unknown ones left visible. */
-export function interpolate(text: string, scope: unknown): string {
-  return text.replace(/\{([a-zA-Z][\w.]*)\}/g, (whole, path: string) => {
-    const v = resolveField(scope, path);
-    if (Array.isArray(v) && v.every((x) => typeof x !== 'object')) return v.join(',');
-    return v === null || typeof v === 'object' ? whole : String(v);
-  });
+/** What a placeholder whose field has no value (or no printable one) renders as: never raw braces. */
+export const UNKNOWN_VALUE = 'unknown';
+
+/** `{disk.name}` placeholders in strings filled from the scope; a field without a value reads `unknown`. */
+export function interpolate(text: string, scope: unknown, missing: string = UNKNOWN_VALUE): string {
+  return text.replace(/\{([a-zA-Z][\w.]*)\}/g, (_whole, path: string) => renderValue(resolveField(scope, path)) ?? missing);
+}
+
+/** Whether every placeholder of `text` has a printable value in this scope. */
+export function allResolved(text: string, scope: unknown): boolean {
+  return placeholders(text).every((p) => renderValue(resolveField(scope, p)) !== null);
+}
+
+function renderValue(v: unknown): string | null {
+  if (Array.isArray(v)) return v.length && v.every((x) => x !== null && typeof x !== 'object') ? v.join(',') : null;
+  return v === null || v === undefined || typeof v === 'object' ? null : String(v);
 }
 
 export function placeholders(text: string): string[] {

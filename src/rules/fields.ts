@@ -1,6 +1,6 @@
 import type { DiskInfo } from '../detect/disks.js';
 import type { Snapshot } from '../detect/snapshot.js';
-import { interpolate } from './field-path.js';
+import { allResolved, interpolate } from './field-path.js';
 import type { RuleScope } from './types.js';
 
 /**
@@ -199,5 +199,5 @@ const SOURCES: Array<[RegExp, string]> = [
 
 export function sourceOf(field: string, scope: unknown): string | undefined {
   const hit = SOURCES.find(([re]) => re.test(field));
-  return hit ? interpolate(hit[1], scope) : undefined;
+  return hit && allResolved(hit[1], scope) ? interpolate(hit[1], scope) : undefined;
 }

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { listFiles, pathExists, readTextFile } from '../host/text-files.js';
 import { parseAction } from './actions.js';
 import { parseCondition, type ConditionProblem } from './condition.js';
+import { placeholders } from './field-path.js';
 import { fieldExistsIn } from './fields.js';
 import type { ActionSpec, HostAdvice, Rule, RuleScope, Severity } from './types.js';
 
@@ -24,7 +25,7 @@ export interface LoadedRules {
   files: string[];
 }
 
-const RULE_KEYS = ['id', 'title', 'scope', 'severity', 'applies', 'check', 'rationale', 'references', 'actions', 'prerequisite', 'hostAdvice', 'status'];
+const RULE_KEYS = ['id', 'title', 'okTitle', 'about', 'scope', 'severity', 'applies', 'check', 'rationale', 'references', 'actions', 'prerequisite', 'hostAdvice', 'status'];
 const FILE_KEYS = ['topic', 'description', 'rules'];
 const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high'];
 const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -125,12 +126,16 @@ function parseRule(raw: unknown, file: string, index: number, errors: RuleError[
   const scope = (r.scope ?? 'machine') as RuleScope;
   need(scope === 'machine' || scope === 'disk', 'scope', "must be 'machine' or 'disk'");
   need(typeof r.title === 'string' && r.title.length > 0, 'title', 'must be a non-empty string');
+  for (const k of ['okTitle', 'about']) need(r[k] === undefined || (typeof r[k] === 'string' && (r[k] as string).length > 0), k, 'must be a non-empty string');
   need(SEVERITIES.includes(r.severity as Severity), 'severity', `must be one of ${SEVERITIES.join(', ')}`);
   need(typeof r.rationale === 'string' && r.rationale.trim().length > 0, 'rationale', 'must say why, in plain words');
   need(Array.isArray(r.references) && r.references.length > 0 && r.references.every((x) => typeof x === 'string'), 'references', 'must be a non-empty list of strings');
   need(r.prerequisite === undefined || typeof r.prerequisite === 'boolean', 'prerequisite', 'must be true or false');
   need(r.status === undefined || r.status === 'info', 'status', "may only be 'info'");
   const fieldExists = (p: string) => fieldExistsIn(scope, p);
+  for (const k of ['title', 'okTitle', 'about']) {
+    if (typeof r[k] === 'string') for (const p of placeholders(r[k] as string)) if (!fieldExists(p)) problems.push({ at: k, message: `placeholder {${p}} names no Snapshot field` });
+  }
   const applies = r.applies === undefined ? { all: [] } : parseCondition(r.applies, 'applies', fieldExists, problems);
   const check = r.check === undefined ? (problems.push({ at: 'check', message: 'is required' }), null) : parseCondition(r.check, 'check', fieldExists, problems);
   const actions: ActionSpec[] = [];
@@ -149,6 +154,8 @@ function parseRule(raw: unknown, file: string, index: number, errors: RuleError[
   return {
     id,
     title: r.title as string,
+    okTitle: (r.okTitle as string | undefined) ?? null,
+    about: (r.about as string | undefined) ?? null,
     scope,
     severity: r.severity as Severity,
     applies,

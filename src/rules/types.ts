@@ -46,7 +46,12 @@ export interface HostAdvice {
 
 export interface Rule {
   id: string;
+  /** The finding's title when the check fires (the problem, or the info). */
   title: string;
+  /** The title when the rule applies and the check does not fire: what is fine, never the problem. */
+  okTitle: string | null;
+  /** A neutral line naming what the rule looks at: the title of `n/a` findings (and of `ok` ones without okTitle). */
+  about: string | null;
   scope: RuleScope;
   severity: Severity;
   applies: Condition;

@@ -55,9 +55,30 @@ export function judge(pairs: AbPair[], prerequisite = false): AbVerdict {
   // On a shared VM one round in a few catches a neighbour's burst: a clear majority must agree.
   const sameWay = pairs.filter((p) => (medianRatio < 1 ? p.ratio < 1 : p.ratio >= 1)).length;
   const agree = sameWay >= Math.ceil((2 * pairs.length) / 3);
-  const gainPct = ((1 - medianRatio) * 100).toFixed(1);
-  if (prerequisite) return { pairs, medianRatio, agree, keep: true, reason: `kept as a prerequisite of other changes (median p50 ratio ${medianRatio.toFixed(3)})` };
-  if (medianRatio <= 1 - MIN_GAIN && agree) return { pairs, medianRatio, agree, keep: true, reason: `p50 ${gainPct} % lower, ${sameWay} of ${pairs.length} pairs agree` };
-  if (medianRatio <= 1 - MIN_GAIN) return { pairs, medianRatio, agree, keep: false, reason: `median gain ${gainPct} % but only ${sameWay} of ${pairs.length} pairs agree: not a measurable gain` };
-  return { pairs, medianRatio, agree, keep: false, reason: `p50 change ${(-Number(gainPct)).toFixed(1)} %: below the ${MIN_GAIN * 100} % that counts as a gain` };
+  const verdict = (keep: boolean, reason: string): AbVerdict => ({ pairs, medianRatio, agree, keep, reason });
+  const spread = `pair ratios ${ratios[0]!.toFixed(3)}–${ratios[ratios.length - 1]!.toFixed(3)}`;
+  const change = p50Change(medianRatio);
+  const majority = `${sameWay} of ${pairs.length} pairs agree`;
+  const threshold = `${MIN_GAIN * 100} %`;
+  if (prerequisite) return verdict(true, `kept as a prerequisite of other changes (${change})`);
+  if (medianRatio <= 1 - MIN_GAIN) {
+    return agree
+      ? verdict(true, `${change}, ${majority}`)
+      : verdict(false, `${change} in the median, but only ${majority} (${spread}): run-to-run noise, not a measurable gain`);
+  }
+  if (medianRatio >= 1 + MIN_GAIN) {
+    return agree
+      ? verdict(false, `${change}: slower with the change, ${majority}`)
+      : verdict(false, `${change} in the median, but only ${majority} (${spread}): run-to-run noise, no gain`);
+  }
+  if (medianRatio < 1) return verdict(false, `${change}: below the ${threshold} that counts as a gain`);
+  if (medianRatio > 1) return verdict(false, `${change}: no gain (within the ${threshold} that counts as a change)`);
+  return verdict(false, 'p50 unchanged: no gain');
+}
+
+/** "p50 8.8 % higher" / "p50 4.0 % lower": the direction in words, never a signed number to decode. */
+export function p50Change(ratio: number): string {
+  const pct = Math.abs(ratio - 1) * 100;
+  if (pct < 0.05) return 'p50 unchanged';
+  return `p50 ${pct.toFixed(1)} % ${ratio < 1 ? 'lower' : 'higher'}`;
 }

@@ -108,6 +108,14 @@ export class Journal {
     return this.records.filter((r): r is Extract<JournalRecord, { t: 'run' }> => r.t === 'run').map((r) => r.run);
   }
 
+  /** Runs that never wrote their `end` record (killed, power cut) and may still have changes in effect. */
+  unfinishedRuns(): Array<{ run: string; at: string | null; outstanding: number }> {
+    const ended = new Set(this.records.filter((r) => r.t === 'end').map((r) => r.run));
+    const started = new Map(this.records.filter((r): r is Extract<JournalRecord, { t: 'run' }> => r.t === 'run').map((r) => [r.run, r.at]));
+    const runs = [...new Set(this.outstanding().map((e) => e.run))].filter((run) => !ended.has(run));
+    return runs.map((run) => ({ run, at: started.get(run) ?? null, outstanding: this.outstanding(run).length }));
+  }
+
   /** With nothing outstanding the journal has done its job: move it next to the saved runs. */
   archiveIfSettled(runsDir: string): boolean {
     if (this.outstanding().length || !fs.existsSync(this.file)) return false;

@@ -35,6 +35,20 @@ export function revertChanges(root: Root, journal: Journal, all: boolean): Rever
   return out;
 }
 
+/**
+ * One line per thing put back: a path undone several times (trial writes of a grid, a killed run,
+ * several runs with --all) ends at the value its oldest entry recorded, which is undone last.
+ */
+export function restoredPerPath(reverted: Reverted[]): Reverted[] {
+  const byPath = new Map<string, Reverted>();
+  for (const r of reverted) {
+    const seen = byPath.get(r.path);
+    // A failure anywhere on a path is what the user must see; otherwise the last undo wins.
+    if (!seen || !seen.error) byPath.set(r.path, seen?.error ? seen : r);
+  }
+  return [...byPath.values()];
+}
+
 function describe(e: JournalEntry): string | null {
   if (e.prev.op === 'attr') return e.prev.value;
   if (e.prev.op === 'command') return `(previous content of ${Object.keys(e.prev.files).join(', ')})`;

@@ -1,41 +1,14 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { Root } from '../../src/host/root.js';
-import { copyFixture, KVM_FIXTURE, removeTemp } from '../helpers/fixtures.js';
-import { link, queueFiles, setRootMount, writeFiles } from '../helpers/tree-edit.js';
+import { removeTemp } from '../helpers/fixtures.js';
+import { xenGuestTree } from '../helpers/guest-trees.js';
 
 // The captured tree turned into a Xen HVM guest (e.g. an older EC2 instance type): the disk
 // becomes xvda under a vbd device of the xen bus, the clocksource xen, DMI says "Xen", and
 // there is no KVM paravirt, so no cpuidle-haltpoll.
-const dir = copyFixture(KVM_FIXTURE);
+const dir = xenGuestTree();
 afterAll(() => removeTemp(dir));
-const vbd = '/sys/devices/vbd-51712';
-const xvda = `${vbd}/block/xvda`;
-for (const p of ['sys/block/vda', 'sys/devices/pci0000:00/0000:00:02.0', 'sys/module/haltpoll', 'sys/module/cpuidle_haltpoll', 'sys/module/virtio_blk']) rmSync(join(dir, p), { recursive: true, force: true });
-writeFiles(dir, {
-  '/sys/hypervisor/type': 'xen',
-  '/sys/class/dmi/id/sys_vendor': 'Xen',
-  '/sys/class/dmi/id/product_name': 'HVM domU',
-  '/sys/class/dmi/id/bios_vendor': 'Xen',
-  '/sys/devices/system/clocksource/clocksource0/current_clocksource': 'xen',
-  '/sys/devices/system/clocksource/clocksource0/available_clocksource': 'xen tsc hpet acpi_pm ',
-  '/sys/devices/system/cpu/cpuidle/current_driver': 'none',
-  '/sys/devices/system/cpu/cpuidle/current_governor': 'menu',
-  '/sys/devices/system/cpu/cpuidle/current_governor_ro': 'menu',
-  '/sys/devices/system/cpu/cpuidle/available_governors': 'ladder menu teo ',
-  [`${xvda}/dev`]: '202:0',
-  [`${xvda}/size`]: 16777216,
-  [`${xvda}/ro`]: 0,
-  [`${xvda}/removable`]: 0,
-  ...queueFiles(xvda, { scheduler: '[none] mq-deadline', rotational: 0, ioPoll: 0, hwQueues: 1, cpuLists: ['0, 1'] }),
-});
-for (const cpu of [0, 1]) rmSync(join(dir, `sys/devices/system/cpu/cpu${cpu}/cpuidle`), { recursive: true, force: true });
-link(dir, `${vbd}/driver`, '/sys/bus/xen/drivers/vbd');
-link(dir, '/sys/bus/xen/devices/vbd-51712', vbd);
-for (const at of ['/sys/block/xvda', '/sys/class/block/xvda', '/sys/dev/block/202:0']) link(dir, at, xvda);
-setRootMount(dir, '202:0', '/dev/xvda');
 const snap = detectSnapshot(new Root(dir));
 
 describe('Xen HVM guest (edited copy)', () => {
