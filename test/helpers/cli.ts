@@ -11,9 +11,8 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the built CLI (npm test builds first) as a user would. */
-export function runCli(args: string[], opts: SpawnSyncOptions & { prefix?: string[] } = {}): CliResult {
-  const [cmd, ...pre] = opts.prefix ?? [];
-  const r = spawnSync(cmd ?? NVPROBE, [...pre, ...(cmd ? [NVPROBE] : []), ...args], { encoding: 'utf8', timeout: 120_000, ...opts });
+/** Run the built CLI (npm test builds first) as a user would. As nobody: unprivileged.ts. */
+export function runCli(args: string[], opts: SpawnSyncOptions = {}): CliResult {
+  const r = spawnSync(NVPROBE, args, { encoding: 'utf8', timeout: 120_000, ...opts });
   return { code: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
