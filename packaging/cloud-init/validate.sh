@@ -5,7 +5,7 @@
 # because installing cloud-init would enable its boot services on the machine running the check.
 # The unpacked copy needs cloud-init's Python libraries (python3-yaml, python3-jsonschema,
 # python3-requests, python3-jinja2, python3-configobj, python3-jsonpatch, python3-netifaces,
-# python3-oauthlib); .ci/run installs them.
+# python3-oauthlib); test/system-deps.sh (run by `npm test`) installs them.
 # usage: packaging/cloud-init/validate.sh FILE...      env: NVPROBE_CLOUD_INIT_CACHE (unpack dir)
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: validate.sh FILE..." >&2; exit 2; }

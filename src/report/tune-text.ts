@@ -52,7 +52,7 @@ function planText(plan: TunePlan): string[] {
   }
   if (plan.rebootOnly.length) {
     lines.push('Recommended, but only effective after a reboot (not measured; written by --persist):');
-    for (const r of plan.rebootOnly) lines.push(`  ${r.action.target} = ${r.action.value}   (${r.findingId})`);
+    for (const r of plan.rebootOnly) lines.push(`  ${r.action.target} = ${r.action.value}   (${r.findingId})`, ...(r.reason ? [`    why: ${r.reason}`] : []));
   }
   for (const k of plan.skipped) lines.push(`Not tried: ${k.action.target} = ${k.action.value}: ${k.reason}`);
   return lines;
@@ -116,7 +116,7 @@ export function renderTuneText(r: TuneReport): string {
   if (res.partial) lines.push('', `Stopped early (${res.stopReason}): the changes not evaluated were left as they were.`);
   if (r.plan.rebootOnly.length) {
     lines.push('', 'Recommended, but only effective after a reboot (not measured):');
-    for (const x of r.plan.rebootOnly) lines.push(`  ${x.action.target} = ${x.action.value}`);
+    for (const x of r.plan.rebootOnly) lines.push(`  ${x.action.target} = ${x.action.value}`, ...(x.reason ? [`    why: ${x.reason}`] : [])); // runs saved before reasons were recorded have none
   }
   for (const k of r.plan.skipped) lines.push(`Not tried: ${k.action.target}: ${k.reason}`);
   if (r.persisted) lines.push(...persistedText(r.persisted));

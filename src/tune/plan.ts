@@ -14,8 +14,11 @@ export interface PlannedChange {
 
 export interface TunePlan {
   changes: PlannedChange[];
-  /** Recommended, but only effective after a reboot: written with --persist, never measured. */
-  rebootOnly: Array<{ findingId: string; title: string; action: ResolvedAction }>;
+  /**
+   * Recommended, but only effective after a reboot: written with --persist, never measured.
+   * `reason`: what was read on this machine that calls for it, and why no runtime change does it.
+   */
+  rebootOnly: Array<{ findingId: string; title: string; action: ResolvedAction; reason: string }>;
   /** Recommended runtime changes tune cannot judge on this target. */
   skipped: Array<{ findingId: string; action: ResolvedAction; reason: string }>;
 }
@@ -31,7 +34,7 @@ export function planTune(root: Root, findings: Finding[], targetDisk: string | n
     if (f.status !== 'recommend') continue;
     for (const action of f.actions) {
       if (!isRuntimeKind(action.kind)) {
-        plan.rebootOnly.push({ findingId: f.id, title: f.title, action });
+        plan.rebootOnly.push({ findingId: f.id, title: f.title, action, reason: rebootReason(f, action) });
         continue;
       }
       if (action.kind === 'queue-attr' && action.disk !== targetDisk) {
@@ -44,4 +47,10 @@ export function planTune(root: Root, findings: Finding[], targetDisk: string | n
   const machineWide = (c: PlannedChange) => (c.action.kind === 'queue-attr' ? 1 : 0);
   plan.changes.sort((a, b) => machineWide(a) - machineWide(b));
   return plan;
+}
+
+/** E.g. "cpuidle-haltpoll is not in use ... (read: cpuidle.haltpoll.absence = driver-not-loaded ...); only read at boot ...". */
+function rebootReason(f: Finding, action: ResolvedAction): string {
+  const read = f.evidence.map((e) => `${e.field} = ${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)}${e.source ? ` (${e.source})` : ''}`).join('; ');
+  return `${f.title} (read: ${read}); ${action.target} = ${action.value} is only read at boot, so no change tune can make at runtime does this: it needs a reboot`;
 }

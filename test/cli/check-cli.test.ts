@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { fixtureRoot, KVM_FIXTURE, makeTemp, removeTemp } from '../helpers/fixtures.js';
+import { asNobody } from '../helpers/unprivileged.js';
 
 const tmp = makeTemp('nvprobe-check-');
 afterAll(() => removeTemp(tmp));
@@ -64,12 +65,13 @@ describe('nvprobe check', () => {
     expect(r.stderr).toMatch(/^nvprobe: --root .* is not a directory/);
   });
 
-  it('an unreadable rules dir, for a user who cannot read it', () => {
+  it('an unreadable rules dir, for a user who cannot read it', (ctx) => {
+    const nobody = asNobody(ctx);
     const d = join(tmp, 'locked');
     mkdirSync(d);
     chmodSync(d, 0o000);
     chmodSync(tmp, 0o755);
-    const r = runCli(['rules', 'validate', d], { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+    const r = nobody.run(['rules', 'validate', d]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot read rules directory \(EACCES\)/);
   });

@@ -2,7 +2,8 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/detect/snapshot.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { asNobody } from '../helpers/unprivileged.js';
 import { copyFixture, fixtureRoot, KVM_FIXTURE, makeTemp, removeTemp } from '../helpers/fixtures.js';
 
 const VDA = 'sys/devices/pci0000:00/0000:00:02.0/virtio1/block/vda';
@@ -12,8 +13,8 @@ afterEach(() => {
   temp = '';
 });
 
-function detectJson(root: string, opts = {}): Snapshot {
-  const r = runCli(['detect', '--root', root, '--json'], opts);
+function detectJson(root: string, run: (args: string[]) => CliResult = runCli): Snapshot {
+  const r = run(['detect', '--root', root, '--json']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Snapshot;
@@ -108,13 +109,13 @@ describe('nvprobe detect --root: bad input', () => {
     expect(s.unavailable).toContainEqual({ path: `/${VDA}/queue/nr_requests`, reason: 'not-a-file', detail: 'EISDIR' });
   });
 
-  it('an unreadable attribute, read by an unprivileged user (no root needed for --root)', () => {
+  it('an unreadable attribute, read by an unprivileged user (no root needed for --root)', (ctx) => {
+    // As root, permission bits do not stop reads: run as nobody like an ordinary user.
+    const nobody = asNobody(ctx);
     temp = copyFixture(KVM_FIXTURE);
     chmodSync(temp, 0o755);
     chmodSync(join(temp, VDA, 'queue/scheduler'), 0o000);
-    // As root, permission bits do not stop reads: drop to nobody like an ordinary user.
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const s = detectJson(temp, asUser);
+    const s = detectJson(temp, nobody.run);
     const vda = s.disks.find((d) => d.name === 'vda')!;
     expect(vda.settings.scheduler).toBeNull();
     expect(vda.settings.rotational).toBe(true);

@@ -1,11 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NVPROBE, runCli } from '../helpers/cli.js';
+import { NVPROBE, runCli, type CliResult } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { withLoopDevice } from '../helpers/loop-device.js';
 import { queueOfFile } from '../helpers/queue.js';
+import { needCommands } from '../helpers/commands.js';
+import { asNobody } from '../helpers/unprivileged.js';
 
 let tmp: ReturnType<typeof diskTempDir>;
 let file: string;
@@ -17,8 +19,8 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 /** Every bad input: exit code as documented, exactly one `nvprobe:` line (plus an optional hint), nothing on stdout. */
-function expectUserError(args: string[], code: number, pattern: RegExp, opts: Parameters<typeof runCli>[1] = {}) {
-  const r = runCli(args, opts);
+function expectUserError(args: string[], code: number, pattern: RegExp, run: (args: string[]) => CliResult = runCli) {
+  const r = run(args);
   expect(r.stdout).toBe('');
   expect(r.stderr).toMatch(pattern);
   const lines = r.stderr.trim().split('\n');
@@ -29,7 +31,8 @@ function expectUserError(args: string[], code: number, pattern: RegExp, opts: Pa
   expect(r.code).toBe(code);
 }
 
-const SCRATCH_DIR = '/var/lib/nvprobe';
+// The suite's own state dir (test/global-setup.ts), where a probe without target puts its scratch file.
+const SCRATCH_DIR = process.env.NVPROBE_STATE_DIR!;
 const scratchFiles = () => (existsSync(SCRATCH_DIR) ? readdirSync(SCRATCH_DIR).filter((n) => n.startsWith('.nvprobe-scratch-')) : []);
 
 describe('nvprobe probe', () => {
@@ -88,6 +91,8 @@ describe('nvprobe probe', () => {
     if (doc.target.scratch) {
       expect(doc.target.fallbackReason).toMatch(/could not be opened|not on a block device/);
       expect(doc.target.spanBytes).toBe(64 << 20);
+      // In the state dir when that is on the root filesystem, else in / itself.
+      expect([SCRATCH_DIR, '/']).toContain(dirname(doc.target.path));
     } else {
       expect(doc.target.kind).toBe('block');
     }
@@ -110,7 +115,7 @@ describe('nvprobe probe', () => {
     expect(scratchFiles()).toEqual(before);
   });
 
-  it('emits the equivalent fio job, which fio accepts', () => {
+  it('emits the equivalent fio job, which fio accepts', (ctx) => {
     const r = runCli(['probe', file, '--engine', 'psync2', '--emit-fio', '--duration', '3s', '--cpu', '0']);
     expect(r.code).toBe(0);
     for (const line of ['ioengine=pvsync2', 'hipri=1', 'direct=1', 'rw=randread', 'bs=4096', 'iodepth=1', 'runtime=3000ms', 'cpus_allowed=0', `filename=${file}`]) {
@@ -119,8 +124,8 @@ describe('nvprobe probe', () => {
     expect(r.stdout).toMatch(/^# Run: fio --readonly JOBFILE$/m);
     const job = join(tmp.dir, 'job.fio');
     writeFileSync(job, r.stdout);
+    needCommands(ctx, ['fio'], 'to parse the emitted job (the text checks above passed)');
     const fio = spawnSync('fio', ['--readonly', '--parse-only', job], { encoding: 'utf8' });
-    if (fio.error) return; // fio absent: the text checks above still hold (CI installs fio)
     expect(fio.status).toBe(0);
   });
 
@@ -189,7 +194,7 @@ describe('nvprobe probe --engine', () => {
     expect(scratchFiles()).toEqual(before);
   });
 
-  it('--emit-fio follows the engine: io_uring, hipri=1 only where the queue polls; fio accepts it', () => {
+  it('--emit-fio follows the engine: io_uring, hipri=1 only where the queue polls; fio accepts it', (ctx) => {
     const q = queueOfFile(file);
     const r = runCli(['probe', file, '--engine', 'io_uring', '--emit-fio']);
     expect(r.code).toBe(0);
@@ -200,8 +205,8 @@ describe('nvprobe probe --engine', () => {
     expect(auto).toContain(q.ioPoll ? 'ioengine=io_uring' : 'ioengine=pvsync2');
     const job = join(tmp.dir, 'uring.fio');
     writeFileSync(job, r.stdout);
+    needCommands(ctx, ['fio'], 'to parse the emitted job (the text checks above passed)');
     const fio = spawnSync('fio', ['--readonly', '--parse-only', job], { encoding: 'utf8' });
-    if (fio.error) return; // fio absent
     expect(fio.status).toBe(0);
   });
 });
@@ -234,11 +239,11 @@ describe('nvprobe probe: bad input', () => {
   it('--no-hipri with --engine io_uring', () => expectUserError(['probe', file, '--engine', 'io_uring', '--no-hipri'], 2, /--no-hipri is a psync2 setting/));
   it('an unknown option', () => expectUserError(['probe', file, '--frobnicate'], 2, /unknown option/));
 
-  it('a filesystem without O_DIRECT, named', () => {
+  it('a filesystem without O_DIRECT, named', (ctx) => {
     const mnt = join(tmp.dir, 'ramfs');
     mkdirSync(mnt);
-    const mount = spawnSync('mount', ['-t', 'ramfs', 'none', mnt]);
-    if (mount.status !== 0) return; // cannot mount here: nothing to test against
+    const mount = spawnSync('mount', ['-t', 'ramfs', 'none', mnt], { encoding: 'utf8' });
+    if (mount.status !== 0) ctx.skip(`cannot mount a ramfs here, nothing to test against: ${(mount.stderr || String(mount.error)).trim()}`);
     try {
       const f = join(mnt, 'f');
       writeFileSync(f, Buffer.alloc(1 << 20, 1));
@@ -248,22 +253,24 @@ describe('nvprobe probe: bad input', () => {
     }
   });
 
-  it('permission denied when not root: says so, exit 3', () => {
+  it('permission denied when not root: says so, exit 3', (ctx) => {
+    const nobody = asNobody(ctx);
     const secret = join(tmp.dir, 'secret.dat');
     writeOffsetFile(secret, 16);
     chmodSync(secret, 0o600);
     chmodSync(tmp.dir, 0o755);
-    expectUserError(['probe', secret], 3, /permission denied .* not running as root/, { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+    expectUserError(['probe', secret], 3, /permission denied .* not running as root/, nobody.run);
   });
 
-  it('not root where root is needed (the root disk), exit 3', () => {
-    expectUserError(['probe'], 3, /needs root/, { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+  it('not root where root is needed (the root disk), exit 3', (ctx) => {
+    expectUserError(['probe'], 3, /needs root/, asNobody(ctx).run);
   });
 
-  it('EPERM as root names a device policy as the cause', () => {
-    // This machine's own root disk is refused by its device cgroup (see FACTS); elsewhere skip.
+  it('EPERM as root names a device policy as the cause', (ctx) => {
+    // Where this machine's own root disk is refused by its device cgroup; elsewhere skip.
+    if (process.getuid?.() !== 0) ctx.skip('not root: EACCES, not a device policy, would refuse the open');
     const probeOpen = spawnSync('dd', ['if=/dev/vda', 'of=/dev/null', 'bs=4096', 'count=1'], { encoding: 'utf8' });
-    if (!/Operation not permitted/.test(probeOpen.stderr ?? '')) return;
+    if (!/Operation not permitted/.test(probeOpen.stderr ?? '')) ctx.skip(`no device policy refuses /dev/vda here (dd: ${probeOpen.status === 0 ? 'read it' : (probeOpen.stderr || String(probeOpen.error)).trim().split('\n')[0]})`);
     expectUserError(['probe', '/dev/vda'], 1, /EPERM even as root: a device policy/);
   });
 

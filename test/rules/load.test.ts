@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtInRulesDir, defaultRuleDirs, formatRuleError, loadRules, SYSTEM_RULES_DIR } from '../../src/rules/load.js';
 import { makeTemp, removeTemp } from '../helpers/fixtures.js';
+import { asNobody } from '../helpers/unprivileged.js';
 
 const dir = makeTemp('nvprobe-rules-');
 afterAll(() => removeTemp(dir));
@@ -115,12 +116,19 @@ describe('rule file validation', () => {
     expect(loadRules([join(dir, 'nope')]).errors.map(formatRuleError)).toEqual([`${join(dir, 'nope')}: cannot read rules directory (ENOENT)`]);
   });
 
-  it('an unreadable rule file', () => {
+  it('an unreadable rule file', (ctx) => {
     const d = rulesDir({ 'locked.yaml': GOOD });
     chmodSync(join(d, 'locked.yaml'), 0o000);
-    // Root reads anything; only a process without CAP_DAC_OVERRIDE is refused.
-    if (process.getuid?.() === 0) return;
-    expect(loadRules([d]).errors[0]!.message).toMatch(/cannot read/);
+    if (process.getuid?.() !== 0) {
+      expect(loadRules([d]).errors.map(formatRuleError)).toEqual([`${join(d, 'locked.yaml')}: cannot read (EACCES)`]);
+    } else {
+      // Root reads anything; only a process without CAP_DAC_OVERRIDE is refused: load as nobody.
+      chmodSync(dir, 0o755);
+      chmodSync(d, 0o755);
+      const r = asNobody(ctx).run(['rules', 'validate', d]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/locked\.yaml: cannot read \(EACCES\)/);
+    }
   });
 });
 

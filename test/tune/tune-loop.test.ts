@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NVPROBE, runCli } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
+import { asNobody } from '../helpers/unprivileged.js';
 import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from '../helpers/loop-target.js';
 
 // Real sysfs writes on a loop device this test attaches: nvprobe tune with test rules that move
@@ -70,18 +71,20 @@ describe('nvprobe tune and revert on a loop device', () => {
     }
   });
 
-  it('--dry-run changes nothing and works without root', () => {
+  it('--dry-run changes nothing and works without root', (ctx) => {
+    const nobody = asNobody(ctx);
     const { args } = setup(ACTIONS);
-    const r = runCli([...args, '--dry-run'], { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+    const r = nobody.run([...args, '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/nothing will be changed/);
     expect(r.stdout).toContain(`${loop.name}:queue/scheduler: none -> mq-deadline`);
     expect(queueAttrs(loop.name)).toEqual(original);
   });
 
-  it('not root: exit 3, nothing changed', () => {
+  it('not root: exit 3, nothing changed', (ctx) => {
+    const nobody = asNobody(ctx);
     const { args } = setup(ACTIONS);
-    const r = runCli(args, { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+    const r = nobody.run(args);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^nvprobe: tune changes kernel settings and needs root/);
     expect(queueAttrs(loop.name)).toEqual(original);
@@ -132,10 +135,11 @@ describe('nvprobe tune and revert on a loop device', () => {
     expect(queueAttrs(loop.name)).toEqual(original);
   });
 
-  it('disk full while writing the journal: clean error, nothing changed', () => {
+  it('disk full while writing the journal: clean error, nothing changed', (ctx) => {
     const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
     mkdirSync(state, { recursive: true });
-    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', state]).status !== 0) return;
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', state], { encoding: 'utf8' });
+    if (mount.status !== 0) ctx.skip(`cannot mount a small tmpfs for the state dir here: ${(mount.stderr || String(mount.error)).trim()}`);
     try {
       spawnSync('dd', ['if=/dev/zero', `of=${join(state, 'filler')}`, 'bs=4k', 'count=100']); // fills it
       const r = runCli(args);
