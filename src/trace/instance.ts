@@ -1,5 +1,5 @@
 import { registerCleanup, type CleanupHandle } from '../host/cleanup.js';
-import { pidAlive } from '../host/state-dir.js';
+import { pidRunning } from '../host/state-dir.js';
 import { findTracefs, kernelHasTracefs, mountTracefs, NVPROBE_MOUNT_SOURCE, TracefsDir, unmountTracefs, type RawPipe } from '../host/tracefs.js';
 import { parseEventFormat, type EventFormat } from './event-format.js';
 import { decodePage, parsePageLayout, type PageLayout } from './ring-page.js';
@@ -31,7 +31,7 @@ export interface EnabledEvent extends EventSpec {
 }
 
 /** Instances `nvprobe-<pid>` whose process is gone (a kill -9): removed, names returned. */
-export function removeDeadInstances(top: TracefsDir, alive: (pid: number) => boolean = pidAlive): string[] {
+export function removeDeadInstances(top: TracefsDir, alive: (pid: number) => boolean = pidRunning): string[] {
   const removed: string[] = [];
   for (const name of top.list('instances')) {
     const m = INSTANCE_RE.exec(name);
