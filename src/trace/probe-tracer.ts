@@ -97,6 +97,11 @@ export class ProbeTracer {
     this.instance.setEnabled(true);
   }
 
+  /** Read and join what is buffered now (another process's reads: call it often enough that buffers never fill). */
+  drainNow(): void {
+    this.drain();
+  }
+
   /** Stop, drain, join; then the instance is removed. `samplesNs`/`sliceStarts` from the loop, if it ran one. */
   finish(loop?: { samplesNs: Float64Array; sliceStarts: number[] }): KernelClockReport {
     if (this.finished) throw new Error('ProbeTracer.finish called twice');
