@@ -82,14 +82,15 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
     table([
       ['latency µs', 'min', ...PERCENTILES.map((p) => `p${p}`), 'max', 'mean', 'stdev'],
       ...kernelRow,
-      latencyRow(k?.available ? 'corrected (FFI-calibrated)' : 'corrected', m.corrected),
+      latencyRow('corrected', m.corrected),
       latencyRow('raw', m.raw),
     ]),
   );
   if (k?.available) lines.push(...phaseTable(k));
   if (opts.histogram) {
-    if (k?.available) lines.push('', 'kernel-clock latency histogram', renderHistogram(k.total.histogram));
-    else lines.push('', 'corrected latency histogram', renderHistogram(m.correctedHistogram));
+    // The kernel one counts the traced reads; the corrected one (last) every read.
+    if (k?.available) lines.push('', `kernel-clock latency histogram (${k.reads} traced reads)`, renderHistogram(k.total.histogram));
+    lines.push('', 'corrected latency histogram', renderHistogram(m.correctedHistogram));
   }
   return `${lines.join('\n')}\n`;
 }
