@@ -19,6 +19,10 @@ import type { ProbeFlags, ProbeSettings } from './probe-command.js';
 import { openProbeEngine, type OpenedEngine } from './probe-engine.js';
 import { startProgress } from './progress.js';
 import { nvprobeVersion } from './version.js';
+import { ProbeTracer } from '../trace/probe-tracer.js';
+import { TraceUnavailable } from '../trace/instance.js';
+import { traceDevices } from '../trace/target-devices.js';
+import type { KernelClockReport } from '../trace/probe-tracer.js';
 
 const DEFAULT_SCRATCH_BYTES = 1 << 30;
 
@@ -47,8 +51,24 @@ export async function measureProbe(root: Root, s: Omit<ProbeSettings, 'format' |
   const opened = await openTarget(root, s, say);
   const { target, scratch } = opened;
   const { engine } = opened.engine;
+  let tracer: ProbeTracer | null = null;
+  let kernelClock: KernelClockReport | null = null;
   try {
     if (s.cpu !== null) pinToCpu(s.cpu);
+    if (s.trace === false) kernelClock = { available: false, reason: 'turned off (--no-trace)' };
+    else {
+      try {
+        say('setting up kernel tracing');
+        tracer = ProbeTracer.open({
+          syscall: engine.name === 'io_uring' ? 'io_uring_enter' : 'preadv2',
+          who: { pid: process.pid },
+          devs: traceDevices(root, target.path, target.disk),
+        });
+      } catch (err) {
+        if (!(err instanceof TraceUnavailable)) throw err;
+        kernelClock = { available: false, reason: err.message };
+      }
+    }
     const result = await runProbe({
       engine,
       spanBytes: target.spanBytes,
@@ -56,6 +76,16 @@ export async function measureProbe(root: Root, s: Omit<ProbeSettings, 'format' |
       durationMs: s.durationMs,
       ios: s.ios,
       signal,
+      ...(tracer
+        ? {
+            beforeSlice: tracer.beforeSlice,
+            // Right after the loop: the events go off before the closing calibration's empty syscalls.
+            onSamples: (loop: { samplesNs: Float64Array; sliceStarts: number[] }) => {
+              kernelClock = finishTrace(tracer!, loop);
+              tracer = null;
+            },
+          }
+        : {}),
       onProgress: (p) => say(p.phase === 'calibrate' ? 'calibrating nvprobe\'s own overhead' : `${p.phase === 'ramp' ? 'warming up' : 'measuring'}: ${p.ios} I/Os, ${(p.elapsedMs / 1000).toFixed(1)} s`),
     });
     return {
@@ -78,10 +108,22 @@ export async function measureProbe(root: Root, s: Omit<ProbeSettings, 'format' |
       },
       config: { durationMs: s.durationMs ?? null, ios: s.ios ?? null, rampMs: s.rampMs },
       result,
+      headline: kernelClock?.available ? 'kernel' : 'calibrated',
+      kernelClock: kernelClock ?? { available: false, reason: 'no read was measured' },
     };
   } finally {
+    tracer?.close();
     engine.close();
     scratch?.remove();
+  }
+}
+
+/** The tracer's report; a failure while reading the buffers becomes the reason, never the run's failure. */
+function finishTrace(tracer: ProbeTracer, loop: { samplesNs: Float64Array; sliceStarts: number[] }): KernelClockReport {
+  try {
+    return tracer.finish(loop);
+  } catch (err) {
+    return { available: false, reason: `kernel tracing failed while reading its buffers: ${(err as Error).message}` };
   }
 }
 

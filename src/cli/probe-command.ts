@@ -15,6 +15,7 @@ export interface ProbeFlags {
   cpu?: string;
   engine: EngineChoice;
   hipri: boolean;
+  trace: boolean;
   json?: boolean;
   format?: ProbeFormat;
   output?: string;
@@ -35,6 +36,8 @@ export interface ProbeSettings {
   cpu: number | null;
   engine: EngineChoice;
   hipri: boolean;
+  /** Time each read on the kernel's clock (ftrace); default on, off with --no-trace. */
+  trace?: boolean;
   format: ProbeFormat;
   /** Write the report to this file atomically instead of stdout. */
   output?: string;
@@ -57,6 +60,7 @@ export function registerProbe(program: Command): Command {
         .default('auto'),
     )
     .option('--no-hipri', 'psync2 only: do not pass RWF_HIPRI to preadv2 (with --engine auto: use psync2)')
+    .option('--no-trace', 'do not time reads on the kernel\'s clock (ftrace); report the FFI-calibrated figures only')
     .option('--json', 'print one JSON document (schemaVersion) and nothing else on stdout (same as --format json)')
     .addOption(new Option('--format <format>', 'text, json, or prometheus (node_exporter textfile-collector format)').choices(PROBE_FORMATS))
     .option('-o, --output <file>', 'write the report to FILE atomically (temp file + rename in its directory) instead of stdout, e.g. /var/lib/node_exporter/textfile_collector/nvprobe.prom')
@@ -94,6 +98,7 @@ export function parseProbeFlags(target: string | undefined, flags: ProbeFlags, d
     cpu: flags.cpu !== undefined ? parseCpu(flags.cpu, '--cpu', availableParallelism()) : null,
     engine: flags.engine,
     hipri: flags.hipri,
+    trace: flags.trace,
     format,
     ...(output !== undefined ? { output } : {}),
   };

@@ -14,6 +14,10 @@ export interface ProbeRunOptions {
   seed?: number;
   onProgress?: (p: LoopProgress | { phase: 'calibrate' }) => void;
   signal?: AbortSignal;
+  /** Passed to the QD1 loop: runs before each measured slice, outside the timed region (kernel tracing). */
+  beforeSlice?: (slice: number) => void;
+  /** Receives the per-read samples (ns, issue order) and slice starts before they are summarised. */
+  onSamples?: (loop: { samplesNs: Float64Array; sliceStarts: number[] }) => void;
 }
 
 export interface Overhead {
@@ -65,7 +69,9 @@ export async function runProbe(opts: ProbeRunOptions): Promise<ProbeMeasurement>
     onProgress: opts.onProgress,
     signal: opts.signal,
     inSituEvery: IN_SITU_EVERY,
+    ...(opts.beforeSlice ? { beforeSlice: opts.beforeSlice } : {}),
   });
+  opts.onSamples?.({ samplesNs: loop.samplesNs, sliceStarts: loop.sliceStarts });
   if (loop.samplesNs.length === 0) {
     throw new Error(loop.aborted ? 'interrupted before any I/O was measured' : 'no I/O completed');
   }

@@ -28,6 +28,11 @@ export interface LoopOptions {
    * idle period), which a tight calibration loop cannot see. 0 turns it off.
    */
   inSituEvery?: number;
+  /**
+   * Called before each measured slice starts (outside the timed region, no read in flight):
+   * where a kernel tracer switches its events and drains its buffers.
+   */
+  beforeSlice?: (slice: number) => void;
 }
 
 export interface LoopResult {
@@ -39,6 +44,8 @@ export interface LoopResult {
   aborted: boolean;
   /** In-situ no-I/O call timings (ns), see `inSituEvery`. */
   inSituNoopNs: Float64Array;
+  /** Index in `samplesNs` of each measured slice's first read, slice by slice. */
+  sliceStarts: number[];
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -66,7 +73,7 @@ export async function runQd1(opts: LoopOptions): Promise<LoopResult> {
     } while (t < sliceEnd && t - rampStart < opts.rampMs);
     opts.onProgress?.({ phase: 'ramp', ios: rampIos, elapsedMs: t - rampStart });
     await yieldToEventLoop();
-    if (opts.signal?.aborted) return { samplesNs: new Float64Array(0), wallMs: 0, rampIos, aborted: true, inSituNoopNs: new Float64Array(0) };
+    if (opts.signal?.aborted) return { samplesNs: new Float64Array(0), wallMs: 0, rampIos, aborted: true, inSituNoopNs: new Float64Array(0), sliceStarts: [] };
   }
 
   const maxIos = opts.ios ?? Infinity;
@@ -74,14 +81,21 @@ export async function runQd1(opts: LoopOptions): Promise<LoopResult> {
   let n = 0;
   let activeMs = 0;
   const start = now();
-  const deadline = opts.durationMs === undefined ? Infinity : start + opts.durationMs;
+  let deadline = opts.durationMs === undefined ? Infinity : start + opts.durationMs;
   let aborted = false;
   const every = opts.inSituEvery ?? 0;
   let inSitu: Float64Array = new Float64Array(1024);
   let m = 0;
   let countdown = every;
   let inSituMs = 0;
+  const sliceStarts: number[] = [];
   while (n < maxIos) {
+    if (opts.beforeSlice) {
+      const h0 = now();
+      opts.beforeSlice(sliceStarts.length);
+      deadline += now() - h0; // the hook's time is not measuring time
+    }
+    sliceStarts.push(n);
     const sliceStart = now();
     const sliceEnd = sliceStart + sliceMs;
     let t1 = sliceStart;
@@ -114,7 +128,7 @@ export async function runQd1(opts: LoopOptions): Promise<LoopResult> {
       break;
     }
   }
-  return { samplesNs: samples.subarray(0, n), wallMs: activeMs - inSituMs, rampIos, aborted, inSituNoopNs: inSitu.subarray(0, m) };
+  return { samplesNs: samples.subarray(0, n), wallMs: activeMs - inSituMs, rampIos, aborted, inSituNoopNs: inSitu.subarray(0, m), sliceStarts };
 }
 
 function grow(a: Float64Array): Float64Array {

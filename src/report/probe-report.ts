@@ -6,6 +6,8 @@ import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summ
 import type { ProbeTarget } from '../measure/target.js';
 import { fmtBytes, fmtUs, table } from './format.js';
 import { renderHistogram } from './terminal-histogram.js';
+import type { KernelClockReport } from '../trace/probe-tracer.js';
+import { kernelClockLines, phaseTable } from './kernel-clock-text.js';
 
 export const PROBE_SCHEMA_VERSION = 1;
 
@@ -20,6 +22,10 @@ export interface ProbeReport {
   engine: ProbeEngineReport;
   config: { durationMs: number | null; ios: number | null; rampMs: number };
   result: ProbeMeasurement;
+  /** Which figures are the headline: the kernel clock where tracing ran, else the FFI-calibrated ones. */
+  headline?: 'kernel' | 'calibrated';
+  /** Every read on the kernel's clock (ftrace), with its phases; or why not. Absent in older documents. */
+  kernelClock?: KernelClockReport;
 }
 
 /**
@@ -67,14 +73,25 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
     `  ran       ${m.wallSeconds.toFixed(2)} s, ${m.samples} I/Os measured (${m.rampIos} ramp I/Os dropped)${m.aborted ? ', INTERRUPTED' : ''}`,
     `  IOPS      ${m.iops} achieved; ${m.iopsCorrected} without nvprobe's per-call cost`,
     `  overhead  ${fmtUs(m.overhead.perIoUs)} µs per I/O taken off 'corrected' (ffi-rs call + clock, ${m.overhead.source}; tight loop before/after ${fmtUs(m.overhead.before.ffiUs)}/${fmtUs(m.overhead.after.ffiUs)}); empty syscall ${fmtUs(m.overhead.before.emptySyscallUs)} µs`,
+  );
+  const k = r.kernelClock;
+  if (k) lines.push(...kernelClockLines(k));
+  const kernelRow = k?.available ? [latencyRow('kernel (syscall entry → exit)', k.total.latency)] : [];
+  lines.push(
     '',
     table([
       ['latency µs', 'min', ...PERCENTILES.map((p) => `p${p}`), 'max', 'mean', 'stdev'],
-      latencyRow('raw', m.raw),
+      ...kernelRow,
       latencyRow('corrected', m.corrected),
+      latencyRow('raw', m.raw),
     ]),
   );
-  if (opts.histogram) lines.push('', 'corrected latency histogram', renderHistogram(m.correctedHistogram));
+  if (k?.available) lines.push(...phaseTable(k));
+  if (opts.histogram) {
+    // The kernel one counts the traced reads; the corrected one (last) every read.
+    if (k?.available) lines.push('', `kernel-clock latency histogram (${k.reads} traced reads)`, renderHistogram(k.total.histogram));
+    lines.push('', 'corrected latency histogram', renderHistogram(m.correctedHistogram));
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,0 +1,61 @@
+import type { LatencySummary } from '../measure/summary.js';
+import type { KernelClockReport } from '../trace/probe-tracer.js';
+import { fmtUs, table } from './format.js';
+
+type Available = Extract<KernelClockReport, { available: true }>;
+
+/** The `clock` line(s) of `probe` text: what the headline is measured with, and what tracing cost. */
+export function kernelClockLines(k: KernelClockReport): string[] {
+  if (!k.available) return [`  clock     FFI-calibrated (kernel clock unavailable: ${k.reason})`];
+  const o = k.overhead;
+  const cost =
+    o.perIoUs !== null
+      ? `tracing cost ${o.perIoUs >= 0 ? '+' : ''}${fmtUs(o.perIoUs)} µs/read (p50 ${fmtUs(o.tracedP50Us!)} on vs ${fmtUs(o.untracedP50Us!)} off, ${o.untracedReads} reads untraced)`
+      : `tracing cost not measured: ${o.note ?? 'no round with tracing off'}`;
+  const lines = [
+    `  clock     kernel (ftrace ${k.clock}, ns): ${k.reads} of ${k.readsIssued} traced reads timed, ${k.lostEvents} events lost${k.unmatched ? `, ${k.unmatched} reads UNTIMED` : ''}; ${cost}`,
+  ];
+  if (k.lostEvents > 0 || k.unmatched > 0) lines.push(`            ring buffer overrun: the kernel-clock figures cover ${k.reads} of ${k.readsIssued} reads; raw and corrected cover all`);
+  if (k.migrated > 0) lines.push(`            ${k.migrated} reads returned on another CPU than they entered on (the trace clock is global: phases stay exact)`);
+  return lines;
+}
+
+function row(label: string, s: LatencySummary): string[] {
+  const p = s.percentilesUs;
+  return [label, fmtUs(p.p50), fmtUs(p.p90), fmtUs(p.p99), fmtUs(p['p99.9']), fmtUs(s.meanUs)];
+}
+
+/** The compact phase table and the guest-side vs device-and-host verdict. */
+export function phaseTable(k: Available): string[] {
+  if (!k.phases) return ['', `phases: ${k.noPhasesReason ?? 'none'}`];
+  const ph = k.phases;
+  const total = ph.submit.latency.meanUs + ph.device.latency.meanUs + ph.completion.latency.meanUs;
+  const share = (s: LatencySummary) => (total > 0 ? `${Math.round((100 * s.meanUs) / total)} %` : '-');
+  const events = ph.bioEvents > ph.requestEvents ? 'bio queue → bio complete' : 'request issue → complete';
+  const lines = [
+    '',
+    table([
+      ['phase µs (kernel clock)', 'p50', 'p90', 'p99', 'p99.9', 'mean', 'share'],
+      [...row('submit (syscall → issue)', ph.submit.latency), share(ph.submit.latency)],
+      [...row(`device and host (${events})`, ph.device.latency), share(ph.device.latency)],
+      [...row('completion → return', ph.completion.latency), share(ph.completion.latency)],
+      [...row('guest-side (submit + completion → return)', ph.guestSide), share(ph.guestSide)],
+    ]),
+  ];
+  const g = ph.guestSide.percentilesUs.p50;
+  const d = ph.device.latency.percentilesUs.p50;
+  lines.push(
+    `  guest-side ${fmtUs(g)} µs vs device and host ${fmtUs(d)} µs (p50): tuning inside this guest can remove at most ~${g + d > 0 ? Math.round((100 * g) / (g + d)) : 0} % of a read`,
+  );
+  const idle = `${pct(k.idleCompletions, k.withPhases)} of completions taken by an idle CPU`;
+  const woke = k.wokeFromIdle === null ? '' : `; ${pct(k.wokeFromIdle, k.withPhases)} returned on a CPU woken from idle`;
+  lines.push(`  ${idle}${woke}${k.withPhases < k.reads ? `; ${k.reads - k.withPhases} reads without block events (total only)` : ''}`);
+  if (k.outsideSyscall) {
+    lines.push(`  outside the syscall (ffi-rs call, clock reads, syscall entry/exit) per read: p50 ${fmtUs(k.outsideSyscall.percentilesUs.p50)}, p99 ${fmtUs(k.outsideSyscall.percentilesUs.p99)} µs`);
+  }
+  return lines;
+}
+
+function pct(n: number, of: number): string {
+  return of > 0 ? `${Math.round((100 * n) / of)} %` : '-';
+}

@@ -1,0 +1,90 @@
+import { Histogram, type HistogramJson } from '../measure/histogram.js';
+import { round3, summarize, type LatencySummary } from '../measure/summary.js';
+import { SOURCE_BIO, SOURCE_NONE, SOURCE_REQUEST, type ReadColumns } from './read-joiner.js';
+
+export interface PhaseStats {
+  latency: LatencySummary;
+  histogram: HistogramJson;
+}
+
+export interface PhaseBreakdown {
+  /** Syscall entry → request issued (bio queued, for bio-based devices such as zram). */
+  submit: PhaseStats;
+  /** Issued → completed: the device, and on a VM the host behind it. */
+  device: PhaseStats;
+  /** Completed → syscall exit: completion handling, wake-up, return. */
+  completion: PhaseStats;
+  /** Per read: submit + completion → return, what this guest's kernel spends. */
+  guestSide: LatencySummary;
+  /** How many reads had their device time bracketed by request events, by bio events. */
+  requestEvents: number;
+  bioEvents: number;
+}
+
+export interface ReadStats {
+  /** Reads whose syscall entry and exit were both seen. */
+  reads: number;
+  total: PhaseStats;
+  /** Reads with the block events of their own bio (those the phases cover). */
+  withPhases: number;
+  phases: PhaseBreakdown | null;
+  /** Completions taken by a CPU that was idle (running its idle task) just before. */
+  idleCompletions: number;
+  /** Reads whose returning CPU left idle between the completion and the return; null when power:cpu_idle is not traced. */
+  wokeFromIdle: number | null;
+  /** Reads that returned on another CPU than they entered on (the trace clock is global, the phases stay exact). */
+  migrated: number;
+}
+
+function stats(ns: Float64Array): PhaseStats {
+  return { latency: summarize(ns), histogram: new Histogram().addAll(ns).toJSON() };
+}
+
+/** Percentiles and log-linear histograms of the total and of each phase, from joined reads. */
+export function readStats(r: ReadColumns, idleTraced: boolean): ReadStats | null {
+  if (r.n === 0) return null;
+  const total = new Float64Array(r.n);
+  let withPhases = 0;
+  let idle = 0;
+  let woke = 0;
+  let migrated = 0;
+  let requestEvents = 0;
+  let bioEvents = 0;
+  for (let i = 0; i < r.n; i++) {
+    total[i] = r.exitNs[i]! - r.enterNs[i]!;
+    if (r.source[i] !== SOURCE_NONE) withPhases++;
+    if (r.source[i] === SOURCE_REQUEST) requestEvents++;
+    if (r.source[i] === SOURCE_BIO) bioEvents++;
+    if (r.completeIdle[i] === 1) idle++;
+    if (r.wokeIdle[i] === 1) woke++;
+    migrated += r.migrated[i]!;
+  }
+  let phases: PhaseBreakdown | null = null;
+  if (withPhases > 0) {
+    const submit = new Float64Array(withPhases);
+    const device = new Float64Array(withPhases);
+    const completion = new Float64Array(withPhases);
+    const guest = new Float64Array(withPhases);
+    let k = 0;
+    for (let i = 0; i < r.n; i++) {
+      if (r.source[i] === SOURCE_NONE) continue;
+      submit[k] = r.issueNs[i]! - r.enterNs[i]!;
+      device[k] = r.completeNs[i]! - r.issueNs[i]!;
+      completion[k] = r.exitNs[i]! - r.completeNs[i]!;
+      guest[k] = submit[k]! + completion[k]!;
+      k++;
+    }
+    phases = { submit: stats(submit), device: stats(device), completion: stats(completion), guestSide: summarize(guest), requestEvents, bioEvents };
+  }
+  return { reads: r.n, total: stats(total), withPhases, phases, idleCompletions: idle, wokeFromIdle: idleTraced ? woke : null, migrated };
+}
+
+/** Raw (process-timed) minus kernel time per read: the FFI call, clock reads and syscall entry/exit. */
+export function outsideSyscall(samplesNs: Float64Array, r: ReadColumns): LatencySummary | null {
+  if (r.n === 0 || samplesNs.length !== r.n) return null;
+  const d = new Float64Array(r.n);
+  for (let i = 0; i < r.n; i++) d[i] = samplesNs[i]! - (r.exitNs[i]! - r.enterNs[i]!);
+  return summarize(d);
+}
+
+export { round3 };
