@@ -34,6 +34,7 @@ export interface CollectResult {
 
 export async function collect(opts: CollectOptions): Promise<number> {
   const probeMs = parseDuration(opts.probeDuration, '--probe-duration');
+  const stateDir = resolveStateDir(opts.stateDir);
   const rules = loadRulesOrFail();
   const identity = readMachineIdentity();
   const redactor = new Redactor(opts.redact);
@@ -60,7 +61,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
         }
       },
     },
-    stateDir: resolveStateDir(opts.stateDir),
+    stateDir,
     rules: () => rules,
     version: () => ({ nvprobeVersion: nvprobeVersion(), node: process.version, platform: process.platform, arch: process.arch }),
     checkDocument: (snapshot, loaded): CheckDocument => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { NvprobeError } from '../errors.js';
 import { registerCleanup } from './cleanup.js';
 import { freeBytes, statPath } from './file-info.js';
-import { pidAlive } from './state-dir.js';
+import { ensureDir, pidAlive, stateDir } from './state-dir.js';
 
 const CHUNK = 1 << 20;
 const BLOCK = 4096;
@@ -20,12 +20,13 @@ export interface ScratchFile {
  * Where to put a scratch file so that reads of it hit the root filesystem's device:
  * nvprobe's state dir when it is on the root filesystem, else / itself.
  */
-export function scratchDirOnRootFs(stateDir = '/var/lib/nvprobe'): string {
+export function scratchDirOnRootFs(dir?: string): string {
   const rootDev = statPath('/').dev;
   try {
-    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const d = statPath(stateDir).dev;
-    if (d.major === rootDev.major && d.minor === rootDev.minor) return stateDir;
+    const state = dir ?? stateDir(); // NVPROBE_STATE_DIR too; refused places fall back to /
+    ensureDir(state);
+    const d = statPath(state).dev;
+    if (d.major === rootDev.major && d.minor === rootDev.minor) return state;
   } catch {
     // Fall through to the root directory.
   }

@@ -18,7 +18,7 @@ export type JournalRecord =
   | { t: 'run'; run: string; at: string; command: string; nvprobeVersion: string }
   | { t: 'intent'; run: string; seq: number; label: string; write: Write; prev: Previous }
   | { t: 'done'; run: string; seq: number }
-  | { t: 'undone'; run: string; seq: number }
+  | { t: 'undone'; run: string; seq: number; /** Not restored: the live value someone else set since (revert leaves it). */ leftAs?: string | null }
   | { t: 'end'; run: string; status: string };
 
 export interface JournalEntry {
@@ -102,6 +102,16 @@ export class Journal {
   /** Changes still in effect (or possibly in effect: an intent without done may have been written). */
   outstanding(run?: string): JournalEntry[] {
     return this.entries().filter((e) => !e.undone && (run === undefined || e.run === run));
+  }
+
+  /**
+   * Runs that started, still have changes in effect and never wrote their `end`: killed (or
+   * crashed) mid-run. Only meaningful under the lock, when no live run can be writing.
+   */
+  unfinishedRuns(): string[] {
+    const ended = new Set(this.records.filter((r) => r.t === 'end').map((r) => r.run));
+    const outstanding = new Set(this.outstanding().map((e) => e.run));
+    return this.runs().filter((run) => !ended.has(run) && outstanding.has(run));
   }
 
   runs(): string[] {
