@@ -1,10 +1,13 @@
 import type { TarEntry } from '../host/tar.js';
+import { redactMember } from './member.js';
 import type { Redactor } from './redactor.js';
 
-/** One thing a collector hands over: a file (text is redacted on the way in), a symlink or a directory. */
+/**
+ * One thing a collector hands over: a file (its text is redacted on the way in, see
+ * redactMember; there is no unredacted way in), a symlink or a directory.
+ */
 export type CollectedItem =
   | { kind: 'file'; path: string; text: string }
-  | { kind: 'file'; path: string; data: Buffer }
   | { kind: 'link'; path: string; target: string }
   | { kind: 'dir'; path: string };
 
@@ -116,7 +119,7 @@ export async function runCollectors(collectors: readonly Collector[], o: { redac
 function toEntry(item: CollectedItem, maxItem: number, redactor: Redactor, rec: CollectorRecord, room: number): TarEntry | null {
   if (item.kind === 'dir') return { kind: 'dir', name: item.path };
   if (item.kind === 'link') return { kind: 'link', name: item.path, target: item.target };
-  let data = 'text' in item ? Buffer.from(redactor.text(item.text)) : item.data;
+  let data = redactMember(redactor, item.path, item.text);
   const limit = Math.min(maxItem, Math.max(0, room));
   if (data.length > limit) {
     if (limit < TRUNCATED_MARK.length) {

@@ -1,6 +1,7 @@
 import { usageError } from '../errors.js';
 import type { TarEntry } from '../host/tar.js';
 import type { CollectorRecord } from './engine.js';
+import { parseUntrustedJson, UntrustedJsonError } from './untrusted-json.js';
 
 /** Bumped when a member changes meaning or moves; readers refuse a newer one. */
 export const BUNDLE_SCHEMA_VERSION = 1 as const;
@@ -41,10 +42,11 @@ export function bundleManifest(file: string, entries: readonly TarEntry[]): Bund
   if (m === undefined || m.kind !== 'file') throw usageError(`${file} holds no ${BUNDLE_PATHS.manifest}: not an nvprobe bundle`, BAD);
   let doc: Partial<BundleManifest>;
   try {
-    doc = JSON.parse(m.data.toString('utf8')) as Partial<BundleManifest>;
-  } catch {
-    throw usageError(`${file}: ${BUNDLE_PATHS.manifest} is not valid JSON`, BAD);
+    doc = parseUntrustedJson(m.data.toString('utf8')) as Partial<BundleManifest>;
+  } catch (err) {
+    throw usageError(`${file}: ${BUNDLE_PATHS.manifest} ${err instanceof UntrustedJsonError ? err.message : 'is not valid JSON'}`, BAD);
   }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw usageError(`${file}: ${BUNDLE_PATHS.manifest} is not a JSON object`, BAD);
   if (doc.kind !== 'nvprobe.bundle' || typeof doc.schemaVersion !== 'number') throw usageError(`${file}: ${BUNDLE_PATHS.manifest} does not describe an nvprobe bundle`, BAD);
   if (doc.schemaVersion > BUNDLE_SCHEMA_VERSION) {
     throw usageError(`${file} is a bundle of schema version ${doc.schemaVersion}, newer than this nvprobe reads (${BUNDLE_SCHEMA_VERSION})`, `use nvprobe ${doc.nvprobeVersion ?? 'of the version that wrote it'} or later`);
@@ -52,13 +54,19 @@ export function bundleManifest(file: string, entries: readonly TarEntry[]): Bund
   return doc as BundleManifest;
 }
 
-/** A JSON member of a bundle, or null when absent or unparsable. */
-export function bundleJson<T>(entries: readonly TarEntry[], name: string): T | null {
+/**
+ * A JSON member of a bundle (a JSON object), or null when absent or not JSON. A member built to
+ * hurt its reader (see parseUntrustedJson) is refused (exit 2).
+ */
+export function bundleJson<T>(entries: readonly TarEntry[], name: string, file = 'the bundle'): T | null {
   const e = entries.find((x) => x.name === name);
   if (e === undefined || e.kind !== 'file') return null;
+  let doc: unknown;
   try {
-    return JSON.parse(e.data.toString('utf8')) as T;
-  } catch {
+    doc = parseUntrustedJson(e.data.toString('utf8'));
+  } catch (err) {
+    if (err instanceof UntrustedJsonError) throw usageError(`${file}: ${name} ${err.message}`, BAD);
     return null;
   }
+  return doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as T) : null;
 }

@@ -7,6 +7,8 @@ export interface RedactionMapEntry {
   value: string;
 }
 
+const MAX_JSON_DEPTH = 256;
+
 /** Addresses that identify nobody and that a reader needs to see as they are. */
 const KEEP_ADDRESSES = new Set(['127.0.0.1', '0.0.0.0', '255.255.255.255', '::1', '::']);
 const KEEP_MACS = new Set(['00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff']);
@@ -30,8 +32,8 @@ export class Redactor {
   private readonly tokens = new Map<string, string>();
   private readonly counters = new Map<string, number>();
   private readonly entries: RedactionMapEntry[] = [];
-  /** [kind, value, matcher] for literal values, longest first. */
-  private literals: Array<{ kind: string; value: string; re: RegExp }> = [];
+  /** [kind, value, matcher] for literal values, longest first; `fixed`: dropped, not mapped. */
+  private literals: Array<{ kind: string; value: string; re: RegExp; fixed?: string }> = [];
 
   constructor(readonly enabled = true) {}
 
@@ -56,11 +58,23 @@ export class Redactor {
    * any case; shorter ones only as written, since they collide with ordinary words.
    */
   addLiteral(kind: string, value: string): void {
+    this.literal(kind, value);
+  }
+
+  /**
+   * Drop this value wherever it appears: replaced by `replacement` (default `REDACTED-<kind>`,
+   * no number), and kept out of the map, like init's arguments in a captured /proc/cmdline.
+   */
+  drop(kind: string, value: string, replacement = `REDACTED-${kind}`): void {
+    this.literal(kind, value, replacement);
+  }
+
+  private literal(kind: string, value: string, fixed?: string): void {
     const v = value.trim();
     if (!this.enabled || v.length < 2 || this.literals.some((l) => l.value === v)) return;
     const escaped = v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const flags = kind === 'hostname' && v.length >= 4 ? 'gi' : 'g';
-    this.literals.push({ kind, value: v, re: new RegExp(`(?<![0-9A-Za-z_])${escaped}(?![0-9A-Za-z_])`, flags) });
+    this.literals.push({ kind, value: v, re: new RegExp(`(?<![0-9A-Za-z_])${escaped}(?![0-9A-Za-z_])`, flags), fixed });
     this.literals.sort((a, b) => b.value.length - a.value.length);
   }
 
@@ -68,7 +82,7 @@ export class Redactor {
   text(input: string): string {
     if (!this.enabled) return input;
     let s = input;
-    for (const l of this.literals) s = s.replace(l.re, () => this.token(l.kind, l.value));
+    for (const l of this.literals) s = s.replace(l.re, () => l.fixed ?? this.token(l.kind, l.value));
     s = s.replace(UUID, (m) => this.token('uuid', m.toLowerCase()));
     s = s.replace(WWN, (m) => this.token('wwn', m));
     s = s.replace(MAC, (m) => (KEEP_MACS.has(m.toLowerCase().replace(/-/g, ':')) ? m : this.token('mac', m.toLowerCase().replace(/-/g, ':'))));
@@ -76,6 +90,20 @@ export class Redactor {
     s = s.replace(IPV6, (m) => (isIPv6(m) && looksLikeAddress(m) && !KEEP_ADDRESSES.has(m.toLowerCase()) ? this.token('ipv6', m.toLowerCase()) : m));
     s = s.replace(HOME, (m) => (m.startsWith('REDACTED-') ? m : this.token('user', m)));
     return s;
+  }
+
+  /**
+   * A JSON value with every string in it (object keys too) redacted as text: a value escaped in
+   * JSON text (quotes, backslashes, \\u escapes) is still found. Keys such as `__proto__` stay
+   * plain data.
+   */
+  json(value: unknown, depth = 0): unknown {
+    if (!this.enabled) return value;
+    if (typeof value === 'string') return this.text(value);
+    if (value === null || typeof value !== 'object') return value;
+    if (depth > MAX_JSON_DEPTH) throw new RangeError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (Array.isArray(value)) return value.map((v) => this.json(v, depth + 1));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.text(k), this.json(v, depth + 1)]));
   }
 
   /** Every replacement made, in order of first sight. */

@@ -2,7 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { bundleCollectors } from '../bundle/collectors.js';
 import { runCollectors } from '../bundle/engine.js';
 import { BUNDLE_LIMITS, BUNDLE_PATHS, BUNDLE_SCHEMA_VERSION, type BundleManifest } from '../bundle/format.js';
+import { redactMember } from '../bundle/member.js';
 import { Redactor } from '../bundle/redactor.js';
+import { splitInitArguments } from '../detect/cmdline.js';
+import { INIT_ARGS_TOKEN } from '../detect/redact.js';
 import { ExitCode } from '../errors.js';
 import { writeArchive, writeNewFile } from '../host/bundle-archive.js';
 import { isRoot } from '../host/file-info.js';
@@ -34,11 +37,19 @@ export interface CollectResult {
 
 export async function collect(opts: CollectOptions): Promise<number> {
   const probeMs = parseDuration(opts.probeDuration, '--probe-duration');
+  const stateDir = resolveStateDir(opts.stateDir);
   const rules = loadRulesOrFail();
   const identity = readMachineIdentity();
   const redactor = new Redactor(opts.redact);
   for (const h of identity.hostnames) redactor.addLiteral('hostname', h);
   for (const u of identity.users) redactor.addLiteral('user', u);
+  // init's arguments after `--` are dropped from every member, as from tree/proc/cmdline; the
+  // whole command line too, for arguments too short to match on their own.
+  const cmdline = identity.cmdline === null ? null : splitInitArguments(identity.cmdline);
+  if (cmdline?.init) {
+    redactor.drop('init-args', cmdline.init, INIT_ARGS_TOKEN);
+    redactor.drop('init-args', identity.cmdline!.trim(), `${cmdline.kernel.trim()} -- ${INIT_ARGS_TOKEN}`);
+  }
   const hostToken = opts.redact ? createHash('sha256').update(`nvprobe-bundle\0${identity.machineId ?? randomBytes(16).toString('hex')}\0${identity.hostnames[0] ?? ''}`).digest('hex').slice(0, 8) : (identity.hostnames.at(-1) ?? 'host').replace(/[^A-Za-z0-9.-]/g, '_');
   const now = new Date();
   const file = opts.output ?? `nvprobe-${hostToken}-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}.tar.gz`;
@@ -60,7 +71,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
         }
       },
     },
-    stateDir: resolveStateDir(opts.stateDir),
+    stateDir,
     rules: () => rules,
     version: () => ({ nvprobeVersion: nvprobeVersion(), node: process.version, platform: process.platform, arch: process.arch }),
     checkDocument: (snapshot, loaded): CheckDocument => {
@@ -86,7 +97,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
     limits: { maxBundleBytes: BUNDLE_LIMITS.maxBundleBytes },
     collectors: result.records,
   };
-  const entries = [{ kind: 'file' as const, name: BUNDLE_PATHS.manifest, data: Buffer.from(redactor.text(`${JSON.stringify(manifest, null, 2)}\n`)), mode: 0o600 }, ...result.entries];
+  const entries = [{ kind: 'file' as const, name: BUNDLE_PATHS.manifest, data: redactMember(redactor, BUNDLE_PATHS.manifest, `${JSON.stringify(manifest, null, 2)}\n`), mode: 0o600 }, ...result.entries];
   const bytes = writeArchive(file, entries, !!opts.force);
   const map = redactor.map();
   let mapFile: string | null = null;

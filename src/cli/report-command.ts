@@ -13,19 +13,33 @@ export function registerReport(program: Command): Command {
     .option('-o, --output <file>', 'write a self-contained HTML report (inline SVG charts, no scripts) to FILE')
     .option('--force', 'replace an existing output file')
     .action(async (input: string, opts: ReportOptions) => {
-      const [{ readReportSource }, { buildReportModel }, { writeNewFile }] = await Promise.all([
+      const [{ readReportSource }, { buildReportModel }, { writeNewFile }, { usageError }] = await Promise.all([
         import('../host/report-input.js'),
         import('../report/report-model.js'),
         import('../host/bundle-archive.js'),
+        import('../errors.js'),
       ]);
       const model = buildReportModel(readReportSource(input));
+      // The input comes from elsewhere: a document of the right kind but the wrong shape (a
+      // list where an object belongs, a field missing) is bad input, not a bug of nvprobe.
+      const shaped = <T>(render: () => T): T => {
+        try {
+          return render();
+        } catch (err) {
+          if (err instanceof TypeError || err instanceof RangeError) {
+            throw usageError(`${input}: a document in it does not have the shape nvprobe writes (${err.message})`, 'give a bundle, run or probe document written by nvprobe');
+          }
+          throw err;
+        }
+      };
       if (opts.output === undefined) {
         const { renderReportText } = await import('../report/report-text.js');
-        process.stdout.write(renderReportText(model));
+        process.stdout.write(shaped(() => renderReportText(model)));
         return;
       }
       const { renderHtmlReport } = await import('../report/html-report.js');
-      writeNewFile(opts.output, renderHtmlReport(model), !!opts.force);
+      const html = shaped(() => renderHtmlReport(model));
+      writeNewFile(opts.output, html, !!opts.force);
       process.stdout.write(`wrote ${opts.output}\n`);
     });
 }

@@ -17,27 +17,34 @@ export function registerRevert(program: Command): Command {
     .option('--root <dir>', 'apply to a captured tree instead of this machine (for offline repair)')
     .option('--json', 'print one JSON document')
     .action(async (flags: RevertFlags) => {
-      const [{ Root }, { isRoot }, { acquireLock, stateDir }, { Journal }, { revertChanges, restoredPerPath }] = await Promise.all([
+      const [{ Root }, { isRoot }, { stateDir }, { acquireLock }, { Journal }, { revertChanges, restoredPerPath }] = await Promise.all([
         import('../host/root.js'),
         import('../host/file-info.js'),
         import('../host/state-dir.js'),
+        import('../host/run-lock.js'),
         import('../tune/journal.js'),
         import('../tune/revert.js'),
       ]);
       if (!flags.root && !isRoot()) throw new NvprobeError('revert writes kernel settings and needs root', { exitCode: ExitCode.needsRoot, hint: 'rerun as root (e.g. with sudo)' });
       const dir = stateDir(flags.stateDir);
-      const release = acquireLock(dir, 'revert');
+      // A captured tree (--root) is nobody else's business: only the journal is locked then.
+      const lock = acquireLock(dir, 'revert', { machine: !flags.root });
       try {
         const journal = Journal.open(dir);
         const reverted = revertChanges(new Root(flags.root ?? '/'), journal, !!flags.all);
         const failed = reverted.filter((r) => r.error);
+        const left = reverted.filter((r) => r.left);
         journal.archiveIfSettled(`${dir}/runs`);
         if (flags.json) process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'nvprobe.revert', reverted }, null, 2)}\n`);
         else if (!reverted.length) process.stdout.write('nothing to revert: nvprobe has no change in effect\n');
-        else for (const r of restoredPerPath(reverted)) process.stdout.write(r.error ? `FAILED   ${r.path} (${r.error})\n` : `restored ${r.path} = ${r.restored}\n`);
-        process.exitCode = failed.length ? ExitCode.partial : ExitCode.ok;
+        else for (const r of restoredPerPath(reverted)) process.stdout.write(r.error ? `FAILED   ${r.path} (${r.error})\n` : r.left ? `left     ${r.path}: now ${r.left.now}, nvprobe set ${r.left.wrote}: changed by someone else since; left as is\n` : `restored ${r.path} = ${r.restored}\n`);
+        if (left.length && !flags.json) {
+          process.stderr.write(`nvprobe: ${left.length} value(s) changed by someone else since nvprobe set them were left as is\nhint: check ${left.map((r) => r.path).join(', ')} and set what you want by hand\n`);
+        }
+        // Exit 4 when anything was not put back: a failed restore, or a value someone else changed.
+        process.exitCode = failed.length || left.length ? ExitCode.partial : ExitCode.ok;
       } finally {
-        release();
+        lock.release();
       }
     });
 }

@@ -6,7 +6,8 @@ import { registerCleanup } from '../host/cleanup.js';
 import { isRoot, statPath } from '../host/file-info.js';
 import { Root } from '../host/root.js';
 import { saveRun } from '../host/run-store.js';
-import { acquireLock, stateDir as resolveStateDir } from '../host/state-dir.js';
+import { acquireLock } from '../host/run-lock.js';
+import { stateDir as resolveStateDir } from '../host/state-dir.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { renderTuneText, TUNE_SCHEMA_VERSION, type PersistedReport, type TuneReport } from '../report/tune-text.js';
 import { planPersistence } from '../knobs/persist/persist-plan.js';
@@ -27,6 +28,7 @@ const TUNE_SCRATCH_BYTES = 512 << 20;
 export async function tune(s: TuneSettings): Promise<number> {
   const started = performance.now(); // --budget bounds the whole run, scratch file included
   const root = new Root('/');
+  const dir = resolveStateDir(s.stateDir); // a bad --state-dir is bad input, found before anything else
   const rules = loadRulesOrFail(s.rulesDir);
   const all = evaluateRules(detectSnapshot(root), rules.rules);
   const findings = s.only ? all.filter((f) => s.only!.includes(f.id) || s.only!.includes(f.ruleId)) : all;
@@ -44,9 +46,8 @@ export async function tune(s: TuneSettings): Promise<number> {
   if (!isRoot()) throw new NvprobeError('tune changes kernel settings and needs root', { exitCode: ExitCode.needsRoot, hint: 'rerun as root (e.g. with sudo); --dry-run shows the plan without root' });
   if (!s.yes) await confirm(plan);
 
-  const dir = resolveStateDir(s.stateDir);
-  const release = acquireLock(dir, 'tune');
-  const releaseAtExit = registerCleanup(release);
+  const lock = acquireLock(dir, 'tune', { machine: true });
+  const releaseAtExit = registerCleanup(() => lock.release());
   try {
     const journal = Journal.open(dir);
     refuseAfterUnfinishedRun(journal, dir);

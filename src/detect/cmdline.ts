@@ -50,3 +50,16 @@ export function parseCmdline(raw: string): KernelCmdline {
 export function normaliseParamName(name: string): string {
   return name.replaceAll('-', '_');
 }
+
+/**
+ * The kernel's part of a command line and init's arguments after a lone `--` (null when there
+ * is no `--`). Init's arguments are the program's own business (addresses, tokens): captures and
+ * bundles drop them.
+ */
+export function splitInitArguments(raw: string): { kernel: string; init: string | null } {
+  const text = raw.replace(/\n$/, '');
+  const dash = text.search(/(^|\s)--(\s|$)/);
+  if (dash < 0) return { kernel: text, init: null };
+  const rest = text.slice(dash).replace(/^\s*--/, '');
+  return { kernel: text.slice(0, dash), init: rest.trim() };
+}

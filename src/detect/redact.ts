@@ -1,4 +1,5 @@
 import type { TreeEntry } from '../host/recording-root.js';
+import { splitInitArguments } from './cmdline.js';
 
 /** Attribute files that identify a device or machine: replaced by placeholders in captures. */
 const IDENTIFYING_FILES = new Set([
@@ -75,12 +76,12 @@ function redactFile(guestPath: string, content: string, placeholder: Placeholder
 
 /** UUIDs (root=UUID=..., PARTUUID) become placeholders; init's own arguments after "--" are dropped. */
 function redactCmdline(content: string, placeholder: Placeholder): string {
-  const text = content.replace(/\n$/, '');
-  const dash = text.search(/(^|\s)--(\s|$)/);
-  const kernelPart = dash < 0 ? text : text.slice(0, dash);
-  const initPart = dash < 0 ? '' : ' -- REDACTED-init-args';
-  return `${kernelPart.replace(UUID, (u) => placeholder('uuid', u.toLowerCase()))}${initPart}\n`;
+  const { kernel, init } = splitInitArguments(content);
+  return `${kernel.replace(UUID, (u) => placeholder('uuid', u.toLowerCase()))}${init === null ? '' : ` -- ${INIT_ARGS_TOKEN}`}\n`;
 }
+
+/** What init's arguments become wherever a capture or a bundle holds them: dropped, not mapped. */
+export const INIT_ARGS_TOKEN = 'REDACTED-init-args';
 
 /** Keep only the lines mounting "/": the rest names this machine's private mounts. */
 function keepRootMount(content: string, mountPointField: number): string {

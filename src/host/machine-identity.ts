@@ -9,6 +9,8 @@ export interface MachineIdentity {
   users: string[];
   /** /etc/machine-id, or null. Never written anywhere: only a keyed hash of it names the bundle. */
   machineId: string | null;
+  /** /proc/cmdline as read (init's arguments after `--` are dropped from bundles), or null. */
+  cmdline: string | null;
 }
 
 export function readMachineIdentity(): MachineIdentity {
@@ -38,6 +40,7 @@ export function readMachineIdentity(): MachineIdentity {
     hostnames: [...names].sort((a, b) => b.length - a.length),
     users: [...users].sort((a, b) => b.length - a.length),
     machineId: readText('/etc/machine-id')?.trim() || null,
+    cmdline: readText('/proc/cmdline'),
   };
 }
 

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { parseUntrustedJson, UntrustedJsonError } from '../bundle/untrusted-json.js';
 import { usageError } from '../errors.js';
 import { readArchive } from './bundle-archive.js';
 import type { TarEntry } from './tar.js';
@@ -30,8 +31,9 @@ export function readReportSource(file: string): ReportSource {
   if (st.size > MAX_JSON_BYTES) throw usageError(`${file} is ${st.size} bytes: too large for a run document`, HINT);
   const text = fs.readFileSync(file, 'utf8');
   try {
-    return { kind: 'json', file, doc: JSON.parse(text) as unknown };
-  } catch {
+    return { kind: 'json', file, doc: parseUntrustedJson(text) };
+  } catch (err) {
+    if (err instanceof UntrustedJsonError) throw usageError(`${file} ${err.message}: not a document nvprobe wrote`, HINT);
     throw usageError(`${file} is neither a gzip'd bundle nor JSON`, HINT);
   }
 }

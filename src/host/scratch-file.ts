@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { NvprobeError } from '../errors.js';
 import { registerCleanup } from './cleanup.js';
 import { freeBytes, statPath } from './file-info.js';
-import { pidAlive, stateDir } from './state-dir.js';
+import { ensureDir, pidAlive, stateDir } from './state-dir.js';
 
 const CHUNK = 1 << 20;
 const BLOCK = 4096;
@@ -21,12 +21,13 @@ export interface ScratchFile {
  * nvprobe's state dir (/var/lib/nvprobe, or NVPROBE_STATE_DIR) when it is on the root filesystem,
  * else / itself.
  */
-export function scratchDirOnRootFs(dir = stateDir()): string {
+export function scratchDirOnRootFs(dir?: string): string {
   const rootDev = statPath('/').dev;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const d = statPath(dir).dev;
-    if (d.major === rootDev.major && d.minor === rootDev.minor) return dir;
+    const state = dir ?? stateDir(); // NVPROBE_STATE_DIR too; refused places fall back to /
+    ensureDir(state);
+    const d = statPath(state).dev;
+    if (d.major === rootDev.major && d.minor === rootDev.minor) return state;
   } catch {
     // Fall through to the root directory.
   }

@@ -1,48 +1,94 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ExitCode, NvprobeError } from '../errors.js';
+import { ExitCode, NvprobeError, usageError } from '../errors.js';
 
-/** nvprobe's own state: journal, lock, saved runs. Overridable for tests and unusual layouts. */
+export const DEFAULT_STATE_DIR = '/var/lib/nvprobe';
+
+/** Kernel pseudo filesystems: a directory there cannot hold a journal (and mkdir -p spins on procfs). */
+const PSEUDO_FS = new Map<number, string>([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x63677270, 'cgroup2'],
+  [0x27e0eb, 'cgroup'],
+  [0x73636673, 'securityfs'],
+  [0x1cd1, 'devpts'],
+  [0xcafe4a11, 'bpf'],
+]);
+
+/**
+ * nvprobe's own state (journal, saved runs): `--state-dir DIR`, else NVPROBE_STATE_DIR, else
+ * /var/lib/nvprobe. Every command resolves it here. Refused (exit 2): a path that exists and is
+ * not a directory, one under a file, one on /proc, /sys or another kernel pseudo filesystem.
+ * A missing directory is fine: it is created when something is written.
+ */
 export function stateDir(override?: string): string {
-  return path.resolve(override ?? process.env.NVPROBE_STATE_DIR ?? '/var/lib/nvprobe');
+  const env = process.env.NVPROBE_STATE_DIR;
+  const source = override !== undefined ? '--state-dir' : env ? 'NVPROBE_STATE_DIR' : null;
+  const given = override ?? (env || DEFAULT_STATE_DIR);
+  const hint = source ? `give a directory (or a new path) on a real filesystem to ${source}` : undefined;
+  const label = source ? `${source} ${given}` : given;
+  if (given.trim() === '') throw usageError(`${source}: empty path`, hint);
+  if (given.includes('\0')) throw usageError(`${source}: the path holds a NUL byte`, hint);
+  const dir = path.resolve(given);
+  const { existing, missing } = nearestExisting(dir);
+  const st = fs.statSync(existing);
+  if (!st.isDirectory()) {
+    throw usageError(missing.length ? `${label}: ${existing} is not a directory` : `${label} exists and is not a directory`, hint);
+  }
+  const fsName = pseudoFs(existing);
+  if (fsName) throw usageError(`${label} is on ${fsName}, a kernel pseudo filesystem: nvprobe cannot keep its journal there`, hint);
+  return dir;
 }
 
-export function ensureDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+/** The path itself or its nearest ancestor that exists (following links), and the names below it. */
+function nearestExisting(dir: string): { existing: string; missing: string[] } {
+  const missing: string[] = [];
+  let cur = dir;
+  for (;;) {
+    try {
+      fs.statSync(cur);
+      return { existing: cur, missing };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: a component is a file; report that component (found further up).
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new NvprobeError(`cannot look at ${cur}: ${code ?? String(err)}`, { cause: err });
+      const up = path.dirname(cur);
+      if (up === cur) return { existing: cur, missing };
+      missing.unshift(path.basename(cur));
+      cur = up;
+    }
+  }
+}
+
+function pseudoFs(p: string): string | null {
+  try {
+    return PSEUDO_FS.get(Number(fs.statfsSync(p).type)) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * An exclusive lock (O_CREAT|O_EXCL file holding our pid) so that two tune/revert runs never
- * interleave. A lock left by a process that no longer exists is taken over.
+ * Create dir (0700) and any missing parents, one level at a time: Node's recursive mkdir spins
+ * forever where the kernel answers ENOENT under an existing parent (procfs).
  */
-export function acquireLock(dir: string, what: string): () => void {
-  ensureDir(dir);
-  const file = path.join(dir, 'lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
+export function ensureDir(dir: string): void {
+  const { existing, missing } = nearestExisting(path.resolve(dir));
+  let cur = existing;
+  for (const name of missing) {
+    cur = path.join(cur, name);
     try {
-      const fd = fs.openSync(file, 'wx', 0o600);
-      fs.writeSync(fd, `${process.pid}\n`);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      let held = true;
-      return () => {
-        if (!held) return;
-        held = false;
-        fs.rmSync(file, { force: true });
-      };
+      fs.mkdirSync(cur, { mode: 0o700 });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) {
-        throw new NvprobeError(`another nvprobe run (pid ${pid}) holds ${file}; ${what} waits for nothing and stops here`, {
-          exitCode: ExitCode.failure,
-          hint: 'let the other run finish, then try again',
-        });
-      }
-      fs.rmSync(file, { force: true }); // stale: its process is gone
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      if (code === 'EEXIST' && fs.statSync(cur).isDirectory()) continue;
+      const bad = code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST';
+      throw new NvprobeError(`cannot create the directory ${cur}: ${code}`, { exitCode: bad ? ExitCode.usage : ExitCode.failure, hint: 'give --state-dir a directory on a writable filesystem', cause: err });
     }
   }
-  throw new NvprobeError(`could not take the lock ${file}`);
+  if (!missing.length && !fs.statSync(cur).isDirectory()) throw usageError(`${cur} is not a directory`, 'give --state-dir a directory');
 }
 
 export function pidAlive(pid: number): boolean {

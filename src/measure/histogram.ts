@@ -107,12 +107,10 @@ export class Histogram {
   }
 
   static fromJSON(json: HistogramJson): Histogram {
-    if (json.scheme !== 'log-linear' || json.bits !== HISTOGRAM_BITS || json.unit !== 'ns') {
-      throw new Error(`histogram layout ${json.scheme}/${json.bits}/${json.unit} is not log-linear/${HISTOGRAM_BITS}/ns`);
-    }
+    const problem = histogramJsonProblem(json);
+    if (problem) throw new Error(problem);
     const h = new Histogram();
     for (const [i, c] of json.buckets) {
-      if (!Number.isInteger(i) || i < 0 || i >= BUCKETS) throw new Error(`histogram bucket index ${i} out of range`);
       h.counts[i] = c;
       h.count += c;
     }
@@ -120,6 +118,29 @@ export class Histogram {
     h.maxNs = json.count ? json.maxNs : -Infinity;
     return h;
   }
+}
+
+/**
+ * Why a histogram read from elsewhere (a bundle, a saved run) cannot be used, or null: the
+ * layout, sample counts that are whole numbers in range and add up, finite bounds.
+ */
+export function histogramJsonProblem(json: unknown): string | null {
+  const j = json as Partial<HistogramJson> | null;
+  if (j === null || typeof j !== 'object') return 'histogram is not an object';
+  if (j.scheme !== 'log-linear' || j.bits !== HISTOGRAM_BITS || j.unit !== 'ns') return `histogram layout ${String(j.scheme)}/${String(j.bits)}/${String(j.unit)} is not log-linear/${HISTOGRAM_BITS}/ns`;
+  const whole = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+  if (!whole(j.count) || !finite(j.minNs) || !finite(j.maxNs) || j.minNs > j.maxNs) return 'histogram count or bounds out of range';
+  if (!Array.isArray(j.buckets) || j.buckets.length > BUCKETS) return 'histogram buckets are not a list of [index, count]';
+  let total = 0;
+  for (const b of j.buckets as unknown[]) {
+    if (!Array.isArray(b) || b.length !== 2) return 'histogram buckets are not a list of [index, count]';
+    const [i, c] = b as [unknown, unknown];
+    if (!Number.isInteger(i) || (i as number) < 0 || (i as number) >= BUCKETS) return `histogram bucket index ${String(i)} out of range`;
+    if (!whole(c)) return `histogram bucket count ${String(c)} out of range`;
+    total += c;
+  }
+  return total === j.count ? null : `histogram bucket counts add up to ${total}, not its count ${j.count}`;
 }
 
 export interface CoarseBin {

@@ -13,7 +13,7 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from './arch.js';
-import { NativeError } from './native-error.js';
+import { ERRNO, NativeError } from './native-error.js';
 
 // ffi-rs resolves symbols by library key; an empty path dlopens the running process,
 // whose libc Node itself uses.
@@ -170,4 +170,18 @@ export function pinToCpu(cpu: number): void {
 
 export function currentCpu(): number {
   return call('sched_getcpu', [], [], DataType.I32).value;
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+/**
+ * flock(fd, LOCK_EX|LOCK_NB): true when taken, false when another open file holds it. The
+ * kernel drops the lock when its holder exits, however it exits (kill -9 included).
+ */
+export function tryLockExclusive(fd: number, subject: string): boolean {
+  const r = call('flock', [DataType.I32, DataType.I32], [fd, LOCK_EX | LOCK_NB], DataType.I32);
+  if (r.value === 0) return true;
+  if (r.errno === ERRNO.EWOULDBLOCK || r.errno === ERRNO.EAGAIN) return false;
+  throw new NativeError('flock', r.errno, subject);
 }

@@ -3,7 +3,7 @@ import type { Snapshot } from '../detect/snapshot.js';
 import { SNAPSHOT_SCHEMA_VERSION } from '../detect/snapshot.js';
 import { usageError } from '../errors.js';
 import type { ReportSource } from '../host/report-input.js';
-import type { HistogramJson } from '../measure/histogram.js';
+import { histogramJsonProblem, type HistogramJson } from '../measure/histogram.js';
 import type { Finding } from '../rules/types.js';
 import { PROBE_SCHEMA_VERSION, type ProbeReport } from './probe-report.js';
 import { TUNE_SCHEMA_VERSION, type TuneReport } from './tune-text.js';
@@ -27,6 +27,16 @@ export interface LatencySeries {
 const CHECK_VERSION = 1;
 
 export function buildReportModel(src: ReportSource): ReportModel {
+  const model = readModel(src);
+  // Drawn on every page: a histogram out of range (1e308 samples, an endless axis) is bad input.
+  for (const s of latencySeries(model)) {
+    const problem = histogramJsonProblem(s.histogram);
+    if (problem) throw usageError(`${src.file}: the ${s.name} ${problem}`, 'give a bundle or run written by nvprobe');
+  }
+  return model;
+}
+
+function readModel(src: ReportSource): ReportModel {
   if (src.kind === 'json') {
     const doc = src.doc as { kind?: unknown; schemaVersion?: unknown } | null;
     const kind = doc?.kind;
@@ -41,15 +51,15 @@ export function buildReportModel(src: ReportSource): ReportModel {
     throw usageError(`${src.file} is JSON but not an nvprobe tune run or probe (kind ${JSON.stringify(kind ?? null)})`, 'give a saved run from <state>/runs/, a `probe --json` document or a bundle');
   }
   const manifest = bundleManifest(src.file, src.entries);
-  const snapshot = bundleJson<Snapshot>(src.entries, BUNDLE_PATHS.detect);
+  const snapshot = bundleJson<Snapshot>(src.entries, BUNDLE_PATHS.detect, src.file);
   if (snapshot) checkVersion(`${src.file}: ${BUNDLE_PATHS.detect}`, snapshot, SNAPSHOT_SCHEMA_VERSION);
-  const check = bundleJson<{ schemaVersion: number; findings: Finding[] }>(src.entries, BUNDLE_PATHS.check);
+  const check = bundleJson<{ schemaVersion: number; findings: Finding[] }>(src.entries, BUNDLE_PATHS.check, src.file);
   if (check) checkVersion(`${src.file}: ${BUNDLE_PATHS.check}`, check, CHECK_VERSION);
-  const probe = bundleJson<ProbeReport>(src.entries, BUNDLE_PATHS.probe);
+  const probe = bundleJson<ProbeReport>(src.entries, BUNDLE_PATHS.probe, src.file);
   // The newest run with measurements (run ids sort by time).
   const runs = src.entries
     .filter((e) => e.kind === 'file' && e.name.startsWith(`${BUNDLE_PATHS.state}/runs/`) && e.name.endsWith('.json'))
-    .map((e) => bundleJson<TuneReport>(src.entries, e.name))
+    .map((e) => bundleJson<TuneReport>(src.entries, e.name, src.file))
     .filter((r): r is TuneReport => r !== null && r.kind === 'nvprobe.tune' && r.schemaVersion <= TUNE_SCHEMA_VERSION && r.result !== null);
   return { source: src.file, sourceKind: 'bundle', manifest, snapshot, findings: check?.findings ?? null, run: runs.at(-1) ?? null, probe };
 }
@@ -63,7 +73,7 @@ function checkVersion(what: string, doc: unknown, supported: number): Record<str
 
 /** The latency distributions to draw: a run's before/after, else the probe's corrected latency. */
 export function latencySeries(m: ReportModel): LatencySeries[] {
-  if (m.run?.result) return [{ name: 'before', histogram: m.run.result.histograms.before }, { name: 'after', histogram: m.run.result.histograms.after }];
-  if (m.probe) return [{ name: 'probe', histogram: m.probe.result.correctedHistogram }];
+  if (m.run?.result) return [{ name: 'before', histogram: m.run.result.histograms?.before }, { name: 'after', histogram: m.run.result.histograms?.after }];
+  if (m.probe) return [{ name: 'probe', histogram: m.probe.result?.correctedHistogram }];
   return [];
 }

@@ -1,6 +1,7 @@
 import type { Root } from '../host/root.js';
-import { Applier } from './applier.js';
-import { writeSubject } from '../knobs/write.js';
+import { Applier, restorableValue } from './applier.js';
+import { sameValue } from '../knobs/knob.js';
+import { writeSubject, type Write } from '../knobs/write.js';
 import type { Journal, JournalEntry } from './journal.js';
 
 export interface Reverted {
@@ -9,12 +10,18 @@ export interface Reverted {
   path: string;
   restored: string | null;
   error?: string;
+  /** Not restored: someone else changed the value since nvprobe set it (`now`, `wrote`). */
+  left?: { now: string; wrote: string };
 }
 
 /**
  * Put back what nvprobe changed: the latest run that still has changes (or every run with
  * `all`), newest change first. Entries whose write may never have happened (killed between
  * intent and write) are restored too: writing the old value again is harmless.
+ *
+ * A value that is now neither what nvprobe wrote nor what it replaced was changed by someone
+ * else since: it is left as is (and recorded as settled, with the value found), never
+ * overwritten with an old one; the caller reports it and exits 4.
  */
 export function revertChanges(root: Root, journal: Journal, all: boolean): Reverted[] {
   const outstanding = journal.outstanding();
@@ -24,6 +31,12 @@ export function revertChanges(root: Root, journal: Journal, all: boolean): Rever
   const out: Reverted[] = [];
   const applier = (run: string) => new Applier(root, journal, run);
   for (const e of [...chosen].reverse()) {
+    const now = changedSince(root, e);
+    if (now !== null) {
+      journal.append({ t: 'undone', run: e.run, seq: e.seq, leftAs: now });
+      out.push({ run: e.run, label: e.label, path: writeSubject(e.write), restored: null, left: { now, wrote: shown(e.write) } });
+      continue;
+    }
     try {
       applier(e.run).undo(e);
       out.push({ run: e.run, label: e.label, path: writeSubject(e.write), restored: describe(e) });
@@ -43,10 +56,37 @@ export function restoredPerPath(reverted: Reverted[]): Reverted[] {
   const byPath = new Map<string, Reverted>();
   for (const r of reverted) {
     const seen = byPath.get(r.path);
-    // A failure anywhere on a path is what the user must see; otherwise the last undo wins.
-    if (!seen || !seen.error) byPath.set(r.path, seen?.error ? seen : r);
+    // A failure or a value left as is, anywhere on a path, is what the user must see; otherwise the last undo wins.
+    if (!seen || !(seen.error || seen.left)) byPath.set(r.path, r);
   }
   return [...byPath.values()];
+}
+
+/**
+ * The live value when it is neither what nvprobe wrote nor what the write replaced, else null.
+ * Commands (grubby) touch files nvprobe does not know the result of: always restored.
+ */
+function changedSince(root: Root, e: JournalEntry): string | null {
+  if (e.write.op === 'attr') {
+    const raw = root.attr(e.write.path);
+    if (raw === null) return null; // gone (device removed) or unreadable: undo reports that itself
+    const live = restorableValue(raw);
+    const prev = e.prev.op === 'attr' && e.prev.value !== null ? restorableValue(e.prev.value) : null;
+    return sameValue(live, e.write.value) || (prev !== null && sameValue(live, prev)) ? null : live;
+  }
+  if (e.write.op === 'file') {
+    const live = root.text(e.write.path);
+    const prev = e.prev.op === 'file' ? e.prev.content : undefined;
+    if (live === e.write.content || live === prev) return null;
+    return live === null ? '(absent)' : '(different content)';
+  }
+  return null;
+}
+
+function shown(w: Write): string {
+  if (w.op === 'attr') return w.value;
+  if (w.op === 'file') return w.content === null ? '(absent)' : '(its file)';
+  return '(command)';
 }
 
 function describe(e: JournalEntry): string | null {

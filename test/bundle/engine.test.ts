@@ -54,4 +54,62 @@ describe('collector engine', () => {
     const { entries } = await run([{ ...base, name: 'log', gathers: 'a log', collect: async () => [{ kind: 'file', path: 'log', text: 'eth0 10.1.2.3 up\n' }] }]);
     expect((entries[0] as { data: Buffer }).data.toString()).toBe('eth0 REDACTED-ipv4-1 up\n');
   });
+
+  it('redacts every member the same way, JSON ones included (escaped values too), with one map', async () => {
+    // Planted values: init's arguments with a quote and a backslash (escaped in JSON text), an
+    // address and a host name, handed over as JSON text, JSON lines and plain text.
+    const init = '--token "s3cr3t\\value" --peer 10.9.8.7';
+    const cmdline = `root=UUID=0b3c1f6e-2d44-4a57-9c1e-5f6a7b8c9d0e quiet -- ${init}`;
+    const redactor = new Redactor();
+    redactor.addLiteral('hostname', 'guest-sevenfold');
+    redactor.drop('init-args', init, 'REDACTED-init-args');
+    const doc = { kernel: { cmdline: { raw: cmdline } }, host: 'guest-sevenfold', addr: '10.9.8.7', ['guest-sevenfold']: 1, nested: [{ escaped: 'peer\u0020=10.9.8.7' }] };
+    const { entries } = await runCollectors(
+      [
+        {
+          ...base,
+          maxItemBytes: 1 << 16,
+          name: 'all',
+          gathers: 'json, jsonl and text',
+          collect: async () => [
+            { kind: 'file', path: 'detect.json', text: `${JSON.stringify(doc, null, 2)}\n` },
+            { kind: 'file', path: 'state/journal.jsonl', text: `${JSON.stringify({ t: 'run', command: cmdline })}\n${JSON.stringify({ t: 'end', host: 'GUEST-SEVENFOLD' })}\n` },
+            { kind: 'file', path: 'kernel-log.txt', text: `Kernel command line: ${cmdline}\nhost guest-sevenfold at 10.9.8.7\n` },
+          ],
+        },
+      ],
+      { redactor, say: () => {}, maxBundleBytes: 1 << 20 },
+    );
+    const files = entries.filter((e): e is Extract<typeof e, { kind: 'file' }> => e.kind === 'file');
+    expect(files).toHaveLength(3);
+    for (const f of files) {
+      const text = f.data.toString('utf8');
+      for (const secret of ['s3cr3t', '10.9.8.7', 'guest-sevenfold', 'GUEST-SEVENFOLD', '0b3c1f6e', '--token', '--peer']) expect(text, `${secret} in ${f.name}`).not.toContain(secret);
+    }
+    const detect = JSON.parse(files[0]!.data.toString('utf8'));
+    expect(detect).toEqual({
+      kernel: { cmdline: { raw: 'root=UUID=REDACTED-uuid-1 quiet -- REDACTED-init-args' } },
+      host: 'REDACTED-hostname-1',
+      addr: 'REDACTED-ipv4-1',
+      'REDACTED-hostname-1': 1,
+      nested: [{ escaped: 'peer =REDACTED-ipv4-1' }],
+    });
+    const lines = files[1]!.data.toString('utf8').split('\n');
+    expect(lines.map((l) => (l ? JSON.parse(l) : l))).toEqual([{ t: 'run', command: 'root=UUID=REDACTED-uuid-1 quiet -- REDACTED-init-args' }, { t: 'end', host: 'REDACTED-hostname-1' }, '']);
+    expect(files[2]!.data.toString('utf8')).toBe('Kernel command line: root=UUID=REDACTED-uuid-1 quiet -- REDACTED-init-args\nhost REDACTED-hostname-1 at REDACTED-ipv4-1\n');
+    // Dropped values are not in the map; mapped ones have one token each.
+    expect(redactor.map().map((e) => [e.token, e.value])).toEqual([
+      ['REDACTED-uuid-1', '0b3c1f6e-2d44-4a57-9c1e-5f6a7b8c9d0e'],
+      ['REDACTED-hostname-1', 'guest-sevenfold'],
+      ['REDACTED-ipv4-1', '10.9.8.7'],
+    ]);
+  });
+
+  it('keeps a "__proto__" key of a JSON member as plain data', async () => {
+    const { entries } = await run([{ ...base, name: 'j', gathers: 'json', collect: async () => [{ kind: 'file', path: 'x.json', text: '{"__proto__":{"polluted":"10.1.2.3"},"a":1}' }] }]);
+    const out = JSON.parse((entries[0] as { data: Buffer }).data.toString());
+    expect(Object.keys(out)).toEqual(['__proto__', 'a']);
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')!.value).toEqual({ polluted: 'REDACTED-ipv4-1' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
 });

@@ -132,6 +132,25 @@ describe('nvprobe collect', () => {
     for (const s of secrets.short) expect(new RegExp(`(?<![0-9A-Za-z_])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9A-Za-z_])`).test(text), `"${s}" as a word in the tar`).toBe(false);
   });
 
+  it('drops init\'s arguments after `--` from every member, JSON ones included, as from tree/proc/cmdline', () => {
+    const cmdline = readFileSync('/proc/cmdline', 'utf8').trim();
+    const dash = cmdline.search(/(^|\s)--(\s|$)/);
+    const init = dash < 0 ? '' : cmdline.slice(dash).replace(/^\s*--/, '').trim();
+    const members = bundleMembers(bundle).filter((m) => m.kind === 'file');
+    expect(members.length).toBeGreaterThan(20);
+    if (init.length >= 2) {
+      for (const m of members) {
+        const text = (m as { data: Buffer }).data.toString('utf8');
+        expect(text.includes(init), `init's arguments in ${m.name}`).toBe(false);
+        expect(text.includes(JSON.stringify(init).slice(1, -1)), `init's arguments (JSON) in ${m.name}`).toBe(false);
+      }
+    }
+    // The same redaction in the tree and in detect.json.
+    const raw = JSON.parse(member(bundle, 'detect.json')).kernel.cmdline.raw as string;
+    expect(`${raw}\n`).toBe(member(bundle, 'tree/proc/cmdline'));
+    if (dash >= 0) expect(raw).toMatch(/ -- REDACTED-init-args$/);
+  });
+
   it('--no-redact keeps the values (the scanner above would see them) and writes no map', () => {
     const out = join(tmp.dir, 'plain.tar.gz');
     const r = runCli(['collect', '-o', out, '--no-probe', '--no-redact', '--state-dir', stateDir, '--json']);

@@ -168,6 +168,50 @@ describe('nvprobe report: bad input', () => {
   });
 });
 
+describe('nvprobe report on hostile documents', () => {
+  // Each is refused with exit 2 and one line, in seconds, for the terminal and the HTML page.
+  const refused = (name: string, data: string | Buffer, message: RegExp) => {
+    const f = join(tmp.dir, name);
+    writeFileSync(f, data);
+    for (const extra of [[], ['-o', join(tmp.dir, `${name}.html`)]]) {
+      const r = runCli(['report', f, ...extra], { timeout: 20_000 });
+      expect(r.signal, `${name} ${extra.join(' ')}: did not finish`).toBeNull();
+      expect(r.code, `${name} ${extra.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(/^nvprobe: [^\n]+\nhint: [^\n]+\n$/);
+      expect(existsSync(join(tmp.dir, `${name}.html`))).toBe(false);
+    }
+  };
+  const text = () => JSON.stringify(run);
+  const inBundle = (members: Record<string, string>) =>
+    gzipSync(writeTar([{ kind: 'file', name: 'manifest.json', data: Buffer.from(member(bundle, 'manifest.json')) }, ...Object.entries(members).map(([name, t]) => ({ kind: 'file' as const, name, data: Buffer.from(t) }))]));
+
+  it('numbers out of range (1e999 parses to Infinity: an endless chart axis)', () => {
+    refused('inf.json', text().replace(/"maxNs":[\d.]+/, '"maxNs":1e999'), /holds a number out of range \(key "maxNs"\)/);
+    refused('inf.tar.gz', inBundle({ 'state/runs/r.json': text().replace(/"maxNs":[\d.]+/, '"maxNs":1e999') }), /state\/runs\/r\.json holds a number out of range/);
+  });
+
+  it('histograms whose counts are not whole numbers in range, or do not add up', () => {
+    const h = run.result.histograms.before;
+    const withBefore = (before: unknown) => JSON.stringify({ ...run, result: { ...run.result, histograms: { ...run.result.histograms, before } } });
+    refused('count-string.json', withBefore({ ...h, buckets: h.buckets.map(([i, c]: [number, number]) => [i, String(c)]) }), /the before histogram bucket count \d+ out of range/);
+    refused('count-huge.json', withBefore({ ...h, count: 1e300, buckets: [[h.buckets[0][0], 1e300]] }), /the before histogram count or bounds out of range/);
+    refused('count-sum.json', withBefore({ ...h, count: h.count + 1 }), /the before histogram bucket counts add up to \d+, not its count \d+/);
+    refused('buckets-object.json', withBefore({ ...h, buckets: { length: 1e9 } }), /the before histogram buckets are not a list/);
+  });
+
+  it('deep nesting and "__proto__" keys', () => {
+    refused('deep.tar.gz', inBundle({ 'detect.json': `${'['.repeat(100_000)}${']'.repeat(100_000)}` }), /detect\.json nested more than 10000 levels deep/);
+    refused('proto.json', text().replace('{', '{"__proto__":{"kind":"nvprobe.probe"},'), /holds a "__proto__" key/);
+    refused('proto.tar.gz', inBundle({ 'check.json': '{"schemaVersion":1,"__proto__":{"findings":[]}}' }), /check\.json holds a "__proto__" key/);
+  });
+
+  it('documents of the right kind in the wrong shape are bad input, not a bug', () => {
+    refused('shape.json', JSON.stringify({ ...run, result: { ...run.result, changes: 5 } }), /does not have the shape nvprobe writes/);
+    refused('shape.tar.gz', inBundle({ 'check.json': JSON.stringify({ schemaVersion: 1, findings: [{ status: 'recommend', evidence: 7 }] }) }), /does not have the shape nvprobe writes/);
+  });
+});
+
 function findChromium(): string | null {
   for (const name of ['chromium', 'chromium-browser']) {
     const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });

@@ -61,10 +61,13 @@ describe('nvprobe tune and revert on a loop device', () => {
       // Drift: someone else changes one of them.
       writeFileSync(`/sys/block/${loop.name}/queue/nomerges`, '1');
       expect(runCli(['status', '--state-dir', state]).stdout).toMatch(/^drifted +\/sys\/block\/loop\d+\/queue\/nomerges = 2 \(live: 1\)/m);
+      // Revert puts back the others, leaves the one someone else changed as they set it, and says so (exit 4).
       const rv = runCli(['revert', '--state-dir', state]);
-      expect(rv.code).toBe(0);
+      expect(rv.code).toBe(4);
       expect(rv.stdout).toMatch(/restored \/sys\/block\/loop\d+\/queue\/scheduler = \[none\]/);
-      expect(queueAttrs(loop.name)).toEqual(original);
+      expect(rv.stdout).toMatch(/^left +\/sys\/block\/loop\d+\/queue\/nomerges: now 1, nvprobe set 2: changed by someone else since; left as is$/m);
+      expect(rv.stderr).toMatch(/^nvprobe: 1 value\(s\) changed by someone else since nvprobe set them were left as is\nhint: /);
+      expect(queueAttrs(loop.name)).toEqual({ ...original, nomerges: '1' });
       expect(runCli(['revert', '--state-dir', state]).stdout).toBe('nothing to revert: nvprobe has no change in effect\n');
     } finally {
       restoreQueueAttrs(loop.name, original);
@@ -103,23 +106,71 @@ describe('nvprobe tune and revert on a loop device', () => {
     }
   });
 
-  it('a second concurrent run refuses; a stale lock is taken over', () => {
-    const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
-    mkdirSync(state, { recursive: true });
-    const holder = spawn('sleep', ['30']);
+  it('one run per machine: a second tune with another --state-dir refuses (exit 1), and revert --all of both restores everything', async () => {
+    const a = setup([{ attr: 'rq_affinity', value: 2 }]);
+    const b = setup([{ attr: 'iostats', value: 0 }]);
     try {
-      writeFileSync(join(state, 'lock'), `${holder.pid}\n`);
-      const r = runCli(args);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`^nvprobe: another nvprobe run \\(pid ${holder.pid}\\) holds`));
+      // The first run measures slowly, so the second starts while it holds the machine lock.
+      const first = spawn(NVPROBE, a.args.map((x) => (x === '120ms' ? '1s' : x)), { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err1 = '';
+      first.stderr.on('data', (d) => (err1 += d));
+      const exited = new Promise<number | null>((resolve) => first.on('exit', (c) => resolve(c)));
+      const journal = join(a.state, 'journal.jsonl');
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && first.exitCode === null && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('"run"'))) await new Promise((r) => setTimeout(r, 50));
+      expect(first.exitCode, err1).toBeNull();
+      const second = runCli(b.args);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(new RegExp(`^nvprobe: another nvprobe tune is running \\(pid ${first.pid}\\); tune stops here and changes nothing\nhint: `));
+      expect(existsSync(join(b.state, 'journal.jsonl'))).toBe(false);
+      // revert of the other state dir waits for nothing either.
+      const rv = runCli(['revert', '--all', '--state-dir', b.state]);
+      expect(rv.code).toBe(1);
+      expect(rv.stderr).toMatch(new RegExp(`^nvprobe: another nvprobe tune is running \\(pid ${first.pid}\\)`));
+      expect(await exited, err1).toBe(0);
+      expect(queueAttrs(loop.name).iostats).toBe(original.iostats);
+      // Once it is done, the second runs; then both reverts leave the device as it was.
+      expect(runCli(b.args).code).toBe(0);
+      expect(queueAttrs(loop.name)).toMatchObject({ rq_affinity: '2', iostats: '0' });
+      for (const st of [b.state, a.state]) expect(runCli(['revert', '--all', '--state-dir', st]).code).toBe(0);
       expect(queueAttrs(loop.name)).toEqual(original);
-      holder.kill('SIGKILL');
-      writeFileSync(join(state, 'lock'), '999999999\n');
+    } finally {
+      restoreQueueAttrs(loop.name, original);
+    }
+  });
+
+  it('a lock file whose holder is gone (kill -9) does not block the next run', () => {
+    const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
+    try {
+      // What a killed run leaves: the lock files, naming a pid that no longer holds them.
+      mkdirSync(state, { recursive: true });
+      writeFileSync(join(state, 'lock'), '999999999 tune\n');
+      if (!existsSync('/run/nvprobe.lock')) writeFileSync('/run/nvprobe.lock', '999999999 tune\n', { mode: 0o600 });
       expect(runCli(args).code).toBe(0);
       expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
       expect(queueAttrs(loop.name)).toEqual(original);
     } finally {
-      holder.kill('SIGKILL');
+      restoreQueueAttrs(loop.name, original);
+    }
+  });
+
+  it('after a killed run (kill -9), the next tune refuses until revert (exit 2), then runs', () => {
+    const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
+    try {
+      // Crash point 3: the run record and the first intent are durable, the write is done, no `done`.
+      const killed = spawnSync(NVPROBE, args, { encoding: 'utf8', env: { ...process.env, NVPROBE_TEST_CRASH_AT: '3' }, timeout: 60_000 });
+      expect(killed.signal).toBe('SIGKILL');
+      expect(queueAttrs(loop.name).nomerges).toBe('2');
+      const again = runCli(args);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/^nvprobe: an earlier tune \(run \S+, started [^)]+\) did not finish \(killed\?\): 1 of its change\(s\) may still be in effect.*\nhint: run `nvprobe revert --state-dir \S+` first/);
+      expect(queueAttrs(loop.name).nomerges).toBe('2');
+      expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
+      expect(queueAttrs(loop.name)).toEqual(original);
+      expect(runCli(args).code).toBe(0);
+      expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
+      expect(queueAttrs(loop.name)).toEqual(original);
+    } finally {
       restoreQueueAttrs(loop.name, original);
     }
   });
