@@ -1,11 +1,33 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ExitCode, NvprobeError } from '../errors.js';
+import { ExitCode, NvprobeError, usageError } from '../errors.js';
 
 /** nvprobe's own state: journal, lock, saved runs. Overridable for tests and unusual layouts. */
 export function stateDir(override?: string): string {
   return path.resolve(override ?? process.env.NVPROBE_STATE_DIR ?? '/var/lib/nvprobe');
 }
+
+/**
+ * The state dir a read-only command (check) takes tune's saved runs from: an explicit `--state-dir`
+ * must be an existing directory (exit 2 otherwise); the default one (NVPROBE_STATE_DIR or
+ * /var/lib/nvprobe) may be missing, which simply means nothing was saved: null.
+ */
+export function existingStateDir(explicit?: string): string | null {
+  const dir = stateDir(explicit);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir, { throwIfNoEntry: false });
+    if (st?.isDirectory() && explicit !== undefined) fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+  } catch (err) {
+    if (explicit === undefined) return null;
+    throw usageError(`--state-dir ${explicit}: cannot access it (${(err as NodeJS.ErrnoException).code ?? String(err)})`, STATE_HINT);
+  }
+  if (st?.isDirectory()) return dir;
+  if (explicit === undefined) return null;
+  throw usageError(st ? `--state-dir ${explicit} is not a directory` : `--state-dir ${explicit}: no such directory`, STATE_HINT);
+}
+
+const STATE_HINT = 'give the directory `nvprobe tune --state-dir` wrote its runs to, or leave --state-dir out';
 
 export function ensureDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
