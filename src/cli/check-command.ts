@@ -39,13 +39,13 @@ export function registerCheck(program: Command): Command {
     .option('--root <dir>', 'check a captured tree (DIR/sys, DIR/proc) instead of this machine')
     .option('--from <bundle>', 'check the tree inside a bundle written by `nvprobe collect`')
     .option('--rules <dir>', 'also load the rules in DIR (validated like the built-in ones)')
-    .option('--state-dir <dir>', "where tune saved its runs, to show each change's measured verdict (default: tune's state dir; not read with --root/--from unless given)")
+    .option('--state-dir <dir>', "where tune saved its runs, to show each change's measured verdict (default: tune's state dir; with --root none, with --from the bundle's, unless given)")
     .option('--json', 'print one JSON document (schemaVersion) with every finding')
     .option('--strict', `exit ${ExitCode.findings} when anything is recommended (and not measured here as no gain) or advised`)
     .option('--all', 'also list rules that do not apply here')
     .option('--verbose', 'show references')
     .action(async (opts: CheckOptions) => {
-      const [{ openRootOrBundle }, { detectSnapshot }, { evaluateRules }, { loadRulesOrFail }, { renderFindingsText, countByStatus }, { nvprobeVersion }, { existingStateDir }, { readRuns }, { attachVerdicts, latestVerdicts }] = await Promise.all([
+      const [{ openInput }, { detectSnapshot }, { evaluateRules }, { loadRulesOrFail }, { renderFindingsText, countByStatus }, { nvprobeVersion }, { existingStateDir }, { readRuns }, { attachVerdicts, latestVerdicts }] = await Promise.all([
         import('./from-bundle.js'),
         import('../detect/snapshot.js'),
         import('../rules/evaluate.js'),
@@ -57,10 +57,12 @@ export function registerCheck(program: Command): Command {
         import('../tune/verdicts.js'),
       ]);
       // Verdicts belong to the machine that ran tune: a captured tree or bundle is another machine
-      // (or this one at another time), so the local state dir is read for it only when given.
+      // (or this one at another time), so the local state dir is read for it only when given; a
+      // bundle brings its own machine's saved runs.
       const offline = opts.root !== undefined || opts.from !== undefined;
-      const state = offline && opts.stateDir === undefined ? null : existingStateDir(opts.stateDir);
-      const root = openRootOrBundle(opts);
+      const given = offline && opts.stateDir === undefined ? null : existingStateDir(opts.stateDir);
+      const { root, bundleStateDir } = openInput(opts);
+      const state = given ?? bundleStateDir;
       const loaded = loadRulesOrFail(opts.rules);
       const verdicts = latestVerdicts(state ? readRuns(state) : []);
       const findings = attachVerdicts(evaluateRules(detectSnapshot(root), loaded.rules), verdicts);

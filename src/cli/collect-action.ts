@@ -8,7 +8,9 @@ import { writeArchive, writeNewFile } from '../host/bundle-archive.js';
 import { isRoot } from '../host/file-info.js';
 import { readMachineIdentity } from '../host/machine-identity.js';
 import { Root } from '../host/root.js';
+import { readRuns } from '../host/run-store.js';
 import { stateDir as resolveStateDir } from '../host/state-dir.js';
+import { attachVerdicts, latestVerdicts } from '../tune/verdicts.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { countByStatus } from '../report/findings-text.js';
 import { CHECK_SCHEMA_VERSION, type CheckDocument } from './check-command.js';
@@ -47,6 +49,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
   const progress = await startProgress(!opts.json);
   const t0 = performance.now();
   let probeElapsed = 0;
+  const stateDir = resolveStateDir(opts.stateDir);
   const collectors = bundleCollectors({
     probe: {
       skip: !opts.probe ? '--no-probe' : !isRoot() ? 'probing the root filesystem\'s disk needs root' : null,
@@ -60,11 +63,12 @@ export async function collect(opts: CollectOptions): Promise<number> {
         }
       },
     },
-    stateDir: resolveStateDir(opts.stateDir),
+    stateDir,
     rules: () => rules,
     version: () => ({ nvprobeVersion: nvprobeVersion(), node: process.version, platform: process.platform, arch: process.arch }),
     checkDocument: (snapshot, loaded): CheckDocument => {
-      const findings = evaluateRules(snapshot, loaded.rules);
+      // This machine's tune verdicts, as `check` shows them (the runs themselves go in state/).
+      const findings = attachVerdicts(evaluateRules(snapshot, loaded.rules), latestVerdicts(readRuns(stateDir)));
       return { schemaVersion: CHECK_SCHEMA_VERSION, kind: 'nvprobe.check', nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), root: null, rules: { count: loaded.rules.length, files: loaded.files }, summary: countByStatus(findings), findings };
     },
   });

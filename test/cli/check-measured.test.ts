@@ -152,6 +152,22 @@ describe('check shows what tune measured on this machine', () => {
     expect(given.findings.filter((f) => f.measured).length).toBe(CHANGES.length);
   });
 
+  it('check --from reads the verdicts of the bundle\'s own saved runs, not the local state dir', () => {
+    const bundle = join(tmp.dir, 'b.tar.gz');
+    const c = runCli(['collect', '-o', bundle, '--no-probe', '--state-dir', state]);
+    expect(c.code, c.stderr).toBe(0);
+    // collect's check.json is built from the built-in rules: a loop device has no finding there,
+    // so look at what check --from shows with the test rules, from the bundle's own saved runs.
+    const empty = join(tmp.dir, 'empty-home');
+    mkdirSync(empty, { recursive: true });
+    const env = { ...process.env, NVPROBE_STATE_DIR: empty };
+    const doc = findingsOf(runCli(['check', '--json', '--rules', rulesDir, '--from', bundle], { env }).stdout);
+    const measured = doc.findings.filter((f) => f.measured);
+    expect(measured.map((f) => [f.id, f.measured!.decision, f.measured!.reason]).sort()).toEqual(
+      tuned.result.changes.map((ch) => [ch.findingId, ch.decision, ch.reason]).sort(),
+    );
+  });
+
   it('a missing default state dir means no verdicts; a missing --state-dir is exit 2', () => {
     const gone = join(tmp.dir, 'no-such-state');
     const r = runCli(['check', '--json', '--rules', rulesDir], { env: { ...process.env, NVPROBE_STATE_DIR: gone } });
