@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import type { Finding, FindingStatus } from '../rules/types.js';
+import type { CheckSummary } from '../report/findings-text.js';
+import type { Finding } from '../rules/types.js';
 
 interface CheckOptions {
   root?: string;
@@ -8,6 +9,7 @@ interface CheckOptions {
   rules?: string;
   json?: boolean;
   strict?: boolean;
+  stateDir?: string;
   all?: boolean;
   verbose?: boolean;
 }
@@ -24,7 +26,9 @@ export interface CheckDocument {
   /** The bundle analysed (`--from`), if any. */
   from?: string;
   rules: { count: number; files: string[] };
-  summary: Record<FindingStatus, number>;
+  /** Findings per status; a recommendation tune measured here and put back counts as measuredNoGain, not recommend. */
+  summary: CheckSummary;
+  /** Findings; those whose change tune measured on this machine carry `measured` (its latest verdict). */
   findings: Finding[];
 }
 
@@ -35,22 +39,33 @@ export function registerCheck(program: Command): Command {
     .option('--root <dir>', 'check a captured tree (DIR/sys, DIR/proc) instead of this machine')
     .option('--from <bundle>', 'check the tree inside a bundle written by `nvprobe collect`')
     .option('--rules <dir>', 'also load the rules in DIR (validated like the built-in ones)')
+    .option('--state-dir <dir>', "where tune saved its runs, to show each change's measured verdict (default: tune's state dir; with --root none, with --from the bundle's, unless given)")
     .option('--json', 'print one JSON document (schemaVersion) with every finding')
-    .option('--strict', `exit ${ExitCode.findings} when anything is recommended or advised`)
+    .option('--strict', `exit ${ExitCode.findings} when anything is recommended (and not measured here as no gain) or advised`)
     .option('--all', 'also list rules that do not apply here')
     .option('--verbose', 'show references')
     .action(async (opts: CheckOptions) => {
-      const [{ openRootOrBundle }, { detectSnapshot }, { evaluateRules }, { loadRulesOrFail }, { renderFindingsText, countByStatus }, { nvprobeVersion }] = await Promise.all([
+      const [{ openInput }, { detectSnapshot }, { evaluateRules }, { loadRulesOrFail }, { renderFindingsText, countByStatus }, { nvprobeVersion }, { existingStateDir }, { readRuns }, { attachVerdicts, latestVerdicts }] = await Promise.all([
         import('./from-bundle.js'),
         import('../detect/snapshot.js'),
         import('../rules/evaluate.js'),
         import('./rules-loading.js'),
         import('../report/findings-text.js'),
         import('./version.js'),
+        import('../host/state-dir.js'),
+        import('../host/run-store.js'),
+        import('../tune/verdicts.js'),
       ]);
-      const root = openRootOrBundle(opts);
+      // Verdicts belong to the machine that ran tune: a captured tree or bundle is another machine
+      // (or this one at another time), so the local state dir is read for it only when given; a
+      // bundle brings its own machine's saved runs.
+      const offline = opts.root !== undefined || opts.from !== undefined;
+      const given = offline && opts.stateDir === undefined ? null : existingStateDir(opts.stateDir);
+      const { root, bundleStateDir } = openInput(opts);
+      const state = given ?? bundleStateDir;
       const loaded = loadRulesOrFail(opts.rules);
-      const findings = evaluateRules(detectSnapshot(root), loaded.rules);
+      const verdicts = latestVerdicts(state ? readRuns(state) : []);
+      const findings = attachVerdicts(evaluateRules(detectSnapshot(root), loaded.rules), verdicts);
       const counts = countByStatus(findings);
       if (opts.json) {
         const doc: CheckDocument = {

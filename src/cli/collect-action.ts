@@ -11,7 +11,9 @@ import { writeArchive, writeNewFile } from '../host/bundle-archive.js';
 import { isRoot } from '../host/file-info.js';
 import { readMachineIdentity } from '../host/machine-identity.js';
 import { Root } from '../host/root.js';
+import { readRuns } from '../host/run-store.js';
 import { stateDir as resolveStateDir } from '../host/state-dir.js';
+import { attachVerdicts, latestVerdicts } from '../tune/verdicts.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { countByStatus } from '../report/findings-text.js';
 import { CHECK_SCHEMA_VERSION, type CheckDocument } from './check-command.js';
@@ -75,7 +77,8 @@ export async function collect(opts: CollectOptions): Promise<number> {
     rules: () => rules,
     version: () => ({ nvprobeVersion: nvprobeVersion(), node: process.version, platform: process.platform, arch: process.arch }),
     checkDocument: (snapshot, loaded): CheckDocument => {
-      const findings = evaluateRules(snapshot, loaded.rules);
+      // This machine's tune verdicts, as `check` shows them (the runs themselves go in state/).
+      const findings = attachVerdicts(evaluateRules(snapshot, loaded.rules), latestVerdicts(readRuns(stateDir)));
       return { schemaVersion: CHECK_SCHEMA_VERSION, kind: 'nvprobe.check', nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), root: null, rules: { count: loaded.rules.length, files: loaded.files }, summary: countByStatus(findings), findings };
     },
   });

@@ -17,7 +17,7 @@ Exit codes:
   2  usage error or bad input (nothing was changed)
   3  needs root (rerun as root, e.g. with sudo)
   4  partially applied: some actions failed and this run's changes were reverted
-  5  check --strict: something is recommended or advised`;
+  5  check --strict: something is recommended (not measured here as no gain) or advised`;
 
 export function buildProgram(): Command {
   const program = new Command('nvprobe')

@@ -27,3 +27,14 @@ export function listRuns(stateDir: string): string[] {
     return [];
   }
 }
+
+/** The saved runs' documents, oldest first; a file that cannot be read or parsed is left out. */
+export function readRuns(stateDir: string): unknown[] {
+  return listRuns(stateDir).flatMap((file) => {
+    try {
+      return [JSON.parse(fs.readFileSync(file, 'utf8')) as unknown];
+    } catch {
+      return [];
+    }
+  });
+}

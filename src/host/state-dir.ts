@@ -71,6 +71,28 @@ function pseudoFs(p: string): string | null {
 }
 
 /**
+ * The state dir a read-only command (check) takes tune's saved runs from: an explicit `--state-dir`
+ * must be an existing directory (exit 2 otherwise); the default one (NVPROBE_STATE_DIR or
+ * /var/lib/nvprobe) may be missing, which simply means nothing was saved: null.
+ */
+export function existingStateDir(explicit?: string): string | null {
+  const dir = stateDir(explicit);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir, { throwIfNoEntry: false });
+    if (st?.isDirectory() && explicit !== undefined) fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+  } catch (err) {
+    if (explicit === undefined) return null;
+    throw usageError(`--state-dir ${explicit}: cannot access it (${(err as NodeJS.ErrnoException).code ?? String(err)})`, STATE_HINT);
+  }
+  if (st?.isDirectory()) return dir;
+  if (explicit === undefined) return null;
+  throw usageError(st ? `--state-dir ${explicit} is not a directory` : `--state-dir ${explicit}: no such directory`, STATE_HINT);
+}
+
+const STATE_HINT = 'give the directory `nvprobe tune --state-dir` wrote its runs to, or leave --state-dir out';
+
+/**
  * Create dir (0700) and any missing parents, one level at a time: Node's recursive mkdir spins
  * forever where the kernel answers ENOENT under an existing parent (procfs).
  */

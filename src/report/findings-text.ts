@@ -1,7 +1,9 @@
-import type { Finding, FindingStatus } from '../rules/types.js';
+import type { Finding, FindingStatus, MeasuredVerdict } from '../rules/types.js';
+import { measuredNoGain } from '../tune/verdicts.js';
 
-const GROUPS: Array<{ status: FindingStatus; heading: string }> = [
+const GROUPS: Array<{ status: FindingStatus | 'measuredNoGain'; heading: string }> = [
   { status: 'recommend', heading: 'Apply in the guest' },
+  { status: 'measuredNoGain', heading: 'Recommended, but measured here by tune: no gain (put back)' },
   { status: 'advise', heading: 'Ask the host admin' },
   { status: 'info', heading: 'Worth knowing' },
   { status: 'ok', heading: 'Fine' },
@@ -39,6 +41,7 @@ function renderFinding(f: Finding, verbose: boolean): string {
   for (const a of f.actions) {
     out.push(`      change    ${a.target} = ${a.value}${a.runtime ? ' (at once)' : ''}${a.reboot ? ' (needs a reboot)' : ''}${a.grid ? ` [tune tries ${a.grid.join(', ')}]` : ''}`);
   }
+  if (f.measured) out.push(wrap(`measured  ${measuredLine(f.measured)}`, '      '));
   if (f.hostAdvice) {
     out.push(wrap(`host: ${f.hostAdvice.text}`, '      '));
     if (f.hostAdvice.libvirtXml) out.push('      libvirt:', ...f.hostAdvice.libvirtXml.split('\n').map((l) => `        ${l}`));
@@ -52,17 +55,35 @@ export function renderFindingsText(findings: Finding[], opts: { showAll: boolean
   const sections: string[] = [];
   for (const g of GROUPS) {
     if (g.status === 'n/a' && !opts.showAll) continue;
-    const list = findings.filter((f) => f.status === g.status);
+    const list = findings.filter((f) => (measuredNoGain(f) ? 'measuredNoGain' : f.status) === g.status);
     if (!list.length) continue;
     sections.push(`${g.heading} (${list.length})\n${list.map((f) => renderFinding(f, opts.verbose)).join('\n')}`);
   }
   const counts = countByStatus(findings);
-  sections.push(`${counts.recommend} to apply in the guest, ${counts.advise} for the host admin, ${counts.info} notes, ${counts.ok} fine${opts.showAll ? `, ${counts['n/a']} not applicable` : ''}.`);
+  const noGain = counts.measuredNoGain ? `, ${counts.measuredNoGain} measured: no gain here` : '';
+  sections.push(`${counts.recommend} to apply in the guest${noGain}, ${counts.advise} for the host admin, ${counts.info} notes, ${counts.ok} fine${opts.showAll ? `, ${counts['n/a']} not applicable` : ''}.`);
   return `${sections.join('\n\n')}\n`;
 }
 
-export function countByStatus(findings: Finding[]): Record<FindingStatus, number> {
-  const c: Record<FindingStatus, number> = { recommend: 0, advise: 0, info: 0, ok: 0, 'n/a': 0 };
-  for (const f of findings) c[f.status]++;
+/**
+ * The check document's summary: findings per status, except that a recommendation tune measured
+ * here and put back counts as `measuredNoGain`, not as `recommend` (to apply). Every finding
+ * counts once.
+ */
+export type CheckSummary = Record<FindingStatus, number> & { measuredNoGain: number };
+
+export function countByStatus(findings: Finding[]): CheckSummary {
+  const c: CheckSummary = { recommend: 0, advise: 0, info: 0, ok: 0, 'n/a': 0, measuredNoGain: 0 };
+  for (const f of findings) {
+    if (measuredNoGain(f)) c.measuredNoGain++;
+    else c[f.status]++;
+  }
   return c;
+}
+
+/** "by tune on 2026-11-25 14:02 UTC: p50 8.8 % higher: slower with the change, 3 of 3 pairs agree — reverted". */
+export function measuredLine(m: MeasuredVerdict): string {
+  const when = m.at.replace('T', ' ').slice(0, 16);
+  const what = m.decision === 'reverted' ? 'reverted' : `kept (${m.target} = ${m.to})`;
+  return `by tune on ${when} UTC (run ${m.runId}): ${m.reason} — ${what}`;
 }

@@ -1,6 +1,7 @@
 import type { DiskInfo } from '../detect/disks.js';
 import { Histogram } from '../measure/histogram.js';
 import type { Finding, FindingStatus } from '../rules/types.js';
+import { measuredLine } from './findings-text.js';
 import { fmtBytes, fmtUs } from './format.js';
 import { escapeHtml as e } from './html-escape.js';
 import { latencySeries, type ReportModel } from './report-model.js';
@@ -115,17 +116,18 @@ function findingsSection(m: ReportModel): string[] {
 function fineTable(list: Finding[]): string {
   const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
   return `<table class="fine"><tr><th>rule</th><th>checked</th></tr>${list
-    .map((f) => `<tr id="finding-${e(f.id)}"><td>${e(f.id)}</td><td>${f.evidence.map((x) => `<code>${e(x.field)} = ${e(value(x.value))}</code>`).join('<br>')}</td></tr>`)
+    .map((f) => `<tr id="finding-${e(f.id)}"><td>${e(f.title)} <span class="muted">${e(f.id)}</span></td><td>${f.evidence.map((x) => `<code>${e(x.field)} = ${e(value(x.value))}</code>`).join('<br>')}</td></tr>`)
     .join('')}</table>`;
 }
 
 function finding(f: Finding): string {
   const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
-  const parts = [`<div class="finding ${e(f.status)}" id="finding-${e(f.id)}">`, `<p><strong>${e(f.status === 'ok' ? f.id : f.title)}</strong> <span class="muted">[${e(f.severity)}] ${e(f.id)}${f.reboot ? ', needs a reboot' : ''}</span></p>`];
+  const parts = [`<div class="finding ${e(f.status)}" id="finding-${e(f.id)}">`, `<p><strong>${e(f.title)}</strong> <span class="muted">[${e(f.severity)}] ${e(f.id)}${f.reboot ? ', needs a reboot' : ''}</span></p>`];
   if (f.evidence.length) parts.push(`<table><tr><th>evidence</th><th>value</th><th>source</th></tr>${f.evidence.map((x) => `<tr><td><code>${e(x.field)}</code></td><td><code>${e(value(x.value))}</code></td><td><code>${e(x.source ?? '')}</code></td></tr>`).join('')}</table>`);
   if (f.status !== 'ok') {
     parts.push(`<p>${e(f.rationale)}</p>`);
     if (f.actions.length) parts.push(`<p>Change in the guest: ${f.actions.map((a) => `<code>${e(a.target)} = ${e(a.value)}</code>${a.runtime ? ' (at once)' : ''}${a.reboot ? ' (needs a reboot)' : ''}`).join('; ')}</p>`);
+    if (f.measured) parts.push(`<p class="measured">Measured ${e(measuredLine(f.measured))}</p>`);
     if (f.hostAdvice) {
       parts.push(`<p><strong>Host advice:</strong> ${e(f.hostAdvice.text)}</p>`);
       if (f.hostAdvice.libvirtXml) parts.push(`<p>libvirt domain XML:</p><pre>${e(f.hostAdvice.libvirtXml)}</pre>`);

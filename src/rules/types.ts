@@ -107,4 +107,27 @@ export interface Finding {
   prerequisite: boolean;
   hostAdvice: HostAdvice | null;
   reboot: boolean;
+  /**
+   * What `nvprobe tune` last measured on this machine for this finding's change (from its saved
+   * runs), when it did. Absent when no saved run tried it.
+   */
+  measured?: MeasuredVerdict;
+}
+
+/** The latest before/after verdict tune reached for one change a finding recommends. */
+export interface MeasuredVerdict {
+  /** The tune run that measured it (its saved run is <state>/runs/<runId>.json). */
+  runId: string;
+  /** When that run started (ISO 8601, UTC). */
+  at: string;
+  /** The action target measured, e.g. `vda:queue/scheduler`. */
+  target: string;
+  from: Array<string | null>;
+  to: string | number | null;
+  decision: 'kept' | 'reverted';
+  /** Tune's reason in words, e.g. "p50 8.8 % higher: slower with the change, 3 of 3 pairs agree". */
+  reason: string;
+  /** Median p50 of the rounds without and with the change (µs); null where tune has no such rounds. */
+  p50BeforeUs: number | null;
+  p50AfterUs: number | null;
 }

@@ -96,6 +96,11 @@ describe('nvprobe report -o report.html', () => {
       expect(html).toContain(`id="finding-${f.id}"`);
       for (const e of f.evidence) expect(html).toContain(`<code>${e.field}</code>`);
     }
+    // Rules that passed are named by their title (what is fine), not by the rule id alone.
+    const fine = check.findings.filter((x: { status: string }) => x.status === 'ok');
+    expect(fine.length).toBeGreaterThan(0);
+    const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    for (const f of fine) expect(html).toContain(`<tr id="finding-${f.id}"><td>${esc(f.title)} <span class="muted">${f.id}</span></td>`);
     const advised = check.findings.find((x: { hostAdvice: unknown; status: string }) => x.hostAdvice && x.status === 'advise');
     if (advised) expect(html).toContain('Host advice:');
     expect(html).toContain('<h2 id="machine">Machine</h2>');
