@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import type { Finding, FindingStatus } from '../rules/types.js';
+import { CHECK_SCHEMA_VERSION, type CheckDocument } from '../contracts/check-document.js';
 
 interface CheckOptions {
   root?: string;
@@ -10,22 +10,6 @@ interface CheckOptions {
   strict?: boolean;
   all?: boolean;
   verbose?: boolean;
-}
-
-export const CHECK_SCHEMA_VERSION = 1;
-
-/** The JSON document of `check --json`, also stored as check.json in a bundle. */
-export interface CheckDocument {
-  schemaVersion: typeof CHECK_SCHEMA_VERSION;
-  kind: 'nvprobe.check';
-  nvprobeVersion: string;
-  createdAt: string;
-  root: string | null;
-  /** The bundle analysed (`--from`), if any. */
-  from?: string;
-  rules: { count: number; files: string[] };
-  summary: Record<FindingStatus, number>;
-  findings: Finding[];
 }
 
 export function registerCheck(program: Command): Command {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { REVERT_SCHEMA_VERSION, STATUS_SCHEMA_VERSION, type RevertDocument, type StatusDocument } from '../contracts/revert-document.js';
 import { ExitCode, NvprobeError } from '../errors.js';
 
 interface RevertFlags {
@@ -32,7 +33,7 @@ export function registerRevert(program: Command): Command {
         const reverted = revertChanges(new Root(flags.root ?? '/'), journal, !!flags.all);
         const failed = reverted.filter((r) => r.error);
         journal.archiveIfSettled(`${dir}/runs`);
-        if (flags.json) process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'nvprobe.revert', reverted }, null, 2)}\n`);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ schemaVersion: REVERT_SCHEMA_VERSION, kind: 'nvprobe.revert', reverted } satisfies RevertDocument, null, 2)}\n`);
         else if (!reverted.length) process.stdout.write('nothing to revert: nvprobe has no change in effect\n');
         else for (const r of reverted) process.stdout.write(r.error ? `FAILED   ${r.path} (${r.error})\n` : `restored ${r.path} = ${r.restored}\n`);
         process.exitCode = failed.length ? ExitCode.partial : ExitCode.ok;
@@ -58,7 +59,7 @@ export function registerStatus(program: Command): Command {
       ]);
       const entries = changeStatus(new Root(flags.root ?? '/'), Journal.open(stateDir(flags.stateDir)));
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'nvprobe.status', entries }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ schemaVersion: STATUS_SCHEMA_VERSION, kind: 'nvprobe.status', entries } satisfies StatusDocument, null, 2)}\n`);
         return;
       }
       if (!entries.length) process.stdout.write('nvprobe has no change in effect\n');

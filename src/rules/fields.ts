@@ -1,5 +1,5 @@
 import type { DiskInfo } from '../detect/disks.js';
-import type { Snapshot } from '../detect/snapshot.js';
+import type { Snapshot } from '../contracts/detect-document.js';
 import { interpolate } from './field-path.js';
 import type { RuleScope } from './types.js';
 
