@@ -6,7 +6,6 @@ import { readKernelLog } from '../host/kernel-log.js';
 import { RecordingRoot } from '../host/recording-root.js';
 import { Root } from '../host/root.js';
 import { listStateFiles } from '../host/state-files.js';
-import { evaluateRules } from '../rules/evaluate.js';
 import type { LoadedRules } from '../rules/load.js';
 import type { ProbeReport } from '../contracts/probe-document.js';
 import type { CollectedItem, Collector } from './engine.js';

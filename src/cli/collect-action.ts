@@ -58,7 +58,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
       return { schemaVersion: CHECK_SCHEMA_VERSION, kind: 'nvprobe.check', nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), root: null, rules: { count: loaded.rules.length, files: loaded.files }, summary: countByStatus(findings), findings };
     },
   });
-  let result;
+  let result: Awaited<ReturnType<typeof runCollectors>>;
   try {
     result = await runCollectors(collectors, { redactor, say: progress.update, maxBundleBytes: BUNDLE_LIMITS.maxBundleBytes - 64_000 });
   } finally {

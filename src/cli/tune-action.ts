@@ -97,7 +97,7 @@ function persist(root: Root, journal: Journal, run: string, actions: ResolvedAct
 /** Which disk the probe will read: the TARGET's, or the root filesystem's. */
 function targetDisk(root: Root, target: string | undefined): string | null {
   if (target === undefined) return findRootFsDevice(root)?.disk ?? null;
-  let info;
+  let info: ReturnType<typeof statPath>;
   try {
     info = statPath(target);
   } catch {

@@ -1,6 +1,6 @@
 import type { PersistedReport, TuneReport } from '../contracts/tune-document.js';
 import type { TunePlan } from '../tune/plan.js';
-import type { Figures, SessionResult } from '../tune/session.js';
+import type { Figures } from '../tune/session.js';
 import { fmtUs, table } from './format.js';
 
 function persistedText(p: PersistedReport): string[] {

@@ -132,7 +132,8 @@ function parseRule(raw: unknown, file: string, index: number, errors: RuleError[
   need(r.status === undefined || r.status === 'info', 'status', "may only be 'info'");
   const fieldExists = (p: string) => fieldExistsIn(scope, p);
   const applies = r.applies === undefined ? { all: [] } : parseCondition(r.applies, 'applies', fieldExists, problems);
-  const check = r.check === undefined ? (problems.push({ at: 'check', message: 'is required' }), null) : parseCondition(r.check, 'check', fieldExists, problems);
+  if (r.check === undefined) problems.push({ at: 'check', message: 'is required' });
+  const check = r.check === undefined ? null : parseCondition(r.check, 'check', fieldExists, problems);
   const actions: ActionSpec[] = [];
   if (r.actions !== undefined) {
     if (!Array.isArray(r.actions)) problems.push({ at: 'actions', message: 'must be a list' });

@@ -3,7 +3,9 @@ import { MODPROBE_CONF, modprobeFiles, modprobeSettings, removeModprobeOptions, 
 import { deleteFiles, persistTree, putFiles, type PersistTree } from '../../helpers/persist-root.js';
 
 const trees: PersistTree[] = [];
-afterEach(() => trees.splice(0).forEach((t) => t.remove()));
+afterEach(() => {
+  for (const t of trees.splice(0)) t.remove();
+});
 function debian(): PersistTree {
   const t = persistTree('persist-debian12-grub');
   trees.push(t);

@@ -3,7 +3,9 @@ import { diskMatch, removeUdevQueueAttrs, setUdevQueueAttrs, UDEV_RULES } from '
 import { deleteFiles, persistTree, putFiles, type PersistTree } from '../../helpers/persist-root.js';
 
 const trees: PersistTree[] = [];
-afterEach(() => trees.splice(0).forEach((t) => t.remove()));
+afterEach(() => {
+  for (const t of trees.splice(0)) t.remove();
+});
 function tree(scenario: string): PersistTree {
   const t = persistTree(scenario);
   trees.push(t);
