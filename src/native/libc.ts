@@ -167,7 +167,3 @@ export function pinToCpu(cpu: number): void {
     scratch.free();
   }
 }
-
-export function currentCpu(): number {
-  return call('sched_getcpu', [], [], DataType.I32).value;
-}

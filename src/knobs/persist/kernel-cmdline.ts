@@ -51,11 +51,6 @@ export interface CmdlineChange {
   tokens: string[];
 }
 
-/** Which file a change edits, or for a command the program it runs: what removal's `only` names. */
-export function changeKey(write: PersistWrite): string {
-  return write.op === 'command' ? write.argv[0]! : write.path;
-}
-
 export interface CmdlinePlan {
   mechanism: CmdlineMechanismKind;
   changes: CmdlineChange[];
