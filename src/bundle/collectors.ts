@@ -1,13 +1,13 @@
 import * as path from 'node:path';
-import { detectSnapshot, type Snapshot } from '../detect/snapshot.js';
+import type { Snapshot } from '../contracts/detect-document.js';
+import { detectSnapshot } from '../detect/snapshot.js';
 import { redactCapture } from '../detect/redact.js';
 import { readKernelLog } from '../host/kernel-log.js';
 import { RecordingRoot } from '../host/recording-root.js';
 import { Root } from '../host/root.js';
 import { listStateFiles } from '../host/state-files.js';
-import { evaluateRules } from '../rules/evaluate.js';
 import type { LoadedRules } from '../rules/load.js';
-import type { ProbeReport } from '../report/probe-report.js';
+import type { ProbeReport } from '../contracts/probe-document.js';
 import type { CollectedItem, Collector } from './engine.js';
 import { BUNDLE_PATHS } from './format.js';
 

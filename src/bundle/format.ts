@@ -1,10 +1,7 @@
+import { BUNDLE_SCHEMA_VERSION, type BundleManifest } from '../contracts/collect-document.js';
 import { usageError } from '../errors.js';
 import type { TarEntry } from '../host/tar.js';
-import type { CollectorRecord } from './engine.js';
 import { parseUntrustedJson, UntrustedJsonError } from './untrusted-json.js';
-
-/** Bumped when a member changes meaning or moves; readers refuse a newer one. */
-export const BUNDLE_SCHEMA_VERSION = 1 as const;
 
 /** Where things live inside a bundle (relative member names). */
 export const BUNDLE_PATHS = {
@@ -20,19 +17,6 @@ export const BUNDLE_PATHS = {
 
 /** Hard limits for what collect writes; far below what readers accept. */
 export const BUNDLE_LIMITS = { maxBundleBytes: 5_000_000 } as const;
-
-export interface BundleManifest {
-  schemaVersion: typeof BUNDLE_SCHEMA_VERSION;
-  kind: 'nvprobe.bundle';
-  nvprobeVersion: string;
-  createdAt: string;
-  hostToken: string;
-  redacted: boolean;
-  /** Milliseconds the collectors took, probe excluded and included. */
-  collectMs: { withoutProbe: number; total: number };
-  limits: { maxBundleBytes: number };
-  collectors: CollectorRecord[];
-}
 
 const BAD = 'give a .tar.gz written by `nvprobe collect`';
 

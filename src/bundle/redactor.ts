@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { RedactionTokens } from '../detect/redaction-tokens.js';
 
 /** One replaced value: the customer keeps this list (the map file), the bundle never holds it. */
 export interface RedactionMapEntry {
@@ -29,8 +30,7 @@ const HOME = /(?<=\/home\/)[^/\s"']+/g;
  * replaced literally; addresses, UUIDs and world-wide names by pattern.
  */
 export class Redactor {
-  private readonly tokens = new Map<string, string>();
-  private readonly counters = new Map<string, number>();
+  private readonly tokens = new RedactionTokens();
   private readonly entries: RedactionMapEntry[] = [];
   /** [kind, value, matcher] for literal values, longest first; `fixed`: dropped, not mapped. */
   private literals: Array<{ kind: string; value: string; re: RegExp; fixed?: string }> = [];
@@ -40,16 +40,9 @@ export class Redactor {
   /** The token for a value (created on first use). With redaction off, the value itself. */
   token(kind: string, value: string): string {
     if (!this.enabled) return value;
-    const key = `${kind}\0${kind === 'hostname' || kind === 'user' || kind === 'mac' || kind === 'ipv6' ? value.toLowerCase() : value}`;
-    let t = this.tokens.get(key);
-    if (t === undefined) {
-      const n = (this.counters.get(kind) ?? 0) + 1;
-      this.counters.set(kind, n);
-      t = `REDACTED-${kind}-${n}`;
-      this.tokens.set(key, t);
-      this.entries.push({ token: t, kind, value });
-    }
-    return t;
+    const { token, isNew } = this.tokens.token(kind, kind === 'hostname' || kind === 'user' || kind === 'mac' || kind === 'ipv6' ? value.toLowerCase() : value);
+    if (isNew) this.entries.push({ token, kind, value });
+    return token;
   }
 
   /**

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import type { CheckSummary } from '../report/findings-text.js';
-import type { Finding } from '../rules/types.js';
+import { CHECK_SCHEMA_VERSION, type CheckDocument } from '../contracts/check-document.js';
 
 interface CheckOptions {
   root?: string;
@@ -12,24 +11,6 @@ interface CheckOptions {
   stateDir?: string;
   all?: boolean;
   verbose?: boolean;
-}
-
-export const CHECK_SCHEMA_VERSION = 1;
-
-/** The JSON document of `check --json`, also stored as check.json in a bundle. */
-export interface CheckDocument {
-  schemaVersion: typeof CHECK_SCHEMA_VERSION;
-  kind: 'nvprobe.check';
-  nvprobeVersion: string;
-  createdAt: string;
-  root: string | null;
-  /** The bundle analysed (`--from`), if any. */
-  from?: string;
-  rules: { count: number; files: string[] };
-  /** Findings per status; a recommendation tune measured here and put back counts as measuredNoGain, not recommend. */
-  summary: CheckSummary;
-  /** Findings; those whose change tune measured on this machine carry `measured` (its latest verdict). */
-  findings: Finding[];
 }
 
 export function registerCheck(program: Command): Command {

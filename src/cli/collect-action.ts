@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { bundleCollectors } from '../bundle/collectors.js';
 import { runCollectors } from '../bundle/engine.js';
-import { BUNDLE_LIMITS, BUNDLE_PATHS, BUNDLE_SCHEMA_VERSION, type BundleManifest } from '../bundle/format.js';
+import { BUNDLE_LIMITS, BUNDLE_PATHS } from '../bundle/format.js';
 import { redactMember } from '../bundle/member.js';
 import { Redactor } from '../bundle/redactor.js';
+import { CHECK_SCHEMA_VERSION, type CheckDocument } from '../contracts/check-document.js';
+import { BUNDLE_SCHEMA_VERSION, REDACTION_MAP_SCHEMA_VERSION, type BundleManifest, type CollectResult } from '../contracts/collect-document.js';
 import { splitInitArguments } from '../detect/cmdline.js';
 import { INIT_ARGS_TOKEN } from '../detect/redact.js';
 import { ExitCode } from '../errors.js';
@@ -16,7 +18,6 @@ import { stateDir as resolveStateDir } from '../host/state-dir.js';
 import { attachVerdicts, latestVerdicts } from '../tune/verdicts.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { countByStatus } from '../report/findings-text.js';
-import { CHECK_SCHEMA_VERSION, type CheckDocument } from './check-command.js';
 import type { CollectOptions } from './collect-command.js';
 import { parseDuration } from './parse-options.js';
 import { startProgress } from './progress.js';
@@ -25,17 +26,6 @@ import { nvprobeVersion } from './version.js';
 
 /** A short probe needs no 1 GiB span (and no 1 GiB scratch file where the disk cannot be opened). */
 const COLLECT_PROBE_SPAN = 256 << 20;
-
-export interface CollectResult {
-  schemaVersion: typeof BUNDLE_SCHEMA_VERSION;
-  kind: 'nvprobe.collect';
-  bundle: string;
-  bytes: number;
-  redactionMap: string | null;
-  redactions: number;
-  collectMs: BundleManifest['collectMs'];
-  collectors: Array<{ name: string; status: string; reason: string | null }>;
-}
 
 export async function collect(opts: CollectOptions): Promise<number> {
   const probeMs = parseDuration(opts.probeDuration, '--probe-duration');
@@ -82,7 +72,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
       return { schemaVersion: CHECK_SCHEMA_VERSION, kind: 'nvprobe.check', nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), root: null, rules: { count: loaded.rules.length, files: loaded.files }, summary: countByStatus(findings), findings };
     },
   });
-  let result;
+  let result: Awaited<ReturnType<typeof runCollectors>>;
   try {
     result = await runCollectors(collectors, { redactor, say: progress.update, maxBundleBytes: BUNDLE_LIMITS.maxBundleBytes - 64_000 });
   } finally {
@@ -106,7 +96,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
   let mapFile: string | null = null;
   if (opts.redact) {
     mapFile = `${file.replace(/\.tar\.gz$|\.tgz$/, '')}.redaction-map.json`;
-    const doc = { kind: 'nvprobe.redaction-map', schemaVersion: 1, bundle: file, note: 'Keep this file: it turns the tokens in the bundle back into this machine\'s values. It is not part of the bundle.', entries: map };
+    const doc = { kind: 'nvprobe.redaction-map', schemaVersion: REDACTION_MAP_SCHEMA_VERSION, bundle: file, note: 'Keep this file: it turns the tokens in the bundle back into this machine\'s values. It is not part of the bundle.', entries: map };
     writeNewFile(mapFile, `${JSON.stringify(doc, null, 2)}\n`, !!opts.force);
   }
   const out: CollectResult = {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { REVERT_SCHEMA_VERSION, STATUS_SCHEMA_VERSION, type RevertDocument, type StatusDocument } from '../contracts/revert-document.js';
 import { ExitCode, NvprobeError } from '../errors.js';
 
 interface RevertFlags {
@@ -35,7 +36,7 @@ export function registerRevert(program: Command): Command {
         const failed = reverted.filter((r) => r.error);
         const left = reverted.filter((r) => r.left);
         journal.archiveIfSettled(`${dir}/runs`);
-        if (flags.json) process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'nvprobe.revert', reverted }, null, 2)}\n`);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ schemaVersion: REVERT_SCHEMA_VERSION, kind: 'nvprobe.revert', reverted } satisfies RevertDocument, null, 2)}\n`);
         else if (!reverted.length) process.stdout.write('nothing to revert: nvprobe has no change in effect\n');
         else for (const r of restoredPerPath(reverted)) process.stdout.write(r.error ? `FAILED   ${r.path} (${r.error})\n` : r.left ? `left     ${r.path}: now ${r.left.now}, nvprobe set ${r.left.wrote}: changed by someone else since; left as is\n` : `restored ${r.path} = ${r.restored}\n`);
         if (left.length && !flags.json) {
@@ -65,7 +66,7 @@ export function registerStatus(program: Command): Command {
       ]);
       const entries = changeStatus(new Root(flags.root ?? '/'), Journal.open(stateDir(flags.stateDir)));
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'nvprobe.status', entries }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ schemaVersion: STATUS_SCHEMA_VERSION, kind: 'nvprobe.status', entries } satisfies StatusDocument, null, 2)}\n`);
         return;
       }
       if (!entries.length) process.stdout.write('nvprobe has no change in effect\n');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { RULES_SCHEMA_VERSION, type RulesDocument } from '../contracts/rules-document.js';
 import { ExitCode, usageError } from '../errors.js';
 import type { Condition } from '../rules/types.js';
 
@@ -26,7 +27,7 @@ export function registerRules(program: Command): Command {
       const { loadRulesOrFail } = await import('./rules-loading.js');
       const loaded = loadRulesOrFail(opts.rules);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'nvprobe.rules', rules: loaded.rules }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ schemaVersion: RULES_SCHEMA_VERSION, kind: 'nvprobe.rules', rules: loaded.rules } satisfies RulesDocument, null, 2)}\n`);
         return;
       }
       const width = Math.max(...loaded.rules.map((r) => r.id.length));

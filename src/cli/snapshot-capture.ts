@@ -1,21 +1,10 @@
-import { detectSnapshot, SNAPSHOT_SCHEMA_VERSION } from '../detect/snapshot.js';
+import { SNAPSHOT_SCHEMA_VERSION } from '../contracts/detect-document.js';
+import type { CaptureResult } from '../contracts/snapshot-document.js';
+import { detectSnapshot } from '../detect/snapshot.js';
 import { redactCapture } from '../detect/redact.js';
 import { openRoot } from '../host/open-root.js';
 import { RecordingRoot } from '../host/recording-root.js';
 import { prepareEmptyDir, writeTree } from '../host/tree-writer.js';
-
-export interface CaptureResult {
-  schemaVersion: typeof SNAPSHOT_SCHEMA_VERSION;
-  dir: string;
-  source: 'live' | 'captured-tree';
-  files: number;
-  links: number;
-  dirs: number;
-  /** Guest paths whose content was replaced by placeholders. */
-  redacted: string[];
-  /** Guest paths seen but unreadable, hence absent from the copy. */
-  skipped: string[];
-}
 
 /** Name of the file describing a capture; detect never reads it. */
 export const CAPTURE_MANIFEST = '/nvprobe-snapshot.json';

@@ -9,7 +9,8 @@ import { saveRun } from '../host/run-store.js';
 import { acquireLock } from '../host/run-lock.js';
 import { stateDir as resolveStateDir } from '../host/state-dir.js';
 import { evaluateRules } from '../rules/evaluate.js';
-import { renderTuneText, TUNE_SCHEMA_VERSION, type PersistedReport, type TuneReport } from '../report/tune-text.js';
+import { TUNE_SCHEMA_VERSION, type PersistedReport, type TuneReport } from '../contracts/tune-document.js';
+import { renderTuneText } from '../report/tune-text.js';
 import { planPersistence } from '../knobs/persist/persist-plan.js';
 import type { ResolvedAction } from '../rules/types.js';
 import { Applier, WriteRefused } from '../tune/applier.js';
@@ -112,7 +113,7 @@ function persist(root: Root, journal: Journal, run: string, actions: ResolvedAct
 /** Which disk the probe will read: the TARGET's, or the root filesystem's. */
 function targetDisk(root: Root, target: string | undefined): string | null {
   if (target === undefined) return findRootFsDevice(root)?.disk ?? null;
-  let info;
+  let info: ReturnType<typeof statPath>;
   try {
     info = statPath(target);
   } catch {

@@ -10,27 +10,37 @@ export interface KernelCmdline {
   params: Record<string, string | true>;
 }
 
+/** One blank-separated word of a command line, with where it sits in the text. */
+export interface CmdlineSpan {
+  start: number;
+  end: number;
+  /** The word with its double quotes removed, as the kernel's next_arg() sees it. */
+  word: string;
+}
+
 /** Split like the kernel's next_arg(): whitespace separates, double quotes group. */
-export function splitCmdline(raw: string): string[] {
-  const words: string[] = [];
-  let current = '';
-  let inQuotes = false;
-  let started = false;
-  for (const ch of raw) {
-    if (ch === '"') {
-      inQuotes = !inQuotes;
-      started = true;
-    } else if (!inQuotes && /\s/.test(ch)) {
-      if (started) words.push(current);
-      current = '';
-      started = false;
-    } else {
-      current += ch;
-      started = true;
+export function cmdlineSpans(text: string): CmdlineSpan[] {
+  const out: CmdlineSpan[] = [];
+  let i = 0;
+  while (i < text.length) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (i >= text.length) break;
+    const start = i;
+    let word = '';
+    let quoted = false;
+    while (i < text.length && (quoted || !/\s/.test(text[i]!))) {
+      if (text[i] === '"') quoted = !quoted;
+      else word += text[i];
+      i++;
     }
+    out.push({ start, end: i, word });
   }
-  if (started) words.push(current);
-  return words;
+  return out;
+}
+
+/** The words of a command line, as the kernel's next_arg() sees them. */
+export function splitCmdline(raw: string): string[] {
+  return cmdlineSpans(raw).map((s) => s.word);
 }
 
 export function parseCmdline(raw: string): KernelCmdline {

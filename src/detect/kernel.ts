@@ -47,7 +47,10 @@ export function kernelAtLeast(kernel: Pick<KernelInfo, 'version'> | KernelVersio
   const want = parseKernelVersion(min);
   if (want === null) throw new RangeError(`not a kernel version: ${JSON.stringify(min)}`);
   if (have === null) return null;
-  if (have.major !== want.major) return have.major > want.major;
-  if (have.minor !== want.minor) return have.minor > want.minor;
-  return have.patch >= want.patch;
+  return compareKernelVersions(have, want) >= 0;
+}
+
+/** Negative, zero or positive as a is older than, the same as or newer than b. */
+export function compareKernelVersions(a: KernelVersion, b: KernelVersion): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
 }

@@ -1,5 +1,6 @@
 import type { TreeEntry } from '../host/recording-root.js';
 import { splitInitArguments } from './cmdline.js';
+import { RedactionTokens } from './redaction-tokens.js';
 
 /** Attribute files that identify a device or machine: replaced by placeholders in captures. */
 const IDENTIFYING_FILES = new Set([
@@ -31,18 +32,9 @@ export interface RedactionResult {
  * equal field by field. Also reduces the mount table to the root mount, the only line detect uses.
  */
 export function redactCapture(input: ReadonlyMap<string, TreeEntry>, token?: Placeholder): RedactionResult {
-  const placeholders = new Map<string, string>();
-  const counters = new Map<string, number>();
+  const tokens = new RedactionTokens();
   // A bundle passes its own token source so that the tree and every other file share one map.
-  const placeholder = token ?? ((kind: string, value: string) => {
-    const key = `${kind}\0${value}`;
-    if (!placeholders.has(key)) {
-      const n = (counters.get(kind) ?? 0) + 1;
-      counters.set(kind, n);
-      placeholders.set(key, `REDACTED-${kind}-${n}`);
-    }
-    return placeholders.get(key)!;
-  });
+  const placeholder = token ?? ((kind: string, value: string) => tokens.token(kind, value).token);
   const entries = new Map(input);
   const redacted: string[] = [];
   for (const key of [...entries.keys()].sort()) {

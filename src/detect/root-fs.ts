@@ -31,7 +31,7 @@ export function parseMountinfo(text: string): MountEntry[] {
     const f = line.split(' ');
     const dash = f.indexOf('-', 6);
     if (f.length < 10 || dash < 0) continue;
-    out.push({ dev: f[2]!, mountPoint: unescape(f[4]!), fsType: f[dash + 1]!, source: unescape(f[dash + 2]!) });
+    out.push({ dev: f[2]!, mountPoint: unescapeMountField(f[4]!), fsType: f[dash + 1]!, source: unescapeMountField(f[dash + 2]!) });
   }
   return out;
 }
@@ -42,10 +42,10 @@ export function parseMounts(text: string): MountEntry[] {
     .split('\n')
     .map((l) => l.split(' '))
     .filter((f) => f.length >= 3)
-    .map((f) => ({ dev: null, mountPoint: unescape(f[1]!), fsType: f[2]!, source: unescape(f[0]!) }));
+    .map((f) => ({ dev: null, mountPoint: unescapeMountField(f[1]!), fsType: f[2]!, source: unescapeMountField(f[0]!) }));
 }
 
-function unescape(s: string): string {
+function unescapeMountField(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 }
 

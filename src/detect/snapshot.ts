@@ -1,37 +1,14 @@
+import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../contracts/detect-document.js';
 import type { Root } from '../host/root.js';
 import { parseCpuinfo } from './cpuinfo.js';
-import { detectCpuidle, type CpuidleInfo } from './cpuidle.js';
-import { detectCpus, type CpuTopology } from './cpus.js';
-import { detectDriverModules, type DriverModules } from './driver-modules.js';
-import { diskContext, diskNames, readDisk, type DiskInfo } from './disks.js';
-import { detectHypervisor, type HypervisorInfo } from './hypervisor.js';
-import { detectKernel, type KernelInfo } from './kernel.js';
-import { detectMachine, type MachineInfo } from './machine.js';
+import { detectCpuidle } from './cpuidle.js';
+import { detectCpus } from './cpus.js';
+import { detectDriverModules } from './driver-modules.js';
+import { diskContext, diskNames, readDisk } from './disks.js';
+import { detectHypervisor } from './hypervisor.js';
+import { detectKernel } from './kernel.js';
+import { detectMachine } from './machine.js';
 import { SysReader, type Unavailable } from './reader.js';
-import type { RootFsInfo } from './root-fs.js';
-
-/** Bumped when a field changes meaning or disappears; adding fields keeps it. */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
-
-/**
- * Everything nvprobe knows about a machine before measuring: plain data, JSON-able, read
- * entirely through a Root so that a live system and a captured tree give the same result.
- */
-export interface Snapshot {
-  schemaVersion: typeof SNAPSHOT_SCHEMA_VERSION;
-  machine: MachineInfo;
-  kernel: KernelInfo;
-  hypervisor: HypervisorInfo;
-  cpus: CpuTopology;
-  cpuidle: CpuidleInfo;
-  /** Every entry of /sys/block (loop, zram and dm included), natural order. */
-  disks: DiskInfo[];
-  rootFs: RootFsInfo | null;
-  /** Parameters of the storage driver modules the disks use (poll_queues, io_queue_depth...). */
-  driverModules: DriverModules;
-  /** Why values are null: each file that could not be read or parsed, sorted by path. */
-  unavailable: Unavailable[];
-}
 
 export function detectSnapshot(root: Root): Snapshot {
   const r = new SysReader(root);

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
+import { replaceFileAtomic } from './atomic-file.js';
 import { registerCleanup } from './cleanup.js';
 import { readTar, TarError, writeTar, type TarEntry } from './tar.js';
 
@@ -30,7 +31,6 @@ export function writeArchive(file: string, entries: readonly TarEntry[], force: 
 
 /** Write a new file (0600) atomically: tmp + fsync + rename. Refuses an existing one unless force. */
 export function writeNewFile(file: string, data: Buffer | string, force: boolean): void {
-  const dir = path.dirname(path.resolve(file));
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(file);
@@ -39,23 +39,15 @@ export function writeNewFile(file: string, data: Buffer | string, force: boolean
   }
   if (st?.isDirectory()) throw usageError(`${file} is a directory`, 'give a file name for -o');
   if (st && !force) throw usageError(`${file} already exists`, 'choose another name, or pass --force to replace it');
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  let fd: number;
   try {
-    fd = fs.openSync(tmp, 'wx', 0o600);
+    replaceFileAtomic(file, data, 0o600);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw usageError(`cannot write ${file}: ${code === 'ENOENT' ? 'its directory does not exist' : code}`, 'choose a path in a directory you can write to');
-  }
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.chmodSync(tmp, 0o600);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new NvprobeError(`writing ${file} failed: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { exitCode: ExitCode.failure, cause: err });
+    const e = err as NodeJS.ErrnoException;
+    if (e.syscall === 'open') {
+      const code = e.code ?? String(err);
+      throw usageError(`cannot write ${file}: ${code === 'ENOENT' ? 'its directory does not exist' : code}`, 'choose a path in a directory you can write to');
+    }
+    throw new NvprobeError(`writing ${file} failed: ${e.code ?? String(err)}`, { exitCode: ExitCode.failure, cause: err });
   }
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode, NvprobeError } from '../errors.js';
-import { syncDir } from './writer.js';
+import { replaceFileAtomic } from './atomic-file.js';
 
 /**
  * Output files the user names (`probe -o FILE`), as opposed to nvprobe's own allowlisted files:
@@ -29,22 +29,9 @@ export function checkOutputPath(file: string): string {
 
 /** Temp file beside the target (dot-named, no .prom suffix), fsync, rename over it, fsync the directory. */
 export function writeOutputFileAtomic(file: string, content: string, mode = 0o644): void {
-  const abs = path.resolve(file);
-  const dir = path.dirname(abs);
-  const tmp = path.join(dir, `.${path.basename(abs)}.nvprobe-${process.pid}.tmp`);
   try {
-    const fd = fs.openSync(tmp, 'w', mode);
-    try {
-      fs.writeSync(fd, content);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.chmodSync(tmp, mode); // the umask must not decide who may read the metrics
-    fs.renameSync(tmp, abs);
+    replaceFileAtomic(file, content, mode); // mode set explicitly: the umask must not decide who may read the metrics
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
     throw new NvprobeError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
   }
-  syncDir(dir);
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NvprobeError } from '../errors.js';
+import { replaceFileAtomic, syncDir } from './atomic-file.js';
 import type { Root } from './root.js';
 import { writeAllowed } from './write-allowlist.js';
 
@@ -28,20 +29,7 @@ export function writeFileAtomic(root: Root, guestPath: string, content: string, 
   const host = root.resolve(guestPath);
   const dir = path.dirname(host);
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const tmp = path.join(dir, `.${path.basename(host)}.nvprobe-${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w', mode);
-  try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  fs.closeSync(fd);
-  fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, host);
-  syncDir(dir);
+  replaceFileAtomic(host, content, mode);
 }
 
 export function deleteFile(root: Root, guestPath: string): void {
@@ -56,19 +44,5 @@ export function fileMode(root: Root, guestPath: string): number | null {
     return fs.statSync(root.resolve(guestPath)).mode & 0o7777;
   } catch {
     return null;
-  }
-}
-
-/** fsync a directory so that a rename in it survives a power cut. */
-export function syncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
   }
 }

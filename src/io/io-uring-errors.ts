@@ -1,3 +1,4 @@
+import { kernelAtLeast } from '../detect/kernel.js';
 import { ExitCode, NvprobeError } from '../errors.js';
 import { ERRNO, NativeError } from '../native/native-error.js';
 
@@ -61,7 +62,7 @@ export function explainIoUringError(err: IoUringError, facts: IoUringHostFacts):
         'poll queues come from nvme.poll_queues / virtio_blk.poll_queues (queue/io_poll=1 shows them); without them use interrupt completion',
       );
     }
-    if (err.errno === ERRNO.EINVAL && (facts.kernel.major < 5 || (facts.kernel.major === 5 && facts.kernel.minor < 6))) {
+    if (err.errno === ERRNO.EINVAL && kernelAtLeast({ ...facts.kernel, patch: 0 }, '5.6') === false) {
       return e('old-kernel', `io_uring reads (IORING_OP_READ) need Linux 5.6 or later; this kernel is ${release}`, PSYNC2_HINT);
     }
     return e('other', `io_uring reads of ${where} fail with ${err.code}`, PSYNC2_HINT);

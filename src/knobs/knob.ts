@@ -1,4 +1,5 @@
 import type { Root } from '../host/root.js';
+import { activeChoice } from '../host/sysfs-choice.js';
 import type { ResolvedAction } from '../rules/types.js';
 import type { AttrWrite } from './write.js';
 
@@ -17,8 +18,7 @@ export interface RuntimeKnob {
 /** The active choice of a `[x] y z` list attribute, or the trimmed value. */
 export function activeValue(raw: string | null): string | null {
   if (raw === null) return null;
-  const m = /\[([^\]]+)\]/.exec(raw);
-  return m ? m[1]! : raw.trim();
+  return activeChoice(raw) ?? raw.trim();
 }
 
 export function sameValue(a: string | null, b: string | number): boolean {

@@ -1,5 +1,3 @@
-import type { Root } from '../host/root.js';
-import type { ResolvedAction } from '../rules/types.js';
 import { activeValue, sameValue, type RuntimeKnob } from './knob.js';
 
 /** /sys/block/<disk>/queue/<attr>: scheduler, nomerges, rotational, iostats... */
@@ -12,10 +10,3 @@ export const queueAttrKnob: RuntimeKnob = {
   },
 };
 
-export function queueAttrPath(a: ResolvedAction): string {
-  return `/sys/block/${a.disk}/queue/${a.attr}`;
-}
-
-export function queueAttrValue(root: Root, disk: string, attr: string): string | null {
-  return activeValue(root.attr(`/sys/block/${disk}/queue/${attr}`));
-}

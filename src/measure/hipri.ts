@@ -5,7 +5,7 @@ export interface HipriVerdict {
   reason: string;
 }
 
-import { parseKernelVersion } from '../detect/kernel.js';
+import { kernelAtLeast, parseKernelVersion } from '../detect/kernel.js';
 
 /** The running kernel as the probe needs it: its release string and parsed version. */
 export interface KernelVersion {
@@ -27,7 +27,7 @@ export interface QueuePolling {
  * it polled only where the queue had poll queues; otherwise the block layer drops REQ_POLLED.
  */
 export function hipriIgnoredBySyncDio(k: KernelVersion): boolean {
-  if (k.major > 5 || (k.major === 5 && k.minor >= 19)) return true;
+  if (kernelAtLeast(k, '5.19')) return true;
   const rhel = /^5\.14\.0-(\d+)\..*el9/.exec(k.release);
   return rhel !== null && Number(rhel[1]) >= 114;
 }

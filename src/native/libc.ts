@@ -168,10 +168,6 @@ export function pinToCpu(cpu: number): void {
   }
 }
 
-export function currentCpu(): number {
-  return call('sched_getcpu', [], [], DataType.I32).value;
-}
-
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 

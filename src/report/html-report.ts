@@ -159,7 +159,7 @@ function latencySection(m: ReportModel): string[] {
   out.push('<h3>Cumulative distribution</h3>', cdfSvg(series));
   out.push('<h3>Histograms</h3>');
   const range = sharedRange(series);
-  series.forEach((s, i) => out.push(histogramSvg(s, i, range)));
+  for (const [i, s] of series.entries()) out.push(histogramSvg(s, i, range));
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summary.js';
-import type { ProbeReport } from './probe-report.js';
+import type { ProbeReport } from '../contracts/probe-document.js';
 
 /**
  * node_exporter textfile-collector format (Prometheus text exposition format 0.0.4) of one probe

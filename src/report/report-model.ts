@@ -1,12 +1,13 @@
-import { bundleJson, bundleManifest, BUNDLE_PATHS, type BundleManifest } from '../bundle/format.js';
-import type { Snapshot } from '../detect/snapshot.js';
-import { SNAPSHOT_SCHEMA_VERSION } from '../detect/snapshot.js';
+import { bundleJson, bundleManifest, BUNDLE_PATHS } from '../bundle/format.js';
+import { CHECK_SCHEMA_VERSION } from '../contracts/check-document.js';
+import type { BundleManifest } from '../contracts/collect-document.js';
+import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../contracts/detect-document.js';
+import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../contracts/probe-document.js';
+import { TUNE_SCHEMA_VERSION, type TuneReport } from '../contracts/tune-document.js';
 import { usageError } from '../errors.js';
 import type { ReportSource } from '../host/report-input.js';
 import { histogramJsonProblem, type HistogramJson } from '../measure/histogram.js';
 import type { Finding } from '../rules/types.js';
-import { PROBE_SCHEMA_VERSION, type ProbeReport } from './probe-report.js';
-import { TUNE_SCHEMA_VERSION, type TuneReport } from './tune-text.js';
 
 /** Everything a report shows; any part may be missing (a run alone has no Snapshot). */
 export interface ReportModel {
@@ -23,8 +24,6 @@ export interface LatencySeries {
   name: string;
   histogram: HistogramJson;
 }
-
-const CHECK_VERSION = 1;
 
 export function buildReportModel(src: ReportSource): ReportModel {
   const model = readModel(src);
@@ -54,7 +53,7 @@ function readModel(src: ReportSource): ReportModel {
   const snapshot = bundleJson<Snapshot>(src.entries, BUNDLE_PATHS.detect, src.file);
   if (snapshot) checkVersion(`${src.file}: ${BUNDLE_PATHS.detect}`, snapshot, SNAPSHOT_SCHEMA_VERSION);
   const check = bundleJson<{ schemaVersion: number; findings: Finding[] }>(src.entries, BUNDLE_PATHS.check, src.file);
-  if (check) checkVersion(`${src.file}: ${BUNDLE_PATHS.check}`, check, CHECK_VERSION);
+  if (check) checkVersion(`${src.file}: ${BUNDLE_PATHS.check}`, check, CHECK_SCHEMA_VERSION);
   const probe = bundleJson<ProbeReport>(src.entries, BUNDLE_PATHS.probe, src.file);
   // The newest run with measurements (run ids sort by time).
   const runs = src.entries

@@ -1,3 +1,4 @@
+import { compareKernelVersions, type KernelVersion } from '../detect/kernel.js';
 import { resolveField } from './field-path.js';
 import { COMPARISONS, type Comparison, type Condition, type Evidence, type Operand } from './types.js';
 
@@ -141,7 +142,7 @@ function compare(op: Comparison, a: unknown, b: unknown): boolean {
     case 'versionBelow': {
       const v = toVersion(a);
       if (!v) return false;
-      const cmp = compareVersions(v, toVersion(b)!);
+      const cmp = compareKernelVersions(v, toVersion(b)!);
       return op === 'versionAtLeast' ? cmp >= 0 : cmp < 0;
     }
     case 'contains':
@@ -159,20 +160,13 @@ function same(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-type Version = [number, number, number];
-
 /** A version from '6.1.0-18-cloud-amd64', '5.19', or a {major, minor, patch} object. */
-export function toVersion(v: unknown): Version | null {
+export function toVersion(v: unknown): KernelVersion | null {
   if (v && typeof v === 'object' && 'major' in v) {
     const o = v as { major: number; minor?: number; patch?: number };
-    return [o.major, o.minor ?? 0, o.patch ?? 0];
+    return { major: o.major, minor: o.minor ?? 0, patch: o.patch ?? 0 };
   }
   if (typeof v !== 'string') return null;
   const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(v);
-  return m ? [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)] : null;
-}
-
-export function compareVersions(a: Version, b: Version): number {
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
+  return m ? { major: Number(m[1]), minor: Number(m[2] ?? 0), patch: Number(m[3] ?? 0) } : null;
 }

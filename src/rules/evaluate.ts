@@ -1,4 +1,4 @@
-import type { Snapshot } from '../detect/snapshot.js';
+import type { Snapshot } from '../contracts/detect-document.js';
 import { resolveAction } from './actions.js';
 import { evaluateCondition } from './condition.js';
 import { interpolate, resolveField } from './field-path.js';

@@ -13,7 +13,7 @@ export function resolveField(scope: unknown, path: string): unknown {
       else return null;
       continue;
     }
-    if (typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, part)) return null;
+    if (typeof cur !== 'object' || !Object.hasOwn(cur, part)) return null;
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur === undefined ? null : cur;

@@ -1,5 +1,5 @@
 import type { DiskInfo } from '../detect/disks.js';
-import type { Snapshot } from '../detect/snapshot.js';
+import type { Snapshot } from '../contracts/detect-document.js';
 import { allResolved, interpolate } from './field-path.js';
 import type { RuleScope } from './types.js';
 
@@ -160,7 +160,7 @@ export function fieldExistsIn(scope: RuleScope, path: string): boolean {
     } else if ('$map' in node) {
       node = node.$map as AnyShape;
     } else {
-      if (!Object.prototype.hasOwnProperty.call(node, part)) return false;
+      if (!Object.hasOwn(node, part)) return false;
       node = (node as Record<string, AnyShape>)[part]!;
     }
   }

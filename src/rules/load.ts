@@ -137,7 +137,8 @@ function parseRule(raw: unknown, file: string, index: number, errors: RuleError[
     if (typeof r[k] === 'string') for (const p of placeholders(r[k] as string)) if (!fieldExists(p)) problems.push({ at: k, message: `placeholder {${p}} names no Snapshot field` });
   }
   const applies = r.applies === undefined ? { all: [] } : parseCondition(r.applies, 'applies', fieldExists, problems);
-  const check = r.check === undefined ? (problems.push({ at: 'check', message: 'is required' }), null) : parseCondition(r.check, 'check', fieldExists, problems);
+  if (r.check === undefined) problems.push({ at: 'check', message: 'is required' });
+  const check = r.check === undefined ? null : parseCondition(r.check, 'check', fieldExists, problems);
   const actions: ActionSpec[] = [];
   if (r.actions !== undefined) {
     if (!Array.isArray(r.actions)) problems.push({ at: 'actions', message: 'must be a list' });

@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 import type { RoundFigures } from './meter.js';
 
 export interface AbPair {
@@ -50,8 +51,7 @@ export async function abTest(pairs: number, setA: () => void, setB: () => void, 
 
 export function judge(pairs: AbPair[], prerequisite = false): AbVerdict {
   const ratios = pairs.map((p) => p.ratio).sort((x, y) => x - y);
-  const mid = ratios.length >> 1;
-  const medianRatio = ratios.length % 2 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+  const medianRatio = median(ratios);
   // On a shared VM one round in a few catches a neighbour's burst: a clear majority must agree.
   const sameWay = pairs.filter((p) => (medianRatio < 1 ? p.ratio < 1 : p.ratio >= 1)).length;
   const agree = sameWay >= Math.ceil((2 * pairs.length) / 3);

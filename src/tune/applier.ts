@@ -1,6 +1,7 @@
 import { NvprobeError } from '../errors.js';
 import type { Root } from '../host/root.js';
 import { runCommand } from '../host/commands.js';
+import { activeChoice } from '../host/sysfs-choice.js';
 import { deleteFile, fileMode, writeAttr, writeFileAtomic } from '../host/writer.js';
 import { writeSubject, type Previous, type Write } from '../knobs/write.js';
 import { crashPoint } from './crash-point.js';
@@ -115,6 +116,5 @@ function tryRestore(root: Root, w: Write, prev: Previous): void {
 
 /** A read value in the form the attribute accepts back: `[mq-deadline] none` → `mq-deadline`. */
 export function restorableValue(read: string): string {
-  const active = /\[([^\]]+)\]/.exec(read);
-  return active ? active[1]! : read.trim();
+  return activeChoice(read) ?? read.trim();
 }

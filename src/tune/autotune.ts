@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 import type { RoundFigures } from './meter.js';
 
 export interface GridPoint {
@@ -15,12 +16,6 @@ export interface GridResult {
   chosen: GridPoint;
   tolerance: number;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /**
  * Measure every grid value `passes` times, visiting them in a rotated order each pass so no value

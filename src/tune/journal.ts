@@ -63,7 +63,7 @@ export class Journal {
     // A last line without its newline was being appended when the process died: that record
     // never became durable, so the write it announced never started. Drop it.
     const complete = lines.slice(0, -1); // after the last newline: '' or a torn record
-    complete.forEach((line, i) => j.records.push(parseLine(j.file, line, i + 1)));
+    for (const [i, line] of complete.entries()) j.records.push(parseLine(j.file, line, i + 1));
     if (!text.endsWith('\n') && lines.at(-1)) fs.truncateSync(j.file, Buffer.byteLength(complete.map((l) => `${l}\n`).join('')));
     for (const r of j.records) if (r.t === 'intent') j.nextSeq = Math.max(j.nextSeq, r.seq + 1);
     return j;

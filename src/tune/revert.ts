@@ -1,4 +1,5 @@
 import type { Root } from '../host/root.js';
+import { activeChoice } from '../host/sysfs-choice.js';
 import { Applier, restorableValue } from './applier.js';
 import { sameValue } from '../knobs/knob.js';
 import { writeSubject, type Write } from '../knobs/write.js';
@@ -109,7 +110,7 @@ export function changeStatus(root: Root, journal: Journal): StatusEntry[] {
   return journal.outstanding().map((e) => {
     if (e.write.op === 'attr') {
       const raw = root.attr(e.write.path);
-      const live = raw === null ? null : (/\[([^\]]+)\]/.exec(raw)?.[1] ?? raw);
+      const live = raw === null ? null : (activeChoice(raw) ?? raw);
       return { run: e.run, label: e.label, path: e.write.path, written: e.write.value, live, state: live === null ? 'unknown' : live === e.write.value ? 'applied' : 'drifted' };
     }
     if (e.write.op === 'command') return { run: e.run, label: e.label, path: writeSubject(e.write), written: '(command)', live: null, state: 'unknown' };

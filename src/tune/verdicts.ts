@@ -1,5 +1,4 @@
-import type { TuneReport } from '../report/tune-text.js';
-import { TUNE_SCHEMA_VERSION } from '../report/tune-text.js';
+import { TUNE_SCHEMA_VERSION, type TuneReport } from '../contracts/tune-document.js';
 import type { Finding, MeasuredVerdict, ResolvedAction } from '../rules/types.js';
 import type { ChangeResult } from './session.js';
 

@@ -35,10 +35,6 @@ export function makeDataFile(dir, sizeMiB) {
   return file;
 }
 
-export function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+export { median } from 'simple-statistics';
 
 export const f3 = (x) => x.toFixed(3);

@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../src/detect/snapshot.js';
+import type { Snapshot } from '../../src/contracts/detect-document.js';
 import { runCli } from '../helpers/cli.js';
 import { makeTemp, removeTemp } from '../helpers/fixtures.js';
 import { stableView } from '../helpers/normalise.js';

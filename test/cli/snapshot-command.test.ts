@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../src/detect/snapshot.js';
+import type { Snapshot } from '../../src/contracts/detect-document.js';
 import { runCli } from '../helpers/cli.js';
 import { copyFixture, fixtureRoot, KVM_FIXTURE, makeTemp, removeTemp } from '../helpers/fixtures.js';
 import { addNvmeDisk } from '../helpers/tree-edit.js';

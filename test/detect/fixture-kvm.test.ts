@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { detectDisk } from '../../src/detect/disks.js';
 import { kernelAtLeast } from '../../src/detect/kernel.js';
 import { blockDeviceForDevno, diskNameForDevno, findRootFsDevice } from '../../src/detect/root-fs.js';
-import { detectSnapshot, SNAPSHOT_SCHEMA_VERSION } from '../../src/detect/snapshot.js';
+import { SNAPSHOT_SCHEMA_VERSION } from '../../src/contracts/detect-document.js';
+import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { Root } from '../../src/host/root.js';
 import { fixtureRoot, KVM_FIXTURE } from '../helpers/fixtures.js';
 

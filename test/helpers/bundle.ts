@@ -9,6 +9,6 @@ export function bundleMembers(file: string): TarEntry[] {
 
 export function member(file: string, name: string): string {
   const e = bundleMembers(file).find((m) => m.name === name);
-  if (!e || e.kind !== 'file') throw new Error(`${name} not in ${file}`);
+  if (e?.kind !== 'file') throw new Error(`${name} not in ${file}`);
   return e.data.toString('utf8');
 }

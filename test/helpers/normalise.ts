@@ -1,4 +1,4 @@
-import type { Snapshot } from '../../src/detect/snapshot.js';
+import type { Snapshot } from '../../src/contracts/detect-document.js';
 
 const UUID_OR_PLACEHOLDER = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|REDACTED-uuid-\d+/gi;
 

@@ -82,7 +82,9 @@ export function deleteFiles(dir: string, paths: string[]): void {
 /** A `tree(scenario)` for a test file: every tree it hands out is removed after each test. */
 export function treesRemovedAfterEach(): (scenario: string | null) => PersistTree {
   const trees: PersistTree[] = [];
-  afterEach(() => trees.splice(0).forEach((t) => t.remove()));
+  afterEach(() => {
+    for (const t of trees.splice(0)) t.remove();
+  });
   return (scenario) => {
     const t = persistTree(scenario);
     trees.push(t);

@@ -123,7 +123,7 @@ describe('the .deb', () => {
       expect(check.rules.files.length).toBeGreaterThan(0);
       for (const f of check.rules.files) expect(f).toMatch(/^\/usr\/share\/nvprobe\/rules\/[a-z-]+\.yaml$/);
       expect(check.rules.count).toBeGreaterThan(5);
-      expect(gunzipSync(readFileSync('/usr/share/man/man1/nvprobe.1.gz')).toString()).toMatch(/^\.TH NVPROBE 1 .*\n[\s\S]*nvprobe probe[\s\S]*\-\\-format/);
+      expect(gunzipSync(readFileSync('/usr/share/man/man1/nvprobe.1.gz')).toString()).toMatch(/^\.TH NVPROBE 1 .*\n[\s\S]*nvprobe probe[\s\S]*-\\-format/);
 
       // The unit as installed, with its ExecStart present: systemd-analyze verify accepts it.
       expect(readFileSync('/usr/lib/systemd/system/nvprobe-tune.service', 'utf8')).toBe(readFileSync(join(REPO, 'packaging/systemd/nvprobe-tune.service'), 'utf8'));

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPrometheus } from '../../src/report/prometheus.js';
-import type { ProbeReport } from '../../src/report/probe-report.js';
+import type { ProbeReport } from '../../src/contracts/probe-document.js';
 import { runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { parsePrometheusText, type PromFamily } from '../helpers/prometheus-text.js';

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
@@ -20,7 +19,7 @@ const ACTIONS: ResolvedAction[] = [
 const trees: PersistTree[] = [];
 const temps: string[] = [];
 afterAll(() => {
-  trees.forEach((t) => t.remove());
+  for (const t of trees) t.remove();
   temps.forEach(removeTemp);
 });
 function tree(scenario: string): PersistTree {

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { detectSnapshot, type Snapshot } from '../../src/detect/snapshot.js';
+import type { Snapshot } from '../../src/contracts/detect-document.js';
+import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { Root } from '../../src/host/root.js';
 import { stableView } from '../helpers/normalise.js';
 import { bootGuest, LAB_DISKS, type Guest } from './lab/guest.js';

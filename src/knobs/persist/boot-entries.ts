@@ -35,12 +35,6 @@ export function entryOptions(text: string, grubenv: Record<string, string> = {})
   return joined.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, a?: string, b?: string) => grubenv[(a ?? b)!] ?? whole);
 }
 
-/** The `linux` path of an entry (`/vmlinuz-6.5.6-300.fc39.x86_64`), or null. */
-export function entryKernel(text: string): string | null {
-  const m = /^linux[ \t]+(\S+)/m.exec(text);
-  return m ? m[1]! : null;
-}
-
 /** Entry with `token` appended to its last `options` line (an `options` line added when it has none). */
 export function addEntryToken(text: string, token: string): string {
   const lines = text.split('\n');

@@ -1,38 +1,10 @@
-import { normaliseParamName } from '../../detect/cmdline.js';
+import { cmdlineSpans as spans, normaliseParamName, type CmdlineSpan as Span } from '../../detect/cmdline.js';
 
 /**
  * Edits of kernel command-line text (a boot entry's `options`, /etc/kernel/cmdline, nvprobe's
  * GRUB line) that touch only nvprobe's own token: everything else, spacing included, stays byte
  * for byte, so that removing the token gives back exactly the text it was added to.
  */
-
-/** One blank-separated word of a command line, with where it sits in the text. */
-interface Span {
-  start: number;
-  end: number;
-  /** The word with its double quotes removed, as the kernel's next_arg() sees it. */
-  word: string;
-}
-
-/** Split like the kernel: blanks separate words, double quotes group (see detect/cmdline.ts). */
-function spans(text: string): Span[] {
-  const out: Span[] = [];
-  let i = 0;
-  while (i < text.length) {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (i >= text.length) break;
-    const start = i;
-    let word = '';
-    let quoted = false;
-    while (i < text.length && (quoted || !/\s/.test(text[i]!))) {
-      if (text[i] === '"') quoted = !quoted;
-      else word += text[i];
-      i++;
-    }
-    out.push({ start, end: i, word });
-  }
-  return out;
-}
 
 /** The words the kernel parses itself: those before a lone `--` (the rest go to init). */
 function kernelSpans(text: string): { words: Span[]; initMarker: Span | null } {

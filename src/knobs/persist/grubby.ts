@@ -1,5 +1,5 @@
 import type { Root } from '../../host/root.js';
-import { entryKernel, entryOptions, grubEnv } from './boot-entries.js';
+import { entryOptions, grubEnv } from './boot-entries.js';
 import { describeValue, lastValue, token } from './cmdline-tokens.js';
 import type { CommandWrite } from './command-write.js';
 import type { CmdlineChange } from './kernel-cmdline.js';
@@ -11,7 +11,7 @@ const GRUBENV = '/boot/grub2/grubenv';
 /**
  * grubby edits every boot entry (and, on RHEL 8, `kernelopts` in the GRUB environment block)
  * itself: one command per parameter, `--args=k=v` (grubby drops any other value of k first), with
- * the undo that restores each entry's previous state (per kernel when the entries differed).
+ * the files it may touch, which the journal records so that revert restores them byte for byte.
  */
 export function grubbyCommands(root: Root, grubby: string, op: 'set' | 'remove', params: Array<{ param: string; value: string }>): { changes: CmdlineChange[]; notes: string[] } {
   const files = root
@@ -28,7 +28,7 @@ export function grubbyCommands(root: Root, grubby: string, op: 'set' | 'remove',
     const before = entries.map((e) => ({ ...e, value: lastValue(entryOptions(e.text, env), p.param) }));
     if (op === 'remove') {
       if (entries.length > 0 && !before.some((e) => e.value === p.value)) continue;
-      const write: CommandWrite = { op: 'command', argv: [grubby, '--update-kernel=ALL', `--remove-args=${tok}`], undo: [[grubby, '--update-kernel=ALL', `--args=${tok}`]], touches };
+      const write: CommandWrite = { op: 'command', argv: [grubby, '--update-kernel=ALL', `--remove-args=${tok}`], touches };
       changes.push({ write, description: `remove ${tok} from every boot entry with grubby`, tokens: [tok] });
       continue;
     }
@@ -36,19 +36,12 @@ export function grubbyCommands(root: Root, grubby: string, op: 'set' | 'remove',
       notes.push(`every boot entry already has ${tok}: nothing to add`);
       continue;
     }
-    const restore = (v: string | true | undefined) => (v === undefined ? `--remove-args=${p.param}` : `--args=${describeValue(p.param, v)}`);
-    const distinct = [...new Set(before.map((e) => (e.value === undefined ? '\0' : String(e.value))))];
-    let undo: string[][];
-    if (entries.length === 0) {
-      undo = [[grubby, '--update-kernel=ALL', `--remove-args=${p.param}`]];
-      notes.push(`no boot entry readable in ${GRUBBY_ENTRIES}: revert removes ${p.param} from every entry`);
-    } else if (distinct.length === 1) undo = [[grubby, '--update-kernel=ALL', restore(before[0]!.value)]];
-    else undo = before.map((e) => [grubby, `--update-kernel=/boot/${(entryKernel(e.text) ?? '').split('/').pop()}`, restore(e.value)]);
+    if (entries.length === 0) notes.push(`no boot entry readable in ${GRUBBY_ENTRIES}: revert removes ${p.param} from every entry`);
     const others = before.filter((e) => e.value !== undefined && e.value !== p.value);
     if (others.length > 0) {
       notes.push(`grubby replaces ${others.map((e) => describeValue(p.param, e.value!)).filter((v, i, a) => a.indexOf(v) === i).join(', ')} in ${others.length} boot entr${others.length === 1 ? 'y' : 'ies'} (revert puts it back)`);
     }
-    const write: CommandWrite = { op: 'command', argv: [grubby, '--update-kernel=ALL', `--args=${tok}`], undo, touches };
+    const write: CommandWrite = { op: 'command', argv: [grubby, '--update-kernel=ALL', `--args=${tok}`], touches };
     changes.push({ write, description: `add ${tok} to every boot entry with grubby`, tokens: [tok] });
   }
   return { changes, notes };

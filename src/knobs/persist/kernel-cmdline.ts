@@ -44,21 +44,11 @@ export interface KernelParamChange {
   replaces?: string | number;
 }
 
-export interface KernelParamRef {
-  param: string;
-  value: string | number;
-}
-
 export interface CmdlineChange {
   write: PersistWrite;
   description: string;
   /** The `k=v` tokens this change adds (or, on removal, takes out): what the journal should remember. */
   tokens: string[];
-}
-
-/** Which file a change edits, or for a command the program it runs: what removal's `only` names. */
-export function changeKey(write: PersistWrite): string {
-  return write.op === 'command' ? write.argv[0]! : write.path;
 }
 
 export interface CmdlinePlan {
@@ -96,20 +86,6 @@ export function planKernelParams(root: Root, params: KernelParamChange[]): Cmdli
     ...(p.replaces === undefined ? {} : { replaces: checkValue(p.param, p.replaces) }),
   }));
   return plan(root, { op: 'set', params: checked });
-}
-
-/**
- * Take out what nvprobe added: its token, block, drop-in, or (grubby) the argument. nvprobe's own
- * block and drop-in hold only its tokens; in files it shares with the user (boot entries,
- * /etc/kernel/cmdline) the last exact `k=v` goes, which is the user's own when nvprobe found the
- * value already there and added nothing. So pass `only`: the changeKey()s the journal says
- * nvprobe changed for these parameters; other files and commands are then left alone.
- */
-export function planKernelParamRemoval(root: Root, params: KernelParamRef[], opts: { only?: string[] } = {}): CmdlinePlan {
-  const p = plan(root, { op: 'remove', params: params.map((x) => ({ param: checkParam(x.param), value: checkValue(x.param, x.value) })) });
-  if (opts.only === undefined) return p;
-  const only = new Set(opts.only);
-  return { ...p, changes: p.changes.filter((c) => only.has(changeKey(c.write))) };
 }
 
 function plan(root: Root, mode: Mode): CmdlinePlan {

@@ -20,9 +20,6 @@ export interface ModuleOption {
   value: string;
 }
 
-/** What removal matches: a value, when given, must be the one in the file (a later tune may have changed it). */
-export type ModuleOptionRef = Omit<ModuleOption, 'value'> & { value?: string };
-
 // Where kmod looks, highest priority first: a file name found in an earlier directory hides the
 // same name in later ones; the files are then read in byte order of their names (libkmod-config.c).
 const MODPROBE_DIRS = ['/etc/modprobe.d', '/run/modprobe.d', '/usr/local/lib/modprobe.d', '/usr/lib/modprobe.d', '/lib/modprobe.d'];
@@ -64,16 +61,6 @@ export function setModprobeOptions(root: Root, options: ModuleOption[]): FileWri
     else if (effectiveModprobeValue(root, o.module, o.param, { withoutNvprobe: true }) !== o.value) entries.push(o);
   }
   return fileWrite(root, current, renderModprobeConf(entries));
-}
-
-/** Remove options from nvprobe.conf; delete the file when none is left. [] when nothing matches. */
-export function removeModprobeOptions(root: Root, refs: ModuleOptionRef[]): FileWrite[] {
-  const current = root.text(MODPROBE_CONF);
-  if (current === null) return [];
-  const keep = parseModprobeConf(current).filter(
-    (e) => !refs.some((r) => moduleName(r.module) === e.module && r.param === e.param && (r.value === undefined || String(r.value) === e.value)),
-  );
-  return fileWrite(root, current, renderModprobeConf(keep));
 }
 
 function fileWrite(root: Root, current: string | null, content: string | null): FileWrite[] {

@@ -2,10 +2,10 @@ import { parseCmdline } from '../../detect/cmdline.js';
 import type { Root } from '../../host/root.js';
 import type { ResolvedAction } from '../../rules/types.js';
 import type { PersistWrite } from './command-write.js';
-import { planKernelParamRemoval, planKernelParams, type CmdlinePlan } from './kernel-cmdline.js';
-import { MODPROBE_CONF, modprobeNotes, removeModprobeOptions, setModprobeOptions, type ModuleOption } from './modprobe-conf.js';
+import { planKernelParams } from './kernel-cmdline.js';
+import { MODPROBE_CONF, modprobeNotes, setModprobeOptions, type ModuleOption } from './modprobe-conf.js';
 import { moduleBuild, moduleName } from './module-build.js';
-import { diskMatch, removeUdevQueueAttrs, setUdevQueueAttrs, udevadm, UDEV_RULES, type QueueAttrSetting } from './udev-rules.js';
+import { diskMatch, setUdevQueueAttrs, udevadm, UDEV_RULES, type QueueAttrSetting } from './udev-rules.js';
 
 /** Where a kept action persists. */
 export type PersistRoute = 'udev' | 'modprobe' | 'kernel-cmdline' | 'runtime-only' | 'none';
@@ -70,19 +70,6 @@ export function routeAction(root: Root, a: ResolvedAction): ActionRoute {
 
 /** The persistent writes for the actions tune decided to keep. Pure: reads through root only. */
 export function planPersistence(root: Root, actions: ResolvedAction[]): PersistPlan {
-  return build(root, actions, 'set');
-}
-
-/**
- * The writes that take the persisted form of these actions out again: nvprobe's own files lose
- * their entries; on the kernel command line, `only` (see planKernelParamRemoval) names the files
- * and commands the journal says nvprobe changed, so a value the user had set stays.
- */
-export function planPersistenceRemoval(root: Root, actions: ResolvedAction[], opts: { only?: string[] } = {}): PersistPlan {
-  return build(root, actions, 'remove', opts.only);
-}
-
-function build(root: Root, actions: ResolvedAction[], op: 'set' | 'remove', only?: string[]): PersistPlan {
   const plan: PersistPlan = { writes: [], actions: [], notes: [], manual: [] };
   const udev: Array<{ a: ResolvedAction; s: QueueAttrSetting }> = [];
   const modprobe: Array<{ a: ResolvedAction; o: ModuleOption }> = [];
@@ -97,43 +84,39 @@ function build(root: Root, actions: ResolvedAction[], op: 'set' | 'remove', only
         break;
       case 'modprobe':
         modprobe.push({ a, o: { module: moduleName(a.module!), param: a.param!, value } });
-        // Removal also looks on the command line: the route may have differed when it was applied.
-        if (op === 'remove') cmdline.push({ a, param: `${moduleName(a.module!)}.${a.param!}` });
         break;
       case 'kernel-cmdline':
         cmdline.push({ a, param: r.param! });
-        if (op === 'remove' && a.module !== undefined) modprobe.push({ a, o: { module: moduleName(a.module), param: a.param!, value } });
         break;
       case 'runtime-only':
       case 'none':
-        if (op === 'remove' && a.kind === 'queue-attr') udev.push({ a, s: { disk: a.disk!, attr: a.attr!, value } });
         break;
     }
-    plan.actions.push({ target: a.target, route: r.route, text: op === 'set' ? `${a.target}=${value}: ${r.why}` : `${a.target}=${value}: remove from ${a.kind === 'queue-attr' ? UDEV_RULES : describeRoute(r)}` });
+    plan.actions.push({ target: a.target, route: r.route, text: `${a.target}=${value}: ${r.why}` });
   }
 
   if (udev.length > 0) {
-    const writes = op === 'set' ? setUdevQueueAttrs(root, udev.map((u) => u.s)) : removeUdevQueueAttrs(root, udev.map((u) => u.s));
+    const writes = setUdevQueueAttrs(root, udev.map((u) => u.s));
     for (const w of writes) {
-      const lines = udev.map(({ s }) => `${s.disk} queue/${s.attr}=${s.value}${op === 'set' ? ` (matched by ${diskMatch(root, s.disk).by})` : ''}`);
-      plan.writes.push({ write: w, description: `${op === 'set' ? 'udev rules' : 'remove udev rules'} in ${w.path}: ${lines.join(', ')}${w.content === null ? ' (no rule left: the file goes)' : ''}; then ${w.regenerate!.join(' ')}`, targets: udev.map((u) => u.a.target) });
+      const lines = udev.map(({ s }) => `${s.disk} queue/${s.attr}=${s.value} (matched by ${diskMatch(root, s.disk).by})`);
+      plan.writes.push({ write: w, description: `udev rules in ${w.path}: ${lines.join(', ')}${w.content === null ? ' (no rule left: the file goes)' : ''}; then ${w.regenerate!.join(' ')}`, targets: udev.map((u) => u.a.target) });
     }
   }
 
   if (modprobe.length > 0) {
-    const writes = op === 'set' ? setModprobeOptions(root, modprobe.map((m) => m.o)) : removeModprobeOptions(root, modprobe.map((m) => m.o));
+    const writes = setModprobeOptions(root, modprobe.map((m) => m.o));
     for (const w of writes) {
       const opts = modprobe.map(({ o }) => `${o.module} ${o.param}=${o.value}`).join(', ');
-      const regen = w.regenerate ? `; ${w.regenerate.join(' ')} rebuilds the initramfs so a driver loaded from it sees ${op === 'set' ? 'them' : 'the change'}` : '';
-      const takes = op === 'set' ? ' (used when the module is next loaded: at the next boot, or after a reload)' : '';
-      plan.writes.push({ write: w, description: `${op === 'set' ? 'options' : 'remove options'} ${opts} in ${MODPROBE_CONF}${w.content === null ? ' (nothing left: the file goes)' : ''}${takes}${regen}`, targets: modprobe.map((m) => m.a.target) });
+      const regen = w.regenerate ? `; ${w.regenerate.join(' ')} rebuilds the initramfs so a driver loaded from it sees them` : '';
+      const takes = ' (used when the module is next loaded: at the next boot, or after a reload)';
+      plan.writes.push({ write: w, description: `options ${opts} in ${MODPROBE_CONF}${w.content === null ? ' (nothing left: the file goes)' : ''}${takes}${regen}`, targets: modprobe.map((m) => m.a.target) });
     }
-    if (op === 'set') for (const { o } of modprobe) plan.notes.push(...modprobeNotes(root, o));
+    for (const { o } of modprobe) plan.notes.push(...modprobeNotes(root, o));
   }
 
   if (cmdline.length > 0) {
     const params = cmdline.map(({ a, param }) => ({ param, value: String(a.value) }));
-    const p: CmdlinePlan = op === 'set' ? planKernelParams(root, params) : planKernelParamRemoval(root, params, only === undefined ? {} : { only });
+    const p = planKernelParams(root, params);
     for (const c of p.changes) {
       const targets = cmdline.filter((x) => c.tokens.includes(`${x.param}=${String(x.a.value)}`)).map((x) => x.a.target);
       plan.writes.push({ write: c.write, description: c.description, targets: [...new Set(targets)], tokens: c.tokens });
@@ -142,18 +125,4 @@ function build(root: Root, actions: ResolvedAction[], op: 'set' | 'remove', only
     if (p.manual !== null) plan.manual.push(p.manual);
   }
   return plan;
-}
-
-function describeRoute(r: ActionRoute): string {
-  switch (r.route) {
-    case 'udev':
-      return UDEV_RULES;
-    case 'modprobe':
-      return `${MODPROBE_CONF} (and the kernel command line, if nvprobe put it there)`;
-    case 'kernel-cmdline':
-      return `the kernel command line (${r.param})`;
-    case 'runtime-only':
-    case 'none':
-      return 'nothing on disk';
-  }
 }

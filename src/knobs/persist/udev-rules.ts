@@ -23,8 +23,6 @@ export interface QueueAttrSetting {
   value: string;
 }
 
-export type QueueAttrRef = Omit<QueueAttrSetting, 'value'> & { value?: string };
-
 /** How a rule finds its disk: the match keys of the line, and in words how stable that is. */
 export interface DiskMatch {
   /** e.g. `KERNEL=="vda"`, or `KERNEL=="nvme*", ENV{DEVTYPE}=="disk", ATTR{wwid}=="eui.…"`. */
@@ -116,14 +114,6 @@ export function setUdevQueueAttrs(root: Root, settings: QueueAttrSetting[]): Fil
     else rules.push({ disk, attr, value, match });
   }
   return fileWrite(root, current, renderUdevRules(rules));
-}
-
-/** Remove rules; delete the file when none is left. [] when nothing matches. */
-export function removeUdevQueueAttrs(root: Root, refs: QueueAttrRef[]): FileWrite[] {
-  const current = root.text(UDEV_RULES);
-  if (current === null) return [];
-  const keep = parseUdevRules(current).filter((r) => !refs.some((x) => x.disk === r.disk && x.attr === r.attr && (x.value === undefined || String(x.value) === r.value)));
-  return fileWrite(root, current, renderUdevRules(keep));
 }
 
 /** udevadm, when udev is installed at all: without it a rules file does nothing. */

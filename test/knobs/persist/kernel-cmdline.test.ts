@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { lastValue } from '../../../src/knobs/persist/cmdline-tokens.js';
 import type { PersistWrite } from '../../../src/knobs/persist/command-write.js';
 import { evaluateGrubCmdline, grubCmdline } from '../../../src/knobs/persist/grub-defaults.js';
-import { changeKey, detectCmdlineMechanism, planKernelParamRemoval, planKernelParams } from '../../../src/knobs/persist/kernel-cmdline.js';
+import { detectCmdlineMechanism, planKernelParams } from '../../../src/knobs/persist/kernel-cmdline.js';
 import { deleteFiles, putFiles, treesRemovedAfterEach, type PersistTree } from '../../helpers/persist-root.js';
 
 const tree = treesRemovedAfterEach();
@@ -84,22 +84,13 @@ describe('/etc/default/grub (Debian 12): nvprobe\'s block', () => {
     expect(planKernelParams(t.root(), [POLL, FORCE])).toEqual({ mechanism: 'grub', changes: [], notes: [], manual: null });
   });
 
-  it('replaces its own value in place, removes one parameter, then the block: byte-identical', () => {
+  it('replaces its own value in place', () => {
     const t = tree('persist-debian12-grub');
-    const start = t.files();
     t.apply(writesOf(planKernelParams(t.root(), [FORCE, POLL])));
     const change = planKernelParams(t.root(), [{ param: 'virtio_blk.poll_queues', value: 2 }]);
     expect(change.changes.map((c) => c.tokens)).toEqual([['virtio_blk.poll_queues=2']]);
     t.apply(writesOf(change));
     expect(t.read('/etc/default/grub')!.endsWith(BLOCK('cpuidle_haltpoll.force=1 virtio_blk.poll_queues=2'))).toBe(true);
-    // Removing a value nvprobe no longer has there: nothing.
-    expect(planKernelParamRemoval(t.root(), [POLL]).changes).toEqual([]);
-    t.apply(writesOf(planKernelParamRemoval(t.root(), [FORCE])));
-    expect(t.read('/etc/default/grub')!.endsWith(BLOCK('virtio_blk.poll_queues=2'))).toBe(true);
-    const last = planKernelParamRemoval(t.root(), [{ param: 'virtio_blk.poll_queues', value: 2 }]);
-    expect(last.changes[0]!.description).toBe("remove virtio_blk.poll_queues=2 (GRUB_CMDLINE_LINUX_DEFAULT) in nvprobe's block at the end of /etc/default/grub; /usr/sbin/update-grub regenerates the GRUB menu");
-    t.apply(writesOf(last));
-    expect(t.files()).toEqual(start);
   });
 
   it('adds nothing when the user already has the value; says that its own comes later when the user has another', () => {
@@ -157,10 +148,6 @@ describe('/etc/default/grub.d (Ubuntu cloud image): nvprobe\'s own drop-in', () 
     expect(lastValue(asBlock.cmdline, 'cpuidle_haltpoll.force')).toBeUndefined();
 
     expect(planKernelParams(t.root(), [FORCE]).changes).toEqual([]);
-    const removal = planKernelParamRemoval(t.root(), [FORCE]);
-    expect(writesOf(removal)).toEqual([{ op: 'file', path: '/etc/default/grub.d/60-nvprobe.cfg', content: null, regenerate: ['/usr/sbin/update-grub'] }]);
-    t.apply(writesOf(removal));
-    expect(t.files()).toEqual(start);
   });
 
   it('says so when a file sorted after nvprobe\'s assigns the variable outright', () => {
@@ -173,7 +160,7 @@ describe('/etc/default/grub.d (Ubuntu cloud image): nvprobe\'s own drop-in', () 
 });
 
 describe('grubby (Fedora 39)', () => {
-  it('runs grubby for every entry, with the exact undo, and edits the files that build later kernels\' entries', () => {
+  it('runs grubby for every entry, journals the files it touches, and edits the files that build later kernels\' entries', () => {
     const t = tree('persist-fedora39-bls');
     const start = t.files();
     const p = planKernelParams(t.root(), [FORCE]);
@@ -183,7 +170,6 @@ describe('grubby (Fedora 39)', () => {
         write: {
           op: 'command',
           argv: ['/usr/sbin/grubby', '--update-kernel=ALL', '--args=cpuidle_haltpoll.force=1'],
-          undo: [['/usr/sbin/grubby', '--update-kernel=ALL', '--remove-args=cpuidle_haltpoll.force']],
           touches: [RESCUE, ENTRY, '/boot/grub2/grubenv'],
         },
         description: 'add cpuidle_haltpoll.force=1 to every boot entry with grubby',
@@ -203,35 +189,17 @@ describe('grubby (Fedora 39)', () => {
     for (const argv of t.apply(writesOf(p))) fakeGrubby(t.dir, argv);
     expect(t.read(ENTRY)).toContain(`options ${FEDORA_OPTS} cpuidle_haltpoll.force=1\n`);
     expect(planKernelParams(t.root(), [FORCE]).changes).toEqual([]);
-
-    // Removal: grubby takes the exact argument out, and the files are byte-identical again.
-    const removal = planKernelParamRemoval(t.root(), [FORCE]);
-    expect(removal.changes.map((c) => c.write.op === 'command' ? c.write.argv : c.write.path)).toEqual([
-      ['/usr/sbin/grubby', '--update-kernel=ALL', '--remove-args=cpuidle_haltpoll.force=1'],
-      '/etc/kernel/cmdline',
-      '/etc/default/grub',
-    ]);
-    for (const argv of t.apply(writesOf(removal))) fakeGrubby(t.dir, argv);
-    expect(t.files()).toEqual(start);
   });
 
-  it('undoes per kernel when the entries had different values, and says grubby replaces the user\'s', () => {
+  it('says grubby replaces the user\'s value when the entries had different values', () => {
     const t = tree('persist-fedora39-bls');
     putFiles(t.dir, { [RESCUE]: t.read(RESCUE)!.replace(FEDORA_OPTS, `${FEDORA_OPTS} cpuidle_haltpoll.force=0`) });
     const p = planKernelParams(t.root(), [FORCE]);
     const grubby = p.changes[0]!.write;
     expect(grubby).toMatchObject({
       argv: ['/usr/sbin/grubby', '--update-kernel=ALL', '--args=cpuidle_haltpoll.force=1'],
-      undo: [
-        ['/usr/sbin/grubby', `--update-kernel=/boot/vmlinuz-0-rescue-${MID}`, '--args=cpuidle_haltpoll.force=0'],
-        ['/usr/sbin/grubby', '--update-kernel=/boot/vmlinuz-6.5.6-300.fc39.x86_64', '--remove-args=cpuidle_haltpoll.force'],
-      ],
     });
     expect(p.notes).toEqual(['grubby replaces cpuidle_haltpoll.force=0 in 1 boot entry (revert puts it back)']);
-    const before = [t.read(RESCUE), t.read(ENTRY)];
-    fakeGrubby(t.dir, (grubby as { argv: string[] }).argv);
-    for (const argv of (grubby as { undo: string[][] }).undo) fakeGrubby(t.dir, argv);
-    expect([t.read(RESCUE), t.read(ENTRY)]).toEqual(before);
   });
 
   it('expands $kernelopts (RHEL 8 entries) before deciding, and runs nothing when every entry has the value', () => {
@@ -259,19 +227,15 @@ describe('boot loader entries without grubby', () => {
     return t;
   }
 
-  it('appends to every entry\'s options, the rescue entry too, and removal gives every byte back', () => {
+  it('appends to every entry\'s options, the rescue entry too', () => {
     const t = fedoraWithoutGrubby();
     const start = t.files();
     const p = planKernelParams(t.root(), [FORCE, POLL]);
     expect(p.mechanism).toBe('boot-entries');
-    expect(p.changes.map((c) => changeKey(c.write))).toEqual([RESCUE, ENTRY, '/etc/kernel/cmdline', '/etc/default/grub']);
+    expect(p.changes.map((c) => (c.write.op === 'command' ? c.write.argv[0] : c.write.path))).toEqual([RESCUE, ENTRY, '/etc/kernel/cmdline', '/etc/default/grub']);
     expect(p.changes[1]!.write).toEqual({ op: 'file', path: ENTRY, content: start[ENTRY]!.replace(FEDORA_OPTS, `${FEDORA_OPTS} cpuidle_haltpoll.force=1 virtio_blk.poll_queues=1`) });
     t.apply(writesOf(p));
     expect(planKernelParams(t.root(), [FORCE, POLL]).changes).toEqual([]);
-    t.apply(writesOf(planKernelParamRemoval(t.root(), [POLL])));
-    expect(t.read(ENTRY)).toBe(start[ENTRY]!.replace(FEDORA_OPTS, `${FEDORA_OPTS} cpuidle_haltpoll.force=1`));
-    t.apply(writesOf(planKernelParamRemoval(t.root(), [FORCE])));
-    expect(t.files()).toEqual(start);
   });
 
   it('puts its value after a different one of the user\'s, and replaces its own earlier value instead of piling up', () => {
@@ -290,7 +254,6 @@ describe('boot loader entries without grubby', () => {
 describe('/etc/kernel/cmdline alone (systemd-boot, unified kernel images)', () => {
   it('edits the file and rebuilds the running kernel\'s image with kernel-install', () => {
     const t = tree('persist-uki-kernel-install');
-    const start = t.files();
     const p = planKernelParams(t.root(), [POLL]);
     expect(p).toEqual({
       mechanism: 'kernel-install',
@@ -310,9 +273,6 @@ describe('/etc/kernel/cmdline alone (systemd-boot, unified kernel images)', () =
       notes: [],
       manual: null,
     });
-    t.apply(writesOf(p));
-    t.apply(writesOf(planKernelParamRemoval(t.root(), [POLL])));
-    expect(t.files()).toEqual(start);
   });
 
   it('keeps init\'s arguments after `--` where they are', () => {
@@ -321,15 +281,12 @@ describe('/etc/kernel/cmdline alone (systemd-boot, unified kernel images)', () =
     expect(writesOf(planKernelParams(t.root(), [POLL]))[0]).toMatchObject({ content: 'root=/dev/vda2 rw virtio_blk.poll_queues=1 -- --log-level=debug\n' });
   });
 
-  it('removal leaves a value the user had set alone when told which files nvprobe changed', () => {
+  it('adds nothing when the user had set the value', () => {
     const t = tree('persist-uki-kernel-install');
     putFiles(t.dir, { '/etc/kernel/cmdline': 'root=/dev/vda2 rw virtio_blk.poll_queues=1\n' });
     const p = planKernelParams(t.root(), [POLL]);
     expect(p.changes).toEqual([]);
     expect(p.notes).toEqual(['/etc/kernel/cmdline already has virtio_blk.poll_queues=1: nothing to add']);
-    // The journal has no change of /etc/kernel/cmdline for it: nothing to take out.
-    expect(planKernelParamRemoval(t.root(), [POLL], { only: [] }).changes).toEqual([]);
-    expect(planKernelParamRemoval(t.root(), [POLL], { only: ['/etc/kernel/cmdline'] }).changes).toHaveLength(1);
   });
 
   it('tells the user to rebuild the image when kernel-install or the kernel image is missing', () => {

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MODPROBE_CONF, modprobeFiles, modprobeSettings, removeModprobeOptions, setModprobeOptions } from '../../../src/knobs/persist/modprobe-conf.js';
+import { MODPROBE_CONF, modprobeFiles, modprobeSettings, setModprobeOptions } from '../../../src/knobs/persist/modprobe-conf.js';
 import { deleteFiles, persistTree, putFiles, type PersistTree } from '../../helpers/persist-root.js';
 
 const trees: PersistTree[] = [];
-afterEach(() => trees.splice(0).forEach((t) => t.remove()));
+afterEach(() => {
+  for (const t of trees.splice(0)) t.remove();
+});
 function debian(): PersistTree {
   const t = persistTree('persist-debian12-grub');
   trees.push(t);
@@ -53,27 +55,6 @@ describe('/etc/modprobe.d/nvprobe.conf', () => {
     t.apply(setModprobeOptions(t.root(), [{ module: 'virtio_blk', param: 'poll_queues', value: '1' }]));
     const [w] = setModprobeOptions(t.root(), [{ module: 'virtio_blk', param: 'poll_queues', value: '2' }]);
     expect(w!.content).toBe(`${HEADER}options virtio_blk poll_queues=2\n`);
-  });
-
-  it('removes one entry, then the file when nothing is left; the tree is byte-identical to the start', () => {
-    const t = debian();
-    const start = t.files();
-    t.apply(
-      setModprobeOptions(t.root(), [
-        { module: 'virtio_blk', param: 'poll_queues', value: '1' },
-        { module: 'cpuidle_haltpoll', param: 'force', value: 'Y' },
-      ]),
-    );
-    // A value that is not the one in the file (a later tune changed it) is not removed.
-    expect(removeModprobeOptions(t.root(), [{ module: 'virtio_blk', param: 'poll_queues', value: '4' }])).toEqual([]);
-    const one = removeModprobeOptions(t.root(), [{ module: 'cpuidle_haltpoll', param: 'force', value: 'Y' }]);
-    expect(one.map((w) => w.content)).toEqual([`${HEADER}options virtio_blk poll_queues=1\n`]);
-    t.apply(one);
-    const last = removeModprobeOptions(t.root(), [{ module: 'virtio_blk', param: 'poll_queues' }]);
-    expect(last).toEqual([{ op: 'file', path: MODPROBE_CONF, content: null, regenerate: ['/usr/sbin/update-initramfs', '-u'] }]);
-    t.apply(last);
-    expect(t.files()).toEqual(start);
-    expect(removeModprobeOptions(t.root(), [{ module: 'virtio_blk', param: 'poll_queues' }])).toEqual([]);
   });
 
   it('adds nothing when another file already gives the same value, and orders sources the way kmod reads them', () => {

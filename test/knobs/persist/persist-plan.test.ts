@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { PersistWrite } from '../../../src/knobs/persist/command-write.js';
-import { planPersistence, planPersistenceRemoval, routeAction } from '../../../src/knobs/persist/persist-plan.js';
+import { planPersistence, routeAction } from '../../../src/knobs/persist/persist-plan.js';
 import { resolveAction } from '../../../src/rules/actions.js';
 import type { ResolvedAction } from '../../../src/rules/types.js';
 import { KVM_FIXTURE } from '../../helpers/fixtures.js';
-import { deleteFiles, putFiles, treesRemovedAfterEach } from '../../helpers/persist-root.js';
+import { putFiles, treesRemovedAfterEach } from '../../helpers/persist-root.js';
 
 const tree = treesRemovedAfterEach();
 const writesOf = (p: { writes: Array<{ write: PersistWrite }> }) => p.writes.map((w) => w.write);
@@ -68,9 +68,6 @@ describe('persistence plan', () => {
 
     // A second run keeps the same actions: nothing to write.
     expect(planPersistence(t.root(), ALL).writes).toEqual([]);
-    // Revert: every file as it was, nvprobe's own files gone.
-    t.apply(writesOf(planPersistenceRemoval(t.root(), ALL)));
-    expect(t.files()).toEqual(start);
   });
 
   it('Fedora 39: haltpoll built in goes to the kernel command line through grubby; virtio_blk loadable goes to modprobe.d with dracut', () => {
@@ -124,22 +121,4 @@ describe('persistence plan', () => {
     expect(same.notes).toEqual(['/etc/modprobe.d/virtio.conf already gives virtio_blk poll_queues=1: nothing to add']);
   });
 
-  it('removal finds the option where it was put even if the route would differ now', () => {
-    const t = tree('persist-debian12-grub');
-    const start = t.files();
-    t.apply(writesOf(planPersistence(t.root(), [POLL_QUEUES])));
-    // The module has since become built in (a new kernel): the route is the command line now.
-    deleteFiles(t.dir, ['/sys/module/virtio_blk/initstate']);
-    putFiles(t.dir, { '/lib/modules/6.1.0-13-cloud-amd64/modules.builtin': `${start['/lib/modules/6.1.0-13-cloud-amd64/modules.builtin']}kernel/drivers/block/virtio_blk.ko\n` });
-    expect(routeAction(t.root(), POLL_QUEUES).route).toBe('kernel-cmdline');
-    const removal = planPersistenceRemoval(t.root(), [POLL_QUEUES]);
-    expect(removal.writes.map((w) => [w.write.op === 'file' ? w.write.path : '', w.write.op === 'file' ? w.write.content : ''])).toEqual([['/etc/modprobe.d/nvprobe.conf', null]]);
-  });
-
-  it('removal with `only` leaves the kernel command line of files nvprobe did not change alone', () => {
-    const t = tree('persist-uki-kernel-install');
-    putFiles(t.dir, { '/etc/kernel/cmdline': 'root=/dev/vda2 rw cpuidle_haltpoll.force=1\n' });
-    expect(planPersistence(t.root(), [FORCE]).writes).toEqual([]);
-    expect(planPersistenceRemoval(t.root(), [FORCE], { only: [] }).writes).toEqual([]);
-  });
 });

@@ -1,0 +1,30 @@
+import type { CollectorRecord } from '../bundle/engine.js';
+
+/** Bumped when a member changes meaning or moves; readers refuse a newer one. */
+export const BUNDLE_SCHEMA_VERSION = 1 as const;
+
+export interface BundleManifest {
+  schemaVersion: typeof BUNDLE_SCHEMA_VERSION;
+  kind: 'nvprobe.bundle';
+  nvprobeVersion: string;
+  createdAt: string;
+  hostToken: string;
+  redacted: boolean;
+  /** Milliseconds the collectors took, probe excluded and included. */
+  collectMs: { withoutProbe: number; total: number };
+  limits: { maxBundleBytes: number };
+  collectors: CollectorRecord[];
+}
+
+export interface CollectResult {
+  schemaVersion: typeof BUNDLE_SCHEMA_VERSION;
+  kind: 'nvprobe.collect';
+  bundle: string;
+  bytes: number;
+  redactionMap: string | null;
+  redactions: number;
+  collectMs: BundleManifest['collectMs'];
+  collectors: Array<{ name: string; status: string; reason: string | null }>;
+}
+
+export const REDACTION_MAP_SCHEMA_VERSION = 1;

@@ -1,0 +1,32 @@
+import type { CpuidleInfo } from '../detect/cpuidle.js';
+import type { CpuTopology } from '../detect/cpus.js';
+import type { DiskInfo } from '../detect/disks.js';
+import type { DriverModules } from '../detect/driver-modules.js';
+import type { HypervisorInfo } from '../detect/hypervisor.js';
+import type { KernelInfo } from '../detect/kernel.js';
+import type { MachineInfo } from '../detect/machine.js';
+import type { Unavailable } from '../detect/reader.js';
+import type { RootFsInfo } from '../detect/root-fs.js';
+
+/** Bumped when a field changes meaning or disappears; adding fields keeps it. */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+/**
+ * Everything nvprobe knows about a machine before measuring: plain data, JSON-able, read
+ * entirely through a Root so that a live system and a captured tree give the same result.
+ */
+export interface Snapshot {
+  schemaVersion: typeof SNAPSHOT_SCHEMA_VERSION;
+  machine: MachineInfo;
+  kernel: KernelInfo;
+  hypervisor: HypervisorInfo;
+  cpus: CpuTopology;
+  cpuidle: CpuidleInfo;
+  /** Every entry of /sys/block (loop, zram and dm included), natural order. */
+  disks: DiskInfo[];
+  rootFs: RootFsInfo | null;
+  /** Parameters of the storage driver modules the disks use (poll_queues, io_queue_depth...). */
+  driverModules: DriverModules;
+  /** Why values are null: each file that could not be read or parsed, sorted by path. */
+  unavailable: Unavailable[];
+}

@@ -1,0 +1,44 @@
+import type { EngineChoice } from '../io/engine.js';
+import type { PolledVerdict } from '../measure/engine-plan.js';
+import type { HipriVerdict } from '../measure/hipri.js';
+import type { ProbeMeasurement } from '../measure/probe-run.js';
+import type { ProbeTarget } from '../measure/target.js';
+import type { KernelClockReport } from '../trace/probe-tracer.js';
+
+export const PROBE_SCHEMA_VERSION = 1;
+
+/** The JSON document `nvprobe probe --json` prints; also embedded in tune runs. */
+export interface ProbeReport {
+  schemaVersion: typeof PROBE_SCHEMA_VERSION;
+  kind: 'nvprobe.probe';
+  nvprobeVersion: string;
+  createdAt: string;
+  kernel: { release: string; arch: string };
+  target: ProbeTarget;
+  engine: ProbeEngineReport;
+  config: { durationMs: number | null; ios: number | null; rampMs: number };
+  result: ProbeMeasurement;
+  /** Which figures are the headline: the kernel clock where tracing ran, else the FFI-calibrated ones. */
+  headline?: 'kernel' | 'calibrated';
+  /** Every read on the kernel's clock (ftrace), with its phases; or why not. Absent in older documents. */
+  kernelClock?: KernelClockReport;
+}
+
+/**
+ * `polled` is the one answer to "did reads complete by polling" for every engine; `hipri` is
+ * psync2's RWF_HIPRI verdict (for io_uring: not requested, 'not used by the io_uring engine').
+ */
+export interface ProbeEngineReport {
+  name: string;
+  /** What --engine asked for. */
+  requested: EngineChoice;
+  /** Why this engine, with or without IOPOLL. */
+  selection: string;
+  blockSize: number;
+  direct: true;
+  polled: PolledVerdict;
+  hipri: HipriVerdict;
+  /** Present when --engine auto wanted io_uring and measured with psync2 instead. */
+  fallbackReason?: string;
+  cpu: number | null;
+}
