@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileSafely } from './safe-create.js';
 import { ensureDir } from './state-dir.js';
 
 /** Saved tune runs (JSON) under <state>/runs/, written atomically, readable by report and bundle. */
@@ -7,12 +8,7 @@ export function saveRun(stateDir: string, run: string, doc: unknown): string {
   const dir = path.join(stateDir, 'runs');
   ensureDir(dir);
   const file = path.join(dir, `${run}.json`);
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
-  const fd = fs.openSync(tmp, 'r');
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  writeFileSafely(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600, replace: true });
   return file;
 }
 

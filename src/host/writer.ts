@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NvprobeError } from '../errors.js';
 import type { Root } from './root.js';
+import { checkDestination, checkWriteDir, createTempBeside } from './safe-create.js';
 import { writeAllowed } from './write-allowlist.js';
 
 /** Refuse a write outside the allowlist: a programming error or a hostile input, never a user's. */
@@ -14,7 +15,8 @@ export function writeAttr(root: Root, guestPath: string, value: string): void {
   guard(guestPath);
   const host = root.resolve(guestPath);
   // sysfs: one write(2) of the value; O_TRUNC is harmless there and needed on a plain-file tree.
-  const fd = fs.openSync(host, root.live ? 'r+' : 'w');
+  // A captured tree (revert --root) is plain files: never write through a link, never wait on a FIFO.
+  const fd = fs.openSync(host, root.live ? 'r+' : fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o644);
   try {
     fs.writeSync(fd, value);
   } finally {
@@ -28,8 +30,10 @@ export function writeFileAtomic(root: Root, guestPath: string, content: string, 
   const host = root.resolve(guestPath);
   const dir = path.dirname(host);
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const tmp = path.join(dir, `.${path.basename(host)}.nvprobe-${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w', mode);
+  // Unpredictable temp name, O_EXCL|O_NOFOLLOW, mode set on the fd; never replaces a link or special file.
+  checkWriteDir(dir, guestPath);
+  checkDestination(host);
+  const { fd, tmp } = createTempBeside(host, mode);
   try {
     fs.writeSync(fd, content);
     fs.fsyncSync(fd);
@@ -39,7 +43,6 @@ export function writeFileAtomic(root: Root, guestPath: string, content: string, 
     throw err;
   }
   fs.closeSync(fd);
-  fs.chmodSync(tmp, mode);
   fs.renameSync(tmp, host);
   syncDir(dir);
 }
