@@ -22,6 +22,16 @@ function mkfifo(p: string): void {
   expect(spawnSync('mkfifo', [p]).status).toBe(0);
 }
 
+/**
+ * A private /dev/full (char 1:7) in the test's own dir: the real one must never be the
+ * destination, or a run of nvprobe without these fixes would replace it for the whole machine.
+ */
+function devFull(dir: string): string {
+  const p = join(dir, `full-${Date.now()}`);
+  expect(spawnSync('mknod', ['-m', '666', p, 'c', '1', '7']).status).toBe(0);
+  return p;
+}
+
 function expectRefused(r: ReturnType<typeof runCli>, pattern: RegExp): void {
   expect(r.stderr).toMatch(pattern);
   expect(r.stderr.trim().split('\n')[0]).toMatch(/^nvprobe: /);
@@ -39,8 +49,9 @@ describe('probe -o: the destination', () => {
     const link = join(tmp.dir, 'link.prom');
     symlinkSync(victim, link);
 
-    expectRefused(runCli(['probe', target, ...PROBE, '--format', 'prometheus', '-o', '/dev/full']), /\/dev\/full: it is a character device.*\nhint: .*leave out -o/);
-    expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+    const full = devFull(tmp.dir);
+    expectRefused(runCli(['probe', target, ...PROBE, '--format', 'prometheus', '-o', full]), /full-\d+: it is a character device.*\nhint: .*leave out -o/);
+    expect(lstatSync(full).isCharacterDevice()).toBe(true);
     expectRefused(runCli(['probe', target, ...PROBE, '-o', fifo], { timeout: 10_000 }), /fifo\.prom: it is a FIFO/);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
     expectRefused(runCli(['probe', target, ...PROBE, '-o', link]), /link\.prom: it is a symlink/);
@@ -103,11 +114,13 @@ describe('report -o and collect -o: the destination', () => {
     symlinkSync(victim, link);
     expectRefused(runCli(['report', doc, '-o', link, '--force']), /report\.html: it is a symlink/);
     expect(readFileSync(victim, 'utf8')).toBe('keep\n');
-    expectRefused(runCli(['report', doc, '-o', '/dev/full', '--force']), /\/dev\/full: it is a character device/);
-    expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+    const full = devFull(tmp.dir);
+    expectRefused(runCli(['report', doc, '-o', full, '--force']), /full-\d+: it is a character device/);
+    expect(lstatSync(full).isCharacterDevice()).toBe(true);
     const state = join(tmp.dir, 'state');
     mkdirSync(state, { mode: 0o700 });
-    expectRefused(runCli(['collect', '--no-probe', '-o', '/dev/full', '--force', '--state-dir', state]), /\/dev\/full: it is a character device/);
+    expectRefused(runCli(['collect', '--no-probe', '-o', full, '--force', '--state-dir', state]), /full-\d+: it is a character device/);
+    expect(lstatSync(full).isCharacterDevice()).toBe(true);
     expect(existsSync(join(tmp.dir, 'report.html.tmp'))).toBe(false);
   });
 });
