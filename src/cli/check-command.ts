@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import type { Finding, FindingStatus } from '../rules/types.js';
+import { printJson, printText } from './output.js';
 
 interface CheckOptions {
   root?: string;
@@ -64,9 +65,9 @@ export function registerCheck(program: Command): Command {
           summary: counts,
           findings,
         };
-        process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+        printJson(doc);
       } else {
-        process.stdout.write(renderFindingsText(findings, { showAll: !!opts.all, verbose: !!opts.verbose }));
+        printText(renderFindingsText(findings, { showAll: !!opts.all, verbose: !!opts.verbose }));
       }
       process.exitCode = opts.strict && counts.recommend + counts.advise > 0 ? ExitCode.findings : ExitCode.ok;
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printJson, printText } from './output.js';
 
 interface ReportOptions {
   output?: string;
@@ -21,11 +22,11 @@ export function registerReport(program: Command): Command {
       const model = buildReportModel(readReportSource(input));
       if (opts.output === undefined) {
         const { renderReportText } = await import('../report/report-text.js');
-        process.stdout.write(renderReportText(model));
+        printText(renderReportText(model));
         return;
       }
       const { renderHtmlReport } = await import('../report/html-report.js');
       writeNewFile(opts.output, renderHtmlReport(model), !!opts.force);
-      process.stdout.write(`wrote ${opts.output}\n`);
+      printText(`wrote ${opts.output}\n`);
     });
 }

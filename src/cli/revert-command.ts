@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode, NvprobeError } from '../errors.js';
+import { printJson, printText } from './output.js';
 
 interface RevertFlags {
   all?: boolean;
@@ -13,28 +14,30 @@ export function registerRevert(program: Command): Command {
     .command('revert')
     .description('put back what nvprobe tune changed (the latest run, or --all), from the on-disk journal')
     .option('--all', 'revert every run that still has changes, back to the values before nvprobe')
-    .option('--state-dir <dir>', 'where the journal lives (default /var/lib/nvprobe)')
+    .option('--state-dir <dir>', 'where the journal lives (default /var/lib/nvprobe, or NVPROBE_STATE_DIR); must exist when given')
     .option('--root <dir>', 'apply to a captured tree instead of this machine (for offline repair)')
     .option('--json', 'print one JSON document')
     .action(async (flags: RevertFlags) => {
-      const [{ Root }, { isRoot }, { acquireLock, stateDir }, { Journal }, { revertChanges }] = await Promise.all([
-        import('../host/root.js'),
+      const [{ openRoot }, { isRoot }, { acquireLock }, { checkedStateDir }, { Journal }, { revertChanges }] = await Promise.all([
+        import('../host/open-root.js'),
         import('../host/file-info.js'),
         import('../host/state-dir.js'),
+        import('../host/state-dir-check.js'),
         import('../tune/journal.js'),
         import('../tune/revert.js'),
       ]);
+      const root = openRoot(flags.root);
       if (!flags.root && !isRoot()) throw new NvprobeError('revert writes kernel settings and needs root', { exitCode: ExitCode.needsRoot, hint: 'rerun as root (e.g. with sudo)' });
-      const dir = stateDir(flags.stateDir);
+      const dir = checkedStateDir(flags.stateDir, 'revert');
       const release = acquireLock(dir, 'revert');
       try {
         const journal = Journal.open(dir);
-        const reverted = revertChanges(new Root(flags.root ?? '/'), journal, !!flags.all);
+        const reverted = revertChanges(root, journal, !!flags.all);
         const failed = reverted.filter((r) => r.error);
         journal.archiveIfSettled(`${dir}/runs`);
-        if (flags.json) process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'nvprobe.revert', reverted }, null, 2)}\n`);
-        else if (!reverted.length) process.stdout.write('nothing to revert: nvprobe has no change in effect\n');
-        else for (const r of reverted) process.stdout.write(r.error ? `FAILED   ${r.path} (${r.error})\n` : `restored ${r.path} = ${r.restored}\n`);
+        if (flags.json) printJson({ schemaVersion: 1, kind: 'nvprobe.revert', reverted });
+        else if (!reverted.length) printText('nothing to revert: nvprobe has no change in effect\n');
+        else for (const r of reverted) printText(r.error ? `FAILED   ${r.path} (${r.error})\n` : `restored ${r.path} = ${r.restored}\n`);
         process.exitCode = failed.length ? ExitCode.partial : ExitCode.ok;
       } finally {
         release();
@@ -45,23 +48,26 @@ export function registerRevert(program: Command): Command {
 export function registerStatus(program: Command): Command {
   return program
     .command('status')
-    .description('what nvprobe has applied, and whether the live values still match')
-    .option('--state-dir <dir>', 'where the journal lives (default /var/lib/nvprobe)')
+    .description(`what nvprobe has applied, and whether the live values still match (exit ${ExitCode.drifted} when one has drifted)`)
+    .option('--state-dir <dir>', 'where the journal lives (default /var/lib/nvprobe, or NVPROBE_STATE_DIR); must exist when given')
     .option('--root <dir>', 'compare against a captured tree instead of this machine')
     .option('--json', 'print one JSON document')
     .action(async (flags: RevertFlags) => {
-      const [{ Root }, { stateDir }, { Journal }, { changeStatus }] = await Promise.all([
-        import('../host/root.js'),
-        import('../host/state-dir.js'),
+      const [{ openRoot }, { checkedStateDir }, { Journal }, { changeStatus }] = await Promise.all([
+        import('../host/open-root.js'),
+        import('../host/state-dir-check.js'),
         import('../tune/journal.js'),
         import('../tune/revert.js'),
       ]);
-      const entries = changeStatus(new Root(flags.root ?? '/'), Journal.open(stateDir(flags.stateDir)));
+      const root = openRoot(flags.root);
+      const entries = changeStatus(root, Journal.open(checkedStateDir(flags.stateDir, 'read')));
+      // Like TuneD's verify: a setting nvprobe applied that no longer holds is worth a non-zero exit.
+      process.exitCode = entries.some((e) => e.state === 'drifted') ? ExitCode.drifted : ExitCode.ok;
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'nvprobe.status', entries }, null, 2)}\n`);
+        printJson({ schemaVersion: 1, kind: 'nvprobe.status', entries });
         return;
       }
-      if (!entries.length) process.stdout.write('nvprobe has no change in effect\n');
-      for (const e of entries) process.stdout.write(`${e.state.padEnd(8)} ${e.path} = ${e.written}${e.state === 'drifted' ? ` (live: ${e.live})` : ''}   [run ${e.run}]\n`);
+      if (!entries.length) printText('nvprobe has no change in effect\n');
+      for (const e of entries) printText(`${e.state.padEnd(8)} ${e.path} = ${e.written}${e.state === 'drifted' ? ` (live: ${e.live})` : ''}   [run ${e.run}]\n`);
     });
 }

@@ -57,9 +57,13 @@ describe('nvprobe tune and revert on a loop device', () => {
       expect(queueAttrs(loop.name)).toMatchObject({ scheduler: expect.stringContaining('[mq-deadline]'), nomerges: '2', rq_affinity: '2', iostats: '0' });
       const status = runCli(['status', '--state-dir', state, '--json']);
       expect(JSON.parse(status.stdout).entries.map((e: { state: string }) => e.state)).toEqual(['applied', 'applied', 'applied', 'applied']);
-      // Drift: someone else changes one of them.
+      expect(status.code).toBe(0);
+      // Drift: someone else changes one of them; status says so, and exits 6 (like TuneD's verify failing).
       writeFileSync(`/sys/block/${loop.name}/queue/nomerges`, '1');
-      expect(runCli(['status', '--state-dir', state]).stdout).toMatch(/^drifted +\/sys\/block\/loop\d+\/queue\/nomerges = 2 \(live: 1\)/m);
+      const drifted = runCli(['status', '--state-dir', state]);
+      expect(drifted.stdout).toMatch(/^drifted +\/sys\/block\/loop\d+\/queue\/nomerges = 2 \(live: 1\)/m);
+      expect(drifted.code).toBe(6);
+      expect(runCli(['status', '--state-dir', state, '--json']).code).toBe(6);
       const rv = runCli(['revert', '--state-dir', state]);
       expect(rv.code).toBe(0);
       expect(rv.stdout).toMatch(/restored \/sys\/block\/loop\d+\/queue\/scheduler = \[none\]/);
