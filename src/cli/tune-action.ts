@@ -8,7 +8,7 @@ import { Root } from '../host/root.js';
 import { saveRun } from '../host/run-store.js';
 import { acquireLock } from '../host/state-dir.js';
 import { checkedStateDir } from '../host/state-dir-check.js';
-import { inspectTarget } from '../measure/target.js';
+import { checkTargetKind, inspectTarget } from '../measure/target.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { renderTuneText, TUNE_SCHEMA_VERSION, type PersistedReport, type TuneReport } from '../report/tune-text.js';
 import { planPersistence } from '../knobs/persist/persist-plan.js';
@@ -33,7 +33,7 @@ export async function tune(s: TuneSettings): Promise<number> {
   // Bad input is refused before anything is read, planned or changed (exit 2): the state dir
   // (never on procfs, never someone else's) and the TARGET, validated exactly as probe does.
   const dir = checkedStateDir(s.stateDir, 'tune');
-  if (s.target !== undefined) inspectTarget(root, s.target, 4096, s.spanLimit);
+  if (s.target !== undefined) checkTargetKind(s.target);
   const rules = loadRulesOrFail(s.rulesDir);
   const all = evaluateRules(detectSnapshot(root), rules.rules);
   const findings = s.only ? all.filter((f) => s.only!.includes(f.id) || s.only!.includes(f.ruleId)) : all;
@@ -49,6 +49,7 @@ export async function tune(s: TuneSettings): Promise<number> {
     return ExitCode.ok;
   }
   if (!isRoot()) throw new NvprobeError('tune changes kernel settings and needs root', { exitCode: ExitCode.needsRoot, hint: 'rerun as root (e.g. with sudo); --dry-run shows the plan without root' });
+  if (s.target !== undefined) inspectTarget(root, s.target, 4096, s.spanLimit); // the rest of probe's checks, before any change
   if (!s.yes) await confirm(plan);
 
   const release = acquireLock(dir, 'tune');

@@ -16,7 +16,7 @@ const HINT = 'give --state-dir (or NVPROBE_STATE_DIR) a directory on a real file
  * Resolve and validate nvprobe's state dir before anything else happens (exit 2 when it cannot
  * be one): not on procfs/sysfs/devtmpfs, a directory if it exists, and one that was named
  * explicitly (--state-dir or NVPROBE_STATE_DIR) must exist for commands that only read it.
- * For writing, an existing dir must belong to us and not be writable by others: its journal
+ * For writing, an existing dir must belong to root or us and not be writable by others: its journal
  * decides what root writes where. Unreadable as an ordinary user: exit 3.
  */
 export function checkedStateDir(override: string | undefined, use: StateDirUse): string {
@@ -37,14 +37,15 @@ export function checkedStateDir(override: string | undefined, use: StateDirUse):
     if (code === 'ENOTDIR') throw usageError(`${name}: a parent of it is not a directory`, HINT);
     if (code === 'ELOOP') throw usageError(`${name}: too many levels of symbolic links (ELOOP)`, HINT);
     if ((code === 'EACCES' || code === 'EPERM') && !isRoot()) {
-      if (use === 'collect') return dir;
+      if (use === 'collect' || use === 'tune') return dir; // collect skips it; tune needs root anyway, and --dry-run no state
       throw needsRoot(name);
     }
     throw new NvprobeError(`${name}: cannot access it (${code ?? String(err)})`, { exitCode: ExitCode.failure });
   }
   if (!st.isDirectory()) throw usageError(`${name} is not a directory`, HINT);
   if ((use === 'revert' || use === 'tune') && (st.mode & 0o022) !== 0) throw usageError(`${name} is writable by other users; its journal decides what nvprobe writes as root`, 'chmod go-w it, or give a directory only root can write');
-  if ((use === 'revert' || use === 'tune') && typeof process.geteuid === 'function' && st.uid !== process.geteuid()) throw usageError(`${name} belongs to another user (uid ${st.uid})`, 'give a directory owned by the user running nvprobe');
+  // Root's or ours: a dir of another ordinary user could hold links that root then writes through.
+  if ((use === 'revert' || use === 'tune') && typeof process.geteuid === 'function' && st.uid !== 0 && st.uid !== process.geteuid()) throw usageError(`${name} belongs to another user (uid ${st.uid})`, 'give a directory owned by root or by the user running nvprobe');
   if (use === 'read' && !isRoot()) {
     try {
       fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);

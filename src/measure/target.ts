@@ -28,15 +28,7 @@ export interface ProbeTarget {
 
 /** Stat TARGET and refuse, with one clear line, anything nvprobe cannot read as a block span. */
 export function inspectTarget(root: Root, target: string, blockSize: number, spanLimit?: number): ProbeTarget {
-  let info: FileInfo;
-  try {
-    info = statPath(target);
-  } catch (err) {
-    throw statError(target, err);
-  }
-  if (info.kind === 'directory') throw usageError(`${target} is a directory`, 'give a regular file or a block device');
-  if (info.kind === 'char') throw usageError(`${target} is a character device`, 'nvprobe reads block devices and regular files (for NVMe use /dev/nvmeXnY, not /dev/nvmeX)');
-  if (info.kind === 'other') throw usageError(`${target} is not a regular file or block device`, 'give a regular file or a block device');
+  const info = checkTargetKind(target);
 
   let sizeBytes = info.sizeBytes;
   let logicalBlockSize: number;
@@ -76,6 +68,20 @@ function backingOf(target: string, info: FileInfo, disk: string | null, filesyst
   const mem = memoryFilesystem(target) ?? (filesystem && ['tmpfs', 'ramfs'].includes(filesystem.type) ? filesystem.type : null);
   if (mem) return { backing: 'memory', backingNote: `not backed by a block device: ${target} is on ${mem} (memory), so these figures are not storage latency` };
   return { backing: 'unknown', backingNote: `not backed by a block device nvprobe can find (${filesystem?.type ?? 'unknown'} filesystem), so these figures may not be storage latency` };
+}
+
+/** stat TARGET and refuse what is neither a regular file nor a block device (no open: works without root). */
+export function checkTargetKind(target: string): FileInfo & { kind: 'file' | 'block' } {
+  let info: FileInfo;
+  try {
+    info = statPath(target);
+  } catch (err) {
+    throw statError(target, err);
+  }
+  if (info.kind === 'directory') throw usageError(`${target} is a directory`, 'give a regular file or a block device');
+  if (info.kind === 'char') throw usageError(`${target} is a character device`, 'nvprobe reads block devices and regular files (for NVMe use /dev/nvmeXnY, not /dev/nvmeX)');
+  if (info.kind !== 'file' && info.kind !== 'block') throw usageError(`${target} is not a regular file or block device`, 'give a regular file or a block device');
+  return { ...info, kind: info.kind };
 }
 
 function withReadOnlyFd<T>(p: string, fn: (fd: number) => T): T {

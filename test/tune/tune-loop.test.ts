@@ -139,7 +139,7 @@ describe('nvprobe tune and revert on a loop device', () => {
   it('disk full while writing the journal: clean error, nothing changed', () => {
     const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
     mkdirSync(state, { recursive: true });
-    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', state]).status !== 0) return;
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', state]).status !== 0) return;
     try {
       spawnSync('dd', ['if=/dev/zero', `of=${join(state, 'filler')}`, 'bs=4k', 'count=100']); // fills it
       const r = runCli(args);
