@@ -7,6 +7,8 @@ export const ExitCode = {
   partial: 4,
   /** `check --strict`: there are recommendations or host advice. */
   findings: 5,
+  /** `status`: a setting nvprobe applied no longer has the value it wrote. */
+  drifted: 6,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

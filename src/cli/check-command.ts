@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import { CHECK_SCHEMA_VERSION, type CheckDocument } from '../contracts/check-document.js';
+import { printJson, printText } from './output.js';
 
 interface CheckOptions {
   root?: string;
@@ -60,9 +61,9 @@ export function registerCheck(program: Command): Command {
           summary: counts,
           findings,
         };
-        process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+        printJson(doc);
       } else {
-        process.stdout.write(renderFindingsText(findings, { showAll: !!opts.all, verbose: !!opts.verbose }));
+        printText(renderFindingsText(findings, { showAll: !!opts.all, verbose: !!opts.verbose }));
       }
       process.exitCode = opts.strict && counts.recommend + counts.advise > 0 ? ExitCode.findings : ExitCode.ok;
     });

@@ -8,13 +8,15 @@ import { CHECK_SCHEMA_VERSION, type CheckDocument } from '../contracts/check-doc
 import { BUNDLE_SCHEMA_VERSION, REDACTION_MAP_SCHEMA_VERSION, type BundleManifest, type CollectResult } from '../contracts/collect-document.js';
 import { splitInitArguments } from '../detect/cmdline.js';
 import { INIT_ARGS_TOKEN } from '../detect/redact.js';
-import { ExitCode } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { ExitCode, usageError } from '../errors.js';
+import { checkCreatable } from '../host/safe-create.js';
 import { writeArchive, writeNewFile } from '../host/bundle-archive.js';
 import { isRoot } from '../host/file-info.js';
 import { readMachineIdentity } from '../host/machine-identity.js';
 import { Root } from '../host/root.js';
 import { readRuns } from '../host/run-store.js';
-import { stateDir as resolveStateDir } from '../host/state-dir.js';
+import { checkedStateDir } from '../host/state-dir-check.js';
 import { attachVerdicts, latestVerdicts } from '../tune/verdicts.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { countByStatus } from '../report/findings-text.js';
@@ -23,13 +25,14 @@ import { parseDuration } from './parse-options.js';
 import { startProgress } from './progress.js';
 import { loadRulesOrFail } from './rules-loading.js';
 import { nvprobeVersion } from './version.js';
+import { printErrorLine, printJson, printText } from './output.js';
 
 /** A short probe needs no 1 GiB span (and no 1 GiB scratch file where the disk cannot be opened). */
 const COLLECT_PROBE_SPAN = 256 << 20;
 
 export async function collect(opts: CollectOptions): Promise<number> {
   const probeMs = parseDuration(opts.probeDuration, '--probe-duration');
-  const stateDir = resolveStateDir(opts.stateDir);
+  const state = checkedStateDir(opts.stateDir, 'collect');
   const rules = loadRulesOrFail();
   const identity = readMachineIdentity();
   const redactor = new Redactor(opts.redact);
@@ -45,6 +48,9 @@ export async function collect(opts: CollectOptions): Promise<number> {
   const hostToken = opts.redact ? createHash('sha256').update(`nvprobe-bundle\0${identity.machineId ?? randomBytes(16).toString('hex')}\0${identity.hostnames[0] ?? ''}`).digest('hex').slice(0, 8) : (identity.hostnames.at(-1) ?? 'host').replace(/[^A-Za-z0-9.-]/g, '_');
   const now = new Date();
   const file = opts.output ?? `nvprobe-${hostToken}-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}.tar.gz`;
+  // A bad -o is refused before collecting, not after (the same checks run again when writing).
+  checkCreatable(file);
+  if (!opts.force && existsSync(file)) throw usageError(`${file} already exists`, 'choose another name, or pass --force to replace it');
   const { measureProbe } = await import('./probe-action.js');
 
   const progress = await startProgress(!opts.json);
@@ -63,12 +69,12 @@ export async function collect(opts: CollectOptions): Promise<number> {
         }
       },
     },
-    stateDir,
+    stateDir: state,
     rules: () => rules,
     version: () => ({ nvprobeVersion: nvprobeVersion(), node: process.version, platform: process.platform, arch: process.arch }),
     checkDocument: (snapshot, loaded): CheckDocument => {
       // This machine's tune verdicts, as `check` shows them (the runs themselves go in state/).
-      const findings = attachVerdicts(evaluateRules(snapshot, loaded.rules), latestVerdicts(readRuns(stateDir)));
+      const findings = attachVerdicts(evaluateRules(snapshot, loaded.rules), latestVerdicts(readRuns(state)));
       return { schemaVersion: CHECK_SCHEMA_VERSION, kind: 'nvprobe.check', nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), root: null, rules: { count: loaded.rules.length, files: loaded.files }, summary: countByStatus(findings), findings };
     },
   });
@@ -110,14 +116,14 @@ export async function collect(opts: CollectOptions): Promise<number> {
     collectors: result.records.map((r) => ({ name: r.name, status: r.status, reason: r.reason })),
   };
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    printJson(out);
   } else {
-    process.stdout.write(`wrote ${file} (${(bytes / 1024).toFixed(1)} KiB, ${(manifest.collectMs.withoutProbe / 1000).toFixed(1)} s without the probe)\n`);
-    for (const r of result.records) process.stdout.write(`  ${r.name.padEnd(11)} ${r.status.padEnd(8)} ${r.files} files, ${r.bytes} bytes, ${r.ms} ms${r.reason ? `; ${r.reason}` : ''}${r.truncated.length ? `; truncated: ${r.truncated.join(', ')}` : ''}\n`);
-    if (mapFile) process.stdout.write(`redaction map (${map.length} values; keep it, do not send it): ${mapFile}\n`);
-    else process.stdout.write('not redacted (--no-redact): the bundle holds hostnames, addresses and serials as they are\n');
+    printText(`wrote ${file} (${(bytes / 1024).toFixed(1)} KiB, ${(manifest.collectMs.withoutProbe / 1000).toFixed(1)} s without the probe)\n`);
+    for (const r of result.records) printText(`  ${r.name.padEnd(11)} ${r.status.padEnd(8)} ${r.files} files, ${r.bytes} bytes, ${r.ms} ms${r.reason ? `; ${r.reason}` : ''}${r.truncated.length ? `; truncated: ${r.truncated.join(', ')}` : ''}\n`);
+    if (mapFile) printText(`redaction map (${map.length} values; keep it, do not send it): ${mapFile}\n`);
+    else printText('not redacted (--no-redact): the bundle holds hostnames, addresses and serials as they are\n');
   }
   const failed = result.records.filter((r) => r.status === 'failed' || r.status === 'timeout');
-  if (failed.length > 0 && !opts.json) process.stderr.write(`nvprobe: ${failed.length} collector(s) did not finish: ${failed.map((r) => `${r.name} (${r.reason})`).join('; ')}\n`);
+  if (failed.length > 0 && !opts.json) printErrorLine(`nvprobe: ${failed.length} collector(s) did not finish: ${failed.map((r) => `${r.name} (${r.reason})`).join('; ')}`);
   return ExitCode.ok;
 }

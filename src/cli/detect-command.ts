@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printJson, printText } from './output.js';
 
 interface DetectOptions {
   root?: string;
@@ -21,6 +22,7 @@ export function registerDetect(program: Command): Command {
         import('./detect-summary.js'),
       ]);
       const snapshot = detectSnapshot(openRootOrBundle(opts));
-      process.stdout.write(opts.json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderDetectSummary(snapshot));
+      if (opts.json) printJson(snapshot);
+      else printText(renderDetectSummary(snapshot));
     });
 }

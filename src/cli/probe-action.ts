@@ -24,21 +24,24 @@ import { ProbeTracer } from '../trace/probe-tracer.js';
 import { TraceUnavailable } from '../trace/instance.js';
 import { traceDevices } from '../trace/target-devices.js';
 import type { KernelClockReport } from '../trace/probe-tracer.js';
+import { printText } from './output.js';
+import { jsonSafe, terminalSafe } from '../report/terminal-safe.js';
 
 const DEFAULT_SCRATCH_BYTES = 1 << 30;
 
 export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
   const root = new Root('/');
   if (flags.emitFio) {
-    process.stdout.write(emitFio(root, s));
+    printText(emitFio(root, s));
     return ExitCode.ok;
   }
   const progress = await startProgress(s.format === 'text' && s.output === undefined);
   try {
     const report = await measureProbe(root, s, progress.update);
     progress.stop();
+    // Escaped for a terminal either way: a file written with -o is read with cat too.
     const rendered =
-      s.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : s.format === 'prometheus' ? renderPrometheus(report) : renderProbeText(report, { histogram: !!flags.histogram });
+      s.format === 'json' ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report) : renderProbeText(report, { histogram: !!flags.histogram }));
     if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
     else process.stdout.write(rendered);
     return ExitCode.ok;

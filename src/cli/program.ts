@@ -10,14 +10,46 @@ import { registerSnapshot } from './snapshot-command.js';
 import { registerTune } from './tune-command.js';
 import { nvprobeVersion } from './version.js';
 
+const EXIT_CODES: Record<number, string> = {
+  0: 'success',
+  1: 'runtime failure (I/O error, device vanished, output could not be written, internal error)',
+  2: 'usage error or bad input (nothing was changed)',
+  3: 'needs root (rerun as root, e.g. with sudo)',
+  4: 'partially applied: some actions failed and this run\'s changes were reverted',
+  5: 'check --strict: something is recommended (not measured here as no gain) or advised',
+  6: 'status: a setting nvprobe applied has drifted (its live value differs)',
+  130: 'interrupted (Ctrl-C; 143 for SIGTERM): a tune run\'s changes were put back',
+};
+
 const EXIT_CODES_HELP = `
 Exit codes:
-  0  success
-  1  runtime failure (I/O error, device vanished, internal error)
-  2  usage error or bad input (nothing was changed)
-  3  needs root (rerun as root, e.g. with sudo)
-  4  partially applied: some actions failed and this run's changes were reverted
-  5  check --strict: something is recommended (not measured here as no gain) or advised`;
+${Object.entries(EXIT_CODES).map(([code, text]) => `  ${code.padStart(3)}  ${text}`).join('\n')}
+
+Environment:
+  NVPROBE_STATE_DIR  where tune, revert, status and collect keep and read the journal, lock and
+                     saved runs (default /var/lib/nvprobe; --state-dir overrides it)
+  NVPROBE_DEBUG=1    print a stack trace with an internal error`;
+
+/** The codes each command can return; the full table is in `nvprobe --help`. */
+const COMMAND_EXIT_CODES: Record<string, number[]> = {
+  probe: [0, 1, 2, 3, 130],
+  detect: [0, 1, 2],
+  snapshot: [0, 1, 2],
+  check: [0, 1, 2, 5],
+  rules: [0, 1, 2],
+  tune: [0, 1, 2, 3, 4, 130],
+  revert: [0, 1, 2, 3, 4],
+  status: [0, 1, 2, 3, 6],
+  collect: [0, 1, 2, 130],
+  report: [0, 1, 2],
+};
+
+const SHORT: Record<number, string> = { 0: 'ok', 1: 'runtime failure', 2: 'bad input', 3: 'needs root', 4: 'partially applied or not all put back', 5: 'findings (--strict)', 6: 'drifted', 130: 'interrupted' };
+
+function commandExitHelp(name: string): string {
+  const codes = COMMAND_EXIT_CODES[name] ?? [0, 1, 2];
+  return `\nExit codes: ${codes.map((c) => `${c} ${SHORT[c]}`).join(', ')} (all of them: nvprobe --help)`;
+}
 
 export function buildProgram(): Command {
   const program = new Command('nvprobe')
@@ -32,7 +64,7 @@ export function buildProgram(): Command {
   // Each command file adds itself; subcommands inherit error handling and exit codes.
   for (const register of [registerProbe, registerDetect, registerSnapshot, registerCheck, registerRules, registerTune, registerRevert, registerStatus, registerCollect, registerReport]) {
     const cmd = register(program);
-    cmd.exitOverride().addHelpText('after', EXIT_CODES_HELP);
+    cmd.exitOverride().addHelpText('after', commandExitHelp(cmd.name()));
     cmd.configureOutput({ outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'nvprobe: ')) });
   }
   return program;

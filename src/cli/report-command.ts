@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printText } from './output.js';
 
 interface ReportOptions {
   output?: string;
@@ -34,12 +35,12 @@ export function registerReport(program: Command): Command {
       };
       if (opts.output === undefined) {
         const { renderReportText } = await import('../report/report-text.js');
-        process.stdout.write(shaped(() => renderReportText(model)));
+        printText(shaped(() => renderReportText(model)));
         return;
       }
       const { renderHtmlReport } = await import('../report/html-report.js');
       const html = shaped(() => renderHtmlReport(model));
       writeNewFile(opts.output, html, !!opts.force);
-      process.stdout.write(`wrote ${opts.output}\n`);
+      printText(`wrote ${opts.output}\n`);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { REVERT_SCHEMA_VERSION, STATUS_SCHEMA_VERSION, type RevertDocument, type StatusDocument } from '../contracts/revert-document.js';
 import { ExitCode, NvprobeError } from '../errors.js';
+import { printErrorLine, printJson, printText } from './output.js';
 
 interface RevertFlags {
   all?: boolean;
@@ -14,33 +15,35 @@ export function registerRevert(program: Command): Command {
     .command('revert')
     .description('put back what nvprobe tune changed (the latest run, or --all), from the on-disk journal')
     .option('--all', 'revert every run that still has changes, back to the values before nvprobe')
-    .option('--state-dir <dir>', 'where the journal lives (default /var/lib/nvprobe)')
+    .option('--state-dir <dir>', 'where the journal lives (default /var/lib/nvprobe, or NVPROBE_STATE_DIR); must exist when given')
     .option('--root <dir>', 'apply to a captured tree instead of this machine (for offline repair)')
     .option('--json', 'print one JSON document')
     .action(async (flags: RevertFlags) => {
-      const [{ Root }, { isRoot }, { stateDir }, { acquireLock }, { Journal }, { revertChanges, restoredPerPath }] = await Promise.all([
-        import('../host/root.js'),
+      const [{ openRoot }, { isRoot }, { acquireLock }, { checkedStateDir }, { Journal }, { revertChanges, restoredPerPath }] = await Promise.all([
+        import('../host/open-root.js'),
         import('../host/file-info.js'),
-        import('../host/state-dir.js'),
         import('../host/run-lock.js'),
+        import('../host/state-dir-check.js'),
         import('../tune/journal.js'),
         import('../tune/revert.js'),
       ]);
+      const root = openRoot(flags.root);
       if (!flags.root && !isRoot()) throw new NvprobeError('revert writes kernel settings and needs root', { exitCode: ExitCode.needsRoot, hint: 'rerun as root (e.g. with sudo)' });
-      const dir = stateDir(flags.stateDir);
+      const dir = checkedStateDir(flags.stateDir, 'revert');
       // A captured tree (--root) is nobody else's business: only the journal is locked then.
       const lock = acquireLock(dir, 'revert', { machine: !flags.root });
       try {
         const journal = Journal.open(dir);
-        const reverted = revertChanges(new Root(flags.root ?? '/'), journal, !!flags.all);
+        const reverted = revertChanges(root, journal, !!flags.all);
         const failed = reverted.filter((r) => r.error);
         const left = reverted.filter((r) => r.left);
         journal.archiveIfSettled(`${dir}/runs`);
-        if (flags.json) process.stdout.write(`${JSON.stringify({ schemaVersion: REVERT_SCHEMA_VERSION, kind: 'nvprobe.revert', reverted } satisfies RevertDocument, null, 2)}\n`);
-        else if (!reverted.length) process.stdout.write('nothing to revert: nvprobe has no change in effect\n');
-        else for (const r of restoredPerPath(reverted)) process.stdout.write(r.error ? `FAILED   ${r.path} (${r.error})\n` : r.left ? `left     ${r.path}: now ${r.left.now}, nvprobe set ${r.left.wrote}: changed by someone else since; left as is\n` : `restored ${r.path} = ${r.restored}\n`);
+        if (flags.json) printJson({ schemaVersion: REVERT_SCHEMA_VERSION, kind: 'nvprobe.revert', reverted } satisfies RevertDocument);
+        else if (!reverted.length) printText('nothing to revert: nvprobe has no change in effect\n');
+        else for (const r of restoredPerPath(reverted)) printText(r.error ? `FAILED   ${r.path} (${r.error})\n` : r.left ? `left     ${r.path}: now ${r.left.now}, nvprobe set ${r.left.wrote}: changed by someone else since; left as is\n` : `restored ${r.path} = ${r.restored}\n`);
         if (left.length && !flags.json) {
-          process.stderr.write(`nvprobe: ${left.length} value(s) changed by someone else since nvprobe set them were left as is\nhint: check ${left.map((r) => r.path).join(', ')} and set what you want by hand\n`);
+          printErrorLine(`nvprobe: ${left.length} value(s) changed by someone else since nvprobe set them were left as is`);
+          printErrorLine(`hint: check ${left.map((r) => r.path).join(', ')} and set what you want by hand`);
         }
         // Exit 4 when anything was not put back: a failed restore, or a value someone else changed.
         process.exitCode = failed.length || left.length ? ExitCode.partial : ExitCode.ok;
@@ -53,23 +56,26 @@ export function registerRevert(program: Command): Command {
 export function registerStatus(program: Command): Command {
   return program
     .command('status')
-    .description('what nvprobe has applied, and whether the live values still match')
-    .option('--state-dir <dir>', 'where the journal lives (default /var/lib/nvprobe)')
+    .description(`what nvprobe has applied, and whether the live values still match (exit ${ExitCode.drifted} when one has drifted)`)
+    .option('--state-dir <dir>', 'where the journal lives (default /var/lib/nvprobe, or NVPROBE_STATE_DIR); must exist when given')
     .option('--root <dir>', 'compare against a captured tree instead of this machine')
     .option('--json', 'print one JSON document')
     .action(async (flags: RevertFlags) => {
-      const [{ Root }, { stateDir }, { Journal }, { changeStatus }] = await Promise.all([
-        import('../host/root.js'),
-        import('../host/state-dir.js'),
+      const [{ openRoot }, { checkedStateDir }, { Journal }, { changeStatus }] = await Promise.all([
+        import('../host/open-root.js'),
+        import('../host/state-dir-check.js'),
         import('../tune/journal.js'),
         import('../tune/revert.js'),
       ]);
-      const entries = changeStatus(new Root(flags.root ?? '/'), Journal.open(stateDir(flags.stateDir)));
+      const root = openRoot(flags.root);
+      const entries = changeStatus(root, Journal.open(checkedStateDir(flags.stateDir, 'read')));
+      // Like TuneD's verify: a setting nvprobe applied that no longer holds is worth a non-zero exit.
+      process.exitCode = entries.some((e) => e.state === 'drifted') ? ExitCode.drifted : ExitCode.ok;
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ schemaVersion: STATUS_SCHEMA_VERSION, kind: 'nvprobe.status', entries } satisfies StatusDocument, null, 2)}\n`);
+        printJson({ schemaVersion: STATUS_SCHEMA_VERSION, kind: 'nvprobe.status', entries } satisfies StatusDocument);
         return;
       }
-      if (!entries.length) process.stdout.write('nvprobe has no change in effect\n');
-      for (const e of entries) process.stdout.write(`${e.state.padEnd(8)} ${e.path} = ${e.written}${e.state === 'drifted' ? ` (live: ${e.live})` : ''}   [run ${e.run}]\n`);
+      if (!entries.length) printText('nvprobe has no change in effect\n');
+      for (const e of entries) printText(`${e.state.padEnd(8)} ${e.path} = ${e.written}${e.state === 'drifted' ? ` (live: ${e.live})` : ''}   [run ${e.run}]\n`);
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { RULES_SCHEMA_VERSION, type RulesDocument } from '../contracts/rules-document.js';
 import { ExitCode, usageError } from '../errors.js';
 import type { Condition } from '../rules/types.js';
+import { printErrorLine, printJson, printText } from './output.js';
 
 interface RulesOptions {
   rules?: string;
@@ -27,11 +28,11 @@ export function registerRules(program: Command): Command {
       const { loadRulesOrFail } = await import('./rules-loading.js');
       const loaded = loadRulesOrFail(opts.rules);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ schemaVersion: RULES_SCHEMA_VERSION, kind: 'nvprobe.rules', rules: loaded.rules } satisfies RulesDocument, null, 2)}\n`);
+        printJson({ schemaVersion: RULES_SCHEMA_VERSION, kind: 'nvprobe.rules', rules: loaded.rules } satisfies RulesDocument);
         return;
       }
       const width = Math.max(...loaded.rules.map((r) => r.id.length));
-      for (const r of loaded.rules) process.stdout.write(`${r.id.padEnd(width)}  ${r.scope.padEnd(7)}  ${r.severity.padEnd(6)}  ${r.title}\n`);
+      for (const r of loaded.rules) printText(`${r.id.padEnd(width)}  ${r.scope.padEnd(7)}  ${r.severity.padEnd(6)}  ${r.title}\n`);
     });
   rules
     .command('show')
@@ -44,13 +45,13 @@ export function registerRules(program: Command): Command {
       const rule = loadRulesOrFail(opts.rules).rules.find((r) => r.id === id);
       if (!rule) throw usageError(`no rule with id '${id}'`, 'see `nvprobe rules list`');
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(rule, null, 2)}\n`);
+        printJson(rule);
         return;
       }
       const { stringify } = await import('yaml');
       const { file, applies, check, ...rest } = rule;
       const doc = { ...rest, applies: asWritten(applies), check: asWritten(check) };
-      process.stdout.write(`# from ${file}\n${stringify(doc, { lineWidth: 100 })}`);
+      printText(`# from ${file}\n${stringify(doc, { lineWidth: 100 })}`);
     });
   rules
     .command('validate')
@@ -59,9 +60,9 @@ export function registerRules(program: Command): Command {
     .action(async (paths: string[]) => {
       const { loadRules, defaultRuleDirs, formatRuleError } = await import('../rules/load.js');
       const loaded = loadRules(paths.length ? paths : defaultRuleDirs());
-      for (const e of loaded.errors) process.stderr.write(`nvprobe: ${formatRuleError(e)}\n`);
+      for (const e of loaded.errors) printErrorLine(`nvprobe: ${formatRuleError(e)}`);
       const bad = new Set(loaded.errors.map((e) => e.file)).size;
-      process.stdout.write(`${loaded.rules.length} rules valid in ${loaded.files.length - bad} file(s)${bad ? `; ${bad} file(s) refused` : ''}\n`);
+      printText(`${loaded.rules.length} rules valid in ${loaded.files.length - bad} file(s)${bad ? `; ${bad} file(s) refused` : ''}\n`);
       process.exitCode = loaded.errors.length ? ExitCode.usage : ExitCode.ok;
     });
   return rules;

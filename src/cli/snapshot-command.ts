@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printErrorLine, printJson, printText } from './output.js';
 
 interface SnapshotOptions {
   root?: string;
@@ -16,15 +17,15 @@ export function registerSnapshot(program: Command): Command {
       const { captureSnapshot } = await import('./snapshot-capture.js');
       const result = captureSnapshot(dir, opts.root);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        printJson(result);
         return;
       }
-      process.stdout.write(
+      printText(
         `wrote ${dir}: ${result.files} files, ${result.links} links, ${result.dirs} directories; ` +
           `${result.redacted.length} identifying values redacted\n`,
       );
       if (result.skipped.length > 0) {
-        process.stderr.write(`nvprobe: ${result.skipped.length} files could not be read and are missing from the copy (${result.skipped.slice(0, 3).join(', ')}${result.skipped.length > 3 ? ', ...' : ''})\n`);
+        printErrorLine(`nvprobe: ${result.skipped.length} files could not be read and are missing from the copy (${result.skipped.slice(0, 3).join(', ')}${result.skipped.length > 3 ? ', ...' : ''})`);
         process.stderr.write('hint: run as root to capture every attribute\n');
       }
     });

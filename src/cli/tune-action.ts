@@ -7,7 +7,9 @@ import { isRoot, statPath } from '../host/file-info.js';
 import { Root } from '../host/root.js';
 import { saveRun } from '../host/run-store.js';
 import { acquireLock } from '../host/run-lock.js';
+import { checkedStateDir } from '../host/state-dir-check.js';
 import { stateDir as resolveStateDir } from '../host/state-dir.js';
+import { checkTargetKind, inspectTarget } from '../measure/target.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { TUNE_SCHEMA_VERSION, type PersistedReport, type TuneReport } from '../contracts/tune-document.js';
 import { renderTuneText } from '../report/tune-text.js';
@@ -23,13 +25,17 @@ import { startProgress } from './progress.js';
 import { loadRulesOrFail } from './rules-loading.js';
 import type { TuneSettings } from './tune-command.js';
 import { nvprobeVersion } from './version.js';
+import { printErrorLine, printJson, printText } from './output.js';
 
 const TUNE_SCRATCH_BYTES = 512 << 20;
 
 export async function tune(s: TuneSettings): Promise<number> {
   const started = performance.now(); // --budget bounds the whole run, scratch file included
   const root = new Root('/');
-  const dir = resolveStateDir(s.stateDir); // a bad --state-dir is bad input, found before anything else
+  // Bad input is refused before anything is read, planned or changed (exit 2): the state dir
+  // (never on procfs, never someone else's) and the TARGET, validated exactly as probe does.
+  const dir = checkedStateDir(s.stateDir, 'tune');
+  if (s.target !== undefined) checkTargetKind(s.target);
   const rules = loadRulesOrFail(s.rulesDir);
   const all = evaluateRules(detectSnapshot(root), rules.rules);
   const findings = s.only ? all.filter((f) => s.only!.includes(f.id) || s.only!.includes(f.ruleId)) : all;
@@ -45,6 +51,7 @@ export async function tune(s: TuneSettings): Promise<number> {
     return ExitCode.ok;
   }
   if (!isRoot()) throw new NvprobeError('tune changes kernel settings and needs root', { exitCode: ExitCode.needsRoot, hint: 'rerun as root (e.g. with sudo); --dry-run shows the plan without root' });
+  if (s.target !== undefined) inspectTarget(root, s.target, 4096, s.spanLimit); // the rest of probe's checks, before any change
   if (!s.yes) await confirm(plan);
 
   const lock = acquireLock(dir, 'tune', { machine: true });
@@ -126,7 +133,7 @@ function targetDisk(root: Root, target: string | undefined): string | null {
 async function confirm(plan: TunePlan): Promise<void> {
   if (!process.stdin.isTTY) throw usageError('not a terminal, so nvprobe cannot ask before changing settings', 'pass --yes to apply without asking (or --dry-run to see the plan)');
   process.stderr.write(`nvprobe tune will try ${plan.changes.length} change(s), measuring each, and keep only what helps:\n`);
-  for (const c of plan.changes) process.stderr.write(`  ${c.action.target}: ${c.from.join(',')} -> ${c.action.grid ? `best of ${c.action.grid.join(', ')}` : c.action.value}\n`);
+  for (const c of plan.changes) printErrorLine(`  ${c.action.target}: ${c.from.join(',')} -> ${c.action.grid ? `best of ${c.action.grid.join(', ')}` : c.action.value}`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await rl.question('Go ahead? [y/N] ');
   rl.close();
@@ -134,5 +141,6 @@ async function confirm(plan: TunePlan): Promise<void> {
 }
 
 function write(s: TuneSettings, report: TuneReport): void {
-  process.stdout.write(s.json ? `${JSON.stringify(report, null, 2)}\n` : renderTuneText(report));
+  if (s.json) printJson(report);
+  else printText(renderTuneText(report));
 }

@@ -46,7 +46,7 @@ export function registerTune(program: Command): Command {
     .option('--size <size>', 'span of the target to read (scratch file size: 512M)')
     .option('--only <ids>', 'only these rules or findings (comma-separated ids, e.g. scheduler-not-none)')
     .option('--rules <dir>', 'also load the rules in DIR')
-    .option('--state-dir <dir>', 'where the journal, lock and saved runs live', undefined)
+    .option('--state-dir <dir>', 'where the journal, lock and saved runs live (default /var/lib/nvprobe, or NVPROBE_STATE_DIR; never on procfs/sysfs)', undefined)
     .option('--json', 'print one JSON document (schemaVersion) with the plan and the results')
     .action(async (target: string | undefined, flags: TuneFlags) => {
       const { parseSize } = await import('./parse-options.js');

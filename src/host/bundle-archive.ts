@@ -3,8 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
-import { replaceFileAtomic } from './atomic-file.js';
 import { registerCleanup } from './cleanup.js';
+import { readRegularFile } from './safe-read.js';
+import { writeFileSafely } from './safe-create.js';
 import { readTar, TarError, writeTar, type TarEntry } from './tar.js';
 
 /** Limits a bundle must stay under to be opened: collect writes far less (≤ 5 MB). */
@@ -29,39 +30,22 @@ export function writeArchive(file: string, entries: readonly TarEntry[], force: 
   return gz.length;
 }
 
-/** Write a new file (0600) atomically: tmp + fsync + rename. Refuses an existing one unless force. */
+/** Write a new file (0600) atomically and safely (see safe-create.ts). Refuses an existing one unless force. */
 export function writeNewFile(file: string, data: Buffer | string, force: boolean): void {
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    st = undefined;
-  }
-  if (st?.isDirectory()) throw usageError(`${file} is a directory`, 'give a file name for -o');
-  if (st && !force) throw usageError(`${file} already exists`, 'choose another name, or pass --force to replace it');
-  try {
-    replaceFileAtomic(file, data, 0o600);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.syscall === 'open') {
-      const code = e.code ?? String(err);
-      throw usageError(`cannot write ${file}: ${code === 'ENOENT' ? 'its directory does not exist' : code}`, 'choose a path in a directory you can write to');
-    }
-    throw new NvprobeError(`writing ${file} failed: ${e.code ?? String(err)}`, { exitCode: ExitCode.failure, cause: err });
-  }
+  writeFileSafely(file, data, { mode: 0o600, replace: force, existsHint: 'choose another name, or pass --force to replace it' });
 }
 
 /** Read and validate a bundle without extracting it: every member in memory. */
 export function readArchive(file: string): TarEntry[] {
-  let st: fs.Stats;
+  let gz: Buffer;
   try {
-    st = fs.statSync(file);
+    gz = readRegularFile(file, EXTRACT_LIMITS.maxArchiveBytes);
   } catch (err) {
-    throw usageError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read it (${(err as NodeJS.ErrnoException).code})`}`, BAD_BUNDLE_HINT);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTREG' || code === 'EISDIR') throw usageError(`${file} is not a regular file`, BAD_BUNDLE_HINT);
+    if (code === 'EFBIG') throw usageError(`${file} is larger than any nvprobe bundle (limit ${EXTRACT_LIMITS.maxArchiveBytes} bytes)`, BAD_BUNDLE_HINT);
+    throw usageError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'too many levels of symbolic links (ELOOP)' : `cannot read it (${code ?? String(err)})`}`, BAD_BUNDLE_HINT);
   }
-  if (!st.isFile()) throw usageError(`${file} is not a regular file`, BAD_BUNDLE_HINT);
-  if (st.size > EXTRACT_LIMITS.maxArchiveBytes) throw usageError(`${file} is ${st.size} bytes, larger than any nvprobe bundle (limit ${EXTRACT_LIMITS.maxArchiveBytes})`, BAD_BUNDLE_HINT);
-  const gz = fs.readFileSync(file);
   if (gz.length < 2 || gz[0] !== 0x1f || gz[1] !== 0x8b) throw usageError(`${file} is not a gzip file`, BAD_BUNDLE_HINT);
   let tar: Buffer;
   try {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { parseUntrustedJson, UntrustedJsonError } from '../bundle/untrusted-json.js';
-import { usageError } from '../errors.js';
+import { NvprobeError, usageError } from '../errors.js';
+import { openRegularFile } from './safe-read.js';
 import { readArchive } from './bundle-archive.js';
 import type { TarEntry } from './tar.js';
 
@@ -11,27 +12,27 @@ const HINT = 'give a bundle (.tar.gz from `nvprobe collect`) or a saved tune run
 export type ReportSource = { kind: 'bundle'; file: string; entries: TarEntry[] } | { kind: 'json'; file: string; doc: unknown };
 
 export function readReportSource(file: string): ReportSource {
-  let fd: number;
+  let data: Buffer;
   try {
-    fd = fs.openSync(file, 'r');
+    // Non-blocking open + fstat: a FIFO or device given by mistake (or malice) is refused, never waited on.
+    const { fd, stats } = openRegularFile(file);
+    try {
+      const head = Buffer.alloc(2);
+      fs.readSync(fd, head, 0, 2, 0);
+      if (head[0] === 0x1f && head[1] === 0x8b) return { kind: 'bundle', file, entries: readArchive(file) };
+      if (stats.size > MAX_JSON_BYTES) throw usageError(`${file} is ${stats.size} bytes: too large for a run document`, HINT);
+      data = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (err) {
+    if (!(err instanceof Error) || err instanceof NvprobeError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw usageError(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}`, HINT);
+    if (code === 'ENOTREG' || code === 'EISDIR') throw usageError(`${file} is not a regular file`, HINT);
+    throw usageError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'too many levels of symbolic links (ELOOP)' : `cannot read it (${code ?? String(err)})`}`, HINT);
   }
-  const head = Buffer.alloc(2);
-  let st: fs.Stats;
   try {
-    st = fs.fstatSync(fd);
-    if (!st.isFile()) throw usageError(`${file} is not a regular file`, HINT);
-    fs.readSync(fd, head, 0, 2, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (head[0] === 0x1f && head[1] === 0x8b) return { kind: 'bundle', file, entries: readArchive(file) };
-  if (st.size > MAX_JSON_BYTES) throw usageError(`${file} is ${st.size} bytes: too large for a run document`, HINT);
-  const text = fs.readFileSync(file, 'utf8');
-  try {
-    return { kind: 'json', file, doc: parseUntrustedJson(text) };
+    return { kind: 'json', file, doc: parseUntrustedJson(data.toString('utf8')) };
   } catch (err) {
     if (err instanceof UntrustedJsonError) throw usageError(`${file} ${err.message}: not a document nvprobe wrote`, HINT);
     throw usageError(`${file} is neither a gzip'd bundle nor JSON`, HINT);

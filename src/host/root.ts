@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRegularFile } from './safe-read.js';
 
 /** Why an attribute could not be read: the tree lacks it, or the kernel refused. */
 export type ReadFailure = 'missing' | 'denied' | 'io-error' | 'not-a-file';
@@ -123,6 +124,8 @@ export class Root {
 
   /** The whole file as the OS returns it; throws the fs error. Subclasses observe reads here. */
   protected readRaw(guestPath: string): string {
+    // A captured tree is anyone's: a FIFO or device planted at proc/cmdline must not block us.
+    if (!this.live) return readRegularFile(this.resolve(guestPath)).toString('utf8');
     return fs.readFileSync(this.resolve(guestPath), 'utf8');
   }
 
@@ -180,6 +183,7 @@ export function describeReadError(err: unknown): { reason: ReadFailure; detail: 
     case 'EPERM':
       return { reason: 'denied', detail };
     case 'EISDIR':
+    case 'ENOTREG':
       return { reason: 'not-a-file', detail };
     default:
       return { reason: 'io-error', detail };

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { replaceFileAtomic } from './atomic-file.js';
+import { writeFileSafely } from './safe-create.js';
 import { ensureDir } from './state-dir.js';
 
 /** Saved tune runs (JSON) under <state>/runs/, written atomically, readable by report and bundle. */
@@ -8,7 +8,7 @@ export function saveRun(stateDir: string, run: string, doc: unknown): string {
   const dir = path.join(stateDir, 'runs');
   ensureDir(dir);
   const file = path.join(dir, `${run}.json`);
-  replaceFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`, 0o600);
+  writeFileSafely(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600, replace: true });
   return file;
 }
 

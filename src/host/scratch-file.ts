@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NvprobeError } from '../errors.js';
@@ -47,10 +47,11 @@ export async function createScratchFile(dir: string, sizeBytes: number, onProgre
       hint: 'use --size to probe a smaller span, or give a TARGET file or device',
     });
   }
-  const file = path.join(dir, `.nvprobe-scratch-${process.pid}-${Date.now()}.dat`);
+  // Unpredictable name, created O_EXCL|O_NOFOLLOW: / is a directory others cannot write, but the name must not be guessable either.
+  const file = path.join(dir, `.nvprobe-scratch-${process.pid}-${randomBytes(8).toString('hex')}.dat`);
   const cleanup = registerCleanup(() => fs.rmSync(file, { force: true }));
   const remove = () => cleanup.run();
-  const handle = await fs.promises.open(file, 'wx', 0o600);
+  const handle = await fs.promises.open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
   try {
     const base = Buffer.allocUnsafe(CHUNK);
     randomFillSync(base);
@@ -83,7 +84,7 @@ export function removeOrphans(dir: string): string[] {
     return removed;
   }
   for (const name of names) {
-    const m = /^\.nvprobe-scratch-(\d+)-\d+\.dat$/.exec(name);
+    const m = /^\.nvprobe-scratch-(\d+)-[0-9a-f]+\.dat$/.exec(name);
     if (!m || pidAlive(Number(m[1]))) continue;
     fs.rmSync(path.join(dir, name), { force: true });
     removed.push(name);

@@ -1,21 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
+import { pseudoFilesystem } from './pseudo-fs.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/nvprobe';
-
-/** Kernel pseudo filesystems: a directory there cannot hold a journal (and mkdir -p spins on procfs). */
-const PSEUDO_FS = new Map<number, string>([
-  [0x9fa0, 'proc'],
-  [0x62656572, 'sysfs'],
-  [0x64626720, 'debugfs'],
-  [0x74726163, 'tracefs'],
-  [0x63677270, 'cgroup2'],
-  [0x27e0eb, 'cgroup'],
-  [0x73636673, 'securityfs'],
-  [0x1cd1, 'devpts'],
-  [0xcafe4a11, 'bpf'],
-]);
 
 /**
  * nvprobe's own state (journal, saved runs): `--state-dir DIR`, else NVPROBE_STATE_DIR, else
@@ -37,7 +25,7 @@ export function stateDir(override?: string): string {
   if (!st.isDirectory()) {
     throw usageError(missing.length ? `${label}: ${existing} is not a directory` : `${label} exists and is not a directory`, hint);
   }
-  const fsName = pseudoFs(existing);
+  const fsName = pseudoFilesystem(existing);
   if (fsName) throw usageError(`${label} is on ${fsName}, a kernel pseudo filesystem: nvprobe cannot keep its journal there`, hint);
   return dir;
 }
@@ -59,14 +47,6 @@ function nearestExisting(dir: string): { existing: string; missing: string[] } {
       missing.unshift(path.basename(cur));
       cur = up;
     }
-  }
-}
-
-function pseudoFs(p: string): string | null {
-  try {
-    return PSEUDO_FS.get(Number(fs.statfsSync(p).type)) ?? null;
-  } catch {
-    return null;
   }
 }
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listRuns } from './run-store.js';
+import { openRegularFile } from './safe-read.js';
 
 export interface StateFile {
   /** Name relative to the state dir: runs/<run>.json, journal.jsonl, journal-*.jsonl. */
@@ -33,9 +34,9 @@ export function listStateFiles(stateDir: string): StateFile[] {
 }
 
 function readHead(file: string, maxBytes: number): { data: Buffer; truncated: boolean } {
-  const fd = fs.openSync(file, 'r');
+  const { fd, stats } = openRegularFile(file); // listed as a regular file; refuse one swapped for a FIFO since
   try {
-    const size = fs.fstatSync(fd).size;
+    const size = stats.size;
     const data = Buffer.alloc(Math.min(size, maxBytes));
     const n = fs.readSync(fd, data, 0, data.length, 0);
     return { data: data.subarray(0, n), truncated: size > maxBytes };

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRegularFile } from './safe-read.js';
 
 export type DirListing = { ok: true; files: string[] } | { ok: false; reason: 'missing' | 'not-a-directory' | 'unreadable'; detail: string };
 
@@ -20,11 +21,11 @@ export type TextRead = { ok: true; text: string } | { ok: false; detail: string 
 
 export function readTextFile(file: string, maxBytes = 4 << 20): TextRead {
   try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) return { ok: false, detail: 'not a regular file' };
-    if (st.size > maxBytes) return { ok: false, detail: `larger than ${maxBytes} bytes` };
-    return { ok: true, text: fs.readFileSync(file, 'utf8') };
+    return { ok: true, text: readRegularFile(file, maxBytes).toString('utf8') };
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTREG' || code === 'EISDIR') return { ok: false, detail: 'not a regular file' };
+    if (code === 'EFBIG') return { ok: false, detail: `larger than ${maxBytes} bytes` };
     return { ok: false, detail: (err as NodeJS.ErrnoException).code ?? String(err) };
   }
 }

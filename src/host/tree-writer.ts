@@ -15,7 +15,7 @@ export interface TreeWriteResult {
 export function prepareEmptyDir(dir: string): void {
   let st: fs.Stats | null = null;
   try {
-    st = fs.statSync(dir);
+    st = fs.lstatSync(dir);
   } catch {
     st = null;
   }
@@ -31,7 +31,11 @@ export function prepareEmptyDir(dir: string): void {
     }
     return;
   }
+  if (st.isSymbolicLink()) throw usageError(`${dir} is a symlink; nvprobe writes only into real directories`, 'give the path the link points to, or a new directory');
   if (!st.isDirectory()) throw usageError(`${dir} exists and is not a directory`, 'give a new or empty directory');
+  // Someone else's empty directory (or one others may write to) could grow links while we write.
+  const me = process.geteuid?.() ?? st.uid;
+  if (st.uid !== me || (st.mode & 0o022) !== 0) throw usageError(`${dir} is owned by another user or writable by others`, 'give a new directory (nvprobe creates it) or one only you can write to');
   if (fs.readdirSync(dir).length > 0) throw usageError(`${dir} is not empty`, 'give a new or empty directory; nvprobe never overwrites files');
 }
 
@@ -72,7 +76,7 @@ function writeEntries(dir: string, entries: ReadonlyMap<string, TreeEntry>): Tre
       }
       case 'file':
         fs.mkdirSync(path.dirname(host), { recursive: true });
-        fs.writeFileSync(host, entry.content ?? '');
+        fs.writeFileSync(host, entry.content ?? '', { flag: 'wx' }); // O_CREAT|O_EXCL: never through a link
         result.files++;
         break;
       case 'unreadable':

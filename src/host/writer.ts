@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NvprobeError } from '../errors.js';
-import { replaceFileAtomic, syncDir } from './atomic-file.js';
 import type { Root } from './root.js';
+import { replaceFileAtomic, syncDirectory } from './safe-create.js';
 import { writeAllowed } from './write-allowlist.js';
 
 /** Refuse a write outside the allowlist: a programming error or a hostile input, never a user's. */
@@ -15,7 +15,8 @@ export function writeAttr(root: Root, guestPath: string, value: string): void {
   guard(guestPath);
   const host = root.resolve(guestPath);
   // sysfs: one write(2) of the value; O_TRUNC is harmless there and needed on a plain-file tree.
-  const fd = fs.openSync(host, root.live ? 'r+' : 'w');
+  // A captured tree (revert --root) is plain files: never write through a link, never wait on a FIFO.
+  const fd = fs.openSync(host, root.live ? 'r+' : fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o644);
   try {
     fs.writeSync(fd, value);
   } finally {
@@ -29,14 +30,15 @@ export function writeFileAtomic(root: Root, guestPath: string, content: string, 
   const host = root.resolve(guestPath);
   const dir = path.dirname(host);
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  replaceFileAtomic(host, content, mode);
+  // Unpredictable temp name, O_EXCL|O_NOFOLLOW, mode set on the fd; never replaces a link or special file.
+  replaceFileAtomic(host, content, mode, guestPath);
 }
 
 export function deleteFile(root: Root, guestPath: string): void {
   guard(guestPath);
   const host = root.resolve(guestPath);
   fs.rmSync(host, { force: true });
-  syncDir(path.dirname(host));
+  syncDirectory(path.dirname(host));
 }
 
 export function fileMode(root: Root, guestPath: string): number | null {

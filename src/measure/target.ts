@@ -1,6 +1,7 @@
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
 import { blockDeviceForDevno, findRootFsDevice, mountOfPath } from '../detect/root-fs.js';
 import { isRoot, statPath, type FileInfo } from '../host/file-info.js';
+import { memoryFilesystem } from '../host/pseudo-fs.js';
 import type { Root } from '../host/root.js';
 import { blockDeviceGeometry, closeFd, openReadOnly } from '../native/libc.js';
 import { NativeError } from '../native/native-error.js';
@@ -19,19 +20,15 @@ export interface ProbeTarget {
   scratch: boolean;
   /** Why a scratch file stands in for the root filesystem's device. */
   fallbackReason?: string;
+  /** What serves the reads: a block device, memory (tmpfs, ramfs), or nothing nvprobe can name (overlay, FUSE, network). */
+  backing: 'block-device' | 'memory' | 'unknown';
+  /** Set unless backing is block-device: one line saying the figures are not storage latency. */
+  backingNote?: string;
 }
 
 /** Stat TARGET and refuse, with one clear line, anything nvprobe cannot read as a block span. */
 export function inspectTarget(root: Root, target: string, blockSize: number, spanLimit?: number): ProbeTarget {
-  let info: FileInfo;
-  try {
-    info = statPath(target);
-  } catch (err) {
-    throw statError(target, err);
-  }
-  if (info.kind === 'directory') throw usageError(`${target} is a directory`, 'give a regular file or a block device');
-  if (info.kind === 'char') throw usageError(`${target} is a character device`, 'nvprobe reads block devices and regular files (for NVMe use /dev/nvmeXnY, not /dev/nvmeX)');
-  if (info.kind === 'other') throw usageError(`${target} is not a regular file or block device`, 'give a regular file or a block device');
+  const info = checkTargetKind(target);
 
   let sizeBytes = info.sizeBytes;
   let logicalBlockSize: number;
@@ -62,7 +59,29 @@ export function inspectTarget(root: Root, target: string, blockSize: number, spa
     throw usageError(`--size ${spanLimit} is larger than ${target} (${sizeBytes} bytes)`, 'leave --size out to use the whole target');
   }
   const span = Math.floor(Math.min(sizeBytes, spanLimit ?? sizeBytes) / blockSize) * blockSize;
-  return { path: target, kind: info.kind, sizeBytes, spanBytes: span, logicalBlockSize, disk, filesystem, scratch: false };
+  return { path: target, kind: info.kind, sizeBytes, spanBytes: span, logicalBlockSize, disk, filesystem, scratch: false, ...backingOf(target, info, disk, filesystem) };
+}
+
+/** Whether reads of the target reach a block device: a file on tmpfs is measured from memory. */
+function backingOf(target: string, info: FileInfo, disk: string | null, filesystem: ProbeTarget['filesystem']): Pick<ProbeTarget, 'backing' | 'backingNote'> {
+  if (info.kind === 'block' || disk !== null) return { backing: 'block-device' };
+  const mem = memoryFilesystem(target) ?? (filesystem && ['tmpfs', 'ramfs'].includes(filesystem.type) ? filesystem.type : null);
+  if (mem) return { backing: 'memory', backingNote: `not backed by a block device: ${target} is on ${mem} (memory), so these figures are not storage latency` };
+  return { backing: 'unknown', backingNote: `not backed by a block device nvprobe can find (${filesystem?.type ?? 'unknown'} filesystem), so these figures may not be storage latency` };
+}
+
+/** stat TARGET and refuse what is neither a regular file nor a block device (no open: works without root). */
+export function checkTargetKind(target: string): FileInfo & { kind: 'file' | 'block' } {
+  let info: FileInfo;
+  try {
+    info = statPath(target);
+  } catch (err) {
+    throw statError(target, err);
+  }
+  if (info.kind === 'directory') throw usageError(`${target} is a directory`, 'give a regular file or a block device');
+  if (info.kind === 'char') throw usageError(`${target} is a character device`, 'nvprobe reads block devices and regular files (for NVMe use /dev/nvmeXnY, not /dev/nvmeX)');
+  if (info.kind !== 'file' && info.kind !== 'block') throw usageError(`${target} is not a regular file or block device`, 'give a regular file or a block device');
+  return { ...info, kind: info.kind };
 }
 
 function withReadOnlyFd<T>(p: string, fn: (fd: number) => T): T {
@@ -82,6 +101,8 @@ function withReadOnlyFd<T>(p: string, fn: (fd: number) => T): T {
 function statError(target: string, err: unknown): NvprobeError {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return usageError(`${target}: no such file or device`, 'give an existing file or block device (e.g. /dev/vdb), or no TARGET for the root disk');
+  if (code === 'ELOOP') return usageError(`${target}: too many levels of symbolic links (ELOOP)`, 'give the path of a file or block device, not a symlink loop');
+  if (code === 'ENAMETOOLONG') return usageError(`${target}: file name too long`);
   if (code === 'EACCES' || code === 'EPERM') return permissionError(target, code);
   return new NvprobeError(`${target}: cannot stat: ${code ?? String(err)}`);
 }

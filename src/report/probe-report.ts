@@ -20,6 +20,7 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
     `  target    ${t.path} (${where}, ${fmtBytes(t.spanBytes)} span)`,
   ];
   if (t.fallbackReason) lines.push(`            ${t.fallbackReason}`);
+  if (t.backingNote) lines.push(`  NOTE      ${t.backingNote}`);
   const e = r.engine;
   lines.push(`  engine    ${engineWords(e)}${e.cpu !== null ? `, pinned to CPU ${e.cpu}` : ''}; ${e.selection}`);
   if (e.fallbackReason) lines.push(`            ${e.fallbackReason}`);

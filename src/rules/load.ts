@@ -90,7 +90,13 @@ export function loadRuleFile(file: string): { rules: Rule[]; errors: RuleError[]
     const line = e.linePos?.[0];
     return { rules: [], errors: [{ file, rule: null, at: line ? `line ${line.line}:${line.col}` : null, message: `malformed YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` }] };
   }
-  const data = doc.toJS() as unknown;
+  let data: unknown;
+  try {
+    // Rule files have no use for deep aliasing: a "billion laughs" file stops here, as bad input.
+    data = doc.toJS({ maxAliasCount: 50 }) as unknown;
+  } catch (err) {
+    return { rules: [], errors: [{ file, rule: null, at: null, message: `refused YAML: ${(err as Error).message.split('\n')[0]} (aliases expand too much)` }] };
+  }
   const errors: RuleError[] = [];
   if (!data || typeof data !== 'object' || Array.isArray(data)) return { rules: [], errors: [{ file, rule: null, at: null, message: 'must be a mapping with a `rules:` list' }] };
   const top = data as Record<string, unknown>;

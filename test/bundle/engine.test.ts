@@ -63,7 +63,7 @@ describe('collector engine', () => {
     const redactor = new Redactor();
     redactor.addLiteral('hostname', 'guest-sevenfold');
     redactor.drop('init-args', init, 'REDACTED-init-args');
-    const doc = { kernel: { cmdline: { raw: cmdline } }, host: 'guest-sevenfold', addr: '10.9.8.7', ['guest-sevenfold']: 1, nested: [{ escaped: 'peer\u0020=10.9.8.7' }] };
+    const doc = { kernel: { cmdline: { raw: cmdline } }, host: 'guest-sevenfold', addr: '10.9.8.7', 'guest-sevenfold': 1, nested: [{ escaped: 'peer\u0020=10.9.8.7' }] };
     const { entries } = await runCollectors(
       [
         {

@@ -62,6 +62,8 @@ beforeAll(() => {
   loop = attachLoop(tmp.dir);
   original = queueAttrs(loop.name);
   try {
+    // A loop device's queue outlives detach and attach: start every rule from its firing value.
+    restoreQueueAttrs(loop.name, { nomerges: '0', rq_affinity: '1', iostats: '1' });
     rulesDir = join(tmp.dir, 'rules');
     mkdirSync(rulesDir, { recursive: true });
     chmodSync(tmp.dir, 0o755);

@@ -129,6 +129,10 @@ describe('nvprobe detect --help', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--root <dir>/);
     expect(r.stdout).toMatch(/--json/);
-    expect(r.stdout).toMatch(/2 +usage error or bad input/);
+    expect(r.stdout).toMatch(/Exit codes: 0 ok, 1 runtime failure, 2 bad input \(all of them: nvprobe --help\)/);
+    const top = runCli(['--help']);
+    expect(top.stdout).toMatch(/^ +2 {2}usage error or bad input/m);
+    expect(top.stdout).toMatch(/^ +130 {2}interrupted/m);
+    expect(top.stdout).toMatch(/NVPROBE_STATE_DIR/);
   });
 });

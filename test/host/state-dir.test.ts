@@ -44,7 +44,7 @@ describe('state dir validation', () => {
         const r = runCli([...cmd, '--state-dir', bad], { cwd: tmp.dir, env: env(), timeout: 20_000 });
         expect(r.signal, `${cmd[0]} ${bad} did not finish`).toBeNull();
         expect(r.code, `${cmd[0]} ${bad}: ${r.stderr}`).toBe(2);
-        expect(r.stderr).toMatch(new RegExp(`^nvprobe: --state-dir ${bad} is on (proc|sysfs), a kernel pseudo filesystem: nvprobe cannot keep its journal there\\nhint: `));
+        expect(r.stderr).toMatch(new RegExp(`^nvprobe: --state-dir ${bad} is on (procfs|sysfs), a kernel pseudo filesystem: nvprobe cannot keep its journal there\\nhint: `));
         expect(performance.now() - t0).toBeLessThan(15_000);
       }
     }
@@ -71,6 +71,7 @@ describe('state dir validation', () => {
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).entries).toMatchObject([{ path: attr, written: '2', live: '2', state: 'applied' }]);
     // --state-dir wins over the env.
+    mkdirSync(join(tmp.dir, 'elsewhere'), { mode: 0o700 });
     const other = runCli(['status', '--json', '--root', tree, '--state-dir', join(tmp.dir, 'elsewhere')], { env: env({ NVPROBE_STATE_DIR: state }) });
     expect(JSON.parse(other.stdout).entries).toEqual([]);
     const rv = runCli(['revert', '--root', tree], { env: env({ NVPROBE_STATE_DIR: state }) });
@@ -79,11 +80,11 @@ describe('state dir validation', () => {
     expect(readFileSync(join(tree, attr), 'utf8')).toBe('0');
   });
 
-  it('a missing state dir is created (0700) with its missing parents', () => {
+  it('a state dir named for revert that does not exist is a typo: exit 2, nothing created (only tune creates one)', () => {
     const state = join(tmp.dir, 'new/deeper/state');
-    const r = runCli(['revert', '--root', tmp.dir, '--state-dir', state], { env: env() });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe('nothing to revert: nvprobe has no change in effect\n');
-    expect(existsSync(join(state, 'lock'))).toBe(true);
+    const r = runCli(['revert', '--state-dir', state], { env: env() });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^nvprobe: --state-dir .*state: no such directory\n/);
+    expect(existsSync(join(tmp.dir, 'new'))).toBe(false);
   });
 });

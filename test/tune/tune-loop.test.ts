@@ -58,9 +58,13 @@ describe('nvprobe tune and revert on a loop device', () => {
       expect(queueAttrs(loop.name)).toMatchObject({ scheduler: expect.stringContaining('[mq-deadline]'), nomerges: '2', rq_affinity: '2', iostats: '0' });
       const status = runCli(['status', '--state-dir', state, '--json']);
       expect(JSON.parse(status.stdout).entries.map((e: { state: string }) => e.state)).toEqual(['applied', 'applied', 'applied', 'applied']);
-      // Drift: someone else changes one of them.
+      expect(status.code).toBe(0);
+      // Drift: someone else changes one of them; status says so, and exits 6 (like TuneD's verify failing).
       writeFileSync(`/sys/block/${loop.name}/queue/nomerges`, '1');
-      expect(runCli(['status', '--state-dir', state]).stdout).toMatch(/^drifted +\/sys\/block\/loop\d+\/queue\/nomerges = 2 \(live: 1\)/m);
+      const drifted = runCli(['status', '--state-dir', state]);
+      expect(drifted.stdout).toMatch(/^drifted +\/sys\/block\/loop\d+\/queue\/nomerges = 2 \(live: 1\)/m);
+      expect(drifted.code).toBe(6);
+      expect(runCli(['status', '--state-dir', state, '--json']).code).toBe(6);
       // Revert puts back the others, leaves the one someone else changed as they set it, and says so (exit 4).
       const rv = runCli(['revert', '--state-dir', state]);
       expect(rv.code).toBe(4);
@@ -109,11 +113,12 @@ describe('nvprobe tune and revert on a loop device', () => {
   it('one run per machine: a second tune with another --state-dir refuses (exit 1), and revert --all of both restores everything', async () => {
     const a = setup([{ attr: 'rq_affinity', value: 2 }]);
     const b = setup([{ attr: 'iostats', value: 0 }]);
+    let first: ReturnType<typeof spawn> | undefined;
     try {
       // The first run measures slowly, so the second starts while it holds the machine lock.
-      const first = spawn(NVPROBE, a.args.map((x) => (x === '120ms' ? '1s' : x)), { stdio: ['ignore', 'pipe', 'pipe'] });
+      first = spawn(NVPROBE, a.args.map((x) => (x === '120ms' ? '1s' : x)), { stdio: ['ignore', 'pipe', 'pipe'] });
       let err1 = '';
-      first.stderr.on('data', (d) => (err1 += d));
+      first.stderr?.on('data', (d) => (err1 += d));
       const exited = new Promise<number | null>((resolve) => first.on('exit', (c) => resolve(c)));
       const journal = join(a.state, 'journal.jsonl');
       const deadline = Date.now() + 30_000;
@@ -123,7 +128,8 @@ describe('nvprobe tune and revert on a loop device', () => {
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(new RegExp(`^nvprobe: another nvprobe tune is running \\(pid ${first.pid}\\); tune stops here and changes nothing\nhint: `));
       expect(existsSync(join(b.state, 'journal.jsonl'))).toBe(false);
-      // revert of the other state dir waits for nothing either.
+      // revert of the other state dir (an existing one: a missing one is bad input) waits for nothing either.
+      mkdirSync(b.state, { recursive: true, mode: 0o700 });
       const rv = runCli(['revert', '--all', '--state-dir', b.state]);
       expect(rv.code).toBe(1);
       expect(rv.stderr).toMatch(new RegExp(`^nvprobe: another nvprobe tune is running \\(pid ${first.pid}\\)`));
@@ -135,6 +141,8 @@ describe('nvprobe tune and revert on a loop device', () => {
       for (const st of [b.state, a.state]) expect(runCli(['revert', '--all', '--state-dir', st]).code).toBe(0);
       expect(queueAttrs(loop.name)).toEqual(original);
     } finally {
+      // A failed assertion must not leave the first run holding the machine lock for the next tests.
+      if (first && first.exitCode === null) first.kill('SIGKILL');
       restoreQueueAttrs(loop.name, original);
     }
   });
@@ -189,7 +197,7 @@ describe('nvprobe tune and revert on a loop device', () => {
   it('disk full while writing the journal: clean error, nothing changed', (ctx) => {
     const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
     mkdirSync(state, { recursive: true });
-    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', state], { encoding: 'utf8' });
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', state], { encoding: 'utf8' });
     if (mount.status !== 0) ctx.skip(`cannot mount a small tmpfs for the state dir here: ${(mount.stderr || String(mount.error)).trim()}`);
     try {
       spawnSync('dd', ['if=/dev/zero', `of=${join(state, 'filler')}`, 'bs=4k', 'count=100']); // fills it
