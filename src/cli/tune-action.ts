@@ -9,7 +9,9 @@ import { saveRun } from '../host/run-store.js';
 import { acquireLock } from '../host/run-lock.js';
 import { checkedStateDir } from '../host/state-dir-check.js';
 import { stateDir as resolveStateDir } from '../host/state-dir.js';
-import { checkTargetKind, inspectTarget } from '../measure/target.js';
+import { checkTargetKind, inspectTarget, type ProbeTarget } from '../measure/target.js';
+import type { ReadTraceSpec } from '../trace/io-events.js';
+import { traceDevices } from '../trace/target-devices.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { TUNE_SCHEMA_VERSION, type PersistedReport, type TuneReport } from '../contracts/tune-document.js';
 import { renderTuneText } from '../report/tune-text.js';
@@ -68,7 +70,7 @@ export async function tune(s: TuneSettings): Promise<number> {
       journal.append({ t: 'run', run, at: new Date().toISOString(), command: 'tune', nvprobeVersion: nvprobeVersion() });
       const result = persistOnly
         ? null
-        : await runSession({ root, journal, run, plan, target: opened.target, engine: opened.engine.engine, budgetMs: s.budgetMs - (performance.now() - started), roundMs: s.roundMs, pairs: s.pairs, passes: 3, pollWindowMs: 1000, say: progress.update });
+        : await runSession({ root, journal, run, plan, target: opened.target, engine: opened.engine.engine, budgetMs: s.budgetMs - (performance.now() - started), roundMs: s.roundMs, pairs: s.pairs, passes: 3, pollWindowMs: 1000, trace: s.trace ? traceSpec(root, opened.target, opened.engine.engine.name) : null, say: progress.update });
       // Persist what was kept, and what only a reboot can apply (never measured: the user asked for it).
       const persisted = s.persist ? persist(root, journal, run, [...(result?.kept.map((k) => k.action) ?? []), ...plan.rebootOnly.map((r) => r.action)]) : null;
       progress.stop();
@@ -115,6 +117,11 @@ function persist(root: Root, journal: Journal, run: string, actions: ResolvedAct
     throw err;
   }
   return { writes: plan.writes.map((w) => w.description), actions: plan.actions, notes: [...plan.notes, ...applier.notes], manual: plan.manual };
+}
+
+/** The probe thread's reads on the target's device: what the before/after kernel-clock measurements trace. */
+function traceSpec(root: Root, target: ProbeTarget, engine: string): ReadTraceSpec {
+  return { syscall: engine === 'io_uring' ? 'io_uring_enter' : 'preadv2', who: { pid: process.pid }, devs: traceDevices(root, target.path, target.disk) };
 }
 
 /** Which disk the probe will read: the TARGET's, or the root filesystem's. */

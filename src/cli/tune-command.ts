@@ -14,6 +14,7 @@ export interface TuneFlags {
   stateDir?: string;
   size?: string;
   only?: string;
+  trace: boolean;
 }
 
 export interface TuneSettings {
@@ -30,6 +31,8 @@ export interface TuneSettings {
   spanLimit?: number;
   /** Rule or finding ids to restrict the run to. */
   only?: string[];
+  /** One traced measurement of the baseline and one of the final state (per-phase before/after); off with --no-trace. */
+  trace: boolean;
 }
 
 export function registerTune(program: Command): Command {
@@ -47,6 +50,7 @@ export function registerTune(program: Command): Command {
     .option('--only <ids>', 'only these rules or findings (comma-separated ids, e.g. scheduler-not-none)')
     .option('--rules <dir>', 'also load the rules in DIR')
     .option('--state-dir <dir>', 'where the journal, lock and saved runs live (default /var/lib/nvprobe, or NVPROBE_STATE_DIR; never on procfs/sysfs)', undefined)
+    .option('--no-trace', 'skip the kernel-clock (ftrace) measurements of the baseline and the result (per-phase before/after)')
     .option('--json', 'print one JSON document (schemaVersion) with the plan and the results')
     .action(async (target: string | undefined, flags: TuneFlags) => {
       const { parseSize } = await import('./parse-options.js');
@@ -63,6 +67,7 @@ export function registerTune(program: Command): Command {
         stateDir: flags.stateDir,
         spanLimit: flags.size !== undefined ? parseSize(flags.size, '--size') : undefined,
         only: flags.only?.split(',').map((x) => x.trim()).filter(Boolean),
+        trace: flags.trace !== false,
       };
       archConstants();
       const { tune } = await import('./tune-action.js');

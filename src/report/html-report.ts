@@ -4,7 +4,7 @@ import type { Finding, FindingStatus } from '../rules/types.js';
 import { measuredLine } from './findings-text.js';
 import { fmtBytes, fmtUs } from './format.js';
 import { escapeHtml as e } from './html-escape.js';
-import { latencySeries, type ReportModel } from './report-model.js';
+import { latencySeries, phaseCharts, type ReportModel } from './report-model.js';
 import { cdfSvg, histogramSvg, sharedRange } from './svg-charts.js';
 
 const GROUPS: Array<{ status: FindingStatus; heading: string }> = [
@@ -32,7 +32,7 @@ export function renderHtmlReport(m: ReportModel, generatedAt = new Date()): stri
   body.push(`<h1>${title}</h1>`);
   const made = m.manifest?.createdAt ?? m.run?.createdAt ?? m.probe?.createdAt ?? null;
   body.push(`<p class="muted">From <code>${e(baseName(m.source))}</code>${made ? `, collected ${e(made)}` : ''}${m.manifest ? `, host ${e(m.manifest.hostToken)}, nvprobe ${e(m.manifest.nvprobeVersion)}${m.manifest.redacted ? ', identifiers redacted' : ''}` : ''}. Report generated ${e(generatedAt.toISOString())}.</p>`);
-  body.push(...machineSection(m), ...disksSection(m), ...findingsSection(m), ...latencySection(m), ...changesSection(m), ...collectorsSection(m));
+  body.push(...machineSection(m), ...disksSection(m), ...findingsSection(m), ...latencySection(m), ...phasesSection(m), ...changesSection(m), ...collectorsSection(m));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -160,6 +160,26 @@ function latencySection(m: ReportModel): string[] {
   out.push('<h3>Histograms</h3>');
   const range = sharedRange(series);
   for (const [i, s] of series.entries()) out.push(histogramSvg(s, i, range));
+  return out;
+}
+
+/** Where the microseconds go: each phase on the kernel's clock, as CDFs (probe: all phases; run: before/after per phase). */
+function phasesSection(m: ReportModel): string[] {
+  const charts = phaseCharts(m);
+  if (charts.length === 0) return [];
+  const out = ['<h2 id="phases">Where the time goes (kernel clock)</h2>'];
+  out.push(
+    m.run
+      ? '<p>Each read split on the kernel\'s clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return, from one traced measurement of the baseline and one of the result.</p>'
+      : '<p>Each read split on the kernel\'s clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return; from the slices of the run with every event on.</p>',
+  );
+  const pct = [50, 90, 99];
+  const rowsHtml = charts
+    .flatMap((c) => c.series.map((s) => ({ label: c.phase === 'all' ? s.name : `${c.title}: ${s.name}`, h: Histogram.fromJSON(s.histogram) })))
+    .map(({ label, h }) => `<tr><td>${e(label)}</td><td class="num">${h.count}</td>${pct.map((p) => `<td class="num">${e(fmtUs(h.percentile(p) / 1000))}</td>`).join('')}</tr>`)
+    .join('');
+  out.push(`<table class="phases"><tr><th>phase</th><th>reads</th>${pct.map((p) => `<th>p${p} µs</th>`).join('')}</tr>${rowsHtml}</table>`);
+  for (const c of charts) out.push(`<figure class="phase-chart" data-phase="${e(c.phase)}"><figcaption>${e(c.title)}</figcaption>`, cdfSvg(c.series), '</figure>');
   return out;
 }
 

@@ -12,9 +12,12 @@ export function kernelClockLines(k: KernelClockReport): string[] {
     o.perIoUs !== null
       ? `tracing cost ${o.perIoUs >= 0 ? '+' : ''}${fmtUs(o.perIoUs)} µs/read (p50 ${fmtUs(o.tracedP50Us!)} on vs ${fmtUs(o.untracedP50Us!)} off, ${o.untracedReads} reads untraced)`
       : `tracing cost not measured: ${o.note ?? 'no round with tracing off'}`;
+  const ph = o.phaseSlices;
+  const phaseCost = ph && ph.perIoUs !== null && k.totalFrom === 'syscall-events' ? `; with every event on (the phases' slices) ${ph.perIoUs >= 0 ? '+' : ''}${fmtUs(ph.perIoUs)} µs/read` : '';
   const lines = [
-    `  clock     kernel (ftrace ${k.clock}, ns): ${k.reads} of ${k.readsIssued} traced reads timed, ${k.lostEvents} events lost${k.unmatched ? `, ${k.unmatched} reads UNTIMED` : ''}; ${cost}`,
+    `  clock     kernel (ftrace ${k.clock}, ns): ${k.reads} of ${k.readsIssued} traced reads timed, ${k.lostEvents} events lost${k.unmatched ? `, ${k.unmatched} reads UNTIMED` : ''}; ${cost}${phaseCost}`,
   ];
+  if (k.totalFrom === 'syscall-events') lines.push(`            total from ${k.totalReads} reads with only the syscall's entry and exit traced; phases from the ${k.phaseSliceReads} reads with every event on`);
   if (k.lostEvents > 0 || k.unmatched > 0) lines.push(`            ring buffer overrun: the kernel-clock figures cover ${k.reads} of ${k.readsIssued} reads; raw and corrected cover all`);
   if (k.migrated > 0) lines.push(`            ${k.migrated} reads returned on another CPU than they entered on (the trace clock is global: phases stay exact)`);
   return lines;
@@ -35,11 +38,12 @@ export function phaseTable(k: Available): string[] {
   const lines = [
     '',
     table([
-      ['phase µs (kernel clock)', 'p50', 'p90', 'p99', 'p99.9', 'mean', 'share'],
+      [k.totalFrom === 'syscall-events' ? 'phase µs (kernel clock, all-events slices)' : 'phase µs (kernel clock)', 'p50', 'p90', 'p99', 'p99.9', 'mean', 'share'],
       [...row('submit (syscall → issue)', ph.submit.latency), share(ph.submit.latency)],
       [...row(`device and host (${events})`, ph.device.latency), share(ph.device.latency)],
       [...row('completion → return', ph.completion.latency), share(ph.completion.latency)],
       [...row('guest-side (submit + completion → return)', ph.guestSide), share(ph.guestSide)],
+      ...(ph.total ? [[...row('total of these reads', ph.total.latency), '100 %']] : []),
     ]),
   ];
   const g = ph.guestSide.percentilesUs.p50;
@@ -49,7 +53,8 @@ export function phaseTable(k: Available): string[] {
   );
   const idle = `${pct(k.idleCompletions, k.withPhases)} of completions taken by an idle CPU`;
   const woke = k.wokeFromIdle === null ? '' : `; ${pct(k.wokeFromIdle, k.withPhases)} returned on a CPU woken from idle`;
-  lines.push(`  ${idle}${woke}${k.withPhases < k.reads ? `; ${k.reads - k.withPhases} reads without block events (total only)` : ''}`);
+  const inPhaseSlices = k.phaseSliceReads ?? k.reads;
+  lines.push(`  ${idle}${woke}${k.withPhases < inPhaseSlices ? `; ${inPhaseSlices - k.withPhases} reads without block events (total only)` : ''}`);
   if (k.outsideSyscall) {
     lines.push(`  outside the syscall (ffi-rs call, clock reads, syscall entry/exit) per read: p50 ${fmtUs(k.outsideSyscall.percentilesUs.p50)}, p99 ${fmtUs(k.outsideSyscall.percentilesUs.p99)} µs`);
   }

@@ -3,7 +3,8 @@ import type { ProbeReport } from '../contracts/probe-document.js';
 
 /**
  * node_exporter textfile-collector format (Prometheus text exposition format 0.0.4) of one probe
- * run: latency as summaries in seconds, labelled by device, engine and hipri.
+ * run: latency as summaries in seconds, labelled by device, engine and hipri; where the kernel
+ * clock ran, the total on it and per phase (`phase` label), the guest side, and tracing's cost.
  */
 export function renderPrometheus(r: ProbeReport): string {
   const labels = {
@@ -21,12 +22,53 @@ export function renderPrometheus(r: ProbeReport): string {
   gauge(out, 'nvprobe_ffi_overhead_seconds', "nvprobe's per-call cost (ffi-rs call and clock reads) taken off every read", labels, m.overhead.perIoUs / 1e6);
   gauge(out, 'nvprobe_probe_duration_seconds', 'wall time of the measured part of the run', labels, m.wallSeconds);
   gauge(out, 'nvprobe_probe_timestamp_seconds', 'when the probe finished, seconds since the Unix epoch', labels, Date.parse(r.createdAt) / 1000);
+  kernelClock(out, r, labels);
   gauge(out, 'nvprobe_build_info', 'nvprobe version and kernel of the run', { version: r.nvprobeVersion, kernel: r.kernel.release }, 1);
   return `${out.join('\n')}\n`;
 }
 
+/** The phases a read's time is split into on the kernel's clock (label value → where in the document). */
+const PHASES = [
+  { phase: 'submit', key: 'submit' },
+  { phase: 'device', key: 'device' },
+  { phase: 'completion', key: 'completion' },
+] as const;
+
+/**
+ * The kernel clock: which clock the headline is, the total and each phase on it, the guest-side
+ * share, and what tracing itself cost. Only the clock info when tracing did not run.
+ */
+function kernelClock(out: string[], r: ProbeReport, labels: Record<string, string>): void {
+  const k = r.kernelClock;
+  const on = k?.available === true;
+  header(out, 'nvprobe_read_latency_clock_info', 'which clock the headline latency comes from: kernel (ftrace, the syscall on the kernel clock) or calibrated (process-timed, per-call cost subtracted)', 'gauge');
+  out.push(sample('nvprobe_read_latency_clock_info', { ...labels, clock: r.headline ?? (on ? 'kernel' : 'calibrated'), trace_clock: on ? k.clock : 'none' }, 1));
+  if (!k?.available) return;
+  summary(out, 'nvprobe_read_latency_kernel_seconds', 'QD1 random read latency on the kernel clock: syscall entry to exit of each read (slices tracing only those two events)', labels, k.total.latency);
+  const ph = k.phases;
+  if (ph) {
+    const family = 'nvprobe_read_phase_latency_seconds';
+    header(out, family, 'QD1 read latency per phase on the kernel clock (slices with every event on): submit = syscall entry to request issue, device = issue to completion (device and host), completion = completion to syscall exit', 'summary');
+    for (const { phase, key } of PHASES) summarySamples(out, family, { ...labels, phase }, ph[key].latency);
+    summary(out, 'nvprobe_read_guest_side_latency_seconds', "per read, the time this guest's kernel spends (submit plus completion to return), on the kernel clock", labels, ph.guestSide);
+  }
+  const o = k.overhead;
+  const cost: string[] = [];
+  if (o.perIoUs !== null) cost.push(sample('nvprobe_tracing_overhead_seconds', { ...labels, events: k.totalFrom === 'all-events' ? 'all' : 'syscall' }, o.perIoUs / 1e6));
+  if (k.totalFrom === 'syscall-events' && o.phaseSlices?.perIoUs != null) cost.push(sample('nvprobe_tracing_overhead_seconds', { ...labels, events: 'all' }, o.phaseSlices.perIoUs / 1e6));
+  if (cost.length > 0) {
+    header(out, 'nvprobe_tracing_overhead_seconds', 'added per read by the tracing itself (process-timed median with events on minus off), by which events were on', 'gauge');
+    out.push(...cost);
+  }
+  gauge(out, 'nvprobe_trace_lost_events', 'events the trace ring buffers lost during the run (0 when every traced read was timed)', labels, k.lostEvents);
+}
+
 function summary(out: string[], name: string, help: string, labels: Record<string, string>, s: LatencySummary): void {
   header(out, name, help, 'summary');
+  summarySamples(out, name, labels, s);
+}
+
+function summarySamples(out: string[], name: string, labels: Record<string, string>, s: LatencySummary): void {
   for (const p of PERCENTILES) out.push(sample(name, { ...labels, quantile: formatValue(p / 100) }, s.percentilesUs[percentileKey(p)] / 1e6));
   out.push(sample(`${name}_sum`, labels, (s.meanUs * s.count) / 1e6));
   out.push(sample(`${name}_count`, labels, s.count));

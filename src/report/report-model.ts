@@ -28,7 +28,7 @@ export interface LatencySeries {
 export function buildReportModel(src: ReportSource): ReportModel {
   const model = readModel(src);
   // Drawn on every page: a histogram out of range (1e308 samples, an endless axis) is bad input.
-  for (const s of latencySeries(model)) {
+  for (const s of [...latencySeries(model), ...phaseCharts(model).flatMap((c) => c.series)]) {
     const problem = histogramJsonProblem(s.histogram);
     if (problem) throw usageError(`${src.file}: the ${s.name} ${problem}`, 'give a bundle or run written by nvprobe');
   }
@@ -75,4 +75,29 @@ export function latencySeries(m: ReportModel): LatencySeries[] {
   if (m.run?.result) return [{ name: 'before', histogram: m.run.result.histograms?.before }, { name: 'after', histogram: m.run.result.histograms?.after }];
   if (m.probe) return [{ name: 'probe', histogram: m.probe.result?.correctedHistogram }];
   return [];
+}
+
+/** One per-phase chart: a phase's before/after (tune run), or every phase of one probe. */
+export interface PhaseChart {
+  /** 'all' for a probe's chart of its three phases; else the phase drawn before and after. */
+  phase: 'all' | 'submit' | 'device' | 'completion';
+  title: string;
+  series: LatencySeries[];
+}
+
+const PHASE_TITLES = { submit: 'submit (syscall → issue)', device: 'device and host (issue → complete)', completion: 'completion → return' } as const;
+const PHASE_KEYS = ['submit', 'device', 'completion'] as const;
+
+/** Per-phase latency on the kernel clock, where the input has it (probe or tune run with tracing on). */
+export function phaseCharts(m: ReportModel): PhaseChart[] {
+  const kc = m.run?.result?.kernelClock;
+  if (kc) {
+    const b = kc.before;
+    const a = kc.after;
+    if (!b?.available || !a?.available || !b.phases || !a.phases) return [];
+    return PHASE_KEYS.map((k) => ({ phase: k, title: PHASE_TITLES[k], series: [{ name: 'before', histogram: b.phases![k]?.histogram }, { name: 'after', histogram: a.phases![k]?.histogram }] }));
+  }
+  const k = m.run ? undefined : m.probe?.kernelClock;
+  if (!k?.available || !k.phases) return [];
+  return [{ phase: 'all', title: 'phases of each read', series: PHASE_KEYS.map((key) => ({ name: PHASE_TITLES[key], histogram: k.phases![key]?.histogram })) }];
 }

@@ -42,6 +42,39 @@ function figuresTable(before: Figures, after: Figures, noise = false): string {
   ]);
 }
 
+/**
+ * Per phase on the kernel's clock, before and after (one traced measurement each): where a
+ * change took its microseconds (haltpoll: a shorter completion → return).
+ */
+export function phaseBeforeAfter(res: SessionResult): string[] {
+  const kc = res.kernelClock;
+  if (!kc) return [];
+  const { before: b, after: a } = kc;
+  if (!b.available || !a.available) return ['', `Per phase (kernel clock): not measured: ${!b.available ? b.reason : (a as { reason: string }).reason}`];
+  if (!b.phases || !a.phases) return ['', `Per phase (kernel clock): total only: ${b.noPhasesReason ?? a.noPhasesReason ?? 'no block events'}`];
+  const p50 = (s: { percentilesUs: { p50: number } }) => s.percentilesUs.p50;
+  const row = (label: string, x: { percentilesUs: { p50: number; p99: number } }, y: { percentilesUs: { p50: number; p99: number } }) => [
+    label,
+    fmtUs(p50(x)),
+    fmtUs(p50(y)),
+    p50(x) > 0 ? delta(p50(x), p50(y)) : '-',
+    fmtUs(x.percentilesUs.p99),
+    fmtUs(y.percentilesUs.p99),
+  ];
+  return [
+    '',
+    `Per phase, kernel clock (one traced measurement before and one after: ${b.totalReads ?? b.reads} / ${a.totalReads ?? a.reads} reads timed; phases from the slices with every event on):`,
+    table([
+      ['µs', 'p50 before', 'p50 after', 'change', 'p99 before', 'p99 after'],
+      row('total (syscall entry → exit)', b.total.latency, a.total.latency),
+      row('submit (syscall → issue)', b.phases.submit.latency, a.phases.submit.latency),
+      row('device and host', b.phases.device.latency, a.phases.device.latency),
+      row('completion → return', b.phases.completion.latency, a.phases.completion.latency),
+      row('guest-side (submit + completion)', b.phases.guestSide, a.phases.guestSide),
+    ]),
+  ];
+}
+
 /** How much the unchanged setting's p50 moved between rounds of the A/B pairs (the noise floor). */
 export function noiseSpread(res: SessionResult): string | null {
   const a = res.changes.flatMap((c) => c.pairs.map((p) => p.a.p50Us));
@@ -86,6 +119,7 @@ export function renderTuneText(r: TuneReport): string {
   } else {
     lines.push('', figuresTable(res.before, res.after));
   }
+  lines.push(...phaseBeforeAfter(res));
   if (res.partial) lines.push('', `Stopped early (${res.stopReason}): the changes not evaluated were left as they were.`);
   if (r.plan.rebootOnly.length) {
     lines.push('', 'Recommended, but only effective after a reboot (not measured):');

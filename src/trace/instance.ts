@@ -75,7 +75,7 @@ export class TraceInstance {
   private pipes: RawPipe[] = [];
   private readonly page: Buffer;
   private readonly view: DataView;
-  private enabled = false;
+  private readonly on = new Set<EnabledEvent>();
   private closed = false;
   /** Pages whose header said events were lost before them. */
   missedPages = 0;
@@ -169,9 +169,19 @@ export class TraceInstance {
 
   /** Switch every event of the instance on or off (the tracepoints themselves, not just recording). */
   setEnabled(on: boolean): void {
-    if (on === this.enabled) return;
-    for (const e of on ? this.events : [...this.events].reverse()) this.dir.write(`events/${e.system}/${e.name}/enable`, on ? '1' : '0');
-    this.enabled = on;
+    this.enableOnly(() => on);
+  }
+
+  /** Switch on exactly the events `want` accepts, the others off (off ones first, in reverse order). */
+  enableOnly(want: (e: EnabledEvent) => boolean): void {
+    for (const e of [...this.events].reverse()) if (this.on.has(e) && !want(e)) this.switchEvent(e, false);
+    for (const e of this.events) if (!this.on.has(e) && want(e)) this.switchEvent(e, true);
+  }
+
+  private switchEvent(e: EnabledEvent, on: boolean): void {
+    this.dir.write(`events/${e.system}/${e.name}/enable`, on ? '1' : '0');
+    if (on) this.on.add(e);
+    else this.on.delete(e);
   }
 
   /**

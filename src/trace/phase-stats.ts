@@ -1,6 +1,6 @@
 import { Histogram, type HistogramJson } from '../measure/histogram.js';
 import { round3, summarize, type LatencySummary } from '../measure/summary.js';
-import { SOURCE_BIO, SOURCE_NONE, SOURCE_REQUEST, type ReadColumns } from './read-joiner.js';
+import { ReadColumns, SOURCE_BIO, SOURCE_NONE, SOURCE_REQUEST } from './read-joiner.js';
 
 export interface PhaseStats {
   latency: LatencySummary;
@@ -16,6 +16,11 @@ export interface PhaseBreakdown {
   completion: PhaseStats;
   /** Per read: submit + completion → return, what this guest's kernel spends. */
   guestSide: LatencySummary;
+  /**
+   * Syscall entry → exit of the same reads (those the phases cover, all events on): the phases add
+   * up to it. Absent in older documents.
+   */
+  total?: PhaseStats;
   /** How many reads had their device time bracketed by request events, by bio events. */
   requestEvents: number;
   bioEvents: number;
@@ -74,12 +79,34 @@ export function readStats(r: ReadColumns, idleTraced: boolean): ReadStats | null
       guest[k] = submit[k]! + completion[k]!;
       k++;
     }
-    phases = { submit: stats(submit), device: stats(device), completion: stats(completion), guestSide: summarize(guest), requestEvents, bioEvents };
+    const whole = new Float64Array(withPhases);
+    for (let i = 0; i < withPhases; i++) whole[i] = submit[i]! + device[i]! + completion[i]!;
+    phases = { submit: stats(submit), device: stats(device), completion: stats(completion), guestSide: summarize(guest), total: stats(whole), requestEvents, bioEvents };
   }
   return { reads: r.n, total: stats(total), withPhases, phases, idleCompletions: idle, wokeFromIdle: idleTraced ? woke : null, migrated };
 }
 
 /** Raw (process-timed) minus kernel time per read: the FFI call, clock reads and syscall entry/exit. */
+/** The reads of the given index ranges [from, to), in order: one round's reads out of a run's. */
+export function selectReads(r: ReadColumns, ranges: Array<[number, number]>): ReadColumns {
+  const out = new ReadColumns();
+  for (const [from, to] of ranges) {
+    for (let i = from; i < to && i < r.n; i++) {
+      out.push({
+        enter: r.enterNs[i]!,
+        exit: r.exitNs[i]!,
+        issue: r.issueNs[i]!,
+        complete: r.completeNs[i]!,
+        completeIdle: r.completeIdle[i]!,
+        wokeIdle: r.wokeIdle[i]!,
+        migrated: r.migrated[i] === 1,
+        source: r.source[i]!,
+      });
+    }
+  }
+  return out;
+}
+
 export function outsideSyscall(samplesNs: Float64Array, r: ReadColumns): LatencySummary | null {
   if (r.n === 0 || samplesNs.length !== r.n) return null;
   const d = new Float64Array(r.n);

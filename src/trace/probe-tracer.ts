@@ -2,7 +2,7 @@ import { median } from 'simple-statistics';
 import { round3, type LatencySummary } from '../measure/summary.js';
 import { TraceInstance, TraceUnavailable, TRACE_CLOCK } from './instance.js';
 import { ioEventSpecs, IoEventDecoder, type IoEvent, type IoEventKind, type ReadTraceSpec } from './io-events.js';
-import { outsideSyscall, readStats, type ReadStats } from './phase-stats.js';
+import { outsideSyscall, readStats, selectReads, type ReadStats } from './phase-stats.js';
 import { ReadJoiner } from './read-joiner.js';
 
 /** Slices (50 ms each) per tracing round; every OFF_EVERY-th round runs with the events off. */
@@ -10,18 +10,37 @@ const SLICES_PER_ROUND = 4;
 const OFF_EVERY = 4;
 const BUFFER_KB = 8192;
 
+/**
+ * What a slice traces: 'syscall' only the probe thread's syscall entry and exit (cheap: the
+ * headline total), 'all' every event (the phases; block events and their filters add their own
+ * cost inside the timed window, ~1 µs per read), 'off' nothing (tracing's own cost).
+ */
+export type SliceMode = 'off' | 'syscall' | 'all';
+
+/** On rounds alternate slices: all events first (a short run still gets phases), then syscall-only. */
+export function sliceMode(slice: number): SliceMode {
+  if (Math.floor(slice / SLICES_PER_ROUND) % OFF_EVERY === OFF_EVERY - 1) return 'off';
+  return slice % 2 === 0 ? 'all' : 'syscall';
+}
+
 export const KERNEL_CLOCK_METHOD =
   `a private ftrace instance (trace_clock ${TRACE_CLOCK}, ns), per-CPU binary ring buffers read between 50 ms slices of the run; ` +
-  'syscall entry → exit of the probe thread, request issue/complete (bio queue/complete on bio-based devices) of the read\'s own sector; ' +
+  'slices alternate: syscall entry → exit of the probe thread only (the total), and all events (the phases: request issue/complete, ' +
+  'or bio queue/complete on bio-based devices, of the read\'s own sector; cpu_idle); ' +
   `every ${OFF_EVERY}th round of ${SLICES_PER_ROUND} slices runs with the events off to measure tracing's own cost`;
 
 export interface TracingOverhead {
-  /** Process-timed median with events on minus with events off; null when the run had no off round. */
+  /**
+   * Process-timed median of the slices the total comes from (syscall events only; all events
+   * when the run had no such slice) minus with events off; null when the run had no off round.
+   */
   perIoUs: number | null;
   tracedP50Us: number | null;
   untracedP50Us: number | null;
   tracedReads: number;
   untracedReads: number;
+  /** The same for the slices with every event on (where the phases come from); absent in older documents. */
+  phaseSlices?: { perIoUs: number | null; p50Us: number | null; reads: number };
   /** Time spent reading and decoding the buffers between slices (not counted as measuring time). */
   drainMs: number;
   note?: string;
@@ -38,6 +57,15 @@ export type KernelClockReport =
       lostEvents: number;
       /** Reads issued but not joined (a lost entry or exit): counted, never silently dropped. */
       unmatched: number;
+      /**
+       * Which slices `total` comes from: 'syscall-events' (only the syscall's entry and exit
+       * traced, the headline) or 'all-events' (no syscall-only slice ran). Absent in older documents.
+       */
+      totalFrom?: 'syscall-events' | 'all-events';
+      /** Reads in `total`. */
+      totalReads?: number;
+      /** Reads timed in the slices with every event on (the phases cover those with block events). */
+      phaseSliceReads?: number;
       /** Why there are no per-phase figures (target without block events), if so. */
       noPhasesReason?: string;
       /** Events this kernel lacks that only refine the answer. */
@@ -57,8 +85,12 @@ export class ProbeTracer {
   private readonly joiner: ReadJoiner;
   private readonly idleTraced: boolean;
   private readonly batch: IoEvent[] = [];
-  private readonly tracedSlices: boolean[] = [];
+  private readonly sliceModes: SliceMode[] = [];
+  /** Joined reads [from, to) per mode: the reads of each slice, in order. */
+  private readonly ranges: Record<'syscall' | 'all', Array<[number, number]>> = { syscall: [], all: [] };
+  private mode: SliceMode = 'off';
   private drainMs = 0;
+  private failure: string | null = null;
   private finished = false;
 
   private constructor(instance: TraceInstance, kinds: Map<string, IoEventKind>, private readonly spec: ReadTraceSpec) {
@@ -86,15 +118,33 @@ export class ProbeTracer {
 
   /** The QD1 loop's hook: drain what the last slice left, then switch events for the next one. */
   readonly beforeSlice = (slice: number): void => {
-    this.drain();
-    const on = Math.floor(slice / SLICES_PER_ROUND) % OFF_EVERY !== OFF_EVERY - 1;
-    this.tracedSlices[slice] = on;
-    this.instance.setEnabled(on);
+    if (this.failure) return;
+    try {
+      this.drain();
+      const mode = sliceMode(slice);
+      this.sliceModes[slice] = mode;
+      this.switchTo(mode);
+    } catch (err) {
+      // The instance went away under us (someone removed it or unmounted tracefs): the run goes
+      // on untraced and the report says why, instead of the whole probe failing.
+      this.failure = `kernel tracing stopped mid-run: ${(err as Error).message}`;
+      try {
+        this.instance.setEnabled(false);
+      } catch {
+        // gone already
+      }
+    }
   };
 
-  /** Events for arbitrary code (tests, fio): on until `finish`. */
+  /** Events for arbitrary code (tests, fio): all on until `finish`. */
   start(): void {
-    this.instance.setEnabled(true);
+    this.drain();
+    this.switchTo('all');
+  }
+
+  private switchTo(mode: SliceMode): void {
+    this.instance.enableOnly((e) => mode === 'all' || (mode === 'syscall' && e.system === 'syscalls'));
+    this.mode = mode;
   }
 
   /** Read and join what is buffered now (another process's reads: call it often enough that buffers never fill). */
@@ -107,8 +157,10 @@ export class ProbeTracer {
     if (this.finished) throw new Error('ProbeTracer.finish called twice');
     this.finished = true;
     try {
+      if (this.failure) return { available: false, reason: this.failure };
       this.instance.setEnabled(false);
       this.drain();
+      this.mode = 'off';
       return this.report(loop);
     } finally {
       this.instance.close();
@@ -121,6 +173,7 @@ export class ProbeTracer {
 
   private drain(): void {
     const t0 = performance.now();
+    const before = this.joiner.reads.n;
     this.instance.drain((cpu, ts, view, at, len) => {
       const e = this.decoder.decode(cpu, ts, view, at, len);
       if (e) this.batch.push(e);
@@ -131,37 +184,48 @@ export class ProbeTracer {
       for (const e of this.batch) this.joiner.push(e);
       this.batch.length = 0;
     }
+    // QD1 and drained between slices: what joined now was read in the slice that just ended.
+    const after = this.joiner.reads.n;
+    if (after > before) this.ranges[this.mode === 'syscall' ? 'syscall' : 'all'].push([before, after]);
     this.drainMs += performance.now() - t0;
   }
 
   private report(loop?: { samplesNs: Float64Array; sliceStarts: number[] }): KernelClockReport {
     const reads = this.joiner.reads;
-    const stats = readStats(reads, this.idleTraced);
+    const syscallReads = selectReads(reads, this.ranges.syscall);
+    const phaseReads = selectReads(reads, this.ranges.all);
+    const phased = readStats(phaseReads, this.idleTraced);
+    const headline = syscallReads.n > 0 ? readStats(syscallReads, this.idleTraced) : phased;
     const lostEvents = this.instance.lostEvents();
     let readsIssued = reads.n;
-    let tracedSamples: Float64Array | null = null;
+    let outside: LatencySummary | null = null;
     const overhead: TracingOverhead = { perIoUs: null, tracedP50Us: null, untracedP50Us: null, tracedReads: reads.n, untracedReads: 0, drainMs: round3(this.drainMs) };
     if (loop) {
-      const on: number[] = [];
-      const off: number[] = [];
+      const by: Record<SliceMode, number[]> = { off: [], syscall: [], all: [] };
       const { samplesNs, sliceStarts } = loop;
       for (let s = 0; s < sliceStarts.length; s++) {
         const end = s + 1 < sliceStarts.length ? sliceStarts[s + 1]! : samplesNs.length;
-        const into = this.tracedSlices[s] ? on : off;
+        const into = by[this.sliceModes[s] ?? 'off'];
         for (let i = sliceStarts[s]!; i < end; i++) into.push(samplesNs[i]!);
       }
-      readsIssued = on.length;
-      tracedSamples = Float64Array.from(on);
-      overhead.tracedReads = on.length;
-      overhead.untracedReads = off.length;
-      if (on.length > 0) overhead.tracedP50Us = round3(median(on) / 1000);
-      if (off.length > 0) overhead.untracedP50Us = round3(median(off) / 1000);
-      if (overhead.tracedP50Us !== null && overhead.untracedP50Us !== null) overhead.perIoUs = round3(overhead.tracedP50Us - overhead.untracedP50Us);
-      else overhead.note = `the run was too short for a round with tracing off (${SLICES_PER_ROUND * OFF_EVERY * 50} ms needed)`;
+      const headlineSamples = syscallReads.n > 0 ? by.syscall : by.all;
+      readsIssued = by.syscall.length + by.all.length;
+      overhead.tracedReads = headlineSamples.length;
+      overhead.untracedReads = by.off.length;
+      const p50 = (xs: number[]) => (xs.length > 0 ? round3(median(xs) / 1000) : null);
+      overhead.tracedP50Us = p50(headlineSamples);
+      overhead.untracedP50Us = p50(by.off);
+      const cost = (on: number | null) => (on !== null && overhead.untracedP50Us !== null ? round3(on - overhead.untracedP50Us) : null);
+      overhead.perIoUs = cost(overhead.tracedP50Us);
+      const allP50 = p50(by.all);
+      overhead.phaseSlices = { perIoUs: cost(allP50), p50Us: allP50, reads: by.all.length };
+      if (overhead.perIoUs === null) overhead.note = `the run was too short for a round with tracing off (${SLICES_PER_ROUND * OFF_EVERY * 50} ms needed)`;
+      outside = outsideSyscall(Float64Array.from(headlineSamples), syscallReads.n > 0 ? syscallReads : phaseReads);
     }
-    if (!stats) {
+    if (!headline) {
       return { available: false, reason: `no read was seen by the kernel tracer (${readsIssued} issued, ${lostEvents} events lost)` };
     }
+    const phaseStats = phased ?? { withPhases: 0, phases: null, idleCompletions: 0, wokeFromIdle: null };
     return {
       available: true,
       clock: TRACE_CLOCK,
@@ -169,13 +233,28 @@ export class ProbeTracer {
       instance: this.instance.name,
       readsIssued,
       lostEvents,
-      unmatched: Math.max(0, readsIssued - stats.reads),
-      ...(this.spec.devs.length === 0 ? { noPhasesReason: 'the target is not on a block device (tmpfs, overlay or the like): no block events, only the syscall is timed' } : stats.withPhases === 0 ? { noPhasesReason: 'no block event of the reads\' own sectors was seen on the target\'s device' } : {}),
+      unmatched: Math.max(0, readsIssued - reads.n),
+      totalFrom: syscallReads.n > 0 ? 'syscall-events' : 'all-events',
+      totalReads: headline.reads,
+      phaseSliceReads: phaseReads.n,
+      ...(this.spec.devs.length === 0
+        ? { noPhasesReason: 'the target is not on a block device (tmpfs, overlay or the like): no block events, only the syscall is timed' }
+        : phaseReads.n === 0
+          ? { noPhasesReason: 'the run was too short for a slice with every event on' }
+          : phaseStats.withPhases === 0
+            ? { noPhasesReason: 'no block event of the reads\' own sectors was seen on the target\'s device' }
+            : {}),
       missingOptional: this.instance.missingOptional,
-      outsideSyscall: tracedSamples ? outsideSyscall(tracedSamples, reads) : null,
+      outsideSyscall: outside,
       overhead,
       removedLeftovers: this.instance.removedLeftovers,
-      ...stats,
+      reads: reads.n,
+      total: headline.total,
+      withPhases: phaseStats.withPhases,
+      phases: phaseStats.phases,
+      idleCompletions: phaseStats.idleCompletions,
+      wokeFromIdle: phaseStats.wokeFromIdle,
+      migrated: (phased?.migrated ?? 0) + (syscallReads.n > 0 ? (headline.migrated ?? 0) : 0),
     };
   }
 }

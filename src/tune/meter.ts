@@ -1,6 +1,9 @@
 import type { IoEngine } from '../io/engine.js';
 import { Histogram, type HistogramJson } from '../measure/histogram.js';
 import { runProbe, type ProbeMeasurement } from '../measure/probe-run.js';
+import type { ReadTraceSpec } from '../trace/io-events.js';
+import type { KernelClockReport } from '../trace/probe-tracer.js';
+import { tracedProbe } from '../trace/traced-run.js';
 
 export interface RoundFigures {
   p50Us: number;
@@ -24,6 +27,13 @@ export class Meter {
     const m = await runProbe({ engine: this.engine, spanBytes: this.spanBytes, rampMs: this.warmed ? 50 : 300, durationMs: ms, signal: this.signal });
     this.warmed = true;
     return { figures: figures(m), measurement: m };
+  }
+
+  /** One measurement on the kernel's clock (per-phase figures): the tracer's slices, not an A/B round. */
+  async traced(spec: ReadTraceSpec, ms: number): Promise<KernelClockReport> {
+    const { kernelClock } = await tracedProbe({ engine: this.engine, spanBytes: this.spanBytes, rampMs: this.warmed ? 50 : 300, durationMs: ms, signal: this.signal }, spec);
+    this.warmed = true;
+    return kernelClock;
   }
 
   /** Several rounds merged: the figures of all their samples together. */

@@ -11,6 +11,8 @@ import type { Journal } from './journal.js';
 import { Meter, type RoundFigures } from './meter.js';
 import type { PlannedChange, TunePlan } from './plan.js';
 import { idlePollShare } from './poll-cost.js';
+import type { ReadTraceSpec } from '../trace/io-events.js';
+import type { KernelClockReport } from '../trace/probe-tracer.js';
 
 export interface SessionOptions {
   root: Root;
@@ -24,6 +26,8 @@ export interface SessionOptions {
   pairs: number;
   passes: number;
   pollWindowMs: number;
+  /** Whose reads to trace for the before/after phase split; null: no kernel-clock measurement. */
+  trace: ReadTraceSpec | null;
   signal?: AbortSignal;
   say: (text: string) => void;
 }
@@ -56,9 +60,16 @@ export interface SessionResult {
   partial: boolean;
   stopReason: string | null;
   elapsedMs: number;
+  /**
+   * One traced measurement of the baseline and one of the final state, on the kernel's clock:
+   * per-phase figures (submit, device and host, completion → return). Absent when tracing was off.
+   */
+  kernelClock?: { before: KernelClockReport; after: KernelClockReport };
 }
 
 const BASE_ROUNDS = 3;
+/** The traced before/after measurements: as long as the baseline's rounds together, at least 400 ms (8 slices). */
+const tracedMs = (roundMs: number) => Math.max(BASE_ROUNDS * roundMs, 400);
 
 /**
  * Baseline → for each change: apply, measure against the old value in interleaved rounds, keep
@@ -77,11 +88,13 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
 
   o.say('measuring the baseline');
   const base = await meter.rounds(BASE_ROUNDS);
+  if (o.trace) o.say('measuring the baseline on the kernel clock');
+  const tracedBefore = o.trace ? await meter.traced(o.trace, tracedMs(o.roundMs)) : null;
   // Idle polling only moves with machine-wide idle settings; skip the idle windows otherwise.
   const idleMatters = o.plan.changes.some((c) => c.action.kind !== 'queue-attr');
   const pollShare = () => (idleMatters ? idlePollShare(o.root, o.pollWindowMs) : Promise.resolve(null));
   const pollBefore = await pollShare();
-  const finalCost = BASE_ROUNDS * o.roundMs * 1.4 + (idleMatters ? o.pollWindowMs : 0) + 500;
+  const finalCost = BASE_ROUNDS * o.roundMs * 1.4 + (o.trace ? tracedMs(o.roundMs) * 1.4 : 0) + (idleMatters ? o.pollWindowMs : 0) + 500;
 
   try {
     for (const change of o.plan.changes) {
@@ -151,6 +164,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
 
   o.say('measuring the result');
   const fin = await meter.rounds(BASE_ROUNDS);
+  if (o.trace) o.say('measuring the result on the kernel clock');
+  const tracedAfter = o.trace ? await meter.traced(o.trace, tracedMs(o.roundMs)) : null;
   const pollAfter = await pollShare();
   return {
     before: { ...base.figures, idlePollShare: pollBefore },
@@ -161,6 +176,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     partial: stopReason !== null,
     stopReason,
     elapsedMs: Math.round(performance.now() - t0),
+    ...(tracedBefore && tracedAfter ? { kernelClock: { before: tracedBefore, after: tracedAfter } } : {}),
   };
 }
 

@@ -23,20 +23,32 @@ export function topLevelEvents(): string {
   return existsSync(`${DIR}/set_event`) ? readFileSync(`${DIR}/set_event`, 'utf8') : '';
 }
 
+/** Whether a process with this pid exists (signal 0: EPERM means it does). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Put tracefs back as the test found it: nvprobe instances the test left removed, and tracefs
- * unmounted only when it was not mounted before the test.
+ * unmounted only when it was not mounted before the test and no instance is left. Instances of
+ * live processes other than this one (another nvprobe running on the machine) are left alone.
  */
 export function restoreTracefs(wasMounted: boolean, keep: string[] = []): void {
   for (const n of nvprobeInstances()) {
-    if (keep.includes(n)) continue;
+    const pid = Number(n.slice('nvprobe-'.length));
+    if (keep.includes(n) || (pid !== process.pid && alive(pid))) continue;
     try {
       rmdirSync(`${DIR}/instances/${n}`);
     } catch {
       // busy: a live reader; nothing more to do here
     }
   }
-  if (!wasMounted && tracefsMounted()) {
+  if (!wasMounted && tracefsMounted() && nvprobeInstances().length === 0) {
     try {
       execFileSync('umount', [DIR]);
     } catch {

@@ -6,6 +6,7 @@ import type { ProbeReport } from '../../src/contracts/probe-document.js';
 import { runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { parsePrometheusText, type PromFamily } from '../helpers/prometheus-text.js';
+import { nvprobeInstances, restoreTracefs, tracefsMounted, tracingUnavailable } from '../helpers/tracefs-state.js';
 
 let tmp: ReturnType<typeof diskTempDir>;
 let file: string;
@@ -101,5 +102,68 @@ describe('nvprobe probe --format prometheus', () => {
     }
     expect(fams.get('nvprobe_build_info')!.samples[0]!.labels.version).toBe('1.0.0-"rc"\\1');
     expect(fams.get('nvprobe_read_latency_seconds')!.samples.find((s) => s.labels.quantile === '0.5')!.value).toBeCloseTo(report.result.corrected.percentilesUs.p50 / 1e6, 12);
+  });
+
+  it('with the kernel clock: the total, per-phase summaries, the guest side, which clock, and tracing\'s cost', (ctx) => {
+    const why = tracingUnavailable();
+    if (why) ctx.skip(why);
+    const wasMounted = tracefsMounted();
+    try {
+      const r = runCli(['probe', file, '--engine', 'psync2', '--duration', '1s', '--ramp', '0', '--format', 'prometheus']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const fams = parsePrometheusText(r.stdout);
+      const info = family(fams, 'nvprobe_read_latency_clock_info');
+      expect(info.type).toBe('gauge');
+      expect(info.samples[0]!.labels).toMatchObject({ clock: 'kernel', trace_clock: 'mono', engine: 'psync2' });
+      expect(info.samples[0]!.value).toBe(1);
+      const kernel = family(fams, 'nvprobe_read_latency_kernel_seconds');
+      expect(kernel.type).toBe('summary');
+      const kp50 = kernel.samples.find((s) => s.labels.quantile === '0.5')!.value;
+
+      const ph = family(fams, 'nvprobe_read_phase_latency_seconds');
+      expect(ph.type).toBe('summary');
+      const byPhase = (phase: string) => ph.samples.filter((s) => s.labels.phase === phase);
+      for (const phase of ['submit', 'device', 'completion']) {
+        const q = byPhase(phase).filter((s) => s.name === ph.name);
+        expect(q.map((s) => s.labels.quantile)).toEqual(QUANTILES);
+        const v = q.map((s) => s.value);
+        expect(v).toEqual([...v].sort((a, b) => a - b));
+        expect(v[0]!).toBeGreaterThanOrEqual(0);
+        expect(byPhase(phase).find((s) => s.name === `${ph.name}_count`)!.value).toBeGreaterThan(500);
+      }
+      // Every read of the phases is counted once per phase; the device phase is the bulk of a ~50 µs read
+      // and a phase's median never exceeds the whole read's p99.
+      const counts = ['submit', 'device', 'completion'].map((p) => byPhase(p).find((s) => s.name === `${ph.name}_count`)!.value);
+      expect(new Set(counts).size).toBe(1);
+      const p50 = (phase: string) => byPhase(phase).find((s) => s.labels.quantile === '0.5')!.value;
+      expect(p50('device')).toBeGreaterThan(p50('submit'));
+      expect(p50('device')).toBeLessThan(kernel.samples.find((s) => s.labels.quantile === '0.99')!.value);
+      // Means add up: the phases' sums make the phase-slice reads' total, close to the headline's mean.
+      const sums = ['submit', 'device', 'completion'].map((p) => byPhase(p).find((s) => s.name === `${ph.name}_sum`)!.value);
+      const phaseMean = sums.reduce((a, b) => a + b, 0) / counts[0]!;
+      expect(phaseMean).toBeGreaterThan(kp50 * 0.5);
+      expect(phaseMean).toBeLessThan(kp50 * 3);
+      const guest = family(fams, 'nvprobe_read_guest_side_latency_seconds');
+      expect(guest.samples.find((s) => s.name === `${guest.name}_count`)!.value).toBe(counts[0]);
+      const guestMean = guest.samples.find((s) => s.name === `${guest.name}_sum`)!.value / counts[0]!;
+      expect(guestMean).toBeCloseTo((sums[0]! + sums[2]!) / counts[0]!, 9);
+
+      const cost = family(fams, 'nvprobe_tracing_overhead_seconds');
+      expect(cost.samples.map((s) => s.labels.events).sort()).toEqual(['all', 'syscall']);
+      for (const c of cost.samples) expect(Math.abs(c.value)).toBeLessThan(1e-3); // seconds: microseconds, not µs as a number
+      expect(family(fams, 'nvprobe_trace_lost_events').samples[0]!.value).toBe(0);
+    } finally {
+      restoreTracefs(wasMounted);
+    }
+    expect(nvprobeInstances()).toEqual([]);
+  }, 60_000);
+
+  it('--no-trace: the clock info says calibrated and no kernel-clock family is written', () => {
+    const r = runCli(['probe', file, '--ios', '300', '--ramp', '0', '--no-trace', '--format', 'prometheus']);
+    expect(r.code).toBe(0);
+    const fams = parsePrometheusText(r.stdout);
+    expect(family(fams, 'nvprobe_read_latency_clock_info').samples[0]!.labels).toMatchObject({ clock: 'calibrated', trace_clock: 'none' });
+    for (const name of ['nvprobe_read_latency_kernel_seconds', 'nvprobe_read_phase_latency_seconds', 'nvprobe_read_guest_side_latency_seconds', 'nvprobe_tracing_overhead_seconds']) expect(fams.has(name)).toBe(false);
   });
 });

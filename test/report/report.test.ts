@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTar } from '../../src/host/tar.js';
 import { Histogram } from '../../src/measure/histogram.js';
+import { fmtUs } from '../../src/report/format.js';
 import { member } from '../helpers/bundle.js';
 import { REPO, runCli } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
@@ -108,6 +109,53 @@ describe('nvprobe report -o report.html', () => {
     for (const c of run.result.changes) expect(html).toContain(`<td><code>${c.target}</code></td>`);
   });
 
+  it('has a per-phase chart (before/after CDF of each phase on the kernel clock) from the run\'s traced measurements', () => {
+    const kc = run.result.kernelClock;
+    expect(kc, 'tune as root traces its baseline and result').toBeDefined();
+    expect(kc.before.available).toBe(true);
+    const section = html.split('<h2 id="phases">')[1]?.split('<h2 ')[0];
+    expect(section).toBeDefined();
+    const figures = [...section!.matchAll(/<figure class="phase-chart" data-phase="(\w+)">[\s\S]*?<\/figure>/g)];
+    expect(figures.map((f) => f[1])).toEqual(['submit', 'device', 'completion']);
+    for (const f of figures) {
+      const phase = f[1]!;
+      const paths = [...f[0].matchAll(/<path class="cdf-series" data-series="(\w+)" d="([^"]+)"/g)];
+      expect(paths.map((p) => p[1])).toEqual(['before', 'after']);
+      // Each step line is drawn from that phase's own histogram: one point per non-empty bucket plus the start.
+      for (const [i, name] of ['before', 'after'].entries()) {
+        const h = Histogram.fromJSON(kc[name].phases[phase].histogram);
+        expect(paths[i]![2]!.split(' ')).toHaveLength(h.nonEmpty().length + 1);
+      }
+    }
+    // The table's p50 of the device phase before is the document's (same histogram, same rounding).
+    const p50 = Histogram.fromJSON(kc.before.phases.device.histogram).percentile(50) / 1000;
+    expect(section).toMatch(new RegExp(`device and host \\(issue → complete\\): before</td><td class="num">${kc.before.phases.device.latency.count}</td><td class="num">${fmtUs(p50).replace('.', '\\.')}<`));
+  });
+
+  it('a probe document: one chart of its three phases when kernel-clock data is present, none with --no-trace', () => {
+    const target = join(tmp.dir, 'probe-target.dat');
+    writeFileSync(target, Buffer.alloc(16 << 20, 7));
+    for (const trace of [true, false]) {
+      const r = runCli(['probe', target, '--engine', 'psync2', '--ios', '4000', '--ramp', '0', '--json', ...(trace ? [] : ['--no-trace'])]);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      const json = join(tmp.dir, `probe-${trace}.json`);
+      writeFileSync(json, r.stdout);
+      const out = join(tmp.dir, `probe-${trace}.html`);
+      expect(runCli(['report', json, '-o', out]).code).toBe(0);
+      const page = readFileSync(out, 'utf8');
+      if (trace && doc.kernelClock.available && doc.kernelClock.phases) {
+        const fig = /<figure class="phase-chart" data-phase="all">[\s\S]*?<\/figure>/.exec(page)?.[0];
+        expect(fig).toBeDefined();
+        expect([...fig!.matchAll(/<path class="cdf-series" data-series="([^"]+)"/g)].map((m) => m[1])).toEqual(['submit (syscall → issue)', 'device and host (issue → complete)', 'completion → return']);
+      } else {
+        expect(trace && process.geteuid?.() === 0, `traced probe without phases: ${JSON.stringify(doc.kernelClock).slice(0, 200)}`).toBe(false);
+        expect(page).not.toContain('phase-chart');
+        expect(page).not.toContain('<h2 id="phases">');
+      }
+    }
+  }, 60_000);
+
   it('renders in headless Chromium: the DOM has both CDF series and the findings; a screenshot is saved', (ctx) => {
     const chromium = findChromium();
     if (chromium === null) {
@@ -120,7 +168,8 @@ describe('nvprobe report -o report.html', () => {
     try {
       const dom = spawnSync(chromium, [...flags, '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 60_000 });
       expect(dom.status, dom.stderr).toBe(0);
-      const series = [...dom.stdout.matchAll(/<path class="cdf-series" data-series="(\w+)"/g)].map((m) => m[1]);
+      const latency = dom.stdout.split('<h2 id="latency">')[1]!.split('<h2 ')[0]!;
+      const series = [...latency.matchAll(/<path class="cdf-series" data-series="(\w+)"/g)].map((m) => m[1]);
       expect(series).toEqual(['before', 'after']);
       const check = JSON.parse(member(bundle, 'check.json'));
       const title = check.findings.find((f: { status: string }) => f.status === 'recommend' || f.status === 'advise').title as string;
