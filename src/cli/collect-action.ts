@@ -51,7 +51,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
   // A bad -o is refused before collecting, not after (the same checks run again when writing).
   checkCreatable(file);
   if (!opts.force && existsSync(file)) throw usageError(`${file} already exists`, 'choose another name, or pass --force to replace it');
-  const { measureProbe } = await import('./probe-action.js');
+  const { measureProbe } = await import('../measure/probe-pipeline.js');
 
   const progress = await startProgress(!opts.json);
   const t0 = performance.now();

@@ -69,7 +69,7 @@ export function registerProbe(program: Command): Command {
     .action(async (target: string | undefined, flags: ProbeFlags, cmd: Command) => {
       const settings = parseProbeFlags(target, flags, cmd.getOptionValueSource('duration') === 'default');
       archConstants(); // refuse an unsupported architecture before loading the FFI layer
-      const { probe } = await import('./probe-action.js');
+      const { probe } = await import('../measure/probe-pipeline.js');
       process.exitCode = await probe(settings, flags);
     });
 }

@@ -2,8 +2,8 @@ import type { EngineChoice, IoEngine } from '../io/engine.js';
 import { IoUringEngine } from '../io/io-uring.js';
 import { explainIoUringError, IoUringError, type IoUringHostFacts } from '../io/io-uring-errors.js';
 import { Psync2Engine } from '../io/psync2.js';
-import { HIPRI_NOT_USED, ioUringIopollRefused, ioUringPolled, planEngine, psync2Polled, type PolledVerdict } from '../measure/engine-plan.js';
-import { decideHipri, type HipriVerdict, type KernelVersion, type QueuePolling } from '../measure/hipri.js';
+import { HIPRI_NOT_USED, ioUringIopollRefused, ioUringPolled, planEngine, psync2Polled, type PolledVerdict } from './engine-plan.js';
+import { decideHipri, type HipriVerdict, type KernelVersion, type QueuePolling } from './hipri.js';
 import { ERRNO } from '../native/native-error.js';
 
 export interface ProbeEngineRequest {
