@@ -63,7 +63,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
       run: async (signal, say) => {
         const p0 = performance.now();
         try {
-          return await measureProbe(new Root('/'), { blockSize: 4096, durationMs: probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN }, say, signal);
+          return await measureProbe(new Root('/'), { blockSize: 4096, durationMs: probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN }, { say, signal, nvprobeVersion: nvprobeVersion() });
         } finally {
           probeElapsed = performance.now() - p0;
         }
