@@ -12,7 +12,8 @@ import { runProbe } from './probe-run.js';
 import { inspectTarget, openError, rootFsDevice, type ProbeTarget } from './target.js';
 import { pinToCpu } from '../native/libc.js';
 import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../contracts/probe-document.js';
-import type { EngineChoice, EngineName } from '../io/engine.js';
+import type { EngineChoice, EngineDescriptor, EngineName } from '../io/engine.js';
+import { engineDescriptor } from '../io/engines.js';
 import { openProbeEngine, type OpenedEngine } from './engine-choice.js';
 import { ProbeTracer } from '../trace/probe-tracer.js';
 import { TraceUnavailable } from '../trace/instance.js';
@@ -58,7 +59,7 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
       try {
         say('setting up kernel tracing');
         tracer = ProbeTracer.open({
-          syscall: engine.name === 'io_uring' ? 'io_uring_enter' : 'preadv2',
+          syscall: engineDescriptor(engine.name).syscall ?? 'preadv2',
           who: { pid: process.pid },
           devs: traceDevices(root, target.path, target.disk),
         });
@@ -194,6 +195,8 @@ export interface ProbeJob {
   blockSize: number;
   spanBytes: number;
   engine: Exclude<EngineName, 'null'>;
+  /** The engine's fio equivalent, from its descriptor. */
+  fio: EngineDescriptor['fio'];
   /** The engine polls for completion (psync2: RWF_HIPRI; io_uring: IORING_SETUP_IOPOLL). */
   polled: boolean;
   durationMs?: number;
@@ -217,13 +220,14 @@ export function probeJob(root: Root, s: ProbeMeasureSettings): ProbeJob {
     span = s.spanLimit ?? DEFAULT_SCRATCH_BYTES;
     disk = findRootFsDevice(root)?.disk ?? null;
   }
-  // The job follows the engine nvprobe would choose; fio's io_uring hipri=1 is IORING_SETUP_IOPOLL.
+  // The job follows the engine nvprobe would choose, polling as that engine would.
   const plan = planEngine(s.engine, queuePolling(root, disk), s.hipri);
   return {
     filename,
     blockSize: s.blockSize,
     spanBytes: span,
     engine: plan.engine,
+    fio: engineDescriptor(plan.engine).fio,
     polled: plan.engine === 'io_uring' ? plan.iopoll : s.hipri,
     durationMs: s.durationMs,
     ios: s.ios,
