@@ -51,7 +51,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
   // A bad -o is refused before collecting, not after (the same checks run again when writing).
   checkCreatable(file);
   if (!opts.force && existsSync(file)) throw usageError(`${file} already exists`, 'choose another name, or pass --force to replace it');
-  const { measureProbe } = await import('./probe-action.js');
+  const { measureProbe } = await import('../measure/probe-pipeline.js');
 
   const progress = await startProgress(!opts.json);
   const t0 = performance.now();
@@ -63,7 +63,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
       run: async (signal, say) => {
         const p0 = performance.now();
         try {
-          return await measureProbe(new Root('/'), { blockSize: 4096, durationMs: probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN }, say, signal);
+          return await measureProbe(new Root('/'), { blockSize: 4096, durationMs: probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN }, { say, signal, nvprobeVersion: nvprobeVersion() });
         } finally {
           probeElapsed = performance.now() - p0;
         }

@@ -2,9 +2,18 @@ import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../io/engine.js';
-import { checkOutputPath } from '../host/output-file.js';
+import { checkOutputPath, writeOutputFileAtomic } from '../host/output-file.js';
+import { Root } from '../host/root.js';
+import type { ProbeMeasureSettings } from '../measure/probe-pipeline.js';
+import { fioJob } from '../report/fio-job.js';
+import { renderProbeText } from '../report/probe-report.js';
+import { renderPrometheus } from '../report/prometheus.js';
+import { jsonSafe, terminalSafe } from '../report/terminal-safe.js';
 import { archConstants } from '../native/arch.js';
+import { printText } from './output.js';
 import { isPowerOfTwo, parseCount, parseCpu, parseDuration, parseDurationOrZero, parseSize } from './parse-options.js';
+import { startProgress } from './progress.js';
+import { nvprobeVersion } from './version.js';
 
 export interface ProbeFlags {
   duration: string;
@@ -26,18 +35,7 @@ export interface ProbeFlags {
 export const PROBE_FORMATS = ['text', 'json', 'prometheus'] as const;
 export type ProbeFormat = (typeof PROBE_FORMATS)[number];
 
-export interface ProbeSettings {
-  target?: string;
-  blockSize: number;
-  durationMs?: number;
-  ios?: number;
-  rampMs: number;
-  spanLimit?: number;
-  cpu: number | null;
-  engine: EngineChoice;
-  hipri: boolean;
-  /** Time each read on the kernel's clock (ftrace); default on, off with --no-trace. */
-  trace?: boolean;
+export interface ProbeSettings extends ProbeMeasureSettings {
   format: ProbeFormat;
   /** Write the report to this file atomically instead of stdout. */
   output?: string;
@@ -69,9 +67,32 @@ export function registerProbe(program: Command): Command {
     .action(async (target: string | undefined, flags: ProbeFlags, cmd: Command) => {
       const settings = parseProbeFlags(target, flags, cmd.getOptionValueSource('duration') === 'default');
       archConstants(); // refuse an unsupported architecture before loading the FFI layer
-      const { probe } = await import('./probe-action.js');
       process.exitCode = await probe(settings, flags);
     });
+}
+
+/** Measure (or print the fio job) and render the report: text, JSON or Prometheus, to stdout or -o. */
+async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
+  // Loaded only now: the pipeline loads the FFI layer, which archConstants() has vetted.
+  const { measureProbe, probeJob } = await import('../measure/probe-pipeline.js');
+  const root = new Root('/');
+  if (flags.emitFio) {
+    printText(fioJob(probeJob(root, s)));
+    return ExitCode.ok;
+  }
+  const progress = await startProgress(s.format === 'text' && s.output === undefined);
+  try {
+    const report = await measureProbe(root, s, { say: progress.update, nvprobeVersion: nvprobeVersion() });
+    progress.stop();
+    // Escaped for a terminal either way: a file written with -o is read with cat too.
+    const rendered =
+      s.format === 'json' ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report) : renderProbeText(report, { histogram: !!flags.histogram }));
+    if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
+    else process.stdout.write(rendered);
+    return ExitCode.ok;
+  } finally {
+    progress.stop();
+  }
 }
 
 export function parseProbeFlags(target: string | undefined, flags: ProbeFlags, durationIsDefault: boolean): ProbeSettings {

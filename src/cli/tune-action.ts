@@ -22,7 +22,7 @@ import { Journal } from '../tune/journal.js';
 import { planTune, type TunePlan } from '../tune/plan.js';
 import { newRunId } from '../tune/run-id.js';
 import { runSession, undoRun } from '../tune/session.js';
-import { openTarget } from './probe-action.js';
+import { openTarget } from '../measure/probe-pipeline.js';
 import { startProgress } from './progress.js';
 import { loadRulesOrFail } from './rules-loading.js';
 import type { TuneSettings } from './tune-command.js';

@@ -30,3 +30,24 @@ export interface EngineOptions {
 /** What `probe --engine` accepts: `auto` picks io_uring with IOPOLL where the queue polls, else psync2. */
 export const ENGINE_CHOICES = ['auto', 'psync2', 'io_uring'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
+/**
+ * Everything nvprobe knows about one engine, in one place (fio's engines are ops tables too).
+ * The registry is `ENGINES` in engines.ts; `EngineName` and `ENGINE_CHOICES` above must list
+ * the name (they stay free of the FFI layer, which every command loads otherwise).
+ */
+export interface EngineDescriptor {
+  name: EngineName;
+  /** `probe --engine` offers it (the null engine is for tests only). */
+  choosable: boolean;
+  /** The fio job that reads the same way: `ioengine=` and the option that turns polling on. */
+  fio: { ioengine: string; pollOption: string };
+  /** The syscall one read enters, which kernel tracing follows (trace/io-events.ts knows these); null: none. */
+  syscall: 'preadv2' | 'io_uring_enter' | null;
+  /** How it asks the kernel to poll for completion, or null when it cannot. */
+  polling: 'RWF_HIPRI' | 'IORING_SETUP_IOPOLL' | null;
+  /** The probe options it takes besides the target and block size (`hipri`: --no-hipri). */
+  options: readonly 'hipri'[];
+  /** Open `path` for O_DIRECT reads; `poll` asks for polled completion by the engine's own means. */
+  open(target: { path: string; blockSize: number }, opts: { poll: boolean }): IoEngine;
+}

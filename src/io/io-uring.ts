@@ -2,7 +2,7 @@ import { CQE, IORING_ENTER_GETEVENTS, IORING_OP_READ, IORING_SETUP_IOPOLL, SQE }
 import { ENTER_SHAPE, setupRing, type RingMappings } from '../native/io-uring-syscalls.js';
 import { BoundCall, closeFd, mapAligned, openReadOnly, type NativeMemory } from '../native/libc.js';
 import { ERRNO, NativeError } from '../native/native-error.js';
-import type { IoEngine } from './engine.js';
+import type { EngineDescriptor, IoEngine } from './engine.js';
 import { IoUringError } from './io-uring-errors.js';
 
 export interface IoUringOptions {
@@ -185,3 +185,14 @@ function checkError(err: unknown, poll: boolean): unknown {
   if (err.errno === ERRNO.EOPNOTSUPP || err.errno === ERRNO.EINVAL) return new IoUringError('first-read', err, poll);
   return err;
 }
+
+export const IO_URING: EngineDescriptor = {
+  name: 'io_uring',
+  choosable: true,
+  // fio's io_uring hipri=1 is IORING_SETUP_IOPOLL.
+  fio: { ioengine: 'io_uring', pollOption: 'hipri' },
+  syscall: 'io_uring_enter',
+  polling: 'IORING_SETUP_IOPOLL',
+  options: [],
+  open: (target, opts) => new IoUringEngine({ ...target, poll: opts.poll }),
+};

@@ -1,4 +1,4 @@
-import type { EngineOptions, IoEngine } from './engine.js';
+import type { EngineDescriptor, EngineOptions, IoEngine } from './engine.js';
 
 /**
  * An engine without a device: each read stamps its offset into the buffer. Lets tests check
@@ -29,3 +29,13 @@ export class NullEngine implements IoEngine {
 
   close(): void {}
 }
+
+export const NULL_ENGINE: EngineDescriptor = {
+  name: 'null',
+  choosable: false,
+  fio: { ioengine: 'null', pollOption: 'hipri' },
+  syscall: null,
+  polling: null,
+  options: [],
+  open: (target) => new NullEngine(target),
+};

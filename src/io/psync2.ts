@@ -2,7 +2,7 @@ import { DataType } from 'ffi-rs';
 import { PAGE_SIZE, RWF_HIPRI } from '../native/arch.js';
 import { BoundCall, closeFd, mapAligned, openReadOnly, type NativeMemory } from '../native/libc.js';
 import { NativeError } from '../native/native-error.js';
-import type { EngineOptions, IoEngine } from './engine.js';
+import type { EngineDescriptor, EngineOptions, IoEngine } from './engine.js';
 
 const PREADV2_SHAPE = [DataType.I32, DataType.I64, DataType.I32, DataType.I64, DataType.I32];
 
@@ -73,3 +73,13 @@ export class Psync2Engine implements IoEngine {
     throw new NativeError('preadv2', again.errno, `at offset ${offset}`);
   }
 }
+
+export const PSYNC2: EngineDescriptor = {
+  name: 'psync2',
+  choosable: true,
+  fio: { ioengine: 'pvsync2', pollOption: 'hipri' },
+  syscall: 'preadv2',
+  polling: 'RWF_HIPRI',
+  options: ['hipri'],
+  open: (target, opts) => new Psync2Engine({ ...target, hipri: opts.poll }),
+};

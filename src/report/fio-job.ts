@@ -1,26 +1,14 @@
-export interface FioJobSpec {
-  filename: string;
-  blockSize: number;
-  spanBytes: number;
-  engine: 'psync2' | 'io_uring';
-  hipri: boolean;
-  durationMs?: number;
-  ios?: number;
-  rampMs: number;
-  cpu: number | null;
-  /** fio should lay out (create and fill) the file itself. */
-  createFile: boolean;
-}
+import type { ProbeJob } from '../measure/probe-pipeline.js';
 
 /** The fio job that measures what `nvprobe probe` measures, for side-by-side runs. */
-export function fioJob(s: FioJobSpec): string {
+export function fioJob(s: ProbeJob): string {
   const lines = [
     '# Equivalent of this nvprobe probe: QD1 4 KiB-class random O_DIRECT reads.',
     '# Compare fio\'s clat percentiles with nvprobe\'s corrected ones.',
     `# Run: fio${s.createFile ? '' : ' --readonly'} JOBFILE`,
     '[global]',
-    `ioengine=${s.engine === 'psync2' ? 'pvsync2' : 'io_uring'}`,
-    `hipri=${s.hipri ? 1 : 0}`,
+    `ioengine=${s.fio.ioengine}`,
+    `${s.fio.pollOption}=${s.polled ? 1 : 0}`,
     'direct=1',
     'rw=randread',
     `bs=${s.blockSize}`,

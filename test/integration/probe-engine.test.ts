@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { release } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openProbeEngine, type ProbeEngineRequest } from '../../src/cli/probe-engine.js';
+import { openProbeEngine, type ProbeEngineRequest } from '../../src/measure/engine-choice.js';
 import { parseKernelRelease } from '../../src/measure/hipri.js';
 import { diskTempDir, expectedBlock, writeOffsetFile } from '../helpers/files.js';
 import { queueOfFile } from '../helpers/queue.js';

@@ -1,9 +1,9 @@
 import type { EngineChoice, IoEngine } from '../io/engine.js';
-import { IoUringEngine } from '../io/io-uring.js';
+import { IO_URING } from '../io/io-uring.js';
 import { explainIoUringError, IoUringError, type IoUringHostFacts } from '../io/io-uring-errors.js';
-import { Psync2Engine } from '../io/psync2.js';
-import { HIPRI_NOT_USED, ioUringIopollRefused, ioUringPolled, planEngine, psync2Polled, type PolledVerdict } from '../measure/engine-plan.js';
-import { decideHipri, type HipriVerdict, type KernelVersion, type QueuePolling } from '../measure/hipri.js';
+import { PSYNC2 } from '../io/psync2.js';
+import { HIPRI_NOT_USED, ioUringIopollRefused, ioUringPolled, planEngine, psync2Polled, type PolledVerdict } from './engine-plan.js';
+import { decideHipri, type HipriVerdict, type KernelVersion, type QueuePolling } from './hipri.js';
 import { ERRNO } from '../native/native-error.js';
 
 export interface ProbeEngineRequest {
@@ -59,20 +59,20 @@ function openIoUring(req: ProbeEngineRequest, iopoll: boolean, selection: string
     fallbackReason: null,
   });
   try {
-    return opened(new IoUringEngine({ path: req.path, blockSize: req.blockSize, poll: iopoll }), ioUringPolled(req.queue, iopoll));
+    return opened(IO_URING.open(req, { poll: iopoll }), ioUringPolled(req.queue, iopoll));
   } catch (err) {
     // The queue claims poll queues but the kernel refuses polled reads (a filesystem or stacked
     // driver without iopoll). Asked for io_uring explicitly: measure it interrupt-completed.
     const refused = iopoll && err instanceof IoUringError && err.stage === 'first-read' && err.errno === ERRNO.EOPNOTSUPP;
     if (!refused || req.choice !== 'io_uring') throw err;
-    return opened(new IoUringEngine({ path: req.path, blockSize: req.blockSize, poll: false }), ioUringIopollRefused(req.queue, err.code));
+    return opened(IO_URING.open(req, { poll: false }), ioUringIopollRefused(req.queue, err.code));
   }
 }
 
 function openPsync2(req: ProbeEngineRequest, selection: string, fallbackReason: string | null): OpenedEngine {
   const hipri = decideHipri(req.hipri, req.kernel, req.queue);
   return {
-    engine: new Psync2Engine({ path: req.path, blockSize: req.blockSize, hipri: req.hipri }),
+    engine: PSYNC2.open(req, { poll: req.hipri }),
     requested: req.choice,
     selection,
     polled: psync2Polled(hipri),

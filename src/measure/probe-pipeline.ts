@@ -1,57 +1,52 @@
 import { release } from 'node:os';
 import { ExitCode, NvprobeError } from '../errors.js';
 import { isRoot } from '../host/file-info.js';
-import { Root } from '../host/root.js';
+import type { Root } from '../host/root.js';
 import { IoUringUnavailableError } from '../io/io-uring-errors.js';
 import { createScratchFile, scratchDirOnRootFs, type ScratchFile } from '../host/scratch-file.js';
 import { detectDisk } from '../detect/disks.js';
 import { findRootFsDevice } from '../detect/root-fs.js';
-import { planEngine } from '../measure/engine-plan.js';
-import { parseKernelRelease, type KernelVersion, type QueuePolling } from '../measure/hipri.js';
-import { runProbe } from '../measure/probe-run.js';
-import { inspectTarget, openError, rootFsDevice, type ProbeTarget } from '../measure/target.js';
+import { planEngine } from './engine-plan.js';
+import { parseKernelRelease, type KernelVersion, type QueuePolling } from './hipri.js';
+import { runProbe } from './probe-run.js';
+import { inspectTarget, openError, rootFsDevice, type ProbeTarget } from './target.js';
 import { pinToCpu } from '../native/libc.js';
-import { fioJob } from '../report/fio-job.js';
-import { writeOutputFileAtomic } from '../host/output-file.js';
-import { renderPrometheus } from '../report/prometheus.js';
 import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../contracts/probe-document.js';
-import { renderProbeText } from '../report/probe-report.js';
-import type { ProbeFlags, ProbeSettings } from './probe-command.js';
-import { openProbeEngine, type OpenedEngine } from './probe-engine.js';
-import { startProgress } from './progress.js';
-import { nvprobeVersion } from './version.js';
+import type { EngineChoice, EngineDescriptor, EngineName } from '../io/engine.js';
+import { engineDescriptor } from '../io/engines.js';
+import { openProbeEngine, type OpenedEngine } from './engine-choice.js';
 import { ProbeTracer } from '../trace/probe-tracer.js';
 import { TraceUnavailable } from '../trace/instance.js';
 import { traceDevices } from '../trace/target-devices.js';
 import type { KernelClockReport } from '../trace/probe-tracer.js';
-import { printText } from './output.js';
-import { jsonSafe, terminalSafe } from '../report/terminal-safe.js';
 
 const DEFAULT_SCRATCH_BYTES = 1 << 30;
 
-export async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
-  const root = new Root('/');
-  if (flags.emitFio) {
-    printText(emitFio(root, s));
-    return ExitCode.ok;
-  }
-  const progress = await startProgress(s.format === 'text' && s.output === undefined);
-  try {
-    const report = await measureProbe(root, s, progress.update);
-    progress.stop();
-    // Escaped for a terminal either way: a file written with -o is read with cat too.
-    const rendered =
-      s.format === 'json' ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report) : renderProbeText(report, { histogram: !!flags.histogram }));
-    if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
-    else process.stdout.write(rendered);
-    return ExitCode.ok;
-  } finally {
-    progress.stop();
-  }
+/** What a probe measures: `probe`'s options, and what tune and collect ask for. */
+export interface ProbeMeasureSettings {
+  target?: string;
+  blockSize: number;
+  durationMs?: number;
+  ios?: number;
+  rampMs: number;
+  spanLimit?: number;
+  cpu: number | null;
+  engine: EngineChoice;
+  hipri: boolean;
+  /** Time each read on the kernel's clock (ftrace); default on, off with --no-trace. */
+  trace?: boolean;
+}
+
+/** Who asks: progress lines, cancellation, and the version the report names. */
+export interface ProbeContext {
+  say: (text: string) => void;
+  signal?: AbortSignal;
+  nvprobeVersion: string;
 }
 
 /** Open the target, measure, close (and remove a scratch file): the ProbeReport `probe --json` prints. */
-export async function measureProbe(root: Root, s: Omit<ProbeSettings, 'format' | 'output'>, say: (text: string) => void, signal?: AbortSignal): Promise<ProbeReport> {
+export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: ProbeContext): Promise<ProbeReport> {
+  const { say, signal } = ctx;
   const opened = await openTarget(root, s, say);
   const { target, scratch } = opened;
   const { engine } = opened.engine;
@@ -64,7 +59,7 @@ export async function measureProbe(root: Root, s: Omit<ProbeSettings, 'format' |
       try {
         say('setting up kernel tracing');
         tracer = ProbeTracer.open({
-          syscall: engine.name === 'io_uring' ? 'io_uring_enter' : 'preadv2',
+          syscall: engineDescriptor(engine.name).syscall ?? 'preadv2',
           who: { pid: process.pid },
           devs: traceDevices(root, target.path, target.disk),
         });
@@ -95,7 +90,7 @@ export async function measureProbe(root: Root, s: Omit<ProbeSettings, 'format' |
     return {
       schemaVersion: PROBE_SCHEMA_VERSION,
       kind: 'nvprobe.probe',
-      nvprobeVersion: nvprobeVersion(),
+      nvprobeVersion: ctx.nvprobeVersion,
       createdAt: new Date().toISOString(),
       kernel: { release: kernelVersion(root).release, arch: process.arch },
       target,
@@ -138,7 +133,7 @@ export interface OpenedTarget {
 }
 
 /** Resolve and open the target; with none given, the root filesystem's device, else a scratch file on it. */
-export async function openTarget(root: Root, s: Omit<ProbeSettings, 'format' | 'output'>, say: (text: string) => void): Promise<OpenedTarget> {
+export async function openTarget(root: Root, s: ProbeMeasureSettings, say: (text: string) => void): Promise<OpenedTarget> {
   if (s.target !== undefined) {
     const target = inspectTarget(root, s.target, s.blockSize, s.spanLimit);
     return { target, engine: openEngine(root, target, s) };
@@ -169,7 +164,7 @@ export async function openTarget(root: Root, s: Omit<ProbeSettings, 'format' | '
   return { target, engine: openEngine(root, target, s), scratch };
 }
 
-function openEngine(root: Root, target: ProbeTarget, s: Omit<ProbeSettings, 'format' | 'output'>): OpenedEngine {
+function openEngine(root: Root, target: ProbeTarget, s: ProbeMeasureSettings): OpenedEngine {
   try {
     return openProbeEngine({
       choice: s.engine,
@@ -194,7 +189,25 @@ function kernelVersion(root: Root): KernelVersion {
   return parseKernelRelease(root.attr('/proc/sys/kernel/osrelease') ?? release());
 }
 
-function emitFio(root: Root, s: ProbeSettings): string {
+/** The job nvprobe would run, without opening anything: what `probe --emit-fio` renders for fio. */
+export interface ProbeJob {
+  filename: string;
+  blockSize: number;
+  spanBytes: number;
+  engine: Exclude<EngineName, 'null'>;
+  /** The engine's fio equivalent, from its descriptor. */
+  fio: EngineDescriptor['fio'];
+  /** The engine polls for completion (psync2: RWF_HIPRI; io_uring: IORING_SETUP_IOPOLL). */
+  polled: boolean;
+  durationMs?: number;
+  ios?: number;
+  rampMs: number;
+  cpu: number | null;
+  /** No TARGET: the job lays out (creates and fills) its scratch file itself. */
+  createFile: boolean;
+}
+
+export function probeJob(root: Root, s: ProbeMeasureSettings): ProbeJob {
   let filename = s.target;
   let span = s.spanLimit;
   let disk: string | null;
@@ -207,18 +220,19 @@ function emitFio(root: Root, s: ProbeSettings): string {
     span = s.spanLimit ?? DEFAULT_SCRATCH_BYTES;
     disk = findRootFsDevice(root)?.disk ?? null;
   }
-  // The job follows the engine nvprobe would choose; fio's io_uring hipri=1 is IORING_SETUP_IOPOLL.
+  // The job follows the engine nvprobe would choose, polling as that engine would.
   const plan = planEngine(s.engine, queuePolling(root, disk), s.hipri);
-  return fioJob({
+  return {
     filename,
     blockSize: s.blockSize,
     spanBytes: span,
     engine: plan.engine,
-    hipri: plan.engine === 'io_uring' ? plan.iopoll : s.hipri,
+    fio: engineDescriptor(plan.engine).fio,
+    polled: plan.engine === 'io_uring' ? plan.iopoll : s.hipri,
     durationMs: s.durationMs,
     ios: s.ios,
     rampMs: s.rampMs,
     cpu: s.cpu,
     createFile: s.target === undefined,
-  });
+  };
 }
