@@ -10,10 +10,10 @@ export function kernelClockLines(k: KernelClockReport): string[] {
   const o = k.overhead;
   const cost =
     o.perIoUs !== null
-      ? `tracing cost ${o.perIoUs >= 0 ? '+' : ''}${fmtUs(o.perIoUs)} µs/read (p50 ${fmtUs(o.tracedP50Us!)} on vs ${fmtUs(o.untracedP50Us!)} off, ${o.untracedReads} reads untraced)`
+      ? `tracing cost ${signedCost(o.perIoUs)} (p50 ${fmtUs(o.tracedP50Us!)} on vs ${fmtUs(o.untracedP50Us!)} off, ${o.untracedReads} reads untraced)`
       : `tracing cost not measured: ${o.note ?? 'no round with tracing off'}`;
   const ph = o.phaseSlices;
-  const phaseCost = ph && ph.perIoUs !== null && k.totalFrom === 'syscall-events' ? `; with every event on (the phases' slices) ${ph.perIoUs >= 0 ? '+' : ''}${fmtUs(ph.perIoUs)} µs/read` : '';
+  const phaseCost = ph && ph.perIoUs !== null && k.totalFrom === 'syscall-events' ? `; with every event on (the phases' slices) ${signedCost(ph.perIoUs)}` : '';
   const lines = [
     `  clock     kernel (ftrace ${k.clock}, ns): ${k.reads} of ${k.readsIssued} traced reads timed, ${k.lostEvents} events lost${k.unmatched ? `, ${k.unmatched} reads UNTIMED` : ''}; ${cost}${phaseCost}`,
   ];
@@ -63,4 +63,9 @@ export function phaseTable(k: Available): string[] {
 
 function pct(n: number, of: number): string {
   return of > 0 ? `${Math.round((100 * n) / of)} %` : '-';
+}
+
+/** A cost measured as a difference of two noisy p50s: below zero it is noise, and says so. */
+function signedCost(us: number): string {
+  return us >= 0 ? `+${fmtUs(us)} µs/read` : `${fmtUs(us)} µs/read (below zero: within run-to-run noise)`;
 }
