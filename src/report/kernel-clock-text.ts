@@ -17,6 +17,12 @@ export function kernelClockLines(k: KernelClockReport): string[] {
   const lines = [
     `  clock     kernel (ftrace ${k.clock}, ns): ${k.reads} of ${k.readsIssued} traced reads timed, ${k.lostEvents} events lost${k.unmatched ? `, ${k.unmatched} reads UNTIMED` : ''}; ${cost}${phaseCost}`,
   ];
+  const c = k.correction;
+  if (c?.applied && k.correctedTotal) {
+    lines.push(`            headline corrected for tracing's own cost: ${fmtUs(c.perIoUs!)} µs taken off every traced read (± ${fmtUs(c.standardErrorUs!)} µs across ${c.cycleCostsUs.length} traced/untraced cycles); as traced p50 ${fmtUs(k.total.latency.percentilesUs.p50)} µs`);
+  } else if (c) {
+    lines.push(`            kernel-clock total as traced, NOT corrected for tracing's own cost: ${c.reason}`);
+  }
   if (k.totalFrom === 'syscall-events') lines.push(`            total from ${k.totalReads} reads with only the syscall's entry and exit traced; phases from the ${k.phaseSliceReads} reads with every event on`);
   if (k.lostEvents > 0 || k.unmatched > 0) lines.push(`            ring buffer overrun: the kernel-clock figures cover ${k.reads} of ${k.readsIssued} reads; raw and corrected cover all`);
   if (k.migrated > 0) lines.push(`            ${k.migrated} reads returned on another CPU than they entered on (the trace clock is global: phases stay exact)`);

@@ -34,7 +34,11 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
   );
   const k = r.kernelClock;
   if (k) lines.push(...kernelClockLines(k));
-  const kernelRow = k?.available ? [latencyRow('kernel (syscall entry → exit)', k.total.latency)] : [];
+  const kernelRow = !k?.available
+    ? []
+    : k.correctedTotal
+      ? [latencyRow('kernel, corrected for tracing\'s own cost', k.correctedTotal.latency), latencyRow('kernel as traced (syscall entry → exit)', k.total.latency)]
+      : [latencyRow('kernel (syscall entry → exit, as traced)', k.total.latency)];
   lines.push(
     '',
     table([

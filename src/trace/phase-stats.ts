@@ -86,7 +86,13 @@ export function readStats(r: ReadColumns, idleTraced: boolean): ReadStats | null
   return { reads: r.n, total: stats(total), withPhases, phases, idleCompletions: idle, wokeFromIdle: idleTraced ? woke : null, migrated };
 }
 
-/** Raw (process-timed) minus kernel time per read: the FFI call, clock reads and syscall entry/exit. */
+/** Syscall entry → exit of each read minus `shiftNs` (tracing's own cost), floored at zero. */
+export function shiftedTotal(r: ReadColumns, shiftNs: number): PhaseStats {
+  const d = new Float64Array(r.n);
+  for (let i = 0; i < r.n; i++) d[i] = Math.max(0, r.exitNs[i]! - r.enterNs[i]! - shiftNs);
+  return stats(d);
+}
+
 /** The reads of the given index ranges [from, to), in order: one round's reads out of a run's. */
 export function selectReads(r: ReadColumns, ranges: Array<[number, number]>): ReadColumns {
   const out = new ReadColumns();
@@ -107,6 +113,7 @@ export function selectReads(r: ReadColumns, ranges: Array<[number, number]>): Re
   return out;
 }
 
+/** Raw (process-timed) minus kernel time per read: the FFI call, clock reads and syscall entry/exit. */
 export function outsideSyscall(samplesNs: Float64Array, r: ReadColumns): LatencySummary | null {
   if (r.n === 0 || samplesNs.length !== r.n) return null;
   const d = new Float64Array(r.n);

@@ -2,13 +2,20 @@ import { median } from 'simple-statistics';
 import { round3, type LatencySummary } from '../measure/summary.js';
 import { TraceInstance, TraceUnavailable, TRACE_CLOCK } from './instance.js';
 import { ioEventSpecs, IoEventDecoder, type IoEvent, type IoEventKind, type ReadTraceSpec } from './io-events.js';
-import { outsideSyscall, readStats, selectReads, type ReadStats } from './phase-stats.js';
+import { outsideSyscall, readStats, selectReads, shiftedTotal, type PhaseStats, type ReadStats } from './phase-stats.js';
 import { ReadJoiner } from './read-joiner.js';
 
 /** Slices (50 ms each) per tracing round; every OFF_EVERY-th round runs with the events off. */
 const SLICES_PER_ROUND = 4;
 const OFF_EVERY = 4;
 const BUFFER_KB = 8192;
+/** Slices per cycle: OFF_EVERY rounds, the last one untraced. */
+const CYCLE_SLICES = SLICES_PER_ROUND * OFF_EVERY;
+/** The correction needs this many cycles (traced rounds, then an untraced one) of at least MIN_CYCLE_READS reads each side. */
+const MIN_CYCLES = 3;
+const MIN_CYCLE_READS = 50;
+/** ... and a standard error across cycles at most this fraction of the cost it estimates. */
+const MAX_RELATIVE_SE = 0.2;
 
 /**
  * What a slice traces: 'syscall' only the probe thread's syscall entry and exit (cheap: the
@@ -46,6 +53,43 @@ export interface TracingOverhead {
   note?: string;
 }
 
+/**
+ * Whether the headline total was corrected for the cost of its own events, and why (not). The
+ * cost is estimated per cycle (the traced slices of its rounds, then the untraced round that
+ * follows them: interleaved, so a drift of the machine hits both sides); it is subtracted only
+ * when it is above zero and its standard error across cycles is small against it.
+ */
+export interface TracingCorrection {
+  applied: boolean;
+  /** Subtracted from every read of `total` to give `correctedTotal`: `overhead.perIoUs`; null when not applied. */
+  perIoUs: number | null;
+  /** Per cycle: p50 of its traced (headline) slices minus p50 of its untraced round, µs. */
+  cycleCostsUs: number[];
+  /** Standard deviation of `cycleCostsUs` over √cycles; null below two cycles. */
+  standardErrorUs: number | null;
+  /** Why the cost was not subtracted, in one line. */
+  reason?: string;
+}
+
+/** Decide whether a measured tracing cost can be taken off the kernel-clock total. */
+export function tracingCorrection(pooledCostUs: number | null, cycleCostsUs: number[]): TracingCorrection {
+  const n = cycleCostsUs.length;
+  let se: number | null = null;
+  if (n >= 2) {
+    const mean = cycleCostsUs.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(cycleCostsUs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+    se = round3(sd / Math.sqrt(n));
+  }
+  const out = (reason: string): TracingCorrection => ({ applied: false, perIoUs: null, cycleCostsUs, standardErrorUs: se, reason });
+  if (pooledCostUs === null) return out('tracing\'s cost was not measured (no untraced round)');
+  if (n < MIN_CYCLES) return out(`only ${n} cycle${n === 1 ? '' : 's'} of traced and untraced rounds (${MIN_CYCLES} needed, ${MIN_CYCLES * CYCLE_SLICES * 50} ms of measuring)`);
+  if (pooledCostUs <= 0) return out(`the measured cost (${pooledCostUs} µs/read) is not above zero: it could not be separated from run-to-run noise`);
+  if (se === null || se > MAX_RELATIVE_SE * pooledCostUs) {
+    return out(`the cost (${pooledCostUs} µs/read) varies too much between cycles (standard error ${se} µs): it could not be separated from run-to-run noise`);
+  }
+  return { applied: true, perIoUs: pooledCostUs, cycleCostsUs, standardErrorUs: se };
+}
+
 export type KernelClockReport =
   | ({
       available: true;
@@ -73,6 +117,13 @@ export type KernelClockReport =
       /** Raw minus kernel time per read: nvprobe's FFI call, clock reads, syscall entry/exit. */
       outsideSyscall: LatencySummary | null;
       overhead: TracingOverhead;
+      /**
+       * `total` with tracing's own cost taken off every read (its p50 is the headline when present);
+       * `total` stays the figure as traced. Absent when the cost could not be separated from noise.
+       */
+      correctedTotal?: PhaseStats;
+      /** Whether and why (not) `correctedTotal` exists. Absent in older documents. */
+      correction?: TracingCorrection;
       /** Leftover instances of dead nvprobe processes removed at start. */
       removedLeftovers: string[];
     } & ReadStats)
@@ -190,6 +241,26 @@ export class ProbeTracer {
     this.drainMs += performance.now() - t0;
   }
 
+  /** Per complete cycle with enough reads both sides: p50 of its `mode` slices minus p50 of its untraced slices (µs). */
+  private cycleCosts(samplesNs: Float64Array, sliceStarts: number[], mode: SliceMode): number[] {
+    const cycles = new Map<number, { on: number[]; off: number[] }>();
+    for (let s = 0; s < sliceStarts.length; s++) {
+      const m = this.sliceModes[s] ?? 'off';
+      if (m !== mode && m !== 'off') continue;
+      const c = Math.floor(s / CYCLE_SLICES);
+      let cyc = cycles.get(c);
+      if (!cyc) cycles.set(c, (cyc = { on: [], off: [] }));
+      const into = m === 'off' ? cyc.off : cyc.on;
+      const end = s + 1 < sliceStarts.length ? sliceStarts[s + 1]! : samplesNs.length;
+      for (let i = sliceStarts[s]!; i < end; i++) into.push(samplesNs[i]!);
+    }
+    const out: number[] = [];
+    for (const { on, off } of cycles.values()) {
+      if (on.length >= MIN_CYCLE_READS && off.length >= MIN_CYCLE_READS) out.push(round3((median(on) - median(off)) / 1000));
+    }
+    return out;
+  }
+
   private report(loop?: { samplesNs: Float64Array; sliceStarts: number[] }): KernelClockReport {
     const reads = this.joiner.reads;
     const syscallReads = selectReads(reads, this.ranges.syscall);
@@ -199,6 +270,7 @@ export class ProbeTracer {
     const lostEvents = this.instance.lostEvents();
     let readsIssued = reads.n;
     let outside: LatencySummary | null = null;
+    let cycleCosts: number[] = [];
     const overhead: TracingOverhead = { perIoUs: null, tracedP50Us: null, untracedP50Us: null, tracedReads: reads.n, untracedReads: 0, drainMs: round3(this.drainMs) };
     if (loop) {
       const by: Record<SliceMode, number[]> = { off: [], syscall: [], all: [] };
@@ -208,7 +280,9 @@ export class ProbeTracer {
         const into = by[this.sliceModes[s] ?? 'off'];
         for (let i = sliceStarts[s]!; i < end; i++) into.push(samplesNs[i]!);
       }
-      const headlineSamples = syscallReads.n > 0 ? by.syscall : by.all;
+      const headlineMode: SliceMode = syscallReads.n > 0 ? 'syscall' : 'all';
+      const headlineSamples = by[headlineMode];
+      cycleCosts = this.cycleCosts(samplesNs, sliceStarts, headlineMode);
       readsIssued = by.syscall.length + by.all.length;
       overhead.tracedReads = headlineSamples.length;
       overhead.untracedReads = by.off.length;
@@ -225,6 +299,8 @@ export class ProbeTracer {
     if (!headline) {
       return { available: false, reason: `no read was seen by the kernel tracer (${readsIssued} issued, ${lostEvents} events lost)` };
     }
+    const correction = tracingCorrection(overhead.perIoUs, cycleCosts);
+    const correctedTotal = correction.applied ? shiftedTotal(syscallReads.n > 0 ? syscallReads : phaseReads, correction.perIoUs! * 1000) : null;
     const phaseStats = phased ?? { withPhases: 0, phases: null, idleCompletions: 0, wokeFromIdle: null };
     return {
       available: true,
@@ -247,6 +323,8 @@ export class ProbeTracer {
       missingOptional: this.instance.missingOptional,
       outsideSyscall: outside,
       overhead,
+      ...(correctedTotal ? { correctedTotal } : {}),
+      correction,
       removedLeftovers: this.instance.removedLeftovers,
       reads: reads.n,
       total: headline.total,
