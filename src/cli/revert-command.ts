@@ -68,7 +68,7 @@ export function registerStatus(program: Command): Command {
         import('../tune/revert.js'),
       ]);
       const root = openRoot(flags.root);
-      const entries = changeStatus(root, Journal.open(checkedStateDir(flags.stateDir, 'read')));
+      const entries = changeStatus(root, Journal.open(checkedStateDir(flags.stateDir, 'read'), { readOnly: true }));
       // Like TuneD's verify: a setting nvprobe applied that no longer holds is worth a non-zero exit.
       process.exitCode = entries.some((e) => e.state === 'drifted') ? ExitCode.drifted : ExitCode.ok;
       if (flags.json) {
