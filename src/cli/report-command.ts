@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printText } from './output.js';
+import { inlineStrings } from '../report/terminal-safe.js';
 
 interface ReportOptions {
   output?: string;
@@ -35,7 +36,7 @@ export function registerReport(program: Command): Command {
       };
       if (opts.output === undefined) {
         const { renderReportText } = await import('../report/report-text.js');
-        printText(shaped(() => renderReportText(model)));
+        printText(shaped(() => renderReportText(inlineStrings(model))));
         return;
       }
       const { renderHtmlReport } = await import('../report/html-report.js');

@@ -3,6 +3,7 @@ import { RULES_SCHEMA_VERSION, type RulesDocument } from '../contracts/rules-doc
 import { ExitCode, usageError } from '../errors.js';
 import type { Condition } from '../rules/types.js';
 import { printErrorLine, printJson, printText } from './output.js';
+import { inlineText } from '../report/terminal-safe.js';
 
 interface RulesOptions {
   rules?: string;
@@ -32,7 +33,7 @@ export function registerRules(program: Command): Command {
         return;
       }
       const width = Math.max(...loaded.rules.map((r) => r.id.length));
-      for (const r of loaded.rules) printText(`${r.id.padEnd(width)}  ${r.scope.padEnd(7)}  ${r.severity.padEnd(6)}  ${r.title}\n`);
+      for (const r of loaded.rules) printText(`${r.id.padEnd(width)}  ${r.scope.padEnd(7)}  ${r.severity.padEnd(6)}  ${inlineText(r.title)}\n`);
     });
   rules
     .command('show')

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
+import { copyFixture, QEMU_POLL0_FIXTURE, removeTemp } from '../helpers/fixtures.js';
 
 // Regressions from the hostile-input audit: every case ends within 10 s, with the documented exit
 // code and one `nvprobe:` line (plus a hint), and changes nothing.
@@ -92,5 +93,46 @@ describe('the journal and the lock in a state dir are opened without following o
     const b = fresh('link-lock');
     symlinkSync(join(tmp.dir, 'nowhere'), join(b, 'lock'));
     expectError(['revert', '--state-dir', b, '--root', tree()], 2, /cannot open the lock file .*lock: it is a symbolic link/);
+  });
+});
+
+describe('a string with line breaks in it cannot forge lines of text output', () => {
+  const forged = 'QEMU NVMe Ctrl\nroot fs     FORGED LINE';
+
+  it('detect and check --root with a line feed in a device model', () => {
+    const t = copyFixture(QEMU_POLL0_FIXTURE);
+    try {
+      const model = join(t, 'sys/devices/pci0000:00/0000:00:03.0/nvme/nvme0/model');
+      writeFileSync(model, `${forged}\n`);
+      for (const cmd of ['detect', 'check']) {
+        const r = run([cmd, '--root', t]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toContain('QEMU NVMe Ctrl\\x0aroot fs     FORGED LINE');
+        expect(r.stdout).not.toMatch(/^root fs\s+FORGED/m);
+      }
+    } finally {
+      removeTemp(t);
+    }
+  });
+
+  it('report of a document whose target path holds CR and LF', () => {
+    const doc = join(tmp.dir, `probe-${n++}.json`);
+    expect(run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--no-trace', '--json', '-o', doc]).code).toBe(0);
+    const parsed = JSON.parse(readFileSync(doc, 'utf8'));
+    parsed.target.path = 'x\nFORGED p99 0.1 us\r';
+    writeFileSync(doc, JSON.stringify(parsed));
+    const r = run(['report', doc]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('x\\x0aFORGED p99 0.1 us\\x0d');
+    expect(r.stdout).not.toMatch(/^FORGED/m);
+  });
+
+  it('rules list with a line feed in a rule title', () => {
+    const dir = fresh('nl-rules');
+    writeFileSync(join(dir, 'nl.yaml'), `rules:\n  - id: nl-title\n    title: "one\\nFORGED  machine  info  two"\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`);
+    const r = run(['rules', 'list', '--rules', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('one\\x0aFORGED  machine  info  two');
+    expect(r.stdout).not.toMatch(/^FORGED/m);
   });
 });
