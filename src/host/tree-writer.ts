@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
 import type { TreeEntry } from './recording-root.js';
+import { checkWriteDir } from './safe-create.js';
 
 export interface TreeWriteResult {
   dirs: number;
@@ -13,6 +14,9 @@ export interface TreeWriteResult {
 
 /** Make sure dir can receive a tree: created if absent (its parent must exist); refused (exit 2) if it is a file or holds anything. */
 export function prepareEmptyDir(dir: string): void {
+  // Its parent must hold it still: in a world-writable dir without the sticky bit anyone could
+  // rename our new directory and put a link to /etc in its place while we write into it.
+  checkWriteDir(path.dirname(path.resolve(dir)), dir);
   let st: fs.Stats | null = null;
   try {
     st = fs.lstatSync(dir);

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
-import { copyFixture, QEMU_POLL0_FIXTURE, removeTemp } from '../helpers/fixtures.js';
+import { copyFixture, fixtureRoot, QEMU_POLL0_FIXTURE, removeTemp } from '../helpers/fixtures.js';
 
 // Regressions from the hostile-input audit: every case ends within 10 s, with the documented exit
 // code and one `nvprobe:` line (plus a hint), and changes nothing.
@@ -134,5 +134,44 @@ describe('a string with line breaks in it cannot forge lines of text output', ()
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('one\\x0aFORGED  machine  info  two');
     expect(r.stdout).not.toMatch(/^FORGED/m);
+  });
+});
+
+describe('careless option values', () => {
+  it('a duration beyond a day is refused, not turned into an instant timeout (TimeoutOverflowWarning)', () => {
+    expectError(['probe', file, '--duration', '600h'], 2, /--duration must be at most 24h, not '600h'/);
+    expectError(['tune', file, '--dry-run', '--budget', '99999999999999h'], 2, /--budget must be at most 24h/);
+    const state = fresh('collect-state');
+    const out = join(tmp.dir, `c-${n++}.tar.gz`);
+    expectError(['collect', '--probe-duration', '600h', '--state-dir', state, '-o', out], 2, /--probe-duration must be at most 24h/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("tune --only '' (no ids at all) is a usage error, not a run that quietly tunes nothing", () => {
+    expectError(['tune', file, '--dry-run', '--only', ''], 2, /--only needs at least one rule or finding id/);
+    expectError(['tune', file, '--dry-run', '--only', ' , '], 2, /--only needs at least one rule or finding id/);
+  });
+});
+
+describe('destinations and captured trees', () => {
+  it('snapshot into a world-writable directory without the sticky bit is refused, like -o', () => {
+    const ww = fresh('ww');
+    chmodSync(ww, 0o777);
+    expectError(['snapshot', join(ww, 'snap'), '--root', fixtureRoot(QEMU_POLL0_FIXTURE)], 2, /world-writable without the sticky bit/);
+    expect(readdirSync(ww)).toEqual([]);
+  });
+
+  it('huge files in a captured tree are skipped at once, not read (detect stays fast)', () => {
+    const t = fresh('huge-tree');
+    mkdirSync(join(t, 'sys/block/vda/queue'), { recursive: true });
+    mkdirSync(join(t, 'proc'));
+    for (const f of ['proc/cmdline', 'proc/cpuinfo', 'proc/interrupts', 'proc/mounts', 'sys/block/vda/queue/scheduler']) {
+      expect(spawnSync('truncate', ['-s', '1G', join(t, f)]).status).toBe(0);
+    }
+    const t0 = Date.now();
+    const r = run(['detect', '--root', t, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(JSON.parse(r.stdout).unavailable).toContainEqual(expect.objectContaining({ path: '/proc/cmdline', detail: 'EFBIG' }));
   });
 });
