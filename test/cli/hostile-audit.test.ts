@@ -175,3 +175,20 @@ describe('destinations and captured trees', () => {
     expect(JSON.parse(r.stdout).unavailable).toContainEqual(expect.objectContaining({ path: '/proc/cmdline', detail: 'EFBIG' }));
   });
 });
+
+describe('the HTML report', () => {
+  it('shows control characters and bidi overrides from a document as visible escapes', () => {
+    const doc = join(tmp.dir, `probe-${n++}.json`);
+    expect(run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--no-trace', '--json', '-o', doc]).code).toBe(0);
+    const parsed = JSON.parse(readFileSync(doc, 'utf8'));
+    parsed.target.path = `EVIL\u001b[2J\u001b]0;pwned\u0007\u202egnp.exe\u009b31m`;
+    writeFileSync(doc, JSON.stringify(parsed));
+    const html = join(tmp.dir, `r-${n++}.html`);
+    const r = run(['report', doc, '-o', html]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(html, 'utf8');
+    expect(text).toContain('EVIL\\x1b[2J\\x1b]0;pwned\\x07\\u202egnp.exe\\x9b31m');
+    const raw = [...text].filter((c) => c !== '\n' && c !== '\t' && (c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) || (c >= '\u202a' && c <= '\u202e')));
+    expect(raw).toEqual([]);
+  });
+});
