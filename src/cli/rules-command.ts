@@ -60,7 +60,8 @@ export function registerRules(program: Command): Command {
     .argument('[path...]', 'rule files or directories')
     .action(async (paths: string[]) => {
       const { loadRules, defaultRuleDirs, formatRuleError } = await import('../rules/load.js');
-      const loaded = loadRules(paths.length ? paths : defaultRuleDirs());
+      // Files given by path are checked against the built-in and local rules too: check loads them all.
+      const loaded = paths.length ? loadRules(paths, loadRules(defaultRuleDirs()).rules) : loadRules(defaultRuleDirs());
       for (const e of loaded.errors) printErrorLine(`nvprobe: ${formatRuleError(e)}`);
       const bad = new Set(loaded.errors.map((e) => e.file)).size;
       printText(`${loaded.rules.length} rules valid in ${loaded.files.length - bad} file(s)${bad ? `; ${bad} file(s) refused` : ''}\n`);

@@ -192,3 +192,35 @@ describe('the HTML report', () => {
     expect(raw).toEqual([]);
   });
 });
+
+describe('rule files', () => {
+  const KVM = 'kvm-virtio-1q-haltpoll';
+
+  it("a rules dir of another user: its links are not followed (an error line would quote /etc/shadow's lines)", () => {
+    const dir = fresh('foreign-rules');
+    const secret = join(tmp.dir, `secret-${n++}`);
+    writeFileSync(secret, 'root:$6$hash-that-must-not-show:20000:0:99999:7:::\n', { mode: 0o600 });
+    symlinkSync(secret, join(dir, 'shadow.yaml'));
+    spawnSync('chown', ['-h', '65534:65534', join(dir, 'shadow.yaml')]);
+    const linkedDir = join(tmp.dir, `linked-rules-${n++}`);
+    symlinkSync(dir, linkedDir);
+    spawnSync('chown', ['-h', '65534:65534', linkedDir]);
+    for (const args of [['rules', 'validate', dir], ['check', '--root', fixtureRoot(KVM), '--rules', dir], ['check', '--root', fixtureRoot(KVM), '--rules', linkedDir]]) {
+      const r = run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/a symbolic link of another user \(uid 65534\), not followed/);
+      expect(r.stderr).not.toMatch(/hash-that-must-not-show/);
+    }
+  });
+
+  it('rules validate PATH refuses an id the built-in rules already use, as check does', () => {
+    const dir = fresh('dup-builtin');
+    writeFileSync(join(dir, 'dup.yaml'), `rules:\n  - id: scheduler-not-none\n    title: t\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`);
+    const v = run(['rules', 'validate', dir]);
+    expect(v.stderr).toMatch(/^nvprobe: .*dup\.yaml: rule 'scheduler-not-none': id: duplicate rule id, already defined in .*scheduler\.yaml$/m);
+    expect(v.code).toBe(2);
+    expectError(['check', '--root', fixtureRoot(KVM), '--rules', dir], 2, /duplicate rule id/);
+    const builtIn = run(['rules', 'validate', fixtureRoot(KVM).replace(/test\/fixtures\/roots\/.*$/, 'rules/scheduler.yaml')]);
+    expect(builtIn.code, builtIn.stderr).toBe(0);
+  });
+});
