@@ -27,7 +27,8 @@ function install(): void {
   process.on('exit', runAll);
   for (const [sig, code] of Object.entries(SIGNAL_EXIT)) {
     process.on(sig as NodeJS.Signals, () => {
-      process.stderr.write(`\nnvprobe: interrupted by ${sig}, cleaning up\n`);
+      // On a terminal, end the line ^C or a progress line left open; in a log, no blank first line.
+      process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}nvprobe: interrupted by ${sig}, cleaning up\n`);
       runAll();
       process.exit(code);
     });

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { NVPROBE, runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { copyFixture, fixtureRoot, QEMU_POLL0_FIXTURE, removeTemp } from '../helpers/fixtures.js';
 
@@ -222,5 +222,18 @@ describe('rule files', () => {
     expectError(['check', '--root', fixtureRoot(KVM), '--rules', dir], 2, /duplicate rule id/);
     const builtIn = run(['rules', 'validate', fixtureRoot(KVM).replace(/test\/fixtures\/roots\/.*$/, 'rules/scheduler.yaml')]);
     expect(builtIn.code, builtIn.stderr).toBe(0);
+  });
+});
+
+describe('signals', () => {
+  it('SIGTERM during probe, stderr not a terminal: exit 143 and the first line is the nvprobe: line (no blank line)', async () => {
+    const child = spawn(NVPROBE, ['probe', file, '--engine', 'psync2', '--no-trace', '--duration', '20s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    expect(code).toBe(143);
+    expect(stderr).toBe('nvprobe: interrupted by SIGTERM, cleaning up\n');
   });
 });
