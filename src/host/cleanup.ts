@@ -21,6 +21,15 @@ function runAll(): void {
   }
 }
 
+/**
+ * Handle SIGINT/SIGTERM/SIGHUP from the start, whatever the command: every interrupted run ends
+ * the same way, with its `nvprobe: interrupted` line and 130/143/129, not only the ones that
+ * registered a cleanup (a probe of a file without tracing died silently by the signal).
+ */
+export function installSignalHandlers(): void {
+  install();
+}
+
 function install(): void {
   if (installed) return;
   installed = true;
