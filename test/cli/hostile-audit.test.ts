@@ -237,3 +237,16 @@ describe('signals', () => {
     expect(stderr).toBe('nvprobe: interrupted by SIGTERM, cleaning up\n');
   });
 });
+
+describe('a state dir reached through a link of another user', () => {
+  it('is refused for revert and tune: root would create and truncate its lock where that user chose', () => {
+    const victim = fresh('victim');
+    writeFileSync(join(victim, 'lock'), 'keep');
+    const link = join(tmp.dir, `foreign-state-${n++}`);
+    symlinkSync(victim, link);
+    spawnSync('chown', ['-h', '65534:65534', link]);
+    expectError(['revert', '--state-dir', link, '--root', tree()], 2, /--state-dir .* is a symbolic link of another user \(uid 65534\)/);
+    expectError(['tune', file, '--yes', '--state-dir', link], 2, /is a symbolic link of another user/);
+    expect(readFileSync(join(victim, 'lock'), 'utf8')).toBe('keep');
+  });
+});
