@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NVPROBE, runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
+import { asNobody } from '../helpers/unprivileged.js';
 import { copyFixture, fixtureRoot, QEMU_POLL0_FIXTURE, removeTemp } from '../helpers/fixtures.js';
 
 // Regressions from the hostile-input audit: every case ends within 10 s, with the documented exit
@@ -248,5 +249,19 @@ describe('a state dir reached through a link of another user', () => {
     expectError(['revert', '--state-dir', link, '--root', tree()], 2, /--state-dir .* is a symbolic link of another user \(uid 65534\)/);
     expectError(['tune', file, '--yes', '--state-dir', link], 2, /is a symbolic link of another user/);
     expect(readFileSync(join(victim, 'lock'), 'utf8')).toBe('keep');
+  });
+});
+
+describe('as an unprivileged user', () => {
+  it('snapshot into a directory nobody may write to is a bad path (exit 2), as -o is', (ctx) => {
+    const nobody = asNobody(ctx);
+    const closed = fresh('closed');
+    chmodSync(closed, 0o755);
+    chmodSync(tmp.dir, 0o755);
+    const t0 = Date.now();
+    const r = nobody.run(['snapshot', join(closed, 'snap'), '--root', fixtureRoot(QEMU_POLL0_FIXTURE)], { timeout: 10_000 });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(r.stderr).toMatch(/^nvprobe: cannot create .*snap: no permission to create directories in .*closed.* \(EACCES\)\nhint: /);
+    expect(r.code).toBe(2);
   });
 });
