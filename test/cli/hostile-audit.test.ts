@@ -265,3 +265,17 @@ describe('as an unprivileged user', () => {
     expect(r.code).toBe(2);
   });
 });
+
+describe("tune's saved runs in a state dir", () => {
+  it('a FIFO (or a link) in runs/ is left out, not waited on: check and collect finish', () => {
+    const state = fresh('runs-fifo');
+    mkdirSync(join(state, 'runs'));
+    mkfifo(join(state, 'runs', 'a.json'));
+    symlinkSync('/etc/shadow', join(state, 'runs', 'b.json'));
+    const c = run(['check', '--root', fixtureRoot(QEMU_POLL0_FIXTURE), '--state-dir', state]);
+    expect(c.code, c.stderr).toBe(0);
+    const out = join(tmp.dir, `runs-${n++}.tar.gz`);
+    const b = run(['collect', '--no-probe', '--state-dir', state, '-o', out]);
+    expect(b.code, b.stderr).toBe(0);
+  });
+});
