@@ -1,12 +1,10 @@
 import { CommanderError } from 'commander';
 import { ExitCode, NvprobeError } from '../errors.js';
-import { installSignalHandlers } from '../host/cleanup.js';
 import { terminalSafeLine } from '../report/terminal-safe.js';
 import { buildProgram } from './program.js';
 
 /** Run the CLI; resolves to the process exit code. Never lets a user mistake become a stack trace. */
 export async function main(argv: string[]): Promise<number> {
-  installSignalHandlers();
   let stdoutError: NodeJS.ErrnoException | undefined;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     // `nvprobe ... | head` closes the pipe early: that is the reader's choice, not an error.

@@ -22,9 +22,9 @@ function runAll(): void {
 }
 
 /**
- * Handle SIGINT/SIGTERM/SIGHUP from the start, whatever the command: every interrupted run ends
- * the same way, with its `nvprobe: interrupted` line and 130/143/129, not only the ones that
- * registered a cleanup (a probe of a file without tracing died silently by the signal).
+ * Handle SIGINT/SIGTERM/SIGHUP from now on, with or without a cleanup registered: the run ends
+ * with its `nvprobe: interrupted` line and 130/143/129 (a probe of a file without tracing died
+ * silently by the signal).
  */
 export function installSignalHandlers(): void {
   install();
