@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { printText } from './output.js';
-import { inlineStrings } from '../report/terminal-safe.js';
+import { inlineStrings, inlineText } from '../report/terminal-safe.js';
 
 interface ReportOptions {
   output?: string;
@@ -42,6 +42,6 @@ export function registerReport(program: Command): Command {
       const { renderHtmlReport } = await import('../report/html-report.js');
       const html = shaped(() => renderHtmlReport(model));
       writeNewFile(opts.output, html, !!opts.force);
-      printText(`wrote ${opts.output}\n`);
+      printText(`wrote ${inlineText(opts.output)}\n`);
     });
 }

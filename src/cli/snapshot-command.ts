@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printErrorLine, printJson, printText } from './output.js';
+import { inlineText } from '../report/terminal-safe.js';
 
 interface SnapshotOptions {
   root?: string;
@@ -21,7 +22,7 @@ export function registerSnapshot(program: Command): Command {
         return;
       }
       printText(
-        `wrote ${dir}: ${result.files} files, ${result.links} links, ${result.dirs} directories; ` +
+        `wrote ${inlineText(dir)}: ${result.files} files, ${result.links} links, ${result.dirs} directories; ` +
           `${result.redacted.length} identifying values redacted\n`,
       );
       if (result.skipped.length > 0) {

@@ -279,3 +279,19 @@ describe("tune's saved runs in a state dir", () => {
     expect(b.code, b.stderr).toBe(0);
   });
 });
+
+describe('paths echoed by "wrote …" lines', () => {
+  it('a destination with a line feed in its name is one line of output (collect, report -o, snapshot)', () => {
+    const state = fresh('wrote-state');
+    const c = run(['collect', '--no-probe', '--state-dir', state, '-o', join(tmp.dir, `b${n++}\nFORGED.tar.gz`)]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout.split('\n')[0]).toMatch(/^wrote .*\\x0aFORGED\.tar\.gz \(/);
+    const doc = join(tmp.dir, `probe-${n++}.json`);
+    expect(run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--no-trace', '--json', '-o', doc]).code).toBe(0);
+    const r = run(['report', doc, '-o', join(tmp.dir, `r${n++}\nFORGED.html`)]);
+    expect(r.stdout).toMatch(/^wrote .*\\x0aFORGED\.html\n$/);
+    const s = run(['snapshot', join(tmp.dir, `s${n++}\nFORGED`), '--root', fixtureRoot(QEMU_POLL0_FIXTURE)]);
+    expect(s.stdout).toMatch(/^wrote .*\\x0aFORGED: \d+ files/);
+    for (const out of [c.stdout, r.stdout, s.stdout]) expect(out).not.toMatch(/^FORGED/m);
+  });
+});
