@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import { CHECK_SCHEMA_VERSION, type CheckDocument } from '../contracts/check-document.js';
 import { printJson, printText } from './output.js';
+import { inlineStrings } from '../report/terminal-safe.js';
 
 interface CheckOptions {
   root?: string;
@@ -63,7 +64,7 @@ export function registerCheck(program: Command): Command {
         };
         printJson(doc);
       } else {
-        printText(renderFindingsText(findings, { showAll: !!opts.all, verbose: !!opts.verbose }));
+        printText(renderFindingsText(inlineStrings(findings), { showAll: !!opts.all, verbose: !!opts.verbose }));
       }
       process.exitCode = opts.strict && counts.recommend + counts.advise > 0 ? ExitCode.findings : ExitCode.ok;
     });

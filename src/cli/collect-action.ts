@@ -26,6 +26,7 @@ import { startProgress } from './progress.js';
 import { loadRulesOrFail } from './rules-loading.js';
 import { nvprobeVersion } from './version.js';
 import { printErrorLine, printJson, printText } from './output.js';
+import { inlineText } from '../report/terminal-safe.js';
 
 /** A short probe needs no 1 GiB span (and no 1 GiB scratch file where the disk cannot be opened). */
 const COLLECT_PROBE_SPAN = 256 << 20;
@@ -118,9 +119,9 @@ export async function collect(opts: CollectOptions): Promise<number> {
   if (opts.json) {
     printJson(out);
   } else {
-    printText(`wrote ${file} (${(bytes / 1024).toFixed(1)} KiB, ${(manifest.collectMs.withoutProbe / 1000).toFixed(1)} s without the probe)\n`);
-    for (const r of result.records) printText(`  ${r.name.padEnd(11)} ${r.status.padEnd(8)} ${r.files} files, ${r.bytes} bytes, ${r.ms} ms${r.reason ? `; ${r.reason}` : ''}${r.truncated.length ? `; truncated: ${r.truncated.join(', ')}` : ''}\n`);
-    if (mapFile) printText(`redaction map (${map.length} values; keep it, do not send it): ${mapFile}\n`);
+    printText(`wrote ${inlineText(file)} (${(bytes / 1024).toFixed(1)} KiB, ${(manifest.collectMs.withoutProbe / 1000).toFixed(1)} s without the probe)\n`);
+    for (const r of result.records) printText(`  ${r.name.padEnd(11)} ${r.status.padEnd(8)} ${r.files} files, ${r.bytes} bytes, ${r.ms} ms${r.reason ? `; ${inlineText(r.reason)}` : ''}${r.truncated.length ? `; truncated: ${inlineText(r.truncated.join(', '))}` : ''}\n`);
+    if (mapFile) printText(`redaction map (${map.length} values; keep it, do not send it): ${inlineText(mapFile)}\n`);
     else printText('not redacted (--no-redact): the bundle holds hostnames, addresses and serials as they are\n');
   }
   const failed = result.records.filter((r) => r.status === 'failed' || r.status === 'timeout');

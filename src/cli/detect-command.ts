@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printJson, printText } from './output.js';
+import { inlineStrings } from '../report/terminal-safe.js';
 
 interface DetectOptions {
   root?: string;
@@ -23,6 +24,6 @@ export function registerDetect(program: Command): Command {
       ]);
       const snapshot = detectSnapshot(openRootOrBundle(opts));
       if (opts.json) printJson(snapshot);
-      else printText(renderDetectSummary(snapshot));
+      else printText(renderDetectSummary(inlineStrings(snapshot)));
     });
 }

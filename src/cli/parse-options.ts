@@ -3,6 +3,9 @@ import { usageError } from '../errors.js';
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, '': 1000 };
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
+/** The longest duration any option takes: a day (timers overflow past 24.8 days). */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+
 /** "5s", "500ms", "2m", "1.5s", or a bare number of seconds → milliseconds (> 0). */
 export function parseDuration(text: string, option: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|)\s*$/i.exec(text);
@@ -10,6 +13,8 @@ export function parseDuration(text: string, option: string): number {
   if (!Number.isFinite(ms) || ms <= 0) {
     throw usageError(`${option} must be a positive duration such as 5s, 500ms or 2m, not '${text}'`);
   }
+  // Timers hold 32-bit milliseconds: a longer wait fires at once (collect's probe "timed out" in 9 ms).
+  if (ms > MAX_DURATION_MS) throw usageError(`${option} must be at most 24h, not '${text}'`);
   return ms;
 }
 

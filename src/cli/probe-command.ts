@@ -67,6 +67,11 @@ export function registerProbe(program: Command): Command {
     .action(async (target: string | undefined, flags: ProbeFlags, cmd: Command) => {
       const settings = parseProbeFlags(target, flags, cmd.getOptionValueSource('duration') === 'default');
       archConstants(); // refuse an unsupported architecture before loading the FFI layer
+      // Ctrl-C and SIGTERM end every probe the same way (one line, 130/143), not only those with a
+      // scratch file or a trace instance to clean up. Only here: in read-only commands a handler
+      // would keep a signal from ending a read stuck in the kernel (libuv restarts the syscall).
+      const { installSignalHandlers } = await import('../host/cleanup.js');
+      installSignalHandlers();
       process.exitCode = await probe(settings, flags);
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printText } from './output.js';
+import { inlineStrings, inlineText } from '../report/terminal-safe.js';
 
 interface ReportOptions {
   output?: string;
@@ -35,12 +36,12 @@ export function registerReport(program: Command): Command {
       };
       if (opts.output === undefined) {
         const { renderReportText } = await import('../report/report-text.js');
-        printText(shaped(() => renderReportText(model)));
+        printText(shaped(() => renderReportText(inlineStrings(model))));
         return;
       }
       const { renderHtmlReport } = await import('../report/html-report.js');
       const html = shaped(() => renderHtmlReport(model));
       writeNewFile(opts.output, html, !!opts.force);
-      printText(`wrote ${opts.output}\n`);
+      printText(`wrote ${inlineText(opts.output)}\n`);
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { REVERT_SCHEMA_VERSION, STATUS_SCHEMA_VERSION, type RevertDocument, type StatusDocument } from '../contracts/revert-document.js';
 import { ExitCode, NvprobeError } from '../errors.js';
 import { printErrorLine, printJson, printText } from './output.js';
+import { inlineStrings } from '../report/terminal-safe.js';
 
 interface RevertFlags {
   all?: boolean;
@@ -40,7 +41,7 @@ export function registerRevert(program: Command): Command {
         journal.archiveIfSettled(`${dir}/runs`);
         if (flags.json) printJson({ schemaVersion: REVERT_SCHEMA_VERSION, kind: 'nvprobe.revert', reverted } satisfies RevertDocument);
         else if (!reverted.length) printText('nothing to revert: nvprobe has no change in effect\n');
-        else for (const r of restoredPerPath(reverted)) printText(r.error ? `FAILED   ${r.path} (${r.error})\n` : r.left ? `left     ${r.path}: now ${r.left.now}, nvprobe set ${r.left.wrote}: changed by someone else since; left as is\n` : `restored ${r.path} = ${r.restored}\n`);
+        else for (const r of inlineStrings(restoredPerPath(reverted))) printText(r.error ? `FAILED   ${r.path} (${r.error})\n` : r.left ? `left     ${r.path}: now ${r.left.now}, nvprobe set ${r.left.wrote}: changed by someone else since; left as is\n` : `restored ${r.path} = ${r.restored}\n`);
         if (left.length && !flags.json) {
           printErrorLine(`nvprobe: ${left.length} value(s) changed by someone else since nvprobe set them were left as is`);
           printErrorLine(`hint: check ${left.map((r) => r.path).join(', ')} and set what you want by hand`);
@@ -68,7 +69,7 @@ export function registerStatus(program: Command): Command {
         import('../tune/revert.js'),
       ]);
       const root = openRoot(flags.root);
-      const entries = changeStatus(root, Journal.open(checkedStateDir(flags.stateDir, 'read')));
+      const entries = changeStatus(root, Journal.open(checkedStateDir(flags.stateDir, 'read'), { readOnly: true }));
       // Like TuneD's verify: a setting nvprobe applied that no longer holds is worth a non-zero exit.
       process.exitCode = entries.some((e) => e.state === 'drifted') ? ExitCode.drifted : ExitCode.ok;
       if (flags.json) {
@@ -76,6 +77,6 @@ export function registerStatus(program: Command): Command {
         return;
       }
       if (!entries.length) printText('nvprobe has no change in effect\n');
-      for (const e of entries) printText(`${e.state.padEnd(8)} ${e.path} = ${e.written}${e.state === 'drifted' ? ` (live: ${e.live})` : ''}   [run ${e.run}]\n`);
+      for (const e of inlineStrings(entries)) printText(`${e.state.padEnd(8)} ${e.path} = ${e.written}${e.state === 'drifted' ? ` (live: ${e.live})` : ''}   [run ${e.run}]\n`);
     });
 }

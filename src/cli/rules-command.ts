@@ -3,6 +3,7 @@ import { RULES_SCHEMA_VERSION, type RulesDocument } from '../contracts/rules-doc
 import { ExitCode, usageError } from '../errors.js';
 import type { Condition } from '../rules/types.js';
 import { printErrorLine, printJson, printText } from './output.js';
+import { inlineText } from '../report/terminal-safe.js';
 
 interface RulesOptions {
   rules?: string;
@@ -32,7 +33,7 @@ export function registerRules(program: Command): Command {
         return;
       }
       const width = Math.max(...loaded.rules.map((r) => r.id.length));
-      for (const r of loaded.rules) printText(`${r.id.padEnd(width)}  ${r.scope.padEnd(7)}  ${r.severity.padEnd(6)}  ${r.title}\n`);
+      for (const r of loaded.rules) printText(`${r.id.padEnd(width)}  ${r.scope.padEnd(7)}  ${r.severity.padEnd(6)}  ${inlineText(r.title)}\n`);
     });
   rules
     .command('show')
@@ -59,7 +60,8 @@ export function registerRules(program: Command): Command {
     .argument('[path...]', 'rule files or directories')
     .action(async (paths: string[]) => {
       const { loadRules, defaultRuleDirs, formatRuleError } = await import('../rules/load.js');
-      const loaded = loadRules(paths.length ? paths : defaultRuleDirs());
+      // Files given by path are checked against the built-in and local rules too: check loads them all.
+      const loaded = paths.length ? loadRules(paths, loadRules(defaultRuleDirs()).rules) : loadRules(defaultRuleDirs());
       for (const e of loaded.errors) printErrorLine(`nvprobe: ${formatRuleError(e)}`);
       const bad = new Set(loaded.errors.map((e) => e.file)).size;
       printText(`${loaded.rules.length} rules valid in ${loaded.files.length - bad} file(s)${bad ? `; ${bad} file(s) refused` : ''}\n`);

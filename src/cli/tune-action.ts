@@ -28,6 +28,7 @@ import { loadRulesOrFail } from './rules-loading.js';
 import type { TuneSettings } from './tune-command.js';
 import { nvprobeVersion } from './version.js';
 import { printErrorLine, printJson, printText } from './output.js';
+import { inlineStrings } from '../report/terminal-safe.js';
 
 const TUNE_SCRATCH_BYTES = 512 << 20;
 
@@ -149,5 +150,5 @@ async function confirm(plan: TunePlan): Promise<void> {
 
 function write(s: TuneSettings, report: TuneReport): void {
   if (s.json) printJson(report);
-  else printText(renderTuneText(report));
+  else printText(renderTuneText(inlineStrings(report)));
 }

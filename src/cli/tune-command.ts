@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { archConstants } from '../native/arch.js';
 import { parseCount, parseDuration } from './parse-options.js';
+import { usageError } from '../errors.js';
 
 export interface TuneFlags {
   dryRun?: boolean;
@@ -66,11 +67,18 @@ export function registerTune(program: Command): Command {
         rulesDir: flags.rules,
         stateDir: flags.stateDir,
         spanLimit: flags.size !== undefined ? parseSize(flags.size, '--size') : undefined,
-        only: flags.only?.split(',').map((x) => x.trim()).filter(Boolean),
+        only: flags.only === undefined ? undefined : parseOnly(flags.only),
         trace: flags.trace !== false,
       };
       archConstants();
       const { tune } = await import('./tune-action.js');
       process.exitCode = await tune(settings);
     });
+}
+
+/** --only's ids; none at all (`--only ''`, `--only ,`) is a slip that would quietly tune nothing. */
+function parseOnly(text: string): string[] {
+  const ids = text.split(',').map((x) => x.trim()).filter(Boolean);
+  if (!ids.length) throw usageError(`--only needs at least one rule or finding id, not '${text}'`, 'see `nvprobe check --all` for the ids, or leave --only out');
+  return ids;
 }

@@ -21,13 +21,23 @@ function runAll(): void {
   }
 }
 
+/**
+ * Handle SIGINT/SIGTERM/SIGHUP from now on, with or without a cleanup registered: the run ends
+ * with its `nvprobe: interrupted` line and 130/143/129 (a probe of a file without tracing died
+ * silently by the signal).
+ */
+export function installSignalHandlers(): void {
+  install();
+}
+
 function install(): void {
   if (installed) return;
   installed = true;
   process.on('exit', runAll);
   for (const [sig, code] of Object.entries(SIGNAL_EXIT)) {
     process.on(sig as NodeJS.Signals, () => {
-      process.stderr.write(`\nnvprobe: interrupted by ${sig}, cleaning up\n`);
+      // On a terminal, end the line ^C or a progress line left open; in a log, no blank first line.
+      process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}nvprobe: interrupted by ${sig}, cleaning up\n`);
       runAll();
       process.exit(code);
     });

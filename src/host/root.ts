@@ -125,7 +125,9 @@ export class Root {
   /** The whole file as the OS returns it; throws the fs error. Subclasses observe reads here. */
   protected readRaw(guestPath: string): string {
     // A captured tree is anyone's: a FIFO or device planted at proc/cmdline must not block us.
-    if (!this.live) return readRegularFile(this.resolve(guestPath)).toString('utf8');
+    // And a huge file there (a 2 GB "cpuinfo") must not take seconds and memory per read: no
+    // sysfs or procfs file detect reads comes near the limit.
+    if (!this.live) return readRegularFile(this.resolve(guestPath), MAX_TREE_FILE_BYTES).toString('utf8');
     return fs.readFileSync(this.resolve(guestPath), 'utf8');
   }
 
@@ -169,6 +171,9 @@ export class Root {
     return current;
   }
 }
+
+/** Largest file read from a captured tree (/proc/interrupts of a 1000-CPU guest is a few MiB). */
+export const MAX_TREE_FILE_BYTES = 16 * 1024 * 1024;
 
 export function describeReadError(err: unknown): { reason: ReadFailure; detail: string } {
   const code = (err as NodeJS.ErrnoException)?.code;

@@ -44,13 +44,16 @@ export function acquireLock(dir: string, what: string, opts: { machine: boolean 
 function lockFile(file: string, what: string): HeldLock {
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+    fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o600);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new NvprobeError(`cannot open the lock file ${file}: ${code === 'ELOOP' ? 'it is a symbolic link' : code}`, { hint: code === 'ELOOP' ? `remove ${file}; nvprobe never follows a link there` : undefined, cause: err });
+    // A link planted there is bad input (exit 2, nothing changed), like a FIFO or a directory.
+    if (code === 'ELOOP') throw new NvprobeError(`cannot open the lock file ${file}: it is a symbolic link`, { exitCode: ExitCode.usage, hint: `remove ${file}; nvprobe never follows a link there`, cause: err });
+    if (code === 'EISDIR') throw new NvprobeError(`the lock file ${file} is not a regular file`, { exitCode: ExitCode.usage, hint: `remove ${file}`, cause: err });
+    throw new NvprobeError(`cannot open the lock file ${file}: ${code}`, { cause: err });
   }
   try {
-    if (!fs.fstatSync(fd).isFile()) throw new NvprobeError(`the lock file ${file} is not a regular file`, { hint: `remove ${file}` });
+    if (!fs.fstatSync(fd).isFile()) throw new NvprobeError(`the lock file ${file} is not a regular file`, { exitCode: ExitCode.usage, hint: `remove ${file}` });
     if (!tryLockExclusive(fd, file)) {
       const holder = /^(\d+)(?: (\S+))?/.exec(readAll(fd));
       const who = holder ? `nvprobe ${holder[2] ?? 'run'} is running (pid ${holder[1]})` : 'nvprobe run is running';

@@ -28,9 +28,28 @@ export function listRuns(stateDir: string): string[] {
 export function readRuns(stateDir: string): unknown[] {
   return listRuns(stateDir).flatMap((file) => {
     try {
-      return [JSON.parse(fs.readFileSync(file, 'utf8')) as unknown];
+      return [JSON.parse(readRunFile(file)) as unknown];
     } catch {
       return [];
     }
   });
+}
+
+/** Largest saved run read back (report refuses larger run documents too). */
+const MAX_RUN_BYTES = 32 << 20;
+
+/**
+ * A saved run's text: opened O_NONBLOCK|O_NOFOLLOW and read only as a regular file within the
+ * limit. A FIFO planted in runs/ hung check and collect; a link there must not lead root to read
+ * whatever it points at. Throws (the caller leaves the file out).
+ */
+function readRunFile(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_RUN_BYTES) throw new Error(`${file}: not a regular file within ${MAX_RUN_BYTES} bytes`);
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }

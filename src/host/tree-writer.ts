@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
 import type { TreeEntry } from './recording-root.js';
+import { checkWriteDir } from './safe-create.js';
 
 export interface TreeWriteResult {
   dirs: number;
@@ -13,6 +14,9 @@ export interface TreeWriteResult {
 
 /** Make sure dir can receive a tree: created if absent (its parent must exist); refused (exit 2) if it is a file or holds anything. */
 export function prepareEmptyDir(dir: string): void {
+  // Its parent must hold it still: in a world-writable dir without the sticky bit anyone could
+  // rename our new directory and put a link to /etc in its place while we write into it.
+  checkWriteDir(path.dirname(path.resolve(dir)), dir);
   let st: fs.Stats | null = null;
   try {
     st = fs.lstatSync(dir);
@@ -27,6 +31,9 @@ export function prepareEmptyDir(dir: string): void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
       if (code === 'ENOENT') throw usageError(`cannot create ${dir}: its parent directory does not exist or takes no new directories (ENOENT)`, 'create the parent first, or give a path in an existing directory');
+      // Like -o: a place the user may not write to is a bad path (exit 2), not a failure of nvprobe.
+      if (code === 'EACCES' || code === 'EPERM') throw usageError(`cannot create ${dir}: no permission to create directories in ${path.dirname(path.resolve(dir))} (${code})`, 'choose a path in a directory you can write to');
+      if (code === 'EROFS') throw usageError(`cannot create ${dir}: its filesystem is read-only`, 'choose a path in a directory you can write to');
       throw new NvprobeError(`cannot create ${dir}: ${code}`, { exitCode: ExitCode.failure, hint: 'choose a directory you can write to', cause: err });
     }
     return;

@@ -1,5 +1,6 @@
 import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summary.js';
 import type { ProbeReport } from '../contracts/probe-document.js';
+import { terminalSafe } from './terminal-safe.js';
 
 /**
  * node_exporter textfile-collector format (Prometheus text exposition format 0.0.4) of one probe
@@ -88,9 +89,14 @@ function sample(name: string, labels: Record<string, string>, value: number): st
   return `${name}${l.length ? `{${l.join(',')}}` : ''} ${formatValue(value)}`;
 }
 
-/** Label values: backslash, double quote and line feed escaped, as the exposition format requires. */
+/**
+ * Label values: backslash, double quote and line feed escaped, as the exposition format requires
+ * (\\, \", \n are its only escapes). Any other control character (a device path with CR or ESC in
+ * it) is first made the visible text \xNN / \uNNNN (terminalSafe), whose backslash is then escaped:
+ * a valid value that the terminal escaping of the whole text leaves alone.
+ */
 export function escapeLabelValue(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return terminalSafe(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 /** HELP text: backslash and line feed escaped. */

@@ -33,3 +33,31 @@ const UNSAFE_JSON = /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\
 export function jsonSafe(json: string): string {
   return json.replace(UNSAFE_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+// Line breaks (and the other line-ending characters a terminal honours) inside one value.
+const LINE_BREAKS = /[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
+
+/** One value (a device model, a path, a title) interpolated into a line of text: line breaks shown as \x0a, \x0d. */
+export function inlineText(value: string): string {
+  return value.replace(LINE_BREAKS, visible);
+}
+
+/**
+ * A document for a text renderer, with every string inside made one line (inlineText): a device
+ * string or a bundle field with "\n" in it must not forge extra lines of output ("restored …",
+ * a fake table row). terminalSafe then escapes the rest of the rendered text. Keys in `multiline`
+ * keep their line breaks: the renderer indents such values line by line.
+ */
+export function inlineStrings<T>(doc: T, multiline: readonly string[] = ['libvirtXml']): T {
+  const walk = (v: unknown, key: string | null): unknown => {
+    if (typeof v === 'string') return key !== null && multiline.includes(key) ? v : inlineText(v);
+    if (Array.isArray(v)) return v.map((x) => walk(x, null));
+    if (v !== null && typeof v === 'object') {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return v; // Maps, Dates, typed arrays: as they are
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+    }
+    return v;
+  };
+  return walk(doc, null) as T;
+}

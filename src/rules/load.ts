@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { listFiles, pathExists, readTextFile } from '../host/text-files.js';
@@ -54,9 +54,11 @@ export function defaultRuleDirs(extra?: string): string[] {
  * Load every *.yaml in the given directories (or single files). A file with any problem
  * contributes no rule at all: a half-loaded file would make findings silently wrong.
  */
-export function loadRules(paths: string[]): LoadedRules {
+export function loadRules(paths: string[], known: readonly Rule[] = []): LoadedRules {
   const out: LoadedRules = { rules: [], errors: [], files: [] };
-  const seen = new Map<string, string>();
+  // Ids already taken by rules loaded elsewhere (validate PATH: the built-in and local ones), so
+  // that validate refuses what check would; a file is never a duplicate of itself.
+  const seen = new Map<string, string>(known.map((r) => [r.id, r.file]));
   for (const p of paths) {
     const listing = p.endsWith('.yaml') || p.endsWith('.yml') ? { ok: true as const, files: [p] } : listFiles(p, ['.yaml', '.yml']);
     if (!listing.ok) {
@@ -68,7 +70,7 @@ export function loadRules(paths: string[]): LoadedRules {
       const { rules, errors } = loadRuleFile(file);
       for (const r of rules) {
         const other = seen.get(r.id);
-        if (other) errors.push({ file, rule: r.id, at: 'id', message: `duplicate rule id, already defined in ${other}` });
+        if (other && resolve(other) !== resolve(file)) errors.push({ file, rule: r.id, at: 'id', message: `duplicate rule id, already defined in ${other}` });
       }
       if (errors.length) {
         out.errors.push(...errors);

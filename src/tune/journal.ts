@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NvprobeError } from '../errors.js';
+import { NvprobeError, usageError } from '../errors.js';
 import { ensureDir } from '../host/state-dir.js';
 import type { Previous, Write } from '../knobs/write.js';
 import { crashPoint } from './crash-point.js';
@@ -49,29 +49,30 @@ export class Journal {
     this.file = file;
   }
 
-  /** Open (and validate) the journal in `dir`; refuses a corrupt or newer one rather than guess. */
-  static open(dir: string): Journal {
+  /**
+   * Open (and validate) the journal in `dir`; refuses a corrupt or newer one rather than guess.
+   * The file is opened O_NONBLOCK|O_NOFOLLOW and read only when fstat says it is a regular file
+   * of sane size: a FIFO must not hang status or revert, and a symlink planted in a state dir must
+   * not make root read (or truncate) the file it points to. `readOnly` (status): a torn last
+   * record is ignored, not cut off: looking changes nothing.
+   */
+  static open(dir: string, opts: { readOnly?: boolean } = {}): Journal {
     const j = new Journal(path.join(dir, 'journal.jsonl'));
-    let text: string;
-    try {
-      text = fs.readFileSync(j.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return j;
-      throw new NvprobeError(`cannot read the journal ${j.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
+    const text = readJournal(j.file);
+    if (text === null) return j;
     const lines = text.split('\n');
     // A last line without its newline was being appended when the process died: that record
     // never became durable, so the write it announced never started. Drop it.
     const complete = lines.slice(0, -1); // after the last newline: '' or a torn record
     for (const [i, line] of complete.entries()) j.records.push(parseLine(j.file, line, i + 1));
-    if (!text.endsWith('\n') && lines.at(-1)) fs.truncateSync(j.file, Buffer.byteLength(complete.map((l) => `${l}\n`).join('')));
+    if (!opts.readOnly && !text.endsWith('\n') && lines.at(-1)) truncateJournal(j.file, Buffer.byteLength(complete.map((l) => `${l}\n`).join('')));
     for (const r of j.records) if (r.t === 'intent') j.nextSeq = Math.max(j.nextSeq, r.seq + 1);
     return j;
   }
 
   append(r: JournalRecord): void {
     ensureDir(path.dirname(this.file));
-    const fd = fs.openSync(this.file, 'a', 0o600);
+    const fd = openJournal(this.file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT);
     try {
       fs.writeSync(fd, encodeRecord(r));
       fs.fsyncSync(fd);
@@ -123,6 +124,60 @@ export class Journal {
     fs.renameSync(this.file, path.join(runsDir, `journal-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`));
     this.records = [];
     return true;
+  }
+}
+
+/** A journal is a few KiB: one far larger is not one nvprobe wrote. */
+export const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
+
+/** Open the journal without following a link or blocking on a FIFO; refuse anything but a regular file. */
+function openJournal(file: string, flags: number): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, flags | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw err;
+    if (code === 'ELOOP') throw usageError(`the journal ${file} is a symbolic link; nvprobe never follows a link there`, `remove ${file} (or move it away) after checking where it points`);
+    throw new NvprobeError(`cannot open the journal ${file}: ${code ?? String(err)}`, { cause: err });
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw usageError(`the journal ${file} is not a regular file`, `remove ${file}; nvprobe writes it as a regular file`);
+    if (st.size > MAX_JOURNAL_BYTES) throw usageError(`the journal ${file} is larger than ${MAX_JOURNAL_BYTES} bytes; it is not one nvprobe wrote`, `move ${file} away after checking it`);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/** The journal's text, or null when there is none. */
+function readJournal(file: string): string | null {
+  let fd: number;
+  try {
+    fd = openJournal(file, fs.constants.O_RDONLY);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (err instanceof NvprobeError) throw err;
+    throw new NvprobeError(`cannot read the journal ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+  try {
+    return fs.readFileSync(fd, 'utf8');
+  } catch (err) {
+    throw new NvprobeError(`cannot read the journal ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Cut a torn last record off, through a descriptor checked like the read one (never a link's target). */
+function truncateJournal(file: string, length: number): void {
+  const fd = openJournal(file, fs.constants.O_WRONLY);
+  try {
+    fs.ftruncateSync(fd, length);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
