@@ -6,7 +6,7 @@ import { writeGuestFile } from './lab/guest-files.js';
 
 // The harness as boot loader, proved on itself (no nvprobe): the test edits /etc/kernel/cmdline on
 // the guest's boot disk as nvprobe's persist code would, reboots, and the next boot runs with what
-// the disk says. Three boots; a fourth is refused.
+// the disk says. Four boots (the last after a power cut); a fifth is refused.
 
 /** Run in the guest, insist on success, give stdout (untrimmed: byte comparisons need it whole). */
 async function sh(guest: Guest, script: string): Promise<string> {
@@ -21,7 +21,7 @@ describe('boot sequence: the harness boots what the guest\'s boot disk says', ()
   let seq: BootSequence;
   let original: string; // boot 1's /proc/cmdline
   beforeAll(async () => {
-    seq = await BootSequence.start({ layout: 'kernel-install', maxBoots: 3 });
+    seq = await BootSequence.start({ layout: 'kernel-install', maxBoots: 4 });
   });
   afterAll(async () => {
     await seq?.shutdown();
@@ -47,7 +47,9 @@ describe('boot sequence: the harness boots what the guest\'s boot disk says', ()
   test('boot 2: poll_queues written into /etc/kernel/cmdline reach virtio_blk and nvme', async () => {
     const edited = `${original.trim()} ${POLL_WORDS.join(' ')}`;
     await writeGuestFile(seq.guest, KERNEL_CMDLINE, `${edited}\n`);
+    await writeGuestFile(seq.guest, '/var/lib/nvprobe/boot1', 'state from boot 1\n');
     const g = await seq.reboot();
+    expect(await sh(g, 'cat /var/lib/nvprobe/boot1')).toBe('state from boot 1\n');
     expect(seq.boots.map((b) => b.end)).toEqual(['reboot', undefined]);
     expect(seq.boots[1]!.config.cmdline).toBe(edited);
     const cmdline = await sh(g, 'cat /proc/cmdline');
@@ -69,13 +71,21 @@ describe('boot sequence: the harness boots what the guest\'s boot disk says', ()
     const g = await seq.reboot();
     expect(await sh(g, 'cat /proc/cmdline')).toBe(original);
     expect(await sh(g, `cat /sys/block/${LAB_DISKS.virtio}/queue/io_poll /sys/block/${LAB_DISKS.nvme}/queue/io_poll`)).toBe('0\n0\n');
+  });
+
+  test('boot 4 after a power cut: what was synced is there, the command line is the disk\'s', async () => {
+    await sh(seq.guest, 'echo synced > /var/lib/nvprobe/synced && sync');
+    const g = await seq.powerCut();
+    expect(seq.boots.map((b) => b.end)).toEqual(['reboot', 'reboot', 'power-cut', undefined]);
+    expect(await sh(g, 'cat /var/lib/nvprobe/synced')).toBe('synced\n');
+    expect(await sh(g, 'cat /proc/cmdline')).toBe(original);
     for (const b of seq.boots) expect(b.bootMs).toBeGreaterThan(0);
     console.log(`boot sequence: ${seq.boots.map((b) => `boot ${b.index} ${(b.bootMs / 1000).toFixed(1)} s`).join(', ')}`);
   });
 
   test('a reboot beyond maxBoots is stopped with an error naming the bound, and the disk is readable after', async () => {
-    await expect(seq.reboot()).rejects.toThrow(/asked for boot 4, but this boot sequence allows 3: stopped/);
-    expect(seq.boots.map((b) => b.end)).toEqual(['reboot', 'reboot', 'reboot']);
+    await expect(seq.reboot()).rejects.toThrow(/asked for boot 5, but this boot sequence allows 4: stopped/);
+    expect(seq.boots.map((b) => b.end)).toEqual(['reboot', 'reboot', 'power-cut', 'reboot']);
     expect(() => seq.guest).toThrow(/no guest is running/);
     expect(seq.readFile(KERNEL_CMDLINE)?.toString()).toBe(original);
     expect(seq.bootConfig().cmdline).toBe(original.trim());
