@@ -44,6 +44,8 @@ if [ -n "$vm" ]; then
   # QEMU guest lab (test/vm): TCG emulator; strip shrinks the node copied into the initramfs.
   command -v qemu-system-x86_64 >/dev/null || want qemu-system-x86
   command -v strip >/dev/null || want binutils
+  # Boot sequences' boot disk (test/vm/lab/boot-disk.ts): mkfs.ext4 -d, debugfs, e2fsck.
+  for t in mkfs.ext4 debugfs e2fsck; do command -v $t >/dev/null || want e2fsprogs; done
 fi
 
 [ ${#need[@]} -gt 0 ] || [ -n "$lists" ] || exit 0

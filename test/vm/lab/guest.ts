@@ -61,43 +61,61 @@ function sharedInitramfs(): { pkgs: GuestPackages; initramfs: Promise<Initramfs>
 
 /** Boot a guest and wait until it takes commands. The caller must `shutdown()` it (in afterAll/finally). */
 export async function bootGuest(opts: BootOptions = {}): Promise<Guest> {
-  const { pkgs, initramfs } = sharedInitramfs();
-  const ramfs = await initramfs;
   const workDir = mkdtempSync(join(tmpdir(), 'nvprobe-vm-'));
   const removeWorkDir = trackTempDir(workDir);
   try {
     const disks = createLabDisks(workDir, opts);
-    const poll = opts.pollQueues ?? 0;
-    const cmdline = [
-      'console=ttyS0',
-      'panic=-1',
-      'quiet',
-      `nvme.poll_queues=${poll}`,
-      `virtio_blk.poll_queues=${poll}`,
-      `nvp.wait=${LAB_DISKS.virtio},${LAB_DISKS.nvme}`,
-      // A guest whose host vanished (runner killed hard) powers itself off after 5 idle minutes.
-      'nvp.idle=300',
-      ...(opts.cmdline ?? []),
-    ];
-    const args = qemuArgs({
-      kernel: pkgs.vmlinuz,
-      initrd: ramfs.file,
-      cmdline,
-      disks,
-      accel: opts.accel ?? accelFromEnv(),
-      memoryMiB: opts.memoryMiB ?? 1024,
-      cpus: opts.cpus ?? 2,
-    });
-    const guest = new Guest(pkgs, args, opts.commandTimeoutMs ?? 120_000, removeWorkDir);
-    await guest.waitReady(opts.bootTimeoutMs ?? 180_000);
-    return guest;
+    return await launchGuest(opts, labCmdline(opts), disks, removeWorkDir);
   } catch (err) {
     removeWorkDir();
     throw err;
   }
 }
 
-function createLabDisks(dir: string, opts: BootOptions): LabDisk[] {
+/** The kernel command line of a lab guest: console, the poll queues, what /init reads, then `opts.cmdline`. */
+export function labCmdline(opts: Pick<BootOptions, 'pollQueues' | 'cmdline'> = {}): string[] {
+  const poll = opts.pollQueues ?? 0;
+  return [
+    'console=ttyS0',
+    'panic=-1',
+    'quiet',
+    `nvme.poll_queues=${poll}`,
+    `virtio_blk.poll_queues=${poll}`,
+    `nvp.wait=${LAB_DISKS.virtio},${LAB_DISKS.nvme}`,
+    // A guest whose host vanished (runner killed hard) powers itself off after 5 idle minutes.
+    'nvp.idle=300',
+    ...(opts.cmdline ?? []),
+  ];
+}
+
+/** The kernel and userland every lab guest boots (fetched and built once per run). */
+export async function labBootFiles(): Promise<{ pkgs: GuestPackages; initramfs: Initramfs }> {
+  const { pkgs, initramfs } = sharedInitramfs();
+  return { pkgs, initramfs: await initramfs };
+}
+
+/**
+ * @internal Start qemu with these disks and this command line and wait until /init takes commands.
+ * `removeWorkDir` runs when the guest is shut down (a no-op when the disks outlive the guest).
+ */
+export async function launchGuest(opts: BootOptions, cmdline: string[], disks: LabDisk[], removeWorkDir: () => void): Promise<Guest> {
+  const { pkgs, initramfs } = await labBootFiles();
+  const args = qemuArgs({
+    kernel: pkgs.vmlinuz,
+    initrd: initramfs.file,
+    cmdline,
+    disks,
+    accel: opts.accel ?? accelFromEnv(),
+    memoryMiB: opts.memoryMiB ?? 1024,
+    cpus: opts.cpus ?? 2,
+  });
+  const guest = new Guest(pkgs, args, opts.commandTimeoutMs ?? 120_000, removeWorkDir);
+  await guest.waitReady(opts.bootTimeoutMs ?? 180_000);
+  return guest;
+}
+
+/** vda and nvme0n1 in `dir` (d1.img, d2.img). */
+export function createLabDisks(dir: string, opts: BootOptions): LabDisk[] {
   const size = opts.diskSizeMiB ?? 256;
   const data = opts.diskDataMiB ?? 16;
   const d1 = join(dir, 'd1.img');
@@ -122,6 +140,7 @@ export class Guest {
   private readonly initErrors: string[] = [];
   private qemuStderr = '';
   private exited = false;
+  private restartSeen = false;
   private nextId = 1;
   private queue: Promise<unknown> = Promise.resolve();
   private shutdownDone: Promise<void> | undefined;
@@ -141,6 +160,7 @@ export class Guest {
     this.qemu.stdout!.on('data', (chunk: string) => {
       for (const e of this.decoder.push(chunk)) {
         if (e.kind === 'init-error') this.initErrors.push(e.message);
+        if (e.kind === 'restart') this.restartSeen = true;
         for (const l of [...this.listeners]) l(e);
       }
     });
@@ -161,6 +181,14 @@ export class Guest {
   /** qemu is up and the guest has not been shut down or aborted (after a timeout, say). */
   get running(): boolean {
     return !this.exited && this.shutdownDone === undefined;
+  }
+
+  /**
+   * The guest rebooted: the kernel said "reboot: Restarting system" and qemu (-no-reboot) then
+   * exited cleanly. A panic (panic=-1 restarts without that line), a power-off or a kill is not one.
+   */
+  get rebooted(): boolean {
+    return this.exited && this.restartSeen && this.qemu.exitCode === 0;
   }
 
   /** The console's last lines and qemu's stderr: what to look at when something went wrong. */
@@ -192,6 +220,18 @@ export class Guest {
   /** As run(), with stdout and stderr as the exact bytes the script wrote. */
   runBytes(script: string, opts: RunOptions = {}): Promise<CommandOutput> {
     const job = this.queue.then(() => this.exchange(script, opts.timeoutMs ?? this.commandTimeoutMs));
+    this.queue = job.catch(() => {});
+    return job;
+  }
+
+  /**
+   * Run a script that reboots the guest (`reboot`, or a command that runs it): resolves once the
+   * guest has rebooted (qemu exited after the kernel's restart message), with the script's result
+   * when /init got to send it first. Rejects, killing the guest, when qemu ends otherwise, when
+   * `timeoutMs` passes, or when the script finishes and no reboot follows within `graceMs` (10 s).
+   */
+  runUntilReboot(script: string, opts: RunOptions & { graceMs?: number } = {}): Promise<{ output: CommandOutput | null }> {
+    const job = this.queue.then(() => this.exchangeUntilReboot(script, opts.timeoutMs ?? this.commandTimeoutMs, opts.graceMs ?? 10_000));
     this.queue = job.catch(() => {});
     return job;
   }
@@ -252,6 +292,56 @@ export class Guest {
       await this.abort();
       throw err;
     }
+  }
+
+  private async exchangeUntilReboot(script: string, timeoutMs: number, graceMs: number): Promise<{ output: CommandOutput | null }> {
+    if (this.exited) throw new Error(`the guest is not running\n${this.consoleLog()}`);
+    const id = `c${this.nextId++}`;
+    const lines = encodeCommand(id, script);
+    try {
+      for (const line of lines.slice(0, -1)) {
+        const acked = this.waitFor((e) => (e.kind === 'ack' && e.id === id ? true : undefined), timeoutMs, `upload of command ${id}`);
+        this.qemu.stdin!.write(`${line}\n`);
+        await acked;
+      }
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+    let output: CommandOutput | null = null;
+    const ended = new Promise<void>((resolve, reject) => {
+      let grace: NodeJS.Timeout | undefined;
+      const done = (fn: () => void) => {
+        clearTimeout(timer);
+        clearTimeout(grace);
+        this.listeners.delete(listener);
+        fn();
+      };
+      const fail = (why: string) => done(() => reject(new Error(`command ${id} was to reboot the guest, but ${why}\n${this.consoleLog()}`)));
+      const listener = (e: ConsoleEvent | { kind: 'exit' }) => {
+        if (e.kind === 'exit') {
+          if (this.restartSeen && this.qemu.exitCode === 0) return done(resolve);
+          return fail(`qemu exited (${this.qemu.exitCode ?? this.qemu.signalCode}) without the kernel restarting`);
+        }
+        if (e.kind === 'protocol-error') return fail(e.message);
+        if (e.kind === 'result' && e.id === id) {
+          output = e.output;
+          const said = `rc=${e.output.exitCode}, stdout: ${e.output.stdout.toString().trim()}, stderr: ${e.output.stderr.toString().trim()}`;
+          grace = setTimeout(() => fail(`it finished (${said}) and no reboot followed within ${graceMs} ms`), graceMs);
+        }
+      };
+      const timer = setTimeout(() => fail(`no reboot within ${timeoutMs} ms`), timeoutMs);
+      this.listeners.add(listener);
+      this.qemu.stdin!.write(`${lines[lines.length - 1]}\n`);
+    });
+    try {
+      await ended;
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+    await this.stop(false); // qemu is gone: this only runs removeWorkDir
+    return { output };
   }
 
   /** Resolve with the first event `pick` maps to a value; reject on timeout, qemu exit or protocol error. */

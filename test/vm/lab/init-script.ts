@@ -1,3 +1,4 @@
+import { BOOT_DISK_DIRS, BOOT_DISK_SERIAL } from './boot-disk.js';
 import { MARK } from './serial-protocol.js';
 
 export interface InitOptions {
@@ -14,6 +15,8 @@ export interface InitOptions {
  *   <module>.<param>=<v>  passed to that module's insmod, as the kernel does for modprobe
  *   nvp.wait=vda,nvme0n1  block devices to wait for before declaring ready
  *   nvp.idle=<seconds>    power off after this long without a command (a vanished host)
+ * A virtio disk with serial ${BOOT_DISK_SERIAL} (the boot sequences' boot disk, boot-disk.ts) is
+ * mounted, and its ${BOOT_DISK_DIRS.join(', ')} bind-mounted over the initramfs's.
  */
 export function renderInit(opts: InitOptions): string {
   const loads = opts.modules.map((m) => `load_module ${m}`).join('\n');
@@ -48,10 +51,27 @@ for dev in $(cmdline_value nvp.wait "" | tr , ' '); do
   [ -e "/sys/block/$dev" ] || echo "${MARK.initError} no /sys/block/$dev@@"
 done
 
+# A boot sequence's persistent boot disk: the guest's configuration and nvprobe's state live there.
+for s in /sys/block/vd*/serial; do
+  [ "$(cat "$s" 2>/dev/null)" = "${BOOT_DISK_SERIAL}" ] || continue
+  dev=$(basename "$(dirname "$s")")
+  mkdir -p /mnt/boot-disk
+  if mount -t ext4 "/dev/$dev" /mnt/boot-disk; then
+    for d in ${BOOT_DISK_DIRS.join(' ')}; do
+      mkdir -p "$d" "/mnt/boot-disk$d" && mount -o bind "/mnt/boot-disk$d" "$d" || echo "${MARK.initError} bind-mount $d@@"
+    done
+  else
+    echo "${MARK.initError} mount boot disk /dev/$dev@@"
+  fi
+done
+
 exec </dev/ttyS0 >/dev/ttyS0 2>&1
 stty -echo
 # From here on only our frames should reach the console: keep kernel messages in dmesg.
 echo 1 > /proc/sys/kernel/printk
+# busybox's \`reboot\` (an applet inside sh, which prefers applets to /sbin/reboot) asks PID 1 with
+# SIGTERM, as busybox init takes it: sync and restart (run after the current command ends).
+trap 'sync; /bin/busybox reboot -f' TERM
 idle=$(cmdline_value nvp.idle 900)
 cd ${opts.workDir}
 echo "${MARK.ready}"

@@ -34,6 +34,7 @@ export async function buildInitramfs(pkgs: GuestPackages, outFile: string): Prom
   try {
     const modules = moduleLoadOrder(pkgs.modulesDir, GUEST_MODULES);
     addBusybox(stage, pkgs.busybox);
+    addReboot(stage);
     mkdirSync(join(stage, 'lib', 'modules'), { recursive: true });
     for (const m of modules) copyFileSync(m.file, join(stage, 'lib', 'modules', `${m.name}.ko`));
 
@@ -63,6 +64,18 @@ function addBusybox(stage: string, busybox: string): void {
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync('/bin/busybox', link);
   }
+}
+
+/**
+ * /sbin/reboot: the lab has no init system to signal (busybox's plain `reboot` asks PID 1, and the
+ * lab's /init is a shell loop): flush the file systems and restart the kernel at once, whatever the
+ * options. The host sees the kernel's "reboot: Restarting system" and qemu (-no-reboot) exit.
+ */
+function addReboot(stage: string): void {
+  const reboot = join(stage, 'sbin', 'reboot');
+  rmSync(reboot, { force: true });
+  writeFileSync(reboot, '#!/bin/sh\n# nvprobe QEMU lab (test/vm/lab/initramfs.ts): no init system; sync and restart the kernel.\nsync\nexec /bin/busybox reboot -f\n');
+  chmodSync(reboot, 0o755);
 }
 
 /** The running node (stripped when binutils is there: ~13 MB less to pack and boot) and its libraries. */

@@ -22,7 +22,7 @@ export interface LabDisk {
   queues?: number;
   /** virtio-blk: offer VIRTIO_F_RING_PACKED (qemu's packed=on; off by default) */
   packed?: boolean;
-  /** nvme serial (required by qemu's nvme device) */
+  /** nvme serial (required by qemu's nvme device); virtio-blk: optional, /sys/block/vdX/serial */
   serial?: string;
 }
 
@@ -53,7 +53,7 @@ export function qemuArgs(spec: QemuSpec): string[] {
   for (const d of spec.disks) {
     const cache = d.directIo ? ',cache=none,aio=native' : '';
     args.push('-drive', `file=${d.file},if=none,id=${d.id},format=raw${cache}`);
-    if (d.device === 'virtio-blk') args.push('-device', `virtio-blk-pci,drive=${d.id}${d.queues ? `,num-queues=${d.queues}` : ''}${d.packed ? ',packed=on' : ''}`);
+    if (d.device === 'virtio-blk') args.push('-device', `virtio-blk-pci,drive=${d.id}${d.queues ? `,num-queues=${d.queues}` : ''}${d.packed ? ',packed=on' : ''}${d.serial ? `,serial=${d.serial}` : ''}`);
     else args.push('-device', `nvme,drive=${d.id},serial=${d.serial ?? d.id}`);
   }
   return args;

@@ -62,4 +62,11 @@ describe('encodeCommand', () => {
   test('refuses ids the guest would use unquoted in file names', () => {
     expect(() => encodeCommand('a b', 'true')).toThrow(/bad command id/);
   });
+
+  test("the kernel's restart line is a reboot, also inside a frame; its power-off line is not", () => {
+    const d = new ConsoleDecoder();
+    expect(d.push('[    7.26] reboot: Power down\r\n').map((e) => e.kind)).toEqual([]);
+    expect(d.push('[    7.26] reboot: Restarting system\r\n').map((e) => e.kind)).toEqual(['restart']);
+    expect(d.push(`${MARK.begin} c3@@\r\nreboot: Restarting system\r\n`).map((e) => e.kind)).toEqual(['restart']);
+  });
 });

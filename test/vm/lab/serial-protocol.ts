@@ -47,6 +47,8 @@ export type ConsoleEvent =
   | { kind: 'ack'; id: string }
   | { kind: 'result'; id: string; output: CommandOutput }
   | { kind: 'init-error'; message: string }
+  /** The kernel's own "reboot: Restarting system" (pr_emerg, so it passes printk level 1): a reboot, not a crash or power-off. */
+  | { kind: 'restart' }
   | { kind: 'protocol-error'; message: string };
 
 const BASE64_LINE = /^[A-Za-z0-9+/]+=*$/;
@@ -58,6 +60,8 @@ const RE = {
   initError: /@@NVP-INIT-ERROR (.*)@@/,
   protocolError: /@@NVP-PROTOCOL-ERROR (.*)@@/,
 };
+
+const KERNEL_RESTART = /^(\[[\s\d.]+\] )?reboot: Restarting system$/;
 
 /** Turns the console byte stream into protocol events, keeping a bounded log for diagnostics. */
 export class ConsoleDecoder {
@@ -85,6 +89,10 @@ export class ConsoleDecoder {
   }
 
   private line(line: string): ConsoleEvent | undefined {
+    if (KERNEL_RESTART.test(line)) {
+      this.remember(line);
+      return { kind: 'restart' };
+    }
     const f = this.frame;
     if (f) {
       if (BASE64_LINE.test(line)) {
