@@ -75,3 +75,18 @@ describe('tune --persist --dry-run', () => {
     expect(r.stderr.split('\n')[0]).toBe('nvprobe: --reboot needs --persist: only persisted changes need a reboot');
   });
 });
+
+describe('exit codes 7 and 8 are documented', () => {
+  it('in nvprobe --help, in verify/status/tune --help, and in the README table', () => {
+    const top = runCli(['--help']);
+    expect(top.stdout).toMatch(/^ +7 {2}reboot required: /m);
+    expect(top.stdout).toMatch(/^ +8 {2}verify: /m);
+    expect(top.stdout).toMatch(/NVPROBE_REBOOT_COMMAND/);
+    expect(runCli(['verify', '--help']).stdout).toMatch(/Exit codes: 0 ok, 1 runtime failure, 2 bad input, 3 needs root, 8 verification failed/);
+    expect(runCli(['status', '--help']).stdout).toMatch(/7 reboot required, 8 verification failed/);
+    expect(runCli(['tune', '--help']).stdout).toMatch(/--reboot[\s\S]*7 reboot required/);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toMatch(/^\| 7 \| reboot required: /m);
+    expect(readme).toMatch(/^\| 8 \| verification failed: /m);
+  });
+});
