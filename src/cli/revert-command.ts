@@ -35,6 +35,10 @@ export function registerRevert(program: Command): Command {
       try {
         const journal = Journal.open(dir);
         const reverted = revertChanges(root, journal, !!flags.all);
+        // A verification armed for changes that are now reverted has nothing left to verify.
+        const { readPending, disarm } = await import('../tune/pending-verify.js');
+        const armed = readPending(dir);
+        if (armed && journal.outstanding(armed.run).length === 0) disarm(dir);
         const failed = reverted.filter((r) => r.error);
         const left = reverted.filter((r) => r.left);
         journal.archiveIfSettled(`${dir}/runs`);

@@ -22,7 +22,7 @@ import { Journal } from '../tune/journal.js';
 import { planTune, type TunePlan } from '../tune/plan.js';
 import { newRunId } from '../tune/run-id.js';
 import { measureRounds, rebootNow, VERIFY_MARGIN, VERIFY_ROUNDS } from '../tune/boot-verify.js';
-import { expectationsFor, MAX_BOOTS, median, PENDING_VERIFY, PENDING_VERSION, writeState, type PendingVerify } from '../tune/pending-verify.js';
+import { expectationsFor, MAX_BOOTS, median, PENDING_VERIFY, PENDING_VERSION, readPending, writeState, type PendingVerify } from '../tune/pending-verify.js';
 import { runSession, undoRun } from '../tune/session.js';
 import { openTarget } from '../measure/probe-pipeline.js';
 import { startProgress } from './progress.js';
@@ -72,6 +72,7 @@ export async function tune(s: TuneSettings): Promise<number> {
   try {
     const journal = Journal.open(dir);
     refuseAfterUnfinishedRun(journal, dir);
+    refuseWhileVerificationArmed(dir);
     const run = newRunId();
     const progress = await startProgress(!s.json);
     const opened = await openTarget(root, { target: s.target, blockSize: 4096, rampMs: 0, cpu: null, engine: 'auto', hipri: true, spanLimit: s.spanLimit ?? (s.target ? undefined : TUNE_SCRATCH_BYTES) }, progress.update);
@@ -142,6 +143,20 @@ function refuseAfterUnfinishedRun(journal: Journal, dir: string): void {
   throw usageError(
     `an earlier tune (run ${u.run}${u.at ? `, started ${u.at}` : ''}) did not finish (killed?): ${u.outstanding} of its change(s) may still be in effect, so this run would start from its values, not the machine's`,
     `run \`nvprobe revert${dir === resolveStateDir(undefined) ? '' : ` --state-dir ${dir}`}\` first (\`nvprobe status\` shows what is in effect)`,
+  );
+}
+
+/**
+ * A verification armed by an earlier `tune --persist` waits for the reboot: measuring now would
+ * take a state the next boot changes for the machine's own, and a new record would replace it.
+ */
+function refuseWhileVerificationArmed(dir: string): void {
+  const p = readPending(dir);
+  if (!p) return;
+  const flag = dir === resolveStateDir(undefined) ? '' : ` --state-dir ${dir}`;
+  throw usageError(
+    `run ${p.run} (armed ${p.armedAt}) wrote ${p.changes.join(', ')} for the next boot and its verification is still pending: tune again after the reboot`,
+    `reboot (nvprobe-verify.service runs \`nvprobe verify${flag}\`), or undo it with \`nvprobe revert${flag}\``,
   );
 }
 

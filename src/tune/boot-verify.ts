@@ -76,6 +76,9 @@ export async function verifyAfterBoot(o: VerifyOptions): Promise<Verdict | null>
   };
   const mayReboot = pending.reboot && pending.boots < pending.maxBoots;
 
+  if (journal.outstanding(pending.run).length === 0) {
+    return finish({ ...base, verdict: 'reverted-not-in-effect', reason: `run ${pending.run}'s changes were reverted before this boot (nvprobe revert): nothing to verify`, checks: [], afterRoundsP50Us: null, afterMedianP50Us: null, ratio: null, rebooting: false });
+  }
   if (pending.boots > pending.maxBoots) {
     revert();
     return finish({ ...base, verdict: 'reverted-boot-bound', reason: `boot ${pending.boots} since arming exceeds the bound of ${pending.maxBoots} (an earlier verification did not finish): the changes were reverted, no reboot`, checks: [], afterRoundsP50Us: null, afterMedianP50Us: null, ratio: null, rebooting: false });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
@@ -8,6 +8,7 @@ import { Journal } from '../../src/tune/journal.js';
 import { expectationsFor, LAST_VERDICT, MAX_BOOTS, PENDING_VERIFY, PENDING_VERSION, writeState, type PendingVerify } from '../../src/tune/pending-verify.js';
 import { runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
+import { attachLoop, loopRules } from '../helpers/loop-target.js';
 import { persistTree, putFiles, type PersistTree } from '../helpers/persist-root.js';
 
 // "The next boot", offline: tune --persist's journaled writes into a captured Debian tree, the armed
@@ -168,6 +169,47 @@ describe('nvprobe verify: the boot after tune --persist', () => {
       expect(r.stderr.split('\n')[0]).toMatch(/^nvprobe: the journal .* is corrupt/);
       expect(JSON.parse(readFileSync(join(a.state, PENDING_VERIFY), 'utf8')).boots).toBe(1);
       writeFileSync(journal, saved);
+    } finally {
+      a.tree.remove();
+    }
+  });
+
+  it('nvprobe revert before the reboot puts the files back and disarms: the boot has nothing to verify', () => {
+    const a = armed({ baselineUs: 1e9, reboot: true });
+    try {
+      const r = runCli(['revert', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
+      expect(r.code).toBe(0);
+      expect(a.tree.read('/etc/default/grub')).toBe(a.before);
+      expect(existsSync(join(a.state, PENDING_VERIFY))).toBe(false);
+      booted(a.tree);
+      const v = verify(a);
+      expect(v.code).toBe(0);
+      expect(JSON.parse(v.stdout)).toMatchObject({ armed: false });
+      expect(existsSync(a.marker)).toBe(false);
+    } finally {
+      a.tree.remove();
+    }
+  });
+
+  it('tune refuses (exit 2, one line) while a verification is armed, before changing anything', () => {
+    const a = armed({ baselineUs: 1e9, reboot: true });
+    try {
+      const journalBefore = readFileSync(join(a.state, 'journal.jsonl'), 'utf8');
+      // Were the guard broken, this run would only touch a loop device the test attached (no --persist).
+      const loop = attachLoop(tmp.dir);
+      let r: ReturnType<typeof runCli>;
+      try {
+        const rules = join(tmp.dir, `rules${n}`);
+        mkdirSync(rules);
+        writeFileSync(join(rules, 'loop.yaml'), loopRules(loop.name, [{ attr: 'nomerges', value: 2 }]));
+        r = runCli(['tune', loop.dev, '--yes', '--rules', rules, '--only', 'test-loop-0-nomerges', '--state-dir', a.state, '--round', '50ms', '--pairs', '1', '--budget', '10s']);
+      } finally {
+        loop.detach();
+      }
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toMatch(/^nvprobe: run run-\d+ \(armed .*\) wrote cmdline:nvme\.poll_queues for the next boot and its verification is still pending/);
+      expect(readFileSync(join(a.state, 'journal.jsonl'), 'utf8')).toBe(journalBefore);
+      expect(existsSync(join(a.state, PENDING_VERIFY))).toBe(true);
     } finally {
       a.tree.remove();
     }
