@@ -22,7 +22,7 @@ import { Journal } from '../tune/journal.js';
 import { planTune, type TunePlan } from '../tune/plan.js';
 import { newRunId } from '../tune/run-id.js';
 import { measureRounds, rebootNow, VERIFY_MARGIN, VERIFY_ROUNDS } from '../tune/boot-verify.js';
-import { expectationsFor, MAX_BOOTS, median, PENDING_VERIFY, PENDING_VERSION, readPending, writeState, type PendingVerify } from '../tune/pending-verify.js';
+import { expectationsFor, PENDING_VERIFY, pendingRecord, readPending, writeState } from '../tune/pending-verify.js';
 import { runSession, undoRun } from '../tune/session.js';
 import { openTarget } from '../measure/probe-pipeline.js';
 import { startProgress } from './progress.js';
@@ -95,18 +95,15 @@ export async function tune(s: TuneSettings): Promise<number> {
       journal.append({ t: 'end', run, status: result?.partial ? 'partial' : 'complete' });
       let verify: TuneReport['verify'] = null;
       if (baseline && persisted && persisted.writes.length > 0) {
-        const record: PendingVerify = {
-          version: PENDING_VERSION,
+        const record = pendingRecord({
           run,
-          armedAt: new Date().toISOString(),
-          boots: 0,
-          maxBoots: MAX_BOOTS,
-          reboot: s.reboot,
-          changes: plan.rebootOnly.map((r) => r.action.target),
+          rebootOnly: plan.rebootOnly.map((r) => r.action),
           expects,
+          reboot: s.reboot,
           settings: { target: opened.scratch ? null : opened.target.path, engine: opened.engine.engine.name, blockSize: 4096, spanBytes: opened.target.spanBytes, roundMs: s.roundMs },
-          baseline: { roundsP50Us: baseline, medianP50Us: median(baseline), kernelClock: result?.kernelClock?.after ?? null },
-        };
+          baselineRoundsP50Us: baseline,
+          kernelClock: result?.kernelClock?.after ?? null,
+        });
         const file = writeState(dir, PENDING_VERIFY, record);
         verify = { armed: true, file, reboot: s.reboot, steps: verifySteps(file), expects, baselineMedianP50Us: record.baseline.medianP50Us };
       }

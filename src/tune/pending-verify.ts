@@ -64,6 +64,22 @@ export interface Verdict {
   rebooting: boolean;
 }
 
+/** The record `tune --persist` arms after writing reboot-only changes: boots 0, bounded by MAX_BOOTS. */
+export function pendingRecord(o: { run: string; rebootOnly: ResolvedAction[]; expects: Expectation[]; reboot: boolean; settings: MeasureSettings; baselineRoundsP50Us: number[]; kernelClock: unknown | null }): PendingVerify {
+  return {
+    version: PENDING_VERSION,
+    run: o.run,
+    armedAt: new Date().toISOString(),
+    boots: 0,
+    maxBoots: MAX_BOOTS,
+    reboot: o.reboot,
+    changes: o.rebootOnly.map((a) => a.target),
+    expects: o.expects,
+    settings: o.settings,
+    baseline: { roundsP50Us: o.baselineRoundsP50Us, medianP50Us: median(o.baselineRoundsP50Us), kernelClock: o.kernelClock },
+  };
+}
+
 /** What the next boot must show for each reboot-only action. `disk`: the measured disk, for poll queues. */
 export function expectationsFor(actions: ResolvedAction[], disk: string | null): Expectation[] {
   const out: Expectation[] = [];

@@ -5,7 +5,10 @@ import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
 import type { ResolvedAction } from '../../src/rules/types.js';
 import { Applier } from '../../src/tune/applier.js';
 import { Journal } from '../../src/tune/journal.js';
-import { expectationsFor, LAST_VERDICT, MAX_BOOTS, PENDING_VERIFY, PENDING_VERSION, writeState, type PendingVerify } from '../../src/tune/pending-verify.js';
+import { measureRounds, VERIFY_ROUNDS } from '../../src/tune/boot-verify.js';
+import { openTarget } from '../../src/measure/probe-pipeline.js';
+import { Root } from '../../src/host/root.js';
+import { expectationsFor, LAST_VERDICT, MAX_BOOTS, PENDING_VERIFY, pendingRecord, writeState } from '../../src/tune/pending-verify.js';
 import { runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { attachLoop, loopRules } from '../helpers/loop-target.js';
@@ -38,17 +41,9 @@ function armed(o: { baselineUs: number; reboot: boolean; boots?: number }): { tr
   expect(plan.writes.length).toBeGreaterThan(0);
   for (const w of plan.writes) applier.apply(w.write, `persist: ${w.description}`);
   journal.append({ t: 'end', run, status: 'complete' });
-  const record: PendingVerify = {
-    version: PENDING_VERSION,
-    run,
-    armedAt: new Date().toISOString(),
+  const record = {
+    ...pendingRecord({ run, rebootOnly: [POLL], expects: expectationsFor([POLL], null), reboot: o.reboot, settings: { target, engine: 'psync2', blockSize: 4096, spanBytes: 4096 * 4096, roundMs: 80 }, baselineRoundsP50Us: [o.baselineUs, o.baselineUs, o.baselineUs], kernelClock: null }),
     boots: o.boots ?? 0,
-    maxBoots: MAX_BOOTS,
-    reboot: o.reboot,
-    changes: [POLL.target],
-    expects: expectationsFor([POLL], null),
-    settings: { target, engine: 'psync2', blockSize: 4096, spanBytes: 4096 * 4096, roundMs: 80 },
-    baseline: { roundsP50Us: [o.baselineUs, o.baselineUs, o.baselineUs], medianP50Us: o.baselineUs, kernelClock: null },
   };
   writeState(state, PENDING_VERIFY, record);
   const marker = join(tmp.dir, `rebooted${n}`);
@@ -72,6 +67,29 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     ]);
     const force: ResolvedAction = { kind: 'kernel-cmdline', target: 'cmdline:cpuidle_haltpoll.force', param: 'cpuidle_haltpoll.force', value: 1, runtime: false, reboot: true };
     expect(expectationsFor([force], null).map((e) => e.kind)).toEqual(['cmdline-word', 'cpuidle-driver']);
+  });
+
+  it('the record tune arms: a real baseline of 5 rounds on a loop device, boot counter 0, bound 2', async () => {
+    const loop = attachLoop(tmp.dir);
+    try {
+      const opened = await openTarget(new Root('/'), { target: loop.dev, blockSize: 4096, rampMs: 0, cpu: null, engine: 'psync2', hipri: true }, () => {});
+      let rounds: number[];
+      try {
+        rounds = await measureRounds(opened.engine.engine, opened.target.spanBytes, 80, VERIFY_ROUNDS);
+      } finally {
+        opened.engine.engine.close();
+      }
+      expect(rounds).toHaveLength(5);
+      for (const p50 of rounds) expect(p50).toBeGreaterThan(0);
+      const rec = pendingRecord({ run: 'r', rebootOnly: [POLL], expects: expectationsFor([POLL], loop.name), reboot: true, settings: { target: loop.dev, engine: opened.engine.engine.name, blockSize: 4096, spanBytes: opened.target.spanBytes, roundMs: 80 }, baselineRoundsP50Us: rounds, kernelClock: null });
+      expect(rec).toMatchObject({ boots: 0, maxBoots: MAX_BOOTS, reboot: true, changes: [POLL.target] });
+      expect(MAX_BOOTS).toBe(2);
+      const sorted = [...rounds].sort((x, y) => x - y);
+      expect(rec.baseline.medianP50Us).toBe(sorted[2]);
+      expect(rec.expects.at(-1)).toEqual({ kind: 'disk-poll', change: POLL.target, disk: loop.name });
+    } finally {
+      loop.detach();
+    }
   });
 
   it('in effect and faster than the saved baseline: kept, disarmed, the verdict recorded, no reboot', () => {
