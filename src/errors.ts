@@ -9,6 +9,10 @@ export const ExitCode = {
   findings: 5,
   /** `status`: a setting nvprobe applied no longer has the value it wrote. */
   drifted: 6,
+  /** `tune --persist` / `status`: changes were written that take effect only after a reboot. */
+  rebootRequired: 7,
+  /** `verify`: the changes of the last `tune --persist` did not take effect or did not help (reverted). */
+  verifyFailed: 8,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

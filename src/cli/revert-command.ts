@@ -36,6 +36,10 @@ export function registerRevert(program: Command): Command {
       try {
         const journal = Journal.open(dir);
         const reverted = revertChanges(root, journal, !!flags.all);
+        // A verification armed for changes that are now reverted has nothing left to verify.
+        const { readPending, disarm } = await import('../tune/pending-verify.js');
+        const armed = readPending(dir);
+        if (armed && journal.outstanding(armed.run).length === 0) disarm(dir);
         const failed = reverted.filter((r) => r.error);
         const left = reverted.filter((r) => r.left);
         journal.archiveIfSettled(`${dir}/runs`);
@@ -62,20 +66,34 @@ export function registerStatus(program: Command): Command {
     .option('--root <dir>', 'compare against a captured tree instead of this machine')
     .option('--json', 'print one JSON document')
     .action(async (flags: RevertFlags) => {
-      const [{ openRoot }, { checkedStateDir }, { Journal }, { changeStatus }] = await Promise.all([
+      const [{ openRoot }, { checkedStateDir }, { Journal }, { changeStatus }, { readPending, readVerdict }] = await Promise.all([
         import('../host/open-root.js'),
         import('../host/state-dir-check.js'),
         import('../tune/journal.js'),
         import('../tune/revert.js'),
+        import('../tune/pending-verify.js'),
       ]);
       const root = openRoot(flags.root);
-      const entries = changeStatus(root, Journal.open(checkedStateDir(flags.stateDir, 'read'), { readOnly: true }));
-      // Like TuneD's verify: a setting nvprobe applied that no longer holds is worth a non-zero exit.
-      process.exitCode = entries.some((e) => e.state === 'drifted') ? ExitCode.drifted : ExitCode.ok;
+      const dir = checkedStateDir(flags.stateDir, 'read');
+      const entries = changeStatus(root, Journal.open(dir, { readOnly: true }));
+      const armed = readPending(dir);
+      const pending = armed && { verificationArmed: true, rebootRequired: armed.boots === 0, run: armed.run, armedAt: armed.armedAt, boots: armed.boots, maxBoots: armed.maxBoots, changes: armed.changes, reboot: armed.reboot };
+      const lastVerdict = readVerdict(dir);
+      // Like TuneD's verify: a setting nvprobe applied that no longer holds is worth a non-zero exit;
+      // then a reboot still owed, then a last verification that reverted.
+      process.exitCode = entries.some((e) => e.state === 'drifted')
+        ? ExitCode.drifted
+        : pending?.rebootRequired
+          ? ExitCode.rebootRequired
+          : !pending && lastVerdict && lastVerdict.verdict !== 'kept'
+            ? ExitCode.verifyFailed
+            : ExitCode.ok;
       if (flags.json) {
-        printJson({ schemaVersion: STATUS_SCHEMA_VERSION, kind: 'nvprobe.status', entries } satisfies StatusDocument);
+        printJson({ schemaVersion: STATUS_SCHEMA_VERSION, kind: 'nvprobe.status', entries, pending, lastVerdict } satisfies StatusDocument);
         return;
       }
+      if (pending) printText(`${pending.rebootRequired ? 'reboot required' : 'verification armed'}: ${pending.changes.join(', ')} (run ${pending.run}, armed ${pending.armedAt}; nvprobe verify runs at the next boot)\n`);
+      if (lastVerdict) printText(`last verification (run ${lastVerdict.run}, ${lastVerdict.at}): ${lastVerdict.verdict}: ${lastVerdict.reason}\n`);
       if (!entries.length) printText('nvprobe has no change in effect\n');
       for (const e of inlineStrings(entries)) printText(`${e.state.padEnd(8)} ${e.path} = ${e.written}${e.state === 'drifted' ? ` (live: ${e.live})` : ''}   [run ${e.run}]\n`);
     });

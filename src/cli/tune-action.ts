@@ -21,6 +21,8 @@ import { Applier, WriteRefused } from '../tune/applier.js';
 import { Journal } from '../tune/journal.js';
 import { planTune, type TunePlan } from '../tune/plan.js';
 import { newRunId } from '../tune/run-id.js';
+import { measureRounds, rebootNow, VERIFY_MARGIN, VERIFY_ROUNDS } from '../tune/boot-verify.js';
+import { expectationsFor, PENDING_VERIFY, pendingRecord, readPending, writeState } from '../tune/pending-verify.js';
 import { runSession, undoRun } from '../tune/session.js';
 import { openTarget } from '../measure/probe-pipeline.js';
 import { startProgress } from './progress.js';
@@ -44,12 +46,21 @@ export async function tune(s: TuneSettings): Promise<number> {
   const findings = s.only ? all.filter((f) => s.only!.includes(f.id) || s.only!.includes(f.ruleId)) : all;
   const unknown = s.only?.filter((id) => !all.some((f) => f.id === id || f.ruleId === id));
   if (unknown?.length) throw usageError(`--only: no rule or finding ${unknown.map((u) => `'${u}'`).join(', ')}`, 'see `nvprobe check --all` for the ids');
-  const plan = planTune(root, findings, targetDisk(root, s.target));
+  const disk = targetDisk(root, s.target);
+  const plan = planTune(root, findings, disk);
+  const expects = s.persist ? expectationsFor(plan.rebootOnly.map((r) => r.action), disk) : [];
+  const verifySteps = (armedFile: string) => [
+    `write the reboot-only change(s) (${plan.rebootOnly.map((r) => `${r.action.target}=${r.action.value}`).join(', ')}) through the journal`,
+    `measure the baseline (${VERIFY_ROUNDS} rounds) and arm a one-shot verification in ${armedFile}`,
+    s.reboot ? 'then reboot' : 'then reboot when it suits you (exit code 7: reboot required)',
+    `then verify: at the next boot nvprobe-verify.service runs \`nvprobe verify\`: checks each change took effect, measures ${VERIFY_ROUNDS} rounds, keeps the changes if the median p50 is at least ${VERIFY_MARGIN * 100} % lower, else reverts them${s.reboot ? ' and reboots once more' : ''}`,
+  ];
   const base = { schemaVersion: TUNE_SCHEMA_VERSION, kind: 'nvprobe.tune' as const, nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), plan };
 
   const persistOnly = plan.changes.length === 0 && s.persist && plan.rebootOnly.length > 0;
   if (s.dryRun || (plan.changes.length === 0 && !persistOnly)) {
-    const report: TuneReport = { ...base, run: null, dryRun: s.dryRun, result: null, target: null, engine: null, persisted: null, savedTo: null };
+    const verify = s.dryRun && expects.length > 0 ? { armed: false, file: null, reboot: s.reboot, steps: verifySteps(`${dir}/${PENDING_VERIFY}`), expects, baselineMedianP50Us: null } : null;
+    const report: TuneReport = { ...base, run: null, dryRun: s.dryRun, result: null, target: null, engine: null, persisted: null, verify, savedTo: null };
     write(s, report);
     return ExitCode.ok;
   }
@@ -62,6 +73,7 @@ export async function tune(s: TuneSettings): Promise<number> {
   try {
     const journal = Journal.open(dir);
     refuseAfterUnfinishedRun(journal, dir);
+    refuseWhileVerificationArmed(dir);
     const run = newRunId();
     const progress = await startProgress(!s.json);
     const opened = await openTarget(root, { target: s.target, blockSize: 4096, rampMs: 0, cpu: null, engine: 'auto', hipri: true, spanLimit: s.spanLimit ?? (s.target ? undefined : TUNE_SCRATCH_BYTES) }, progress.update);
@@ -73,14 +85,39 @@ export async function tune(s: TuneSettings): Promise<number> {
         ? null
         : await runSession({ root, journal, run, plan, target: opened.target, engine: opened.engine.engine, budgetMs: s.budgetMs - (performance.now() - started), roundMs: s.roundMs, pairs: s.pairs, passes: 3, pollWindowMs: 1000, trace: s.trace ? traceSpec(root, opened.target, opened.engine.engine.name) : null, say: progress.update });
       // Persist what was kept, and what only a reboot can apply (never measured: the user asked for it).
+      // Reboot-only changes: the baseline the next boot's verification compares with, in the state they start from.
+      let baseline: number[] | null = null;
+      if (expects.length > 0) {
+        progress.update(`measuring the baseline (${VERIFY_ROUNDS} rounds) for the verification after the reboot`);
+        baseline = await measureRounds(opened.engine.engine, opened.target.spanBytes, s.roundMs, VERIFY_ROUNDS);
+      }
       const persisted = s.persist ? persist(root, journal, run, [...(result?.kept.map((k) => k.action) ?? []), ...plan.rebootOnly.map((r) => r.action)]) : null;
       progress.stop();
       journal.append({ t: 'end', run, status: result?.partial ? 'partial' : 'complete' });
-      const report: TuneReport = { ...base, run, dryRun: false, target: opened.target, engine: { name: opened.engine.engine.name, polled: opened.engine.polled }, result, persisted, savedTo: null };
+      let verify: TuneReport['verify'] = null;
+      if (baseline && persisted && persisted.writes.length > 0) {
+        const record = pendingRecord({
+          run,
+          rebootOnly: plan.rebootOnly.map((r) => r.action),
+          expects,
+          reboot: s.reboot,
+          settings: { target: opened.scratch ? null : opened.target.path, engine: opened.engine.engine.name, blockSize: 4096, spanBytes: opened.target.spanBytes, roundMs: s.roundMs },
+          baselineRoundsP50Us: baseline,
+          kernelClock: result?.kernelClock?.after ?? null,
+        });
+        const file = writeState(dir, PENDING_VERIFY, record);
+        verify = { armed: true, file, reboot: s.reboot, steps: verifySteps(file), expects, baselineMedianP50Us: record.baseline.medianP50Us };
+      }
+      const report: TuneReport = { ...base, run, dryRun: false, target: opened.target, engine: { name: opened.engine.engine.name, polled: opened.engine.polled }, result, persisted, verify, savedTo: null };
       report.savedTo = saveRun(dir, run, report);
       journal.archiveIfSettled(`${dir}/runs`);
       write(s, report);
-      return ExitCode.ok;
+      if (!verify) return ExitCode.ok;
+      if (!s.reboot) return ExitCode.rebootRequired;
+      const r = rebootNow();
+      if (r.ok) return ExitCode.ok;
+      printErrorLine(`nvprobe: ${r.argv.join(' ')} failed (${r.output}); reboot by hand: the verification stays armed`);
+      return ExitCode.rebootRequired;
     } finally {
       progress.stop();
       opened.engine.engine.close();
@@ -104,6 +141,20 @@ function refuseAfterUnfinishedRun(journal: Journal, dir: string): void {
   throw usageError(
     `an earlier tune (run ${u.run}${u.at ? `, started ${u.at}` : ''}) did not finish (killed?): ${u.outstanding} of its change(s) may still be in effect, so this run would start from its values, not the machine's`,
     `run \`nvprobe revert${dir === resolveStateDir(undefined) ? '' : ` --state-dir ${dir}`}\` first (\`nvprobe status\` shows what is in effect)`,
+  );
+}
+
+/**
+ * A verification armed by an earlier `tune --persist` waits for the reboot: measuring now would
+ * take a state the next boot changes for the machine's own, and a new record would replace it.
+ */
+function refuseWhileVerificationArmed(dir: string): void {
+  const p = readPending(dir);
+  if (!p) return;
+  const flag = dir === resolveStateDir(undefined) ? '' : ` --state-dir ${dir}`;
+  throw usageError(
+    `run ${p.run} (armed ${p.armedAt}) wrote ${p.changes.join(', ')} for the next boot and its verification is still pending: tune again after the reboot`,
+    `reboot (nvprobe-verify.service runs \`nvprobe verify${flag}\`), or undo it with \`nvprobe revert${flag}\``,
   );
 }
 
@@ -150,5 +201,5 @@ async function confirm(plan: TunePlan): Promise<void> {
 
 function write(s: TuneSettings, report: TuneReport): void {
   if (s.json) printJson(report);
-  else printText(renderTuneText(inlineStrings(report)));
+  else printText(renderTuneText(inlineStrings(report)) + (report.verify ? `\n${report.verify.armed ? 'Armed for the next boot' : 'With --persist (not done: dry run)'}:\n${report.verify.steps.map((t) => `  - ${t}`).join('\n')}\n` : ''));
 }

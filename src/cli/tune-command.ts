@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { archConstants } from '../native/arch.js';
-import { parseCount, parseDuration } from './parse-options.js';
 import { usageError } from '../errors.js';
+import { parseCount, parseDuration } from './parse-options.js';
 
 export interface TuneFlags {
   dryRun?: boolean;
   yes?: boolean;
   persist?: boolean;
+  reboot?: boolean;
   budget: string;
   round: string;
   pairs: string;
@@ -23,6 +24,8 @@ export interface TuneSettings {
   dryRun: boolean;
   yes: boolean;
   persist: boolean;
+  /** With --persist: reboot when a change needs it (verify runs at the next boot). */
+  reboot: boolean;
   budgetMs: number;
   roundMs: number;
   pairs: number;
@@ -44,6 +47,7 @@ export function registerTune(program: Command): Command {
     .option('--dry-run', 'show the plan and change nothing (works without root)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--persist', 'also write the kept changes so that they survive a reboot (modprobe.d, udev, kernel command line)')
+    .option('--reboot', 'with --persist: reboot when a change takes effect only after a reboot; at the next boot `nvprobe verify` measures it against the saved baseline and keeps or reverts it')
     .option('--budget <time>', 'upper bound on the whole run, e.g. 20s for boot-time use', '30s')
     .option('--round <time>', 'length of one measurement round', '400ms')
     .option('--pairs <n>', 'interleaved A/B pairs per change', '3')
@@ -60,6 +64,7 @@ export function registerTune(program: Command): Command {
         dryRun: !!flags.dryRun,
         yes: !!flags.yes,
         persist: !!flags.persist,
+        reboot: !!flags.reboot,
         budgetMs: parseDuration(flags.budget, '--budget'),
         roundMs: parseDuration(flags.round, '--round'),
         pairs: parseCount(flags.pairs, '--pairs'),
@@ -70,6 +75,7 @@ export function registerTune(program: Command): Command {
         only: flags.only === undefined ? undefined : parseOnly(flags.only),
         trace: flags.trace !== false,
       };
+      if (settings.reboot && !settings.persist) throw usageError('--reboot needs --persist: only persisted changes need a reboot', 'add --persist (or drop --reboot)');
       archConstants();
       const { tune } = await import('./tune-action.js');
       process.exitCode = await tune(settings);

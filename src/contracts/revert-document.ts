@@ -1,4 +1,6 @@
+import type { Verdict } from '../tune/pending-verify.js';
 import type { Reverted, StatusEntry } from '../tune/revert.js';
+import type { PendingStatus } from './verify-document.js';
 
 export const REVERT_SCHEMA_VERSION = 1;
 
@@ -16,4 +18,8 @@ export interface StatusDocument {
   schemaVersion: typeof STATUS_SCHEMA_VERSION;
   kind: 'nvprobe.status';
   entries: StatusEntry[];
+  /** A verification armed by `tune --persist` for the next boot; null when none. */
+  pending: PendingStatus | null;
+  /** The verdict of the last `nvprobe verify` that ran; null when none ever did. */
+  lastVerdict: Verdict | null;
 }

@@ -1,5 +1,6 @@
 import type { ProbeTarget } from '../measure/target.js';
 import type { TunePlan } from '../tune/plan.js';
+import type { Expectation } from '../tune/pending-verify.js';
 import type { SessionResult } from '../tune/session.js';
 
 export const TUNE_SCHEMA_VERSION = 1 as const;
@@ -19,7 +20,24 @@ export interface TuneReport {
   result: SessionResult | null;
   /** With --persist: what was written to survive a reboot, and what the user must do by hand. */
   persisted: PersistedReport | null;
+  /**
+   * With --persist and changes that only a reboot applies: what happens next (reboot, then
+   * `nvprobe verify`), what the next boot must show, and whether the verification is armed
+   * (dry run: planned, not armed). Absent/null otherwise.
+   */
+  verify?: TuneVerifyPlan | null;
   savedTo: string | null;
+}
+
+export interface TuneVerifyPlan {
+  armed: boolean;
+  /** The armed record (state dir), null in a dry run. */
+  file: string | null;
+  /** tune reboots now (--reboot); else the user reboots when it suits (exit code 7). */
+  reboot: boolean;
+  steps: string[];
+  expects: Expectation[];
+  baselineMedianP50Us: number | null;
 }
 
 export interface PersistedReport {

@@ -1,3 +1,4 @@
+import { modulePresence, type ModuleKind } from './kernel-modules.js';
 import type { SysReader } from './reader.js';
 
 /** /sys/module/haltpoll/parameters (Documentation/virt/guest-halt-polling.rst). */
@@ -25,6 +26,16 @@ export interface HaltpollInfo {
   /** /sys/module/haltpoll exists (the governor is built in or loaded). */
   governorBuilt: boolean;
   governorActive: boolean | null;
+  /**
+   * How the cpuidle-haltpoll driver exists in this kernel: built in (only `cpuidle_haltpoll.force=1`
+   * and a reboot can bring it up once it declined at boot), a loadable module (`modprobe
+   * cpuidle-haltpoll force=1` works at runtime), absent, or null when nothing readable says.
+   */
+  driverModule: ModuleKind | null;
+  /** The module is loaded (built in: true; a .ko: /sys/module/cpuidle_haltpoll/initstate = live). */
+  driverModuleLoaded: boolean | null;
+  /** Which file said how the driver exists. */
+  driverModuleEvidence: string;
   /** cpuidle_haltpoll.force (loads the driver without the KVM hint-dedicated feature). */
   forced: boolean | null;
   parameters: HaltpollParameters | null;
@@ -52,7 +63,8 @@ export function detectHaltpoll(r: SysReader, driver: string | null, governor: st
   const forced = r.bool('/sys/module/cpuidle_haltpoll/parameters/force', true);
   const driverActive = driver === null ? null : driver === 'haltpoll';
   const governorActive = governor === null ? null : governor === 'haltpoll';
-  const base = { driverActive, governorBuilt, governorActive, forced, parameters };
+  const presence = modulePresence(r.root, 'cpuidle_haltpoll');
+  const base = { driverActive, governorBuilt, governorActive, driverModule: presence.kind, driverModuleLoaded: presence.loaded, driverModuleEvidence: presence.evidence, forced, parameters };
 
   if (driver === null) {
     return { ...base, polling: false, absence: 'no-cpuidle', explanation: 'no cpuidle driver (/sys/devices/system/cpu/cpuidle absent): guest halt polling is unavailable' };
@@ -60,7 +72,15 @@ export function detectHaltpoll(r: SysReader, driver: string | null, governor: st
   if (!driverActive) {
     // Loading the driver would not be enough on a kernel without the governor: say so too.
     const governorNote = governorBuilt ? '' : '; the haltpoll governor is not built either (/sys/module/haltpoll absent)';
-    return { ...base, polling: false, absence: 'driver-not-loaded', explanation: `cpuidle driver is ${driver}, not haltpoll: cpuidle-haltpoll is not loaded (needs KVM paravirt and hint-dedicated or cpuidle_haltpoll.force=1, and no idle=)${governorNote}` };
+    const how =
+      presence.kind === 'module' && !presence.loaded
+        ? '; it is a loadable module, not loaded: `modprobe cpuidle-haltpoll force=1` loads it at runtime'
+        : presence.kind === 'builtin'
+          ? '; it is built in, so only cpuidle_haltpoll.force=1 on the kernel command line and a reboot bring it up'
+          : presence.kind === 'absent'
+            ? '; this kernel has no cpuidle-haltpoll driver'
+            : '';
+    return { ...base, polling: false, absence: 'driver-not-loaded', explanation: `cpuidle driver is ${driver}, not haltpoll: cpuidle-haltpoll is not loaded (needs KVM paravirt and hint-dedicated or cpuidle_haltpoll.force=1, and no idle=)${how}${governorNote}` };
   }
   if (!governorBuilt) {
     return { ...base, polling: false, absence: 'governor-not-built', explanation: 'cpuidle driver is haltpoll but /sys/module/haltpoll is absent: the haltpoll governor is not built (CONFIG_CPU_IDLE_GOV_HALTPOLL unset), so the guest never polls before halting' };

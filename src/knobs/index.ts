@@ -1,6 +1,7 @@
 import { NvprobeError } from '../errors.js';
 import type { ActionKind } from '../rules/types.js';
 import type { RuntimeKnob } from './knob.js';
+import { moduleLoadKnob } from './module-load.js';
 import { moduleParamKnob } from './module-param.js';
 import { pmQosKnob } from './pm-qos.js';
 import { queueAttrKnob } from './queue-attr.js';
@@ -9,6 +10,7 @@ const RUNTIME: Partial<Record<ActionKind, RuntimeKnob>> = {
   'queue-attr': queueAttrKnob,
   'module-param': moduleParamKnob,
   'pm-qos': pmQosKnob,
+  'module-load': moduleLoadKnob,
 };
 
 export function runtimeKnob(kind: ActionKind): RuntimeKnob {

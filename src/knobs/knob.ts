@@ -1,7 +1,7 @@
 import type { Root } from '../host/root.js';
 import { activeChoice } from '../host/sysfs-choice.js';
 import type { ResolvedAction } from '../rules/types.js';
-import type { AttrWrite } from './write.js';
+import type { Write } from './write.js';
 
 /** A runtime knob kind: where an action's value lives, how to read it, what to write. */
 export interface RuntimeKnob {
@@ -10,7 +10,7 @@ export interface RuntimeKnob {
   /** The live value in the form actions use (`none`, not `[none] mq-deadline`), one per path. */
   read(root: Root, action: ResolvedAction): Array<string | null>;
   /** Writes that set `value` (default: the action's). Simulate = compute only, which is all this does. */
-  writes(root: Root, action: ResolvedAction, value?: string | number): AttrWrite[];
+  writes(root: Root, action: ResolvedAction, value?: string | number): Write[];
   /** Whether the live value(s) equal `value`. */
   verify(root: Root, action: ResolvedAction, value?: string | number): boolean;
 }

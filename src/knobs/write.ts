@@ -6,7 +6,7 @@
  */
 import type { CommandWrite } from './persist/command-write.js';
 
-export type Write = AttrWrite | FileWrite | CommandWrite;
+export type Write = AttrWrite | FileWrite | CommandWrite | ModuleWrite;
 export type { CommandWrite };
 
 /** Write one value to a sysfs/procfs attribute (queue attribute, module parameter, PM QoS). */
@@ -26,14 +26,35 @@ export interface FileWrite {
   regenerate?: string[];
 }
 
+/**
+ * Load a kernel module with parameters (`modprobe <module> k=v`), or unload it. Only on the live
+ * system (a captured tree has no kernel to load into). Its inverse unloads what it loaded
+ * (`modprobe -r`) and puts the cpuidle governor back as it was.
+ */
+export interface ModuleWrite {
+  op: 'module';
+  module: string;
+  load: boolean;
+  params: string[];
+}
+
 /** What a write replaced, recorded in the journal before the write happens. */
 export type Previous =
   | { op: 'attr'; value: string | null }
   | { op: 'file'; content: string | null; mode: number | null }
   /** A command: every file it may touch, as it was (null: absent). */
-  | { op: 'command'; files: Record<string, { content: string | null; mode: number | null }> };
+  | { op: 'command'; files: Record<string, { content: string | null; mode: number | null }> }
+  /** A module load: whether it was loaded, and the cpuidle governor (loading a cpuidle driver may switch it). */
+  | { op: 'module'; loaded: boolean | null; governor: string | null };
 
 /** A short name for what a write changes, for messages and status. */
 export function writeSubject(w: Write): string {
-  return w.op === 'command' ? w.argv.join(' ') : w.path;
+  if (w.op === 'command') return w.argv.join(' ');
+  if (w.op === 'module') return moduleArgv(w).join(' ');
+  return w.path;
+}
+
+/** The modprobe command a module write runs. */
+export function moduleArgv(w: ModuleWrite): string[] {
+  return w.load ? ['modprobe', w.module, ...w.params] : ['modprobe', '-r', w.module];
 }

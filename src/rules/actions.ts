@@ -1,6 +1,6 @@
 import { interpolate, placeholders } from './field-path.js';
 import type { ConditionProblem, FieldCheck } from './condition.js';
-import { QUEUE_ATTRS, RUNTIME_MODULE_PARAMS } from '../host/write-allowlist.js';
+import { LOADABLE_MODULES, QUEUE_ATTRS, RUNTIME_MODULE_PARAMS } from '../host/write-allowlist.js';
 import type { ActionKind, ActionSpec, ResolvedAction, RuleScope } from './types.js';
 
 /**
@@ -31,6 +31,7 @@ const KEYS: Record<ActionKind, string[]> = {
   'pm-qos': ['kind', 'value', 'grid'],
   'kernel-cmdline': ['kind', 'param', 'value'],
   'modprobe-option': ['kind', 'module', 'param', 'value'],
+  'module-load': ['kind', 'module', 'param', 'value'],
 };
 
 export function parseAction(raw: unknown, at: string, scope: RuleScope, fieldExists: FieldCheck, problems: ConditionProblem[]): ActionSpec | null {
@@ -71,6 +72,11 @@ export function parseAction(raw: unknown, at: string, scope: RuleScope, fieldExi
         problems.push({ at, message: `${String(a.module)}.${String(a.param)} is not an allowed module option` });
       }
       break;
+    case 'module-load':
+      if (!LOADABLE_MODULES[String(a.module)]?.includes(String(a.param))) {
+        problems.push({ at, message: `${String(a.module)} ${String(a.param)}= is not an allowed module to load (${Object.entries(LOADABLE_MODULES).map(([m, ps]) => `${m} ${ps.join('/')}`).join(', ')})` });
+      }
+      break;
     case 'kernel-cmdline':
       if (!(CMDLINE_PARAMS as readonly string[]).includes(String(a.param))) {
         problems.push({ at: `${at}.param`, message: `'${String(a.param)}' is not an allowed kernel command-line parameter (${CMDLINE_PARAMS.join(', ')})` });
@@ -98,6 +104,8 @@ export function resolveAction(spec: ActionSpec, scope: { disk?: { name: string }
       return { kind: spec.kind, target: 'cpu*/power/pm_qos_resume_latency_us', value, grid, runtime: true, reboot: false };
     case 'kernel-cmdline':
       return { kind: spec.kind, target: `cmdline:${spec.param}`, param: spec.param, value, runtime: false, reboot: true };
+    case 'module-load':
+      return { kind: spec.kind, target: `load:${spec.module} ${spec.param}=${value}`, module: spec.module, param: spec.param, value, runtime: true, reboot: false };
     case 'modprobe-option':
       return { kind: spec.kind, target: `modprobe:${spec.module}.${spec.param}`, module: spec.module, param: spec.param, value, runtime: false, reboot: true };
   }

@@ -125,6 +125,9 @@ const SNAPSHOT_SHAPE: Shape<Snapshot> = {
       driverActive: 'boolean',
       governorBuilt: 'boolean',
       governorActive: 'boolean',
+      driverModule: 'string',
+      driverModuleLoaded: 'boolean',
+      driverModuleEvidence: 'string',
       forced: 'boolean',
       parameters: {
         guestHaltPollNs: 'number',
@@ -177,6 +180,7 @@ const SOURCES: Array<[RegExp, string]> = [
   [/^cpuidle\.driver$/, '/sys/devices/system/cpu/cpuidle/current_driver'],
   [/^cpuidle\.governor$/, '/sys/devices/system/cpu/cpuidle/current_governor'],
   [/^cpuidle\.haltpoll\.parameters\.guestHaltPollNs$/, '/sys/module/haltpoll/parameters/guest_halt_poll_ns'],
+  [/^cpuidle\.haltpoll\.driverModule(Loaded)?$/, '/sys/module/cpuidle_haltpoll/initstate'],
   [/^cpuidle\.haltpoll\.forced$/, '/sys/module/cpuidle_haltpoll/parameters/force'],
   [/^cpuidle\.haltpoll\.(driverActive|absence)$/, '/sys/devices/system/cpu/cpuidle/current_driver'],
   [/^cpuidle\.haltpoll\.governorActive$/, '/sys/devices/system/cpu/cpuidle/current_governor'],

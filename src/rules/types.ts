@@ -34,7 +34,9 @@ export type ActionSpec =
   | { kind: 'module-param'; module: string; param: string; value: string | number; grid?: Array<string | number> }
   | { kind: 'pm-qos'; value: number; grid?: number[] }
   | { kind: 'kernel-cmdline'; param: string; value: string | number }
-  | { kind: 'modprobe-option'; module: string; param: string; value: string | number };
+  | { kind: 'modprobe-option'; module: string; param: string; value: string | number }
+  /** Load a module at runtime with one parameter (`modprobe cpuidle-haltpoll force=1`); revert unloads it. */
+  | { kind: 'module-load'; module: string; param: string; value: string | number };
 
 export type ActionKind = ActionSpec['kind'];
 

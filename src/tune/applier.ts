@@ -3,7 +3,8 @@ import type { Root } from '../host/root.js';
 import { runCommand } from '../host/commands.js';
 import { activeChoice } from '../host/sysfs-choice.js';
 import { deleteFile, fileMode, writeAttr, writeFileAtomic } from '../host/writer.js';
-import { writeSubject, type Previous, type Write } from '../knobs/write.js';
+import { modulePresence } from '../detect/kernel-modules.js';
+import { moduleArgv, writeSubject, type Previous, type Write } from '../knobs/write.js';
 import { crashPoint } from './crash-point.js';
 import type { Journal, JournalEntry } from './journal.js';
 
@@ -57,6 +58,7 @@ export class Applier {
   }
 
   private previous(write: Write): Previous {
+    if (write.op === 'module') return { op: 'module', loaded: modulePresence(this.root, write.module).loaded, governor: this.root.attr(GOVERNOR) };
     if (write.op === 'attr') return { op: 'attr', value: this.root.text(write.path)?.replace(/\n$/, '') ?? null };
     if (write.op === 'command') {
       return { op: 'command', files: Object.fromEntries(write.touches.map((p) => [p, { content: this.root.text(p), mode: fileMode(this.root, p) }])) };
@@ -72,7 +74,17 @@ export class Applier {
   }
 }
 
+const GOVERNOR = '/sys/devices/system/cpu/cpuidle/current_governor';
+
 function perform(root: Root, w: Write): void {
+  if (w.op === 'module') {
+    // A captured tree has no kernel to load into: nothing happens there.
+    if (root.live) {
+      const r = runCommand(moduleArgv(w));
+      if (!r.ok) throw Object.assign(new Error(r.output), { code: `${moduleArgv(w).join(' ')} failed: ${r.output}` });
+    }
+    return;
+  }
   if (w.op === 'command') {
     // A captured tree has no grubby to run; on the live system its failure is a refused write.
     if (root.live) {
@@ -88,6 +100,15 @@ function perform(root: Root, w: Write): void {
 
 /** The inverse write: the old attribute value, or the old file (absent → deleted). */
 export function restore(root: Root, w: Write, prev: Previous): void {
+  if (w.op === 'module') {
+    if (prev.op !== 'module' || !root.live) return;
+    // Unload only what this write loaded (or load back what it unloaded).
+    if (prev.loaded === false && w.load) perform(root, { ...w, load: false });
+    else if (prev.loaded === true && !w.load) perform(root, { ...w, load: true, params: [] });
+    const now = root.attr(GOVERNOR);
+    if (prev.governor !== null && now !== null && now !== prev.governor) writeAttr(root, GOVERNOR, prev.governor);
+    return;
+  }
   if (w.op === 'command') {
     // Byte-exact: put back every file the command may have touched.
     if (prev.op !== 'command') return;

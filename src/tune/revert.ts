@@ -1,3 +1,4 @@
+import { modulePresence } from '../detect/kernel-modules.js';
 import type { Root } from '../host/root.js';
 import { activeChoice } from '../host/sysfs-choice.js';
 import { Applier, restorableValue } from './applier.js';
@@ -87,12 +88,14 @@ function changedSince(root: Root, e: JournalEntry): string | null {
 function shown(w: Write): string {
   if (w.op === 'attr') return w.value;
   if (w.op === 'file') return w.content === null ? '(absent)' : '(its file)';
+  if (w.op === 'module') return w.load ? `(loaded: ${w.params.join(' ')})` : '(unloaded)';
   return '(command)';
 }
 
 function describe(e: JournalEntry): string | null {
   if (e.prev.op === 'attr') return e.prev.value;
   if (e.prev.op === 'command') return `(previous content of ${Object.keys(e.prev.files).join(', ')})`;
+  if (e.prev.op === 'module') return e.prev.loaded === false ? '(not loaded)' : '(loaded)';
   return e.prev.content === null ? '(file removed)' : '(previous file content)';
 }
 
@@ -114,6 +117,11 @@ export function changeStatus(root: Root, journal: Journal): StatusEntry[] {
       return { run: e.run, label: e.label, path: e.write.path, written: e.write.value, live, state: live === null ? 'unknown' : live === e.write.value ? 'applied' : 'drifted' };
     }
     if (e.write.op === 'command') return { run: e.run, label: e.label, path: writeSubject(e.write), written: '(command)', live: null, state: 'unknown' };
+    if (e.write.op === 'module') {
+      const p = modulePresence(root, e.write.module);
+      const live = p.loaded === null ? null : p.loaded ? '(loaded)' : '(not loaded)';
+      return { run: e.run, label: e.label, path: writeSubject(e.write), written: e.write.load ? '(loaded)' : '(not loaded)', live, state: live === null ? 'unknown' : (live === '(loaded)') === e.write.load ? 'applied' : 'drifted' };
+    }
     const live = root.text(e.write.path);
     return { run: e.run, label: e.label, path: e.write.path, written: e.write.content === null ? '(removed)' : '(file)', live: live === null ? '(absent)' : '(file)', state: live === e.write.content ? 'applied' : 'drifted' };
   });

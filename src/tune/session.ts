@@ -1,6 +1,7 @@
 import { ExitCode, NvprobeError } from '../errors.js';
 import type { Root } from '../host/root.js';
 import { runtimeKnob } from '../knobs/index.js';
+import { writeSubject } from '../knobs/write.js';
 import type { HistogramJson } from '../measure/histogram.js';
 import type { ProbeTarget } from '../measure/target.js';
 import type { IoEngine } from '../io/engine.js';
@@ -120,7 +121,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
         const ws = knob.writes(o.root, change.action, v);
         for (const w of ws) trialSeqs.push(applier.apply(w, `${change.findingId}: ${change.action.target} = ${v}`));
         if (!knob.verify(o.root, change.action, v)) {
-          throw new WriteRefused(change.action.target, ws[0]?.path ?? change.action.target, `read back ${JSON.stringify(knob.read(o.root, change.action))}, not ${v}`);
+          throw new WriteRefused(change.action.target, ws[0] ? writeSubject(ws[0]) : change.action.target, `read back ${JSON.stringify(knob.read(o.root, change.action))}, not ${v}`);
         }
       };
       const original = () => undoTrial();

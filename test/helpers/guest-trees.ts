@@ -57,3 +57,27 @@ export function bareMetalTree(): string {
   });
   return dir;
 }
+
+/**
+ * The captured KVM guest as it boots without `cpuidle_haltpoll.force=1` (driver none, governor
+ * menu, no cpuidle/ under the CPUs), with the cpuidle-haltpoll driver built as the test asks:
+ * a loadable module (listed in modules.dep; loaded: /sys/module/cpuidle_haltpoll/initstate live),
+ * built in (modules.builtin), or absent (in neither). Layout as kmod's depmod writes them.
+ */
+export function haltpollDriverTree(o: { driver: 'module' | 'builtin' | 'absent'; loaded?: boolean }): string {
+  const dir = copyFixture(KVM_FIXTURE);
+  const cmdline = join(dir, 'proc/cmdline');
+  writeFileSync(cmdline, readFileSync(cmdline, 'utf8').replace(/ cpuidle_haltpoll\.force=1/, ''));
+  rmSync(join(dir, 'sys/module/cpuidle_haltpoll'), { recursive: true, force: true });
+  for (const cpu of [0, 1]) rmSync(join(dir, `sys/devices/system/cpu/cpu${cpu}/cpuidle`), { recursive: true, force: true });
+  writeFiles(dir, { [`${CPUIDLE}/current_driver`]: 'none', [`${CPUIDLE}/current_governor`]: 'menu', [`${CPUIDLE}/current_governor_ro`]: 'menu' });
+  const release = readFileSync(join(dir, 'proc/sys/kernel/osrelease'), 'utf8').trim();
+  const mods = `/lib/modules/${release}`;
+  const ko = 'kernel/drivers/cpuidle/cpuidle-haltpoll.ko.xz';
+  const builtin = ['kernel/drivers/block/virtio_blk.ko', ...(o.driver === 'builtin' ? [ko.replace('.xz', '')] : [])];
+  const dep = ['kernel/drivers/nvme/host/nvme.ko.xz: kernel/drivers/nvme/host/nvme-core.ko.xz', 'kernel/drivers/nvme/host/nvme-core.ko.xz:', ...(o.driver === 'module' ? [`${ko}:`] : [])];
+  writeFiles(dir, { [`${mods}/modules.builtin`]: builtin.join('\n'), [`${mods}/modules.dep`]: dep.join('\n') });
+  if (o.driver === 'builtin') writeFiles(dir, { '/sys/module/cpuidle_haltpoll/parameters/force': 'N' });
+  if (o.driver === 'module' && o.loaded) writeFiles(dir, { '/sys/module/cpuidle_haltpoll/initstate': 'live', '/sys/module/cpuidle_haltpoll/refcnt': 0, '/sys/module/cpuidle_haltpoll/parameters/force': 'Y' });
+  return dir;
+}

@@ -43,6 +43,7 @@ const ESSENTIAL = [
   '/usr/share/nvprobe/rules/haltpoll.yaml',
   '/usr/share/nvprobe/rules/scheduler.yaml',
   '/usr/lib/systemd/system/nvprobe-tune.service',
+  '/usr/lib/systemd/system/nvprobe-verify.service',
   '/usr/share/man/man1/nvprobe.1.gz',
   '/usr/share/doc/nvprobe/copyright',
   '/usr/share/doc/nvprobe/examples/nvprobe.cloud-config.yaml',
@@ -106,6 +107,7 @@ describe('the .deb', () => {
       // Installed, not tuned, not enabled.
       expect(existsSync(state)).toBe(false);
       expect(existsSync('/etc/systemd/system/multi-user.target.wants/nvprobe-tune.service')).toBe(false);
+      expect(existsSync('/etc/systemd/system/multi-user.target.wants/nvprobe-verify.service')).toBe(false);
       expect(readlinkSync('/usr/bin/nvprobe')).toBe('../lib/nvprobe/bin/nvprobe');
 
       const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' };
@@ -130,6 +132,10 @@ describe('the .deb', () => {
       const verify = run('systemd-analyze', ['verify', `--man=${existsSync('/usr/bin/man') ? 'yes' : 'no'}`, '/usr/lib/systemd/system/nvprobe-tune.service']);
       expect(verify.stderr + verify.stdout).toBe('');
       expect(verify.code).toBe(0);
+      expect(readFileSync('/usr/lib/systemd/system/nvprobe-verify.service', 'utf8')).toBe(readFileSync(join(REPO, 'packaging/systemd/nvprobe-verify.service'), 'utf8'));
+      const verifyUnit = run('systemd-analyze', ['verify', `--man=${existsSync('/usr/bin/man') ? 'yes' : 'no'}`, '/usr/lib/systemd/system/nvprobe-verify.service']);
+      expect(verifyUnit.stderr + verifyUnit.stdout).toBe('');
+      expect(verifyUnit.code).toBe(0);
     } finally {
       const purge = run('dpkg', ['--purge', 'nvprobe']);
       expect(purge.code, purge.stderr).toBe(0);

@@ -59,13 +59,51 @@ describe('nvprobe-tune.service', () => {
   });
 });
 
+describe('nvprobe-verify.service', () => {
+  const VERIFY_UNIT = join(REPO, 'packaging/systemd/nvprobe-verify.service');
+  it('is a oneshot that runs nvprobe verify only when a verification is armed, before the workloads', () => {
+    const text = readFileSync(VERIFY_UNIT, 'utf8');
+    const unit = section(text, 'Unit');
+    const service = section(text, 'Service');
+    expect(service.get('Type')).toEqual(['oneshot']);
+    expect(service.get('ExecStart')).toEqual(['/usr/bin/nvprobe verify --json --settle 60s']);
+    expect(unit.get('ConditionPathExists')).toEqual(['/var/lib/nvprobe/pending-verify.json']);
+    expect(unit.get('After')![0]!.split(' ')).toEqual(expect.arrayContaining(['local-fs.target', 'nvprobe-tune.service']));
+    expect(unit.get('Before')![0]!.split(' ')).toContain('multi-user.target');
+    expect(section(text, 'Install').get('WantedBy')).toEqual(['multi-user.target']);
+    // A revert rewrites the boot loader configuration: /etc and /boot must stay writable.
+    for (const k of ['ProtectSystem', 'ReadOnlyPaths', 'ProtectKernelTunables']) expect(service.has(k), k).toBe(false);
+    expect(service.get('StateDirectory')).toEqual(['nvprobe']);
+  });
+
+  it('systemd-analyze verify accepts it (with an executable in place of nvprobe) and rejects a broken copy', (ctx) => {
+    needCommands(ctx, ['systemd-analyze'], 'to verify the unit');
+    const copy = join(tmp, 'nvprobe-verify.service');
+    writeFileSync(copy, readFileSync(VERIFY_UNIT, 'utf8').replace('ExecStart=/usr/bin/nvprobe', 'ExecStart=/bin/true'));
+    const good = run('systemd-analyze', ['verify', '--man=no', copy]);
+    expect(good.stderr + good.stdout).toBe('');
+    expect(good.code).toBe(0);
+    writeFileSync(copy, readFileSync(VERIFY_UNIT, 'utf8').replace('ExecStart=/usr/bin/nvprobe', 'ExecStart=/bin/true').replace('ConditionPathExists=', 'ConditionPathExist='));
+    expect(run('systemd-analyze', ['verify', '--man=no', copy]).stderr).toMatch(/Unknown key 'ConditionPathExist' in section \[Unit\]/);
+  });
+});
+
 describe('cloud-init example', () => {
   it('installs and runs nvprobe in runcmd, logs to the cloud-init output, --persist only as an opt-in', () => {
     const text = readFileSync(CLOUD, 'utf8');
     expect(text.startsWith('#cloud-config\n')).toBe(true);
     expect(text).toMatch(/apt-get install -y \/run\/nvprobe\.deb/);
-    expect(text).toMatch(/nvprobe tune --yes --budget 20s \$NVPROBE_PERSIST/);
-    expect(text).toMatch(/^\s+NVPROBE_PERSIST=\s+# opt-in: NVPROBE_PERSIST=--persist$/m);
+    expect(text).toMatch(/nvprobe tune --yes --budget 20s --json \$NVPROBE_PERSIST/);
+    expect(text).toMatch(/^\s+NVPROBE_PERSIST=\s+# opt-in: NVPROBE_PERSIST="--persist --reboot"$/m);
+    // The second boot verifies: the unit is enabled before tune may reboot, and tune runs once per
+    // instance even when its reboot interrupts cloud-init (which then reruns the script).
+    const enable = text.indexOf('systemctl enable nvprobe-verify.service');
+    const once = text.indexOf('[ -e /var/lib/nvprobe/cloud-init-tuned ] && exit 0');
+    const tune = text.indexOf('nvprobe tune --yes');
+    expect(enable).toBeGreaterThan(0);
+    expect(once).toBeGreaterThan(enable);
+    expect(tune).toBeGreaterThan(text.indexOf('touch /var/lib/nvprobe/cloud-init-tuned'));
+    expect(tune).toBeGreaterThan(once);
     expect(text).toMatch(/all: "\| tee -a \/var\/log\/cloud-init-output\.log"/);
   });
 

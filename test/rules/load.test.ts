@@ -100,7 +100,7 @@ describe('rule file validation', () => {
   it('actions outside the allowlist are refused at load', () => {
     const check = '    scope: disk\n    check: { field: disk.transport, equals: nvme }\n';
     expect(errorsOf(ruleWith(`${check}    actions:\n      - { kind: shell, command: "rm -rf /" }\n`))).toEqual([
-      "bad.yaml: rule 'bad-rule': actions[0].kind: 'shell' is not an allowed action kind (queue-attr, module-param, pm-qos, kernel-cmdline, modprobe-option)",
+      "bad.yaml: rule 'bad-rule': actions[0].kind: 'shell' is not an allowed action kind (queue-attr, module-param, pm-qos, kernel-cmdline, modprobe-option, module-load)",
     ]);
     expect(errorsOf(ruleWith(`${check}    actions:\n      - { kind: queue-attr, attr: ../../../etc/passwd, value: x }\n`))[0]).toMatch(/actions\[0\]\.attr: '\.\.\/\.\.\/\.\.\/etc\/passwd' is not an allowed queue attribute/);
     expect(errorsOf(ruleWith(`${check}    actions:\n      - { kind: module-param, module: kvm, param: halt_poll_ns, value: 1 }\n`))[0]).toMatch(/kvm\.halt_poll_ns is not an allowed runtime module parameter/);

@@ -53,6 +53,9 @@ export function routeAction(root: Root, a: ResolvedAction): ActionRoute {
       return { route: 'runtime-only', why: 'runtime only, nothing written on disk: re-applied at boot by the nvprobe-tune service' };
     case 'kernel-cmdline':
       return { route: 'kernel-cmdline', param: a.param!, why: 'kernel command line, from the next boot' };
+    case 'module-load':
+      // Not persisted yet: a loadable module needs modules-load.d plus its options in modprobe.d.
+      return { route: 'none', why: `not written on disk by nvprobe yet: to load it at boot, put ${moduleName(a.module!)} in /etc/modules-load.d/ and \`options ${moduleName(a.module!)} ${a.param}=${String(a.value)}\` in ${MODPROBE_CONF}` };
     case 'module-param':
     case 'modprobe-option': {
       const module = moduleName(a.module!);

@@ -1,0 +1,121 @@
+import * as fs from 'node:fs';
+import type { Root } from '../host/root.js';
+import { runCommand } from '../host/commands.js';
+import type { EngineChoice, IoEngine } from '../io/engine.js';
+import { openTarget } from '../measure/probe-pipeline.js';
+import { Applier } from './applier.js';
+import { Journal } from './journal.js';
+import { Meter } from './meter.js';
+import { checkExpectations, disarm, LAST_VERDICT, median, PENDING_VERIFY, readPending, writeState, type MeasureSettings, type Verdict } from './pending-verify.js';
+import { undoRun } from './session.js';
+
+/** Rounds the boot-time verification measures: more than tune's baseline, against a noisy boot. */
+export const VERIFY_ROUNDS = 5;
+/** The median p50 must be at least this much lower than the baseline's to keep the changes. */
+export const VERIFY_MARGIN = 0.03;
+
+/** p50 (µs, corrected) of each of `n` rounds on an open engine. */
+export async function measureRounds(engine: IoEngine, spanBytes: number, roundMs: number, n: number): Promise<number[]> {
+  const meter = new Meter(engine, spanBytes, roundMs);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push((await meter.round()).figures.p50Us);
+  return out;
+}
+
+/** Wait (at most `maxMs`) until the 1-minute load average is below half the CPUs: a boot settles. */
+export async function waitForQuiet(root: Root, maxMs: number, say: (t: string) => void): Promise<void> {
+  const cpus = Math.max(1, (root.text('/proc/cpuinfo')?.match(/^processor\s*:/gm) ?? []).length);
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const load = Number((root.text('/proc/loadavg') ?? '0').split(/\s+/)[0]);
+    if (!(load >= cpus / 2)) return;
+    say(`waiting for the boot to settle (load ${load})`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/** The command that reboots: NVPROBE_REBOOT_COMMAND (tests, the lab), else systemctl reboot, else reboot. */
+export function rebootNow(): { ok: boolean; argv: string[]; output: string } {
+  const env = process.env.NVPROBE_REBOOT_COMMAND?.trim();
+  const argv = env ? env.split(/\s+/) : fs.existsSync('/run/systemd/system') ? ['systemctl', 'reboot'] : ['reboot'];
+  const r = runCommand(argv, 60_000);
+  return { ...r, argv };
+}
+
+export interface VerifyOptions {
+  /** Where the checks read (the machine, or a captured tree for offline tests and repair). */
+  root: Root;
+  /** The live root the measurement opens its target through. */
+  measureRoot: Root;
+  dir: string;
+  settleMs: number;
+  rounds: number;
+  margin: number;
+  say: (t: string) => void;
+}
+
+/**
+ * The one-shot boot-time verification. Bounded: the boot counter is incremented and made durable
+ * before anything else, so whatever crashes where, the third boot after arming only reverts and
+ * disarms; a reboot to put things back happens only from the first.
+ */
+export async function verifyAfterBoot(o: VerifyOptions): Promise<Verdict | null> {
+  const pending = readPending(o.dir);
+  if (pending === null) return null;
+  pending.boots += 1;
+  writeState(o.dir, PENDING_VERIFY, pending);
+
+  const journal = Journal.open(o.dir);
+  const revert = () => undoRun(new Applier(o.root, journal, pending.run), journal, pending.run);
+  const base = { run: pending.run, at: new Date().toISOString(), boot: pending.boots, baselineMedianP50Us: pending.baseline.medianP50Us, margin: o.margin };
+  const finish = (v: Verdict): Verdict => {
+    writeState(o.dir, LAST_VERDICT, v);
+    disarm(o.dir);
+    journal.archiveIfSettled(`${o.dir}/runs`);
+    return v;
+  };
+  const mayReboot = pending.reboot && pending.boots < pending.maxBoots;
+
+  if (journal.outstanding(pending.run).length === 0) {
+    return finish({ ...base, verdict: 'reverted-not-in-effect', reason: `run ${pending.run}'s changes were reverted before this boot (nvprobe revert): nothing to verify`, checks: [], afterRoundsP50Us: null, afterMedianP50Us: null, ratio: null, rebooting: false });
+  }
+  if (pending.boots > pending.maxBoots) {
+    revert();
+    return finish({ ...base, verdict: 'reverted-boot-bound', reason: `boot ${pending.boots} since arming exceeds the bound of ${pending.maxBoots} (an earlier verification did not finish): the changes were reverted, no reboot`, checks: [], afterRoundsP50Us: null, afterMedianP50Us: null, ratio: null, rebooting: false });
+  }
+  const checks = checkExpectations(o.root, pending.expects);
+  const missing = checks.filter((c) => !c.inEffect);
+  if (missing.length > 0) {
+    revert();
+    const reason = `not in effect after the reboot: ${missing.map((m) => `${m.change} (${m.why ?? 'unknown'})`).join('; ')}; the changes were reverted`;
+    return finish({ ...base, verdict: 'reverted-not-in-effect', reason, checks, afterRoundsP50Us: null, afterMedianP50Us: null, ratio: null, rebooting: mayReboot });
+  }
+
+  let after: number[];
+  try {
+    await waitForQuiet(o.measureRoot, o.settleMs, o.say);
+    after = await measureWith(o.measureRoot, pending.settings, o.rounds, o.say);
+  } catch (err) {
+    revert();
+    return finish({ ...base, verdict: 'measure-failed', reason: `measuring ${pending.settings.target ?? 'the scratch file'} failed (${(err as Error).message}); the changes were reverted`, checks, afterRoundsP50Us: null, afterMedianP50Us: null, ratio: null, rebooting: mayReboot });
+  }
+  const m = median(after);
+  const ratio = m / pending.baseline.medianP50Us;
+  const fmt = (x: number) => x.toFixed(1);
+  if (ratio < 1 - o.margin) {
+    return finish({ ...base, verdict: 'kept', reason: `median p50 ${fmt(m)} µs over ${after.length} rounds vs ${fmt(pending.baseline.medianP50Us)} µs before the reboot (${((ratio - 1) * 100).toFixed(1)} %, beyond the ${o.margin * 100} % margin): kept`, checks, afterRoundsP50Us: after, afterMedianP50Us: m, ratio, rebooting: false });
+  }
+  revert();
+  return finish({ ...base, verdict: 'reverted-no-gain', reason: `median p50 ${fmt(m)} µs over ${after.length} rounds vs ${fmt(pending.baseline.medianP50Us)} µs before the reboot (${((ratio - 1) * 100).toFixed(1)} %, not beyond the ${o.margin * 100} % margin): reverted`, checks, afterRoundsP50Us: after, afterMedianP50Us: m, ratio, rebooting: mayReboot });
+}
+
+async function measureWith(root: Root, s: MeasureSettings, rounds: number, say: (t: string) => void): Promise<number[]> {
+  const opened = await openTarget(root, { target: s.target ?? undefined, blockSize: s.blockSize, rampMs: 0, cpu: null, engine: s.engine as EngineChoice, hipri: true, spanLimit: s.spanBytes }, say);
+  try {
+    say(`measuring ${rounds} rounds`);
+    return await measureRounds(opened.engine.engine, opened.target.spanBytes, s.roundMs, rounds);
+  } finally {
+    opened.engine.engine.close();
+    opened.scratch?.remove();
+  }
+}

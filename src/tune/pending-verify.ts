@@ -1,0 +1,201 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { detectHaltpoll } from '../detect/haltpoll.js';
+import { moduleName } from '../detect/kernel-modules.js';
+import { SysReader } from '../detect/reader.js';
+import { NvprobeError } from '../errors.js';
+import type { Root } from '../host/root.js';
+import { ensureDir } from '../host/state-dir.js';
+import type { ResolvedAction } from '../rules/types.js';
+
+/** The one-shot verification `tune --persist` arms for the next boot; `nvprobe verify` consumes it. */
+export const PENDING_VERIFY = 'pending-verify.json';
+export const LAST_VERDICT = 'last-verify.json';
+export const PENDING_VERSION = 1;
+/** Never more than this many boots after arming: the one that verifies, and one to put things back. */
+export const MAX_BOOTS = 2;
+
+/** Something the next boot must show for a reboot-only change to be in effect. */
+export type Expectation =
+  | { kind: 'cmdline-word'; change: string; word: string }
+  | { kind: 'module-param'; change: string; module: string; param: string; value: string }
+  | { kind: 'cpuidle-driver'; change: string; driver: string }
+  | { kind: 'disk-poll'; change: string; disk: string };
+
+export interface MeasureSettings {
+  /** What was measured (a file or block device path); null: the scratch file tune made on the root filesystem. */
+  target: string | null;
+  engine: string;
+  blockSize: number;
+  spanBytes: number;
+  roundMs: number;
+}
+
+export interface PendingVerify {
+  version: typeof PENDING_VERSION;
+  /** The tune run whose journal holds the writes. */
+  run: string;
+  armedAt: string;
+  /** Boots seen by `verify` since arming; incremented and made durable before verify acts. */
+  boots: number;
+  maxBoots: number;
+  /** Reboot after a revert to return to the original state (the user asked tune for --reboot). */
+  reboot: boolean;
+  changes: string[];
+  expects: Expectation[];
+  settings: MeasureSettings;
+  /** The baseline: p50 of each round, µs (corrected figures), and the kernel-clock phases when traced. */
+  baseline: { roundsP50Us: number[]; medianP50Us: number; kernelClock: unknown | null };
+}
+
+export interface Verdict {
+  run: string;
+  at: string;
+  boot: number;
+  verdict: 'kept' | 'reverted-no-gain' | 'reverted-not-in-effect' | 'reverted-boot-bound' | 'measure-failed';
+  reason: string;
+  checks: Array<Expectation & { inEffect: boolean; live: string | null; why: string | null }>;
+  baselineMedianP50Us: number;
+  afterRoundsP50Us: number[] | null;
+  afterMedianP50Us: number | null;
+  /** after / before (median p50): below 1 − margin is a gain. */
+  ratio: number | null;
+  margin: number;
+  rebooting: boolean;
+}
+
+/** The record `tune --persist` arms after writing reboot-only changes: boots 0, bounded by MAX_BOOTS. */
+export function pendingRecord(o: { run: string; rebootOnly: ResolvedAction[]; expects: Expectation[]; reboot: boolean; settings: MeasureSettings; baselineRoundsP50Us: number[]; kernelClock: unknown | null }): PendingVerify {
+  return {
+    version: PENDING_VERSION,
+    run: o.run,
+    armedAt: new Date().toISOString(),
+    boots: 0,
+    maxBoots: MAX_BOOTS,
+    reboot: o.reboot,
+    changes: o.rebootOnly.map((a) => a.target),
+    expects: o.expects,
+    settings: o.settings,
+    baseline: { roundsP50Us: o.baselineRoundsP50Us, medianP50Us: median(o.baselineRoundsP50Us), kernelClock: o.kernelClock },
+  };
+}
+
+/** What the next boot must show for each reboot-only action. `disk`: the measured disk, for poll queues. */
+export function expectationsFor(actions: ResolvedAction[], disk: string | null): Expectation[] {
+  const out: Expectation[] = [];
+  for (const a of actions) {
+    if (a.kind !== 'kernel-cmdline' && a.kind !== 'modprobe-option') continue;
+    const value = String(a.value);
+    const change = a.target;
+    if (a.kind === 'kernel-cmdline') out.push({ kind: 'cmdline-word', change, word: `${a.param}=${value}` });
+    const [mod, param] = a.kind === 'kernel-cmdline' ? splitParam(a.param!) : [moduleName(a.module!), a.param!];
+    if (mod === 'cpuidle_haltpoll' && param === 'force') out.push({ kind: 'cpuidle-driver', change, driver: 'haltpoll' });
+    else if (mod && param && mod !== 'cpuidle') out.push({ kind: 'module-param', change, module: mod, param, value });
+    if (param === 'poll_queues' && Number(value) > 0 && disk !== null) out.push({ kind: 'disk-poll', change, disk });
+  }
+  return out;
+}
+
+function splitParam(p: string): [string | null, string | null] {
+  const i = p.indexOf('.');
+  return i < 0 ? [null, null] : [moduleName(p.slice(0, i)), p.slice(i + 1)];
+}
+
+const Y = (v: string | null) => (v === 'Y' ? '1' : v === 'N' ? '0' : v);
+
+/** Whether each expectation holds now, with the live value and, where readable, why not. */
+export function checkExpectations(root: Root, expects: Expectation[]): Verdict['checks'] {
+  const r = new SysReader(root);
+  const cmdline = root.text('/proc/cmdline');
+  const words = cmdline === null ? null : new Set(cmdline.trim().split(/\s+/));
+  return expects.map((e) => {
+    switch (e.kind) {
+      case 'cmdline-word':
+        if (words === null) return { ...e, inEffect: false, live: null, why: '/proc/cmdline unreadable' };
+        return { ...e, inEffect: words.has(e.word), live: cmdline!.trim(), why: words.has(e.word) ? null : `${e.word} is not on the running kernel's command line (the boot loader did not use the written entry?)` };
+      case 'module-param': {
+        const live = root.attr(`/sys/module/${e.module}/parameters/${e.param}`);
+        const ok = live !== null && Y(live) === Y(e.value);
+        return { ...e, inEffect: ok, live, why: ok ? null : live === null ? `/sys/module/${e.module}/parameters/${e.param} is absent` : `${e.module}.${e.param} is ${live}, not ${e.value}` };
+      }
+      case 'cpuidle-driver': {
+        const driver = r.optional('/sys/devices/system/cpu/cpuidle/current_driver');
+        const governor = r.optional('/sys/devices/system/cpu/cpuidle/current_governor');
+        const ok = driver === e.driver;
+        const hint = ok ? null : notKvm(root) ? `cpuidle driver is ${driver ?? 'absent'}: not a KVM guest (no kvm paravirt), so cpuidle-haltpoll refuses to load` : detectHaltpoll(r, driver, governor).explanation;
+        return { ...e, inEffect: ok, live: driver, why: hint };
+      }
+      default: {
+        const live = root.attr(`/sys/block/${e.disk}/queue/io_poll`);
+        const ok = live === '1';
+        return { ...e, inEffect: ok, live, why: ok ? null : `${e.disk} queue/io_poll is ${live ?? 'unreadable'}: the driver set up no poll queues` };
+      }
+    }
+  });
+}
+
+function notKvm(root: Root): boolean {
+  const cpuinfo = root.text('/proc/cpuinfo');
+  return cpuinfo !== null && !/\bhypervisor\b/.test(cpuinfo);
+}
+
+export function readPending(dir: string): PendingVerify | null {
+  const file = path.join(dir, PENDING_VERIFY);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new NvprobeError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let doc: PendingVerify;
+  try {
+    doc = JSON.parse(text) as PendingVerify;
+  } catch {
+    throw new NvprobeError(`${file} is not JSON: nvprobe will not guess what it armed`, { hint: `run \`nvprobe revert\`, then remove ${file}` });
+  }
+  if (doc.version !== PENDING_VERSION || typeof doc.run !== 'string' || typeof doc.boots !== 'number') {
+    throw new NvprobeError(`${file} is not a verification record this nvprobe reads`, { hint: `run \`nvprobe revert\`, then remove ${file}` });
+  }
+  return doc;
+}
+
+/** Durable write (temp + fsync + rename + directory fsync): a crash leaves the old or the new record. */
+export function writeState(dir: string, name: string, doc: unknown): string {
+  ensureDir(dir);
+  const file = path.join(dir, name);
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(doc, null, 2)}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const d = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(d);
+  } finally {
+    fs.closeSync(d);
+  }
+  return file;
+}
+
+export function disarm(dir: string): void {
+  fs.rmSync(path.join(dir, PENDING_VERIFY), { force: true });
+}
+
+export function readVerdict(dir: string): Verdict | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, LAST_VERDICT), 'utf8')) as Verdict;
+  } catch {
+    return null;
+  }
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
