@@ -174,7 +174,7 @@ describe('a KVM guest without a cpuidle driver (captured tree, cpuidle edited)',
       const force = plan.rebootOnly.find((x) => x.action.target === FORCE)!;
       expect(force.action.value).toBe(1);
       expect(force.reason).toBe(
-        'cpuidle-haltpoll is not in use on this KVM guest (read: hypervisor.kind = kvm (/proc/cpuinfo, /sys/hypervisor, /sys/class/dmi/id, clocksource); machine.architecture = x86_64; cpuidle.haltpoll.absence = driver-not-loaded (/sys/devices/system/cpu/cpuidle/current_driver)); ' +
+        'cpuidle-haltpoll is not in use on this KVM guest (read: hypervisor.kind = kvm (/proc/cpuinfo, /sys/hypervisor, /sys/class/dmi/id, clocksource); machine.architecture = x86_64; cpuidle.haltpoll.driverModule = builtin (/sys/module/cpuidle_haltpoll/initstate); cpuidle.haltpoll.absence = driver-not-loaded (/sys/devices/system/cpu/cpuidle/current_driver)); ' +
           'cmdline:cpuidle_haltpoll.force = 1 is only read at boot, so no change tune can make at runtime does this: it needs a reboot',
       );
     } finally {
