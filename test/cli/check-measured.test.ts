@@ -14,6 +14,7 @@ const CHANGES = [
   { attr: 'rq_affinity', value: 2, check: '{ field: disk.settings.rqAffinity, notEquals: 2 }' },
   { attr: 'iostats', value: 0, check: '{ field: disk.settings.iostats, equals: true }' },
 ];
+const FIRING = { nomerges: '0', rq_affinity: '1', iostats: '1' };
 const ruleId = (attr: string) => `test-measured-${attr.replace(/_/g, '-')}`;
 
 function rules(name: string): string {
@@ -63,7 +64,7 @@ beforeAll(() => {
   original = queueAttrs(loop.name);
   try {
     // A loop device's queue outlives detach and attach: start every rule from its firing value.
-    restoreQueueAttrs(loop.name, { nomerges: '0', rq_affinity: '1', iostats: '1' });
+    restoreQueueAttrs(loop.name, FIRING);
     rulesDir = join(tmp.dir, 'rules');
     mkdirSync(rulesDir, { recursive: true });
     chmodSync(tmp.dir, 0o755);
@@ -82,7 +83,8 @@ beforeAll(() => {
       if (tuned.result.changes.some((c) => c.decision === 'reverted')) break;
     }
   } finally {
-    restoreQueueAttrs(loop.name, original);
+    // The tests below evaluate the rules on the device: leave it where every rule fires (afterAll restores the original).
+    restoreQueueAttrs(loop.name, FIRING);
   }
 }, 180_000);
 
