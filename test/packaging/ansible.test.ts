@@ -82,21 +82,39 @@ function play(vars: Record<string, unknown>, opts: { check?: boolean } = {}): Pl
   return { code: r.status ?? -1, stats: doc.stats.localhost, tasks, out };
 }
 
-function caseDir(actions: Array<{ attr: string; value: string | number }>) {
+/** Snapshot fields of the queue attributes the cases change. */
+const FIELDS: Record<string, string> = { nomerges: 'disk.settings.nomerges', rq_affinity: 'disk.settings.rqAffinity' };
+
+/**
+ * loopRules (test/helpers/loop-target.ts), but each rule recommends its change only while the live
+ * value differs, as the shipped rules do: a second run then finds nothing to do.
+ */
+function idempotentRules(actions: Array<{ attr: string; value: number }>): string {
+  let k = 0;
+  return loopRules(loop.name, actions).replace(/check: \{ field: disk\.transport, equals: loop \}/g, () => {
+    const a = actions[k++]!;
+    return `check: { all: [{ field: disk.transport, equals: loop }, { field: ${FIELDS[a.attr]}, notEquals: ${a.value} }] }`;
+  });
+}
+
+function caseDir(actions: Array<{ attr: string; value: number }>) {
   const dir = join(tmp.dir, `case${n++}`);
   mkdirSync(join(dir, 'rules'), { recursive: true });
-  writeFileSync(join(dir, 'rules', 'loop.yaml'), loopRules(loop.name, actions));
+  writeFileSync(join(dir, 'rules', 'loop.yaml'), idempotentRules(actions));
   const state = join(dir, 'state');
   mkdirSync(state, { mode: 0o700 });
   const only = actions.map((a, i) => `test-loop-${i}-${a.attr.replace(/_/g, '-')}`);
   return { state, vars: { nvprobe_target: loop.dev, nvprobe_state_dir: state, nvprobe_rules_dir: join(dir, 'rules'), nvprobe_only: only, nvprobe_budget: '60s', nvprobe_tune_args: ['--round', '120ms', '--pairs', '1'] } };
 }
 
+/** Values away from the device's own (a loop device keeps its queue settings across attachments). */
+const away = (attr: 'nomerges' | 'rq_affinity') => (attr === 'nomerges' ? (original.nomerges === '1' ? 2 : 1) : original.rq_affinity === '2' ? 1 : 2);
+
 const facts = (r: PlayResult) => (r.tasks.get('facts') as { msg: { reboot_required: boolean | null; kept: string[] | null; reverted: Array<{ path: string }> | null } }).msg;
 
 describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipped: ${missing.join(', ')} not installed; test/system-deps.sh installs it as root)` : ''}`, () => {
   it('check mode runs tune --dry-run: the plan is reported, nothing changes (changed=0, no journal)', () => {
-    const c = caseDir([{ attr: 'nomerges', value: 2 }]);
+    const c = caseDir([{ attr: 'nomerges', value: away('nomerges') }]);
     try {
       const r = play(c.vars, { check: true });
       expect(r.code, r.out).toBe(0);
@@ -113,13 +131,14 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
   });
 
   it('a real run applies and reports what it kept (changed); a second run is idempotent (changed=0); revert puts it back, once', () => {
-    const c = caseDir([{ attr: 'nomerges', value: 2 }, { attr: 'rq_affinity', value: 2 }]);
+    const c = caseDir([{ attr: 'nomerges', value: away('nomerges') }, { attr: 'rq_affinity', value: away('rq_affinity') }]);
+    const applied = { nomerges: String(away('nomerges')), rq_affinity: String(away('rq_affinity')) };
     try {
       const first = play(c.vars);
       expect(first.code, first.out).toBe(0);
       expect(first.stats).toMatchObject({ changed: 1, failures: 0 });
       expect(facts(first)).toMatchObject({ reboot_required: false, kept: [`${loop.name}:queue/nomerges`, `${loop.name}:queue/rq_affinity`] });
-      expect(queueAttrs(loop.name)).toMatchObject({ nomerges: '2', rq_affinity: '2' });
+      expect(queueAttrs(loop.name)).toMatchObject(applied);
       const status = runCli(['status', '--state-dir', c.state, '--json']);
       expect(JSON.parse(status.stdout).entries.map((e: { state: string }) => e.state)).toEqual(['applied', 'applied']);
 
@@ -127,7 +146,7 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
       expect(second.code, second.out).toBe(0);
       expect(second.stats).toMatchObject({ changed: 0, failures: 0 });
       expect(facts(second)).toMatchObject({ reboot_required: false, kept: [] });
-      expect(queueAttrs(loop.name)).toMatchObject({ nomerges: '2', rq_affinity: '2' });
+      expect(queueAttrs(loop.name)).toMatchObject(applied);
 
       const revert = play({ ...c.vars, nvprobe_action: 'revert' });
       expect(revert.code, revert.out).toBe(0);
@@ -147,7 +166,7 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
     // planner: the kernel command line of a captured Debian 12 tree (grub) rewritten, and the
     // verification armed in the state dir. tune --persist writes this machine's boot configuration,
     // which a test must not do; status reads the state dir alone, as the role does.
-    const c = caseDir([{ attr: 'nomerges', value: 2 }]);
+    const c = caseDir([{ attr: 'nomerges', value: away('nomerges') }]);
     const tree = persistTree('persist-debian12-grub');
     try {
       const POLL: ResolvedAction = { kind: 'kernel-cmdline', target: 'cmdline:nvme.poll_queues', param: 'nvme.poll_queues', value: 1, runtime: false, reboot: true };
