@@ -40,6 +40,12 @@ if ! command -v cloud-init >/dev/null; then
     for p in python3 python3-yaml python3-jsonschema python3-requests python3-jinja2 python3-configobj python3-jsonpatch python3-netifaces python3-oauthlib; do want "$p"; done
   if command -v apt-cache >/dev/null && ! apt-cache show cloud-init >/dev/null 2>&1; then lists=1; fi
 fi
+# The Ansible role (packaging/ansible, test/packaging/ansible.test.ts): Debian's ansible-core.
+command -v ansible-playbook >/dev/null || want ansible-core
+# promtool (test/packaging/prometheus.test.ts): the prometheus package is NOT installed (its postinst
+# starts the server through the init script where systemd does not run):
+# packaging/prometheus/promtool.sh unpacks it with apt-get download + dpkg-deb -x.
+if ! command -v promtool >/dev/null && command -v apt-cache >/dev/null && ! apt-cache show prometheus >/dev/null 2>&1; then lists=1; fi
 if [ -n "$vm" ]; then
   # QEMU guest lab (test/vm): TCG emulator; strip shrinks the node copied into the initramfs.
   command -v qemu-system-x86_64 >/dev/null || want qemu-system-x86
@@ -55,7 +61,7 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   if [ ${#need[@]} -gt 0 ]; then
     echo "system-deps: missing ${need[*]} ($why: install them yourself); the tests that need them skip" >&2
   else
-    echo "system-deps: no apt package lists ($why: run apt-get update); the cloud-init schema test skips" >&2
+    echo "system-deps: no apt package lists ($why: run apt-get update); the cloud-init schema and promtool tests skip" >&2
   fi
   exit 0
 fi
@@ -64,7 +70,7 @@ export DEBIAN_FRONTEND=noninteractive
 if [ ${#need[@]} -gt 0 ]; then
   echo "system-deps: installing ${need[*]}"
 else
-  echo "system-deps: apt-get update (package lists for cloud-init's download)"
+  echo "system-deps: apt-get update (package lists for the cloud-init and prometheus downloads)"
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

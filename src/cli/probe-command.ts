@@ -9,6 +9,7 @@ import { fioJob } from '../report/fio-job.js';
 import { renderProbeText } from '../report/probe-report.js';
 import { renderPrometheus } from '../report/prometheus.js';
 import { jsonSafe, terminalSafe } from '../report/terminal-safe.js';
+import { readTuneState, stateDirForMetrics } from '../report/tune-state.js';
 import { archConstants } from '../native/arch.js';
 import { printText } from './output.js';
 import { isPowerOfTwo, parseCount, parseCpu, parseDuration, parseDurationOrZero, parseSize } from './parse-options.js';
@@ -30,6 +31,7 @@ export interface ProbeFlags {
   output?: string;
   histogram?: boolean;
   emitFio?: boolean;
+  stateDir?: string;
 }
 
 export const PROBE_FORMATS = ['text', 'json', 'prometheus'] as const;
@@ -63,6 +65,7 @@ export function registerProbe(program: Command): Command {
     .addOption(new Option('--format <format>', 'text, json, or prometheus (node_exporter textfile-collector format)').choices(PROBE_FORMATS))
     .option('-o, --output <file>', 'write the report to FILE atomically (temp file + rename in its directory) instead of stdout, e.g. /var/lib/node_exporter/textfile_collector/nvprobe.prom')
     .option('--histogram', 'also print a latency histogram')
+    .option('--state-dir <dir>', 'prometheus: where tune keeps its journal, runs and verdicts, whose state is added (default /var/lib/nvprobe, or NVPROBE_STATE_DIR; left out when the default is missing)')
     .addOption(new Option('--emit-fio', 'print the equivalent fio job instead of measuring'))
     .action(async (target: string | undefined, flags: ProbeFlags, cmd: Command) => {
       const settings = parseProbeFlags(target, flags, cmd.getOptionValueSource('duration') === 'default');
@@ -85,13 +88,17 @@ async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
     printText(fioJob(probeJob(root, s)));
     return ExitCode.ok;
   }
+  // Prometheus carries the tuning state too: the state dir is checked before measuring (a named one
+  // that does not exist is exit 2) and read after, so the state is as fresh as the latency.
+  const stateDir = s.format === 'prometheus' ? stateDirForMetrics(flags.stateDir) : null;
   const progress = await startProgress(s.format === 'text' && s.output === undefined);
   try {
     const report = await measureProbe(root, s, { say: progress.update, nvprobeVersion: nvprobeVersion() });
     progress.stop();
+    const state = stateDir === null ? null : readTuneState(root, stateDir);
     // Escaped for a terminal either way: a file written with -o is read with cat too.
     const rendered =
-      s.format === 'json' ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report) : renderProbeText(report, { histogram: !!flags.histogram }));
+      s.format === 'json' ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report, state) : renderProbeText(report, { histogram: !!flags.histogram }));
     if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
     else process.stdout.write(rendered);
     return ExitCode.ok;

@@ -1,13 +1,15 @@
 import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summary.js';
 import type { ProbeReport } from '../contracts/probe-document.js';
 import { terminalSafe } from './terminal-safe.js';
+import type { TuneState } from './tune-state.js';
+import type { Verdict } from '../tune/pending-verify.js';
 
 /**
  * node_exporter textfile-collector format (Prometheus text exposition format 0.0.4) of one probe
  * run: latency as summaries in seconds, labelled by device, engine and hipri; where the kernel
  * clock ran, the total on it and per phase (`phase` label), the guest side, and tracing's cost.
  */
-export function renderPrometheus(r: ProbeReport): string {
+export function renderPrometheus(r: ProbeReport, state: TuneState | null = null): string {
   const labels = {
     device: r.target.disk ?? r.target.path,
     engine: r.engine.name,
@@ -25,6 +27,7 @@ export function renderPrometheus(r: ProbeReport): string {
   gauge(out, 'nvprobe_probe_timestamp_seconds', 'when the probe finished, seconds since the Unix epoch', labels, Date.parse(r.createdAt) / 1000);
   kernelClock(out, r, labels);
   gauge(out, 'nvprobe_build_info', 'nvprobe version and kernel of the run', { version: r.nvprobeVersion, kernel: r.kernel.release }, 1);
+  if (state) tuneState(out, state);
   return `${out.join('\n')}\n`;
 }
 
@@ -62,6 +65,34 @@ function kernelClock(out: string[], r: ProbeReport, labels: Record<string, strin
     out.push(...cost);
   }
   gauge(out, 'nvprobe_trace_lost_events', 'events the trace ring buffers lost during the run (0 when every traced read was timed)', labels, k.lostEvents);
+}
+
+/** Every verdict `nvprobe verify` can record: one sample each, 1 for the last one (an enum gauge). */
+const VERDICTS: ReadonlyArray<Verdict['verdict']> = ['kept', 'reverted-no-gain', 'reverted-not-in-effect', 'reverted-boot-bound', 'measure-failed'];
+
+/**
+ * The tuning state of the machine (the state dir, read as `nvprobe status` reads it): machine-wide,
+ * so without the device/engine labels. The verdict families only once a verification has run.
+ */
+function tuneState(out: string[], s: TuneState): void {
+  header(out, 'nvprobe_tune_changes', 'settings nvprobe tune keeps in effect (outstanding in its journal), by live state: applied (the live value is what nvprobe wrote), drifted (changed since), unknown (not readable, or a command)', 'gauge');
+  for (const state of ['applied', 'drifted', 'unknown'] as const) out.push(sample('nvprobe_tune_changes', { state }, s.changes[state]));
+  gauge(out, 'nvprobe_tune_verification_pending', '1 while a verification armed by tune --persist has not run yet (nvprobe verify at the next boot)', {}, s.pending ? 1 : 0);
+  gauge(out, 'nvprobe_tune_reboot_required', '1 when tune --persist wrote changes that take effect only after a reboot and no boot has verified them yet', {}, s.pending?.rebootRequired ? 1 : 0);
+  if (s.lastRunAt !== null) gauge(out, 'nvprobe_tune_last_run_timestamp_seconds', 'when the newest saved tune run started, seconds since the Unix epoch', {}, s.lastRunAt);
+  const v = s.lastVerdict;
+  if (!v) return;
+  header(out, 'nvprobe_tune_last_verdict', 'the verdict of the last boot-time verification (nvprobe verify): 1 for the verdict it recorded, 0 for the others', 'gauge');
+  for (const verdict of VERDICTS) out.push(sample('nvprobe_tune_last_verdict', { verdict }, v.verdict === verdict ? 1 : 0));
+  const at = Date.parse(v.at);
+  if (Number.isFinite(at)) gauge(out, 'nvprobe_tune_last_verdict_timestamp_seconds', 'when the last verification recorded its verdict, seconds since the Unix epoch', {}, at / 1000);
+  const p50: string[] = [];
+  if (Number.isFinite(v.baselineMedianP50Us)) p50.push(sample('nvprobe_tune_last_verdict_p50_seconds', { stage: 'baseline' }, v.baselineMedianP50Us / 1e6));
+  if (v.afterMedianP50Us !== null && Number.isFinite(v.afterMedianP50Us)) p50.push(sample('nvprobe_tune_last_verdict_p50_seconds', { stage: 'after' }, v.afterMedianP50Us / 1e6));
+  if (p50.length > 0) {
+    header(out, 'nvprobe_tune_last_verdict_p50_seconds', "the last verification's median p50 read latency (nvprobe's per-call cost subtracted, like nvprobe_read_latency_seconds): baseline = saved by tune --persist before the reboot, after = measured by verify after it", 'gauge');
+    out.push(...p50);
+  }
 }
 
 function summary(out: string[], name: string, help: string, labels: Record<string, string>, s: LatencySummary): void {
