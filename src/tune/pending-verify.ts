@@ -73,27 +73,47 @@ export function pendingRecord(o: { run: string; rebootOnly: ResolvedAction[]; ex
     boots: 0,
     maxBoots: MAX_BOOTS,
     reboot: o.reboot,
-    changes: o.rebootOnly.map((a) => a.target),
+    // Two findings (two virtio disks without poll queues) can ask for the same word: once here.
+    changes: [...new Set(o.rebootOnly.map((a) => a.target))],
     expects: o.expects,
     settings: o.settings,
     baseline: { roundsP50Us: o.baselineRoundsP50Us, medianP50Us: median(o.baselineRoundsP50Us), kernelClock: o.kernelClock },
   };
 }
 
-/** What the next boot must show for each reboot-only action. `disk`: the measured disk, for poll queues. */
-export function expectationsFor(actions: ResolvedAction[], disk: string | null): Expectation[] {
+/**
+ * What the next boot must show for each reboot-only action. `disk`: the measured disk, for poll
+ * queues; `diskDriver`: its driver module (nvme, virtio_blk), when known: another driver's
+ * poll_queues word says nothing about this disk's queues.
+ */
+export function expectationsFor(actions: ResolvedAction[], disk: string | null, diskDriver: string | null = null): Expectation[] {
   const out: Expectation[] = [];
+  const seen = new Set<string>();
   for (const a of actions) {
     if (a.kind !== 'kernel-cmdline' && a.kind !== 'modprobe-option') continue;
+    // The same change asked for by two findings (vda and vdb both without poll queues) is one expectation set.
+    const key = `${a.kind} ${a.target}=${String(a.value)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     const value = String(a.value);
     const change = a.target;
     if (a.kind === 'kernel-cmdline') out.push({ kind: 'cmdline-word', change, word: `${a.param}=${value}` });
     const [mod, param] = a.kind === 'kernel-cmdline' ? splitParam(a.param!) : [moduleName(a.module!), a.param!];
     if (mod === 'cpuidle_haltpoll' && param === 'force') out.push({ kind: 'cpuidle-driver', change, driver: 'haltpoll' });
     else if (mod && param && mod !== 'cpuidle') out.push({ kind: 'module-param', change, module: mod, param, value });
-    if (param === 'poll_queues' && Number(value) > 0 && disk !== null) out.push({ kind: 'disk-poll', change, disk });
+    if (param === 'poll_queues' && Number(value) > 0 && disk !== null && (diskDriver === null || diskDriver === mod)) out.push({ kind: 'disk-poll', change, disk });
   }
   return out;
+}
+
+/**
+ * The driver module of a disk's device, or null: virtio_blk from /sys/block/vda/device/driver;
+ * nvme from the controller's PCI function (/sys/block/nvme0n1/device is the class device nvme0).
+ */
+export function diskDriver(root: Root, disk: string | null): string | null {
+  if (disk === null) return null;
+  const link = root.readlink(`/sys/block/${disk}/device/driver`) ?? root.readlink(`/sys/block/${disk}/device/device/driver`);
+  return link === null ? null : moduleName(path.basename(link));
 }
 
 function splitParam(p: string): [string | null, string | null] {
