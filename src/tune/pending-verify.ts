@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseCpuinfo } from '../detect/cpuinfo.js';
 import { detectHaltpoll } from '../detect/haltpoll.js';
+import { detectHypervisor } from '../detect/hypervisor.js';
 import { moduleName } from '../detect/kernel-modules.js';
 import { SysReader } from '../detect/reader.js';
 import { NvprobeError } from '../errors.js';
@@ -142,7 +144,8 @@ export function checkExpectations(root: Root, expects: Expectation[]): Verdict['
         const driver = r.optional('/sys/devices/system/cpu/cpuidle/current_driver');
         const governor = r.optional('/sys/devices/system/cpu/cpuidle/current_governor');
         const ok = driver === e.driver;
-        const hint = ok ? null : notKvm(root) ? `cpuidle driver is ${driver ?? 'absent'}: not a KVM guest (no kvm paravirt), so cpuidle-haltpoll refuses to load` : detectHaltpoll(r, driver, governor).explanation;
+        const hv = notKvm(root, r);
+        const hint = ok ? null : hv ? `cpuidle driver is ${driver ?? 'absent'}: not a KVM guest (${hv}: no kvm paravirt), so cpuidle-haltpoll refuses to load, even with cpuidle_haltpoll.force=1` : detectHaltpoll(r, driver, governor).explanation;
         return { ...e, inEffect: ok, live: driver, why: hint };
       }
       default: {
@@ -154,9 +157,14 @@ export function checkExpectations(root: Root, expects: Expectation[]): Verdict['
   });
 }
 
-function notKvm(root: Root): boolean {
+/**
+ * What this machine is when it is not a KVM guest ('tcg', 'none', 'xen', ...), else null. Not the
+ * cpuinfo hypervisor flag alone: QEMU's TCG sets it too, without KVM's paravirt interface.
+ */
+function notKvm(root: Root, r: SysReader): string | null {
   const cpuinfo = root.text('/proc/cpuinfo');
-  return cpuinfo !== null && !/\bhypervisor\b/.test(cpuinfo);
+  const kind = detectHypervisor(r, cpuinfo === null ? null : parseCpuinfo(cpuinfo)).kind;
+  return kind === 'kvm' || kind === 'unknown' ? null : kind;
 }
 
 export function readPending(dir: string): PendingVerify | null {
@@ -200,6 +208,17 @@ export function writeState(dir: string, name: string, doc: unknown): string {
     fs.closeSync(d);
   }
   return file;
+}
+
+/**
+ * Whether the machine booted after `isoTime` (/proc/stat btime), or null when unreadable (a captured
+ * tree without it). A record armed before this boot no longer waits for a reboot, only for `verify`.
+ */
+export function bootedSince(root: Root, isoTime: string): boolean | null {
+  const m = /^btime\s+(\d+)$/m.exec(root.text('/proc/stat') ?? '');
+  const armed = Date.parse(isoTime);
+  if (!m || Number.isNaN(armed)) return null;
+  return Number(m[1]) * 1000 > armed;
 }
 
 export function disarm(dir: string): void {
