@@ -66,7 +66,7 @@ export function registerStatus(program: Command): Command {
     .option('--root <dir>', 'compare against a captured tree instead of this machine')
     .option('--json', 'print one JSON document')
     .action(async (flags: RevertFlags) => {
-      const [{ openRoot }, { checkedStateDir }, { Journal }, { changeStatus }, { readPending, readVerdict }] = await Promise.all([
+      const [{ openRoot }, { checkedStateDir }, { Journal }, { changeStatus }, { bootedSince, readPending, readVerdict }] = await Promise.all([
         import('../host/open-root.js'),
         import('../host/state-dir-check.js'),
         import('../tune/journal.js'),
@@ -77,7 +77,7 @@ export function registerStatus(program: Command): Command {
       const dir = checkedStateDir(flags.stateDir, 'read');
       const entries = changeStatus(root, Journal.open(dir, { readOnly: true }));
       const armed = readPending(dir);
-      const pending = armed && { verificationArmed: true, rebootRequired: armed.boots === 0, run: armed.run, armedAt: armed.armedAt, boots: armed.boots, maxBoots: armed.maxBoots, changes: armed.changes, reboot: armed.reboot };
+      const pending = armed && { verificationArmed: true, rebootRequired: armed.boots === 0 && bootedSince(root, armed.armedAt) !== true, run: armed.run, armedAt: armed.armedAt, boots: armed.boots, maxBoots: armed.maxBoots, changes: armed.changes, reboot: armed.reboot };
       const lastVerdict = readVerdict(dir);
       // Like TuneD's verify: a setting nvprobe applied that no longer holds is worth a non-zero exit;
       // then a reboot still owed, then a last verification that reverted.
@@ -92,7 +92,7 @@ export function registerStatus(program: Command): Command {
         printJson({ schemaVersion: STATUS_SCHEMA_VERSION, kind: 'nvprobe.status', entries, pending, lastVerdict } satisfies StatusDocument);
         return;
       }
-      if (pending) printText(`${pending.rebootRequired ? 'reboot required' : 'verification armed'}: ${pending.changes.join(', ')} (run ${pending.run}, armed ${pending.armedAt}; nvprobe verify runs at the next boot)\n`);
+      if (pending) printText(`${pending.rebootRequired ? 'reboot required' : 'verification armed'}: ${pending.changes.join(', ')} (run ${pending.run}, armed ${pending.armedAt}; ${pending.rebootRequired || pending.boots > 0 ? 'nvprobe verify runs at the next boot' : 'rebooted since: nvprobe verify has not run yet'})\n`);
       if (lastVerdict) printText(`last verification (run ${lastVerdict.run}, ${lastVerdict.at}): ${lastVerdict.verdict}: ${lastVerdict.reason}\n`);
       if (!entries.length) printText('nvprobe has no change in effect\n');
       for (const e of inlineStrings(entries)) printText(`${e.state.padEnd(8)} ${e.path} = ${e.written}${e.state === 'drifted' ? ` (live: ${e.live})` : ''}   [run ${e.run}]\n`);

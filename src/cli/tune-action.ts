@@ -22,7 +22,7 @@ import { Journal } from '../tune/journal.js';
 import { planTune, type TunePlan } from '../tune/plan.js';
 import { newRunId } from '../tune/run-id.js';
 import { measureRounds, rebootNow, VERIFY_MARGIN, VERIFY_ROUNDS } from '../tune/boot-verify.js';
-import { expectationsFor, PENDING_VERIFY, pendingRecord, readPending, writeState } from '../tune/pending-verify.js';
+import { diskDriver, expectationsFor, PENDING_VERIFY, pendingRecord, readPending, writeState } from '../tune/pending-verify.js';
 import { runSession, undoRun } from '../tune/session.js';
 import { openTarget } from '../measure/probe-pipeline.js';
 import { startProgress } from './progress.js';
@@ -48,7 +48,7 @@ export async function tune(s: TuneSettings): Promise<number> {
   if (unknown?.length) throw usageError(`--only: no rule or finding ${unknown.map((u) => `'${u}'`).join(', ')}`, 'see `nvprobe check --all` for the ids');
   const disk = targetDisk(root, s.target);
   const plan = planTune(root, findings, disk);
-  const expects = s.persist ? expectationsFor(plan.rebootOnly.map((r) => r.action), disk) : [];
+  const expects = s.persist ? expectationsFor(plan.rebootOnly.map((r) => r.action), disk, diskDriver(root, disk)) : [];
   const verifySteps = (armedFile: string) => [
     `write the reboot-only change(s) (${plan.rebootOnly.map((r) => `${r.action.target}=${r.action.value}`).join(', ')}) through the journal`,
     `measure the baseline (${VERIFY_ROUNDS} rounds) and arm a one-shot verification in ${armedFile}`,

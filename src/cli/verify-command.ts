@@ -21,7 +21,7 @@ export function registerVerify(program: Command): Command {
     .option('--json', 'print one JSON document')
     .action(async (flags: VerifyFlags) => {
       const settleMs = /^0+(ms|s)?$/.test(flags.settle.trim()) ? 0 : parseDuration(flags.settle, '--settle');
-      const [{ openRoot }, { Root }, { checkedStateDir }, { acquireLock }, { verifyAfterBoot, rebootNow, VERIFY_MARGIN, VERIFY_ROUNDS }] = await Promise.all([
+      const [{ openRoot }, { Root }, { checkedStateDir }, { acquireLock }, { verifyAfterBoot, rebootNow, verifyMargin, VERIFY_ROUNDS }] = await Promise.all([
         import('../host/open-root.js'),
         import('../host/root.js'),
         import('../host/state-dir-check.js'),
@@ -33,7 +33,7 @@ export function registerVerify(program: Command): Command {
       const lock = acquireLock(dir, 'verify', { machine: root.live });
       let verdict: Awaited<ReturnType<typeof verifyAfterBoot>>;
       try {
-        verdict = await verifyAfterBoot({ root, measureRoot: new Root('/'), dir, settleMs, rounds: VERIFY_ROUNDS, margin: VERIFY_MARGIN, say: (t) => (flags.json ? undefined : process.stderr.write(`${t}\n`)) });
+        verdict = await verifyAfterBoot({ root, measureRoot: new Root('/'), dir, settleMs, rounds: VERIFY_ROUNDS, margin: verifyMargin(), say: (t) => (flags.json ? undefined : process.stderr.write(`${t}\n`)) });
       } finally {
         lock.release();
       }

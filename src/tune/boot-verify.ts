@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { Root } from '../host/root.js';
 import { runCommand } from '../host/commands.js';
+import { NvprobeError } from '../errors.js';
 import type { EngineChoice, IoEngine } from '../io/engine.js';
 import { openTarget } from '../measure/probe-pipeline.js';
 import { Applier } from './applier.js';
@@ -13,6 +14,18 @@ import { undoRun } from './session.js';
 export const VERIFY_ROUNDS = 5;
 /** The median p50 must be at least this much lower than the baseline's to keep the changes. */
 export const VERIFY_MARGIN = 0.03;
+
+/**
+ * The margin `nvprobe verify` applies: VERIFY_MARGIN, or, for tests only (the QEMU lab forces the
+ * revert branch with 1: no ratio is below 0), NVPROBE_TEST_VERIFY_MARGIN. Not a user setting.
+ */
+export function verifyMargin(): number {
+  const t = process.env.NVPROBE_TEST_VERIFY_MARGIN?.trim();
+  if (!t) return VERIFY_MARGIN;
+  const n = Number(t);
+  if (!Number.isFinite(n)) throw new NvprobeError(`NVPROBE_TEST_VERIFY_MARGIN is '${t}', not a number`, { hint: 'a test-only setting: unset it' });
+  return n;
+}
 
 /** p50 (µs, corrected) of each of `n` rounds on an open engine. */
 export async function measureRounds(engine: IoEngine, spanBytes: number, roundMs: number, n: number): Promise<number[]> {

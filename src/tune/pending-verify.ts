@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseCpuinfo } from '../detect/cpuinfo.js';
 import { detectHaltpoll } from '../detect/haltpoll.js';
+import { detectHypervisor } from '../detect/hypervisor.js';
 import { moduleName } from '../detect/kernel-modules.js';
 import { SysReader } from '../detect/reader.js';
 import { NvprobeError } from '../errors.js';
@@ -73,27 +75,47 @@ export function pendingRecord(o: { run: string; rebootOnly: ResolvedAction[]; ex
     boots: 0,
     maxBoots: MAX_BOOTS,
     reboot: o.reboot,
-    changes: o.rebootOnly.map((a) => a.target),
+    // Two findings (two virtio disks without poll queues) can ask for the same word: once here.
+    changes: [...new Set(o.rebootOnly.map((a) => a.target))],
     expects: o.expects,
     settings: o.settings,
     baseline: { roundsP50Us: o.baselineRoundsP50Us, medianP50Us: median(o.baselineRoundsP50Us), kernelClock: o.kernelClock },
   };
 }
 
-/** What the next boot must show for each reboot-only action. `disk`: the measured disk, for poll queues. */
-export function expectationsFor(actions: ResolvedAction[], disk: string | null): Expectation[] {
+/**
+ * What the next boot must show for each reboot-only action. `disk`: the measured disk, for poll
+ * queues; `diskDriver`: its driver module (nvme, virtio_blk), when known: another driver's
+ * poll_queues word says nothing about this disk's queues.
+ */
+export function expectationsFor(actions: ResolvedAction[], disk: string | null, diskDriver: string | null = null): Expectation[] {
   const out: Expectation[] = [];
+  const seen = new Set<string>();
   for (const a of actions) {
     if (a.kind !== 'kernel-cmdline' && a.kind !== 'modprobe-option') continue;
+    // The same change asked for by two findings (vda and vdb both without poll queues) is one expectation set.
+    const key = `${a.kind} ${a.target}=${String(a.value)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     const value = String(a.value);
     const change = a.target;
     if (a.kind === 'kernel-cmdline') out.push({ kind: 'cmdline-word', change, word: `${a.param}=${value}` });
     const [mod, param] = a.kind === 'kernel-cmdline' ? splitParam(a.param!) : [moduleName(a.module!), a.param!];
     if (mod === 'cpuidle_haltpoll' && param === 'force') out.push({ kind: 'cpuidle-driver', change, driver: 'haltpoll' });
     else if (mod && param && mod !== 'cpuidle') out.push({ kind: 'module-param', change, module: mod, param, value });
-    if (param === 'poll_queues' && Number(value) > 0 && disk !== null) out.push({ kind: 'disk-poll', change, disk });
+    if (param === 'poll_queues' && Number(value) > 0 && disk !== null && (diskDriver === null || diskDriver === mod)) out.push({ kind: 'disk-poll', change, disk });
   }
   return out;
+}
+
+/**
+ * The driver module of a disk's device, or null: virtio_blk from /sys/block/vda/device/driver;
+ * nvme from the controller's PCI function (/sys/block/nvme0n1/device is the class device nvme0).
+ */
+export function diskDriver(root: Root, disk: string | null): string | null {
+  if (disk === null) return null;
+  const link = root.readlink(`/sys/block/${disk}/device/driver`) ?? root.readlink(`/sys/block/${disk}/device/device/driver`);
+  return link === null ? null : moduleName(path.basename(link));
 }
 
 function splitParam(p: string): [string | null, string | null] {
@@ -122,7 +144,8 @@ export function checkExpectations(root: Root, expects: Expectation[]): Verdict['
         const driver = r.optional('/sys/devices/system/cpu/cpuidle/current_driver');
         const governor = r.optional('/sys/devices/system/cpu/cpuidle/current_governor');
         const ok = driver === e.driver;
-        const hint = ok ? null : notKvm(root) ? `cpuidle driver is ${driver ?? 'absent'}: not a KVM guest (no kvm paravirt), so cpuidle-haltpoll refuses to load` : detectHaltpoll(r, driver, governor).explanation;
+        const hv = notKvm(root, r);
+        const hint = ok ? null : hv ? `cpuidle driver is ${driver ?? 'absent'}: not a KVM guest (${hv}: no kvm paravirt), so cpuidle-haltpoll refuses to load, even with cpuidle_haltpoll.force=1` : detectHaltpoll(r, driver, governor).explanation;
         return { ...e, inEffect: ok, live: driver, why: hint };
       }
       default: {
@@ -134,9 +157,14 @@ export function checkExpectations(root: Root, expects: Expectation[]): Verdict['
   });
 }
 
-function notKvm(root: Root): boolean {
+/**
+ * What this machine is when it is not a KVM guest ('tcg', 'none', 'xen', ...), else null. Not the
+ * cpuinfo hypervisor flag alone: QEMU's TCG sets it too, without KVM's paravirt interface.
+ */
+function notKvm(root: Root, r: SysReader): string | null {
   const cpuinfo = root.text('/proc/cpuinfo');
-  return cpuinfo !== null && !/\bhypervisor\b/.test(cpuinfo);
+  const kind = detectHypervisor(r, cpuinfo === null ? null : parseCpuinfo(cpuinfo)).kind;
+  return kind === 'kvm' || kind === 'unknown' ? null : kind;
 }
 
 export function readPending(dir: string): PendingVerify | null {
@@ -180,6 +208,17 @@ export function writeState(dir: string, name: string, doc: unknown): string {
     fs.closeSync(d);
   }
   return file;
+}
+
+/**
+ * Whether the machine booted after `isoTime` (/proc/stat btime), or null when unreadable (a captured
+ * tree without it). A record armed before this boot no longer waits for a reboot, only for `verify`.
+ */
+export function bootedSince(root: Root, isoTime: string): boolean | null {
+  const m = /^btime\s+(\d+)$/m.exec(root.text('/proc/stat') ?? '');
+  const armed = Date.parse(isoTime);
+  if (!m || Number.isNaN(armed)) return null;
+  return Number(m[1]) * 1000 > armed;
 }
 
 export function disarm(dir: string): void {

@@ -65,6 +65,13 @@ describe('nvprobe verify: the boot after tune --persist', () => {
       { kind: 'module-param', change: POLL.target, module: 'nvme', param: 'poll_queues', value: '1' },
       { kind: 'disk-poll', change: POLL.target, disk: 'nvme0n1' },
     ]);
+    // virtio_blk's word says nothing about the measured NVMe disk's queues (its driver known: nvme).
+    const virtioPoll: ResolvedAction = { ...POLL, target: 'cmdline:virtio_blk.poll_queues', param: 'virtio_blk.poll_queues' };
+    expect(expectationsFor([virtioPoll], 'nvme0n1', 'nvme').map((e) => e.kind)).toEqual(['cmdline-word', 'module-param']);
+    expect(expectationsFor([POLL], 'nvme0n1', 'nvme').map((e) => e.kind)).toEqual(['cmdline-word', 'module-param', 'disk-poll']);
+    // Two findings asking for the same word (vda and vdb without poll queues): one set of expectations, one change.
+    expect(expectationsFor([POLL, { ...POLL }], 'nvme0n1')).toEqual(expectationsFor([POLL], 'nvme0n1'));
+    expect(pendingRecord({ run: 'r', rebootOnly: [POLL, { ...POLL }], expects: [], reboot: false, settings: { target: null, engine: 'psync2', blockSize: 4096, spanBytes: 4096, roundMs: 80 }, baselineRoundsP50Us: [1], kernelClock: null }).changes).toEqual([POLL.target]);
     const force: ResolvedAction = { kind: 'kernel-cmdline', target: 'cmdline:cpuidle_haltpoll.force', param: 'cpuidle_haltpoll.force', value: 1, runtime: false, reboot: true };
     expect(expectationsFor([force], null).map((e) => e.kind)).toEqual(['cmdline-word', 'cpuidle-driver']);
   });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { ProbeReport } from '../../src/contracts/probe-document.js';
 import { LAB_DISKS, type Guest } from './lab/guest.js';
 import { sharedGuest } from './lab/shared-guests.js';
-import { queueInterrupts } from './probe.test.js';
+import { queueInterrupts } from './lab/queue-interrupts.js';
 
 const IOS = 2000;
 

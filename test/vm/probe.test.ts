@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ProbeReport } from '../../src/contracts/probe-document.js';
 import { LAB_DISKS, type Guest } from './lab/guest.js';
+import { queueInterrupts } from './lab/queue-interrupts.js';
 import { sharedGuest } from './lab/shared-guests.js';
 
 const IOS = 300;
@@ -12,25 +13,6 @@ export async function sh(guest: Guest, script: string): Promise<string> {
   return r.stdout.trim();
 }
 
-/**
- * Interrupts so far on a disk's I/O queue vectors, from /proc/interrupts and sysfs alone (not
- * through detect): virtio-blk's "<virtioN>-req.K", nvme's "<nvmeX>qK" without the admin queue q0.
- */
-export async function queueInterrupts(guest: Guest, disk: string): Promise<{ names: string[]; total: number }> {
-  const owner = await sh(guest, `basename "$(readlink /sys/block/${disk}/device)"`);
-  const ours = disk.startsWith('nvme') ? new RegExp(`^${owner}q[1-9]\\d*$`) : new RegExp(`^${owner}-req\\.\\d+$`);
-  const lines = (await sh(guest, 'cat /proc/interrupts')).split('\n');
-  const cpus = lines[0]!.trim().split(/\s+/).length;
-  const names: string[] = [];
-  let total = 0;
-  for (const line of lines.slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    if (!/^\d+:$/.test(fields[0]!) || !ours.test(fields[fields.length - 1]!)) continue;
-    names.push(fields[fields.length - 1]!);
-    total += fields.slice(1, 1 + cpus).reduce((sum, n) => sum + Number(n), 0);
-  }
-  return { names, total };
-}
 
 // The guest with poll queues: both disks have io_poll 1, yet a synchronous preadv2 with
 // RWF_HIPRI completes by interrupt on 6.1 (the kernel stopped polling for it in 5.19).

@@ -84,8 +84,9 @@ export class BootSequence {
    * Run `script` (default `reboot`) in the guest, expecting it to reboot the guest; then boot the
    * next boot from the boot disk. Returns the new boot's guest. Throws when the script does not
    * reboot the guest (guest.runUntilReboot) or when the sequence has had its maxBoots.
+   * `between` runs after the guest stopped and before the next boot: readFile()/bootConfig() work there.
    */
-  async reboot(script = 'reboot', runOpts: { timeoutMs?: number; graceMs?: number } = {}): Promise<Guest> {
+  async reboot(script = 'reboot', runOpts: { timeoutMs?: number; graceMs?: number; between?: () => void } = {}): Promise<Guest> {
     const guest = this.guest;
     try {
       await guest.runUntilReboot(script, runOpts);
@@ -94,6 +95,7 @@ export class BootSequence {
       throw err;
     }
     this.boots[this.boots.length - 1]!.end = 'reboot';
+    runOpts.between?.();
     return this.bootNext();
   }
 
