@@ -76,7 +76,7 @@ export async function tune(s: TuneSettings): Promise<number> {
     refuseWhileVerificationArmed(dir);
     const run = newRunId();
     const progress = await startProgress(!s.json);
-    const opened = await openTarget(root, { target: s.target, blockSize: 4096, rampMs: 0, cpu: null, engine: 'auto', hipri: true, spanLimit: s.spanLimit ?? (s.target ? undefined : TUNE_SCRATCH_BYTES) }, progress.update);
+    const opened = await openTarget(root, { target: s.target, blockSize: 4096, rampMs: 0, cpu: null, engine: 'auto', hipri: true, spanLimit: s.spanLimit ?? (s.target ? undefined : TUNE_SCRATCH_BYTES), scratchDir: dir }, progress.update);
     // Ctrl-C or SIGTERM mid-run: put back what this run changed, then exit.
     const undoAtExit = registerCleanup(() => undoRun(new Applier(root, journal, run), journal, run));
     try {

@@ -35,6 +35,8 @@ export interface ProbeMeasureSettings {
   hipri: boolean;
   /** Time each read on the kernel's clock (ftrace); default on, off with --no-trace. */
   trace?: boolean;
+  /** Where a scratch file goes when it must: the command's state dir (default: nvprobe's). */
+  scratchDir?: string;
 }
 
 /** Who asks: progress lines, cancellation, and the version the report names. */
@@ -159,7 +161,7 @@ export async function openTarget(root: Root, s: ProbeMeasureSettings, say: (text
   }
   const size = s.spanLimit ?? DEFAULT_SCRATCH_BYTES;
   say(`creating a ${Math.round(size / (1 << 20))} MiB scratch file on the root filesystem`);
-  const scratch = await createScratchFile(scratchDirOnRootFs(), size, (w) => say(`writing scratch file: ${Math.round((100 * w) / size)} %`));
+  const scratch = await createScratchFile(scratchDirOnRootFs(s.scratchDir), size, (w) => say(`writing scratch file: ${Math.round((100 * w) / size)} %`));
   const target = { ...inspectTarget(root, scratch.path, s.blockSize, undefined), scratch: true, fallbackReason };
   return { target, engine: openEngine(root, target, s), scratch };
 }
