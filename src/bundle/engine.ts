@@ -6,10 +6,7 @@ import type { Redactor } from './redactor.js';
  * One thing a collector hands over: a file (its text is redacted on the way in, see
  * redactMember; there is no unredacted way in), a symlink or a directory.
  */
-export type CollectedItem =
-  | { kind: 'file'; path: string; text: string }
-  | { kind: 'link'; path: string; target: string }
-  | { kind: 'dir'; path: string };
+export type CollectedItem = { kind: 'file'; path: string; text: string } | { kind: 'link'; path: string; target: string } | { kind: 'dir'; path: string };
 
 export interface CollectContext {
   redactor: Redactor;
@@ -57,14 +54,30 @@ export interface CollectorRecord {
 
 const TRUNCATED_MARK = '\n[nvprobe: truncated here]\n';
 
-export async function runCollectors(collectors: readonly Collector[], o: { redactor: Redactor; say(text: string): void; maxBundleBytes: number }): Promise<{ entries: TarEntry[]; records: CollectorRecord[] }> {
+export async function runCollectors(
+  collectors: readonly Collector[],
+  o: { redactor: Redactor; say(text: string): void; maxBundleBytes: number },
+): Promise<{ entries: TarEntry[]; records: CollectorRecord[] }> {
   const entries: TarEntry[] = [];
   const records: CollectorRecord[] = [];
   let total = 0;
   for (const c of collectors) {
     const started = new Date();
     const t0 = performance.now();
-    const rec: CollectorRecord = { name: c.name, gathers: c.gathers, status: 'ok', reason: null, startedAt: started.toISOString(), ms: 0, files: 0, bytes: 0, truncated: [], timedOut: false, timeoutMs: c.timeoutMs, maxItemBytes: c.maxItemBytes };
+    const rec: CollectorRecord = {
+      name: c.name,
+      gathers: c.gathers,
+      status: 'ok',
+      reason: null,
+      startedAt: started.toISOString(),
+      ms: 0,
+      files: 0,
+      bytes: 0,
+      truncated: [],
+      timedOut: false,
+      timeoutMs: c.timeoutMs,
+      maxItemBytes: c.maxItemBytes,
+    };
     records.push(rec);
     if (c.skip) {
       rec.status = 'skipped';

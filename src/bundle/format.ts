@@ -33,7 +33,10 @@ export function bundleManifest(file: string, entries: readonly TarEntry[]): Bund
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw usageError(`${file}: ${BUNDLE_PATHS.manifest} is not a JSON object`, BAD);
   if (doc.kind !== 'nvprobe.bundle' || typeof doc.schemaVersion !== 'number') throw usageError(`${file}: ${BUNDLE_PATHS.manifest} does not describe an nvprobe bundle`, BAD);
   if (doc.schemaVersion > BUNDLE_SCHEMA_VERSION) {
-    throw usageError(`${file} is a bundle of schema version ${doc.schemaVersion}, newer than this nvprobe reads (${BUNDLE_SCHEMA_VERSION})`, `use nvprobe ${doc.nvprobeVersion ?? 'of the version that wrote it'} or later`);
+    throw usageError(
+      `${file} is a bundle of schema version ${doc.schemaVersion}, newer than this nvprobe reads (${BUNDLE_SCHEMA_VERSION})`,
+      `use nvprobe ${doc.nvprobeVersion ?? 'of the version that wrote it'} or later`,
+    );
   }
   return doc as BundleManifest;
 }

@@ -28,7 +28,17 @@ export function registerCheck(program: Command): Command {
     .option('--all', 'also list rules that do not apply here')
     .option('--verbose', 'show references')
     .action(async (opts: CheckOptions) => {
-      const [{ openInput }, { detectSnapshot }, { evaluateRules }, { loadRulesOrFail }, { renderFindingsText, countByStatus }, { nvprobeVersion }, { existingStateDir }, { readRuns }, { attachVerdicts, latestVerdicts }] = await Promise.all([
+      const [
+        { openInput },
+        { detectSnapshot },
+        { evaluateRules },
+        { loadRulesOrFail },
+        { renderFindingsText, countByStatus },
+        { nvprobeVersion },
+        { existingStateDir },
+        { readRuns },
+        { attachVerdicts, latestVerdicts },
+      ] = await Promise.all([
         import('./from-bundle.js'),
         import('../detect/snapshot.js'),
         import('../rules/evaluate.js'),

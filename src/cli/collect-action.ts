@@ -46,9 +46,19 @@ export async function collect(opts: CollectOptions): Promise<number> {
     redactor.drop('init-args', cmdline.init, INIT_ARGS_TOKEN);
     redactor.drop('init-args', identity.cmdline!.trim(), `${cmdline.kernel.trim()} -- ${INIT_ARGS_TOKEN}`);
   }
-  const hostToken = opts.redact ? createHash('sha256').update(`nvprobe-bundle\0${identity.machineId ?? randomBytes(16).toString('hex')}\0${identity.hostnames[0] ?? ''}`).digest('hex').slice(0, 8) : (identity.hostnames.at(-1) ?? 'host').replace(/[^A-Za-z0-9.-]/g, '_');
+  const hostToken = opts.redact
+    ? createHash('sha256')
+        .update(`nvprobe-bundle\0${identity.machineId ?? randomBytes(16).toString('hex')}\0${identity.hostnames[0] ?? ''}`)
+        .digest('hex')
+        .slice(0, 8)
+    : (identity.hostnames.at(-1) ?? 'host').replace(/[^A-Za-z0-9.-]/g, '_');
   const now = new Date();
-  const file = opts.output ?? `nvprobe-${hostToken}-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}.tar.gz`;
+  const file =
+    opts.output ??
+    `nvprobe-${hostToken}-${now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}.tar.gz`;
   // A bad -o is refused before collecting, not after (the same checks run again when writing).
   checkCreatable(file);
   if (!opts.force && existsSync(file)) throw usageError(`${file} already exists`, 'choose another name, or pass --force to replace it');
@@ -59,12 +69,16 @@ export async function collect(opts: CollectOptions): Promise<number> {
   let probeElapsed = 0;
   const collectors = bundleCollectors({
     probe: {
-      skip: !opts.probe ? '--no-probe' : !isRoot() ? 'probing the root filesystem\'s disk needs root' : null,
+      skip: !opts.probe ? '--no-probe' : !isRoot() ? "probing the root filesystem's disk needs root" : null,
       durationMs: probeMs,
       run: async (signal, say) => {
         const p0 = performance.now();
         try {
-          return await measureProbe(new Root('/'), { blockSize: 4096, durationMs: probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN }, { say, signal, nvprobeVersion: nvprobeVersion() });
+          return await measureProbe(
+            new Root('/'),
+            { blockSize: 4096, durationMs: probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN },
+            { say, signal, nvprobeVersion: nvprobeVersion() },
+          );
         } finally {
           probeElapsed = performance.now() - p0;
         }
@@ -76,7 +90,16 @@ export async function collect(opts: CollectOptions): Promise<number> {
     checkDocument: (snapshot, loaded): CheckDocument => {
       // This machine's tune verdicts, as `check` shows them (the runs themselves go in state/).
       const findings = attachVerdicts(evaluateRules(snapshot, loaded.rules), latestVerdicts(readRuns(state)));
-      return { schemaVersion: CHECK_SCHEMA_VERSION, kind: 'nvprobe.check', nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), root: null, rules: { count: loaded.rules.length, files: loaded.files }, summary: countByStatus(findings), findings };
+      return {
+        schemaVersion: CHECK_SCHEMA_VERSION,
+        kind: 'nvprobe.check',
+        nvprobeVersion: nvprobeVersion(),
+        createdAt: new Date().toISOString(),
+        root: null,
+        rules: { count: loaded.rules.length, files: loaded.files },
+        summary: countByStatus(findings),
+        findings,
+      };
     },
   });
   let result: Awaited<ReturnType<typeof runCollectors>>;
@@ -97,13 +120,22 @@ export async function collect(opts: CollectOptions): Promise<number> {
     limits: { maxBundleBytes: BUNDLE_LIMITS.maxBundleBytes },
     collectors: result.records,
   };
-  const entries = [{ kind: 'file' as const, name: BUNDLE_PATHS.manifest, data: redactMember(redactor, BUNDLE_PATHS.manifest, `${JSON.stringify(manifest, null, 2)}\n`), mode: 0o600 }, ...result.entries];
+  const entries = [
+    { kind: 'file' as const, name: BUNDLE_PATHS.manifest, data: redactMember(redactor, BUNDLE_PATHS.manifest, `${JSON.stringify(manifest, null, 2)}\n`), mode: 0o600 },
+    ...result.entries,
+  ];
   const bytes = writeArchive(file, entries, !!opts.force);
   const map = redactor.map();
   let mapFile: string | null = null;
   if (opts.redact) {
     mapFile = `${file.replace(/\.tar\.gz$|\.tgz$/, '')}.redaction-map.json`;
-    const doc = { kind: 'nvprobe.redaction-map', schemaVersion: REDACTION_MAP_SCHEMA_VERSION, bundle: file, note: 'Keep this file: it turns the tokens in the bundle back into this machine\'s values. It is not part of the bundle.', entries: map };
+    const doc = {
+      kind: 'nvprobe.redaction-map',
+      schemaVersion: REDACTION_MAP_SCHEMA_VERSION,
+      bundle: file,
+      note: "Keep this file: it turns the tokens in the bundle back into this machine's values. It is not part of the bundle.",
+      entries: map,
+    };
     writeNewFile(mapFile, `${JSON.stringify(doc, null, 2)}\n`, !!opts.force);
   }
   const out: CollectResult = {
@@ -120,7 +152,10 @@ export async function collect(opts: CollectOptions): Promise<number> {
     printJson(out);
   } else {
     printText(`wrote ${inlineText(file)} (${(bytes / 1024).toFixed(1)} KiB, ${(manifest.collectMs.withoutProbe / 1000).toFixed(1)} s without the probe)\n`);
-    for (const r of result.records) printText(`  ${r.name.padEnd(11)} ${r.status.padEnd(8)} ${r.files} files, ${r.bytes} bytes, ${r.ms} ms${r.reason ? `; ${inlineText(r.reason)}` : ''}${r.truncated.length ? `; truncated: ${inlineText(r.truncated.join(', '))}` : ''}\n`);
+    for (const r of result.records)
+      printText(
+        `  ${r.name.padEnd(11)} ${r.status.padEnd(8)} ${r.files} files, ${r.bytes} bytes, ${r.ms} ms${r.reason ? `; ${inlineText(r.reason)}` : ''}${r.truncated.length ? `; truncated: ${inlineText(r.truncated.join(', '))}` : ''}\n`,
+      );
     if (mapFile) printText(`redaction map (${map.length} values; keep it, do not send it): ${inlineText(mapFile)}\n`);
     else printText('not redacted (--no-redact): the bundle holds hostnames, addresses and serials as they are\n');
   }

@@ -8,8 +8,16 @@ export function renderDetectSummary(s: Snapshot): string {
   const out: string[] = [];
   const line = (label: string, text: string) => out.push(`${label.padEnd(12)}${text}`);
   const cpuCount = s.cpus.online?.length;
-  line('machine', [s.machine.architecture ?? 'unknown architecture', s.machine.cpuModel, cpuCount === undefined ? null : `${cpuCount} CPUs online (${formatCpuList(s.cpus.online!)})`, numa(s)].filter(Boolean).join(', '));
-  line('kernel', `${s.kernel.release ?? 'unknown'}${s.kernel.ioUringDisabled === null ? '' : `, io_uring ${['enabled', 'restricted to io_uring_group', 'disabled'][s.kernel.ioUringDisabled] ?? `disabled=${s.kernel.ioUringDisabled}`}`}`);
+  line(
+    'machine',
+    [s.machine.architecture ?? 'unknown architecture', s.machine.cpuModel, cpuCount === undefined ? null : `${cpuCount} CPUs online (${formatCpuList(s.cpus.online!)})`, numa(s)]
+      .filter(Boolean)
+      .join(', '),
+  );
+  line(
+    'kernel',
+    `${s.kernel.release ?? 'unknown'}${s.kernel.ioUringDisabled === null ? '' : `, io_uring ${['enabled', 'restricted to io_uring_group', 'disabled'][s.kernel.ioUringDisabled] ?? `disabled=${s.kernel.ioUringDisabled}`}`}`,
+  );
   const hv = s.hypervisor;
   line('hypervisor', `${hv.kind}${hv.vendor ? ` (${[hv.vendor, hv.product].filter(Boolean).join(' / ')})` : ''}`);
   for (const e of hv.evidence) line('', `  ${e}`);
@@ -65,6 +73,10 @@ function yesNo(v: boolean | null): string {
 function table(rows: string[][]): string[] {
   const all = [HEADERS, ...rows];
   const widths = HEADERS.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  return all.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  return all.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }
-

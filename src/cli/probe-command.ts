@@ -46,7 +46,7 @@ export interface ProbeSettings extends ProbeMeasureSettings {
 export function registerProbe(program: Command): Command {
   return program
     .command('probe')
-    .description('measure queue-depth-1 random read latency of a block device or file (default: the root filesystem\'s disk)')
+    .description("measure queue-depth-1 random read latency of a block device or file (default: the root filesystem's disk)")
     .argument('[target]', 'block device or regular file to read (opened read-only, O_DIRECT)')
     .option('--duration <time>', 'how long to measure, e.g. 5s, 500ms, 2m', '5s')
     .option('--ios <n>', 'stop after this many measured I/Os (with --duration: whichever comes first)')
@@ -60,12 +60,15 @@ export function registerProbe(program: Command): Command {
         .default('auto'),
     )
     .option('--no-hipri', 'psync2 only: do not pass RWF_HIPRI to preadv2 (with --engine auto: use psync2)')
-    .option('--no-trace', 'do not time reads on the kernel\'s clock (ftrace); report the FFI-calibrated figures only')
+    .option('--no-trace', "do not time reads on the kernel's clock (ftrace); report the FFI-calibrated figures only")
     .option('--json', 'print one JSON document (schemaVersion) and nothing else on stdout (same as --format json)')
     .addOption(new Option('--format <format>', 'text, json, or prometheus (node_exporter textfile-collector format)').choices(PROBE_FORMATS))
     .option('-o, --output <file>', 'write the report to FILE atomically (temp file + rename in its directory) instead of stdout, e.g. /var/lib/node_exporter/textfile_collector/nvprobe.prom')
     .option('--histogram', 'also print a latency histogram')
-    .option('--state-dir <dir>', 'prometheus: where tune keeps its journal, runs and verdicts, whose state is added (default /var/lib/nvprobe, or NVPROBE_STATE_DIR; left out when the default is missing)')
+    .option(
+      '--state-dir <dir>',
+      'prometheus: where tune keeps its journal, runs and verdicts, whose state is added (default /var/lib/nvprobe, or NVPROBE_STATE_DIR; left out when the default is missing)',
+    )
     .addOption(new Option('--emit-fio', 'print the equivalent fio job instead of measuring'))
     .action(async (target: string | undefined, flags: ProbeFlags, cmd: Command) => {
       const settings = parseProbeFlags(target, flags, cmd.getOptionValueSource('duration') === 'default');
@@ -98,7 +101,9 @@ async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
     const state = stateDir === null ? null : readTuneState(root, stateDir);
     // Escaped for a terminal either way: a file written with -o is read with cat too.
     const rendered =
-      s.format === 'json' ? `${jsonSafe(JSON.stringify(report, null, 2))}\n` : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report, state) : renderProbeText(report, { histogram: !!flags.histogram }));
+      s.format === 'json'
+        ? `${jsonSafe(JSON.stringify(report, null, 2))}\n`
+        : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report, state) : renderProbeText(report, { histogram: !!flags.histogram }));
     if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
     else process.stdout.write(rendered);
     return ExitCode.ok;
@@ -118,7 +123,7 @@ export function parseProbeFlags(target: string | undefined, flags: ProbeFlags, d
     throw usageError(`--json contradicts --format ${flags.format}`, 'use one of them: --json is --format json');
   }
   const format: ProbeFormat = flags.format ?? (flags.json ? 'json' : 'text');
-  if (flags.output !== undefined && flags.emitFio) throw usageError('-o/--output writes a probe report; --emit-fio prints a job file', 'redirect --emit-fio\'s output instead');
+  if (flags.output !== undefined && flags.emitFio) throw usageError('-o/--output writes a probe report; --emit-fio prints a job file', "redirect --emit-fio's output instead");
   const output = flags.output !== undefined ? checkOutputPath(flags.output) : undefined;
   const durationMs = ios !== undefined && durationIsDefault ? undefined : parseDuration(flags.duration, '--duration');
   return {
@@ -136,4 +141,3 @@ export function parseProbeFlags(target: string | undefined, flags: ProbeFlags, d
     ...(output !== undefined ? { output } : {}),
   };
 }
-

@@ -16,17 +16,19 @@ const EXIT_CODES: Record<number, string> = {
   1: 'runtime failure (I/O error, device vanished, output could not be written, internal error)',
   2: 'usage error or bad input (nothing was changed)',
   3: 'needs root (rerun as root, e.g. with sudo)',
-  4: 'partially applied: some actions failed and this run\'s changes were reverted',
+  4: "partially applied: some actions failed and this run's changes were reverted",
   5: 'check --strict: something is recommended (not measured here as no gain) or advised',
   6: 'status: a setting nvprobe applied has drifted (its live value differs)',
   7: 'reboot required: tune --persist wrote changes that take effect at the next boot (a verification is armed; status says so too)',
   8: 'verify: the changes of the last tune --persist did not take effect or did not help after the reboot; they were reverted',
-  130: 'interrupted (Ctrl-C; 143 for SIGTERM): a tune run\'s changes were put back',
+  130: "interrupted (Ctrl-C; 143 for SIGTERM): a tune run's changes were put back",
 };
 
 const EXIT_CODES_HELP = `
 Exit codes:
-${Object.entries(EXIT_CODES).map(([code, text]) => `  ${code.padStart(3)}  ${text}`).join('\n')}
+${Object.entries(EXIT_CODES)
+  .map(([code, text]) => `  ${code.padStart(3)}  ${text}`)
+  .join('\n')}
 
 Environment:
   NVPROBE_STATE_DIR  where tune, revert, status and collect keep and read the journal, lock and
@@ -50,7 +52,18 @@ const COMMAND_EXIT_CODES: Record<string, number[]> = {
   report: [0, 1, 2],
 };
 
-const SHORT: Record<number, string> = { 0: 'ok', 1: 'runtime failure', 2: 'bad input', 3: 'needs root', 4: 'partially applied or not all put back', 5: 'findings (--strict)', 6: 'drifted', 7: 'reboot required', 8: 'verification failed', 130: 'interrupted' };
+const SHORT: Record<number, string> = {
+  0: 'ok',
+  1: 'runtime failure',
+  2: 'bad input',
+  3: 'needs root',
+  4: 'partially applied or not all put back',
+  5: 'findings (--strict)',
+  6: 'drifted',
+  7: 'reboot required',
+  8: 'verification failed',
+  130: 'interrupted',
+};
 
 function commandExitHelp(name: string): string {
   const codes = COMMAND_EXIT_CODES[name] ?? [0, 1, 2];
@@ -68,7 +81,19 @@ export function buildProgram(): Command {
       outputError: (str, write) => write(str.replace(/^error: /, 'nvprobe: ')),
     });
   // Each command file adds itself; subcommands inherit error handling and exit codes.
-  for (const register of [registerProbe, registerDetect, registerSnapshot, registerCheck, registerRules, registerTune, registerVerify, registerRevert, registerStatus, registerCollect, registerReport]) {
+  for (const register of [
+    registerProbe,
+    registerDetect,
+    registerSnapshot,
+    registerCheck,
+    registerRules,
+    registerTune,
+    registerVerify,
+    registerRevert,
+    registerStatus,
+    registerCollect,
+    registerReport,
+  ]) {
     const cmd = register(program);
     cmd.exitOverride().addHelpText('after', commandExitHelp(cmd.name()));
     cmd.configureOutput({ outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'nvprobe: ')) });

@@ -45,7 +45,15 @@ export function registerRevert(program: Command): Command {
         journal.archiveIfSettled(`${dir}/runs`);
         if (flags.json) printJson({ schemaVersion: REVERT_SCHEMA_VERSION, kind: 'nvprobe.revert', reverted } satisfies RevertDocument);
         else if (!reverted.length) printText('nothing to revert: nvprobe has no change in effect\n');
-        else for (const r of inlineStrings(restoredPerPath(reverted))) printText(r.error ? `FAILED   ${r.path} (${r.error})\n` : r.left ? `left     ${r.path}: now ${r.left.now}, nvprobe set ${r.left.wrote}: changed by someone else since; left as is\n` : `restored ${r.path} = ${r.restored}\n`);
+        else
+          for (const r of inlineStrings(restoredPerPath(reverted)))
+            printText(
+              r.error
+                ? `FAILED   ${r.path} (${r.error})\n`
+                : r.left
+                  ? `left     ${r.path}: now ${r.left.now}, nvprobe set ${r.left.wrote}: changed by someone else since; left as is\n`
+                  : `restored ${r.path} = ${r.restored}\n`,
+            );
         if (left.length && !flags.json) {
           printErrorLine(`nvprobe: ${left.length} value(s) changed by someone else since nvprobe set them were left as is`);
           printErrorLine(`hint: check ${left.map((r) => r.path).join(', ')} and set what you want by hand`);
@@ -77,7 +85,16 @@ export function registerStatus(program: Command): Command {
       const dir = checkedStateDir(flags.stateDir, 'read');
       const entries = changeStatus(root, Journal.open(dir, { readOnly: true }));
       const armed = readPending(dir);
-      const pending = armed && { verificationArmed: true, rebootRequired: armed.boots === 0 && bootedSince(root, armed.armedAt) !== true, run: armed.run, armedAt: armed.armedAt, boots: armed.boots, maxBoots: armed.maxBoots, changes: armed.changes, reboot: armed.reboot };
+      const pending = armed && {
+        verificationArmed: true,
+        rebootRequired: armed.boots === 0 && bootedSince(root, armed.armedAt) !== true,
+        run: armed.run,
+        armedAt: armed.armedAt,
+        boots: armed.boots,
+        maxBoots: armed.maxBoots,
+        changes: armed.changes,
+        reboot: armed.reboot,
+      };
       const lastVerdict = readVerdict(dir);
       // Like TuneD's verify: a setting nvprobe applied that no longer holds is worth a non-zero exit;
       // then a reboot still owed, then a last verification that reverted.
@@ -92,7 +109,10 @@ export function registerStatus(program: Command): Command {
         printJson({ schemaVersion: STATUS_SCHEMA_VERSION, kind: 'nvprobe.status', entries, pending, lastVerdict } satisfies StatusDocument);
         return;
       }
-      if (pending) printText(`${pending.rebootRequired ? 'reboot required' : 'verification armed'}: ${pending.changes.join(', ')} (run ${pending.run}, armed ${pending.armedAt}; ${pending.rebootRequired || pending.boots > 0 ? 'nvprobe verify runs at the next boot' : 'rebooted since: nvprobe verify has not run yet'})\n`);
+      if (pending)
+        printText(
+          `${pending.rebootRequired ? 'reboot required' : 'verification armed'}: ${pending.changes.join(', ')} (run ${pending.run}, armed ${pending.armedAt}; ${pending.rebootRequired || pending.boots > 0 ? 'nvprobe verify runs at the next boot' : 'rebooted since: nvprobe verify has not run yet'})\n`,
+        );
       if (lastVerdict) printText(`last verification (run ${lastVerdict.run}, ${lastVerdict.at}): ${lastVerdict.verdict}: ${lastVerdict.reason}\n`);
       if (!entries.length) printText('nvprobe has no change in effect\n');
       for (const e of inlineStrings(entries)) printText(`${e.state.padEnd(8)} ${e.path} = ${e.written}${e.state === 'drifted' ? ` (live: ${e.live})` : ''}   [run ${e.run}]\n`);

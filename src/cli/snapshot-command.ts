@@ -21,14 +21,15 @@ export function registerSnapshot(program: Command): Command {
         printJson(result);
         return;
       }
-      printText(
-        `wrote ${inlineText(dir)}: ${result.files} files, ${result.links} links, ${result.dirs} directories; ` +
-          `${result.redacted.length} identifying values redacted\n`,
-      );
+      printText(`wrote ${inlineText(dir)}: ${result.files} files, ${result.links} links, ${result.dirs} directories; ` + `${result.redacted.length} identifying values redacted\n`);
       if (result.skipped.length > 0) {
         printErrorLine(`nvprobe: ${result.skipped.length} files could not be read and are missing from the copy (${result.skipped.slice(0, 3).join(', ')}${result.skipped.length > 3 ? ', ...' : ''})`);
         // As root, what is left out was not a readable regular file (a FIFO, a huge file in a captured tree).
-        process.stderr.write(process.geteuid?.() === 0 ? 'hint: they could not be read even as root (not regular files, too large, or I/O errors); see --json "skipped"\n' : 'hint: run as root to capture every attribute\n');
+        process.stderr.write(
+          process.geteuid?.() === 0
+            ? 'hint: they could not be read even as root (not regular files, too large, or I/O errors); see --json "skipped"\n'
+            : 'hint: run as root to capture every attribute\n',
+        );
       }
     });
 }

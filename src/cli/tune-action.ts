@@ -48,7 +48,13 @@ export async function tune(s: TuneSettings): Promise<number> {
   if (unknown?.length) throw usageError(`--only: no rule or finding ${unknown.map((u) => `'${u}'`).join(', ')}`, 'see `nvprobe check --all` for the ids');
   const disk = targetDisk(root, s.target);
   const plan = planTune(root, findings, disk);
-  const expects = s.persist ? expectationsFor(plan.rebootOnly.map((r) => r.action), disk, diskDriver(root, disk)) : [];
+  const expects = s.persist
+    ? expectationsFor(
+        plan.rebootOnly.map((r) => r.action),
+        disk,
+        diskDriver(root, disk),
+      )
+    : [];
   const verifySteps = (armedFile: string) => [
     `write the reboot-only change(s) (${plan.rebootOnly.map((r) => `${r.action.target}=${r.action.value}`).join(', ')}) through the journal`,
     `measure the baseline (${VERIFY_ROUNDS} rounds) and arm a one-shot verification in ${armedFile}`,
@@ -76,14 +82,32 @@ export async function tune(s: TuneSettings): Promise<number> {
     refuseWhileVerificationArmed(dir);
     const run = newRunId();
     const progress = await startProgress(!s.json);
-    const opened = await openTarget(root, { target: s.target, blockSize: 4096, rampMs: 0, cpu: null, engine: 'auto', hipri: true, spanLimit: s.spanLimit ?? (s.target ? undefined : TUNE_SCRATCH_BYTES), scratchDir: dir }, progress.update);
+    const opened = await openTarget(
+      root,
+      { target: s.target, blockSize: 4096, rampMs: 0, cpu: null, engine: 'auto', hipri: true, spanLimit: s.spanLimit ?? (s.target ? undefined : TUNE_SCRATCH_BYTES), scratchDir: dir },
+      progress.update,
+    );
     // Ctrl-C or SIGTERM mid-run: put back what this run changed, then exit.
     const undoAtExit = registerCleanup(() => undoRun(new Applier(root, journal, run), journal, run));
     try {
       journal.append({ t: 'run', run, at: new Date().toISOString(), command: 'tune', nvprobeVersion: nvprobeVersion() });
       const result = persistOnly
         ? null
-        : await runSession({ root, journal, run, plan, target: opened.target, engine: opened.engine.engine, budgetMs: s.budgetMs - (performance.now() - started), roundMs: s.roundMs, pairs: s.pairs, passes: 3, pollWindowMs: 1000, trace: s.trace ? traceSpec(root, opened.target, opened.engine.engine.name) : null, say: progress.update });
+        : await runSession({
+            root,
+            journal,
+            run,
+            plan,
+            target: opened.target,
+            engine: opened.engine.engine,
+            budgetMs: s.budgetMs - (performance.now() - started),
+            roundMs: s.roundMs,
+            pairs: s.pairs,
+            passes: 3,
+            pollWindowMs: 1000,
+            trace: s.trace ? traceSpec(root, opened.target, opened.engine.engine.name) : null,
+            say: progress.update,
+          });
       // Persist what was kept, and what only a reboot can apply (never measured: the user asked for it).
       // Reboot-only changes: the baseline the next boot's verification compares with, in the state they start from.
       let baseline: number[] | null = null;
@@ -108,7 +132,17 @@ export async function tune(s: TuneSettings): Promise<number> {
         const file = writeState(dir, PENDING_VERIFY, record);
         verify = { armed: true, file, reboot: s.reboot, steps: verifySteps(file), expects, baselineMedianP50Us: record.baseline.medianP50Us };
       }
-      const report: TuneReport = { ...base, run, dryRun: false, target: opened.target, engine: { name: opened.engine.engine.name, polled: opened.engine.polled }, result, persisted, verify, savedTo: null };
+      const report: TuneReport = {
+        ...base,
+        run,
+        dryRun: false,
+        target: opened.target,
+        engine: { name: opened.engine.engine.name, polled: opened.engine.polled },
+        result,
+        persisted,
+        verify,
+        savedTo: null,
+      };
       report.savedTo = saveRun(dir, run, report);
       journal.archiveIfSettled(`${dir}/runs`);
       write(s, report);
@@ -201,5 +235,9 @@ async function confirm(plan: TunePlan): Promise<void> {
 
 function write(s: TuneSettings, report: TuneReport): void {
   if (s.json) printJson(report);
-  else printText(renderTuneText(inlineStrings(report)) + (report.verify ? `\n${report.verify.armed ? 'Armed for the next boot' : 'With --persist (not done: dry run)'}:\n${report.verify.steps.map((t) => `  - ${t}`).join('\n')}\n` : ''));
+  else
+    printText(
+      renderTuneText(inlineStrings(report)) +
+        (report.verify ? `\n${report.verify.armed ? 'Armed for the next boot' : 'With --persist (not done: dry run)'}:\n${report.verify.steps.map((t) => `  - ${t}`).join('\n')}\n` : ''),
+    );
 }

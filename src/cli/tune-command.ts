@@ -43,7 +43,7 @@ export function registerTune(program: Command): Command {
   return program
     .command('tune')
     .description('apply the recommended guest changes one by one, measure each against the old value, keep only what measurably helps')
-    .argument('[target]', 'what to measure on (default: the root filesystem\'s disk, or a scratch file on it)')
+    .argument('[target]', "what to measure on (default: the root filesystem's disk, or a scratch file on it)")
     .option('--dry-run', 'show the plan and change nothing (works without root)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--persist', 'also write the kept changes so that they survive a reboot (modprobe.d, udev, kernel command line)')
@@ -84,7 +84,10 @@ export function registerTune(program: Command): Command {
 
 /** --only's ids; none at all (`--only ''`, `--only ,`) is a slip that would quietly tune nothing. */
 function parseOnly(text: string): string[] {
-  const ids = text.split(',').map((x) => x.trim()).filter(Boolean);
+  const ids = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   if (!ids.length) throw usageError(`--only needs at least one rule or finding id, not '${text}'`, 'see `nvprobe check --all` for the ids, or leave --only out');
   return ids;
 }

@@ -14,10 +14,12 @@ interface VerifyFlags {
 export function registerVerify(program: Command): Command {
   return program
     .command('verify')
-    .description('after the reboot that `tune --persist` armed: check each change took effect, measure against the saved baseline, keep what helps, revert the rest (run once at boot by nvprobe-verify.service)')
+    .description(
+      'after the reboot that `tune --persist` armed: check each change took effect, measure against the saved baseline, keep what helps, revert the rest (run once at boot by nvprobe-verify.service)',
+    )
     .option('--state-dir <dir>', 'where the journal and the armed verification live (default /var/lib/nvprobe, or NVPROBE_STATE_DIR)')
-    .option('--root <dir>', 'read the boot\'s state from a captured tree instead of this machine (the measurement stays on this machine)')
-    .option('--settle <time>', 'wait at most this long for the boot\'s load to settle before measuring (0: do not wait)', '60s')
+    .option('--root <dir>', "read the boot's state from a captured tree instead of this machine (the measurement stays on this machine)")
+    .option('--settle <time>', "wait at most this long for the boot's load to settle before measuring (0: do not wait)", '60s')
     .option('--json', 'print one JSON document')
     .action(async (flags: VerifyFlags) => {
       const settleMs = /^0+(ms|s)?$/.test(flags.settle.trim()) ? 0 : parseDuration(flags.settle, '--settle');
@@ -33,13 +35,26 @@ export function registerVerify(program: Command): Command {
       const lock = acquireLock(dir, 'verify', { machine: root.live });
       let verdict: Awaited<ReturnType<typeof verifyAfterBoot>>;
       try {
-        verdict = await verifyAfterBoot({ root, measureRoot: new Root('/'), dir, settleMs, rounds: VERIFY_ROUNDS, margin: verifyMargin(), say: (t) => (flags.json ? undefined : process.stderr.write(`${t}\n`)) });
+        verdict = await verifyAfterBoot({
+          root,
+          measureRoot: new Root('/'),
+          dir,
+          settleMs,
+          rounds: VERIFY_ROUNDS,
+          margin: verifyMargin(),
+          say: (t) => (flags.json ? undefined : process.stderr.write(`${t}\n`)),
+        });
       } finally {
         lock.release();
       }
       const doc: VerifyDocument = { schemaVersion: VERIFY_SCHEMA_VERSION, kind: 'nvprobe.verify', armed: verdict !== null, verdict };
       if (flags.json) printJson(doc);
-      else printText(verdict === null ? 'nothing to verify: no tune --persist armed a verification' : `${verdict.verdict}: ${verdict.reason}${verdict.rebooting ? '\nrebooting to return to the original state' : ''}`);
+      else
+        printText(
+          verdict === null
+            ? 'nothing to verify: no tune --persist armed a verification'
+            : `${verdict.verdict}: ${verdict.reason}${verdict.rebooting ? '\nrebooting to return to the original state' : ''}`,
+        );
       process.exitCode = verdict === null || verdict.verdict === 'kept' ? ExitCode.ok : ExitCode.verifyFailed;
       if (verdict?.rebooting) {
         const r = rebootNow();

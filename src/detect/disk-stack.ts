@@ -18,7 +18,7 @@ export interface DiskStack {
   holders: string[];
   /** The whole physical disks at the bottom of the stack (recursively through dm/md); empty for a plain disk. */
   backingDisks: string[];
-  dm: { name: string | null; /** Target family from the uuid prefix: "LVM", "CRYPT", "mpath"... */ uuidPrefix: string | null } | null;
+  dm: { name: string | null /** Target family from the uuid prefix: "LVM", "CRYPT", "mpath"... */; uuidPrefix: string | null } | null;
   md: { level: string | null } | null;
 }
 

@@ -72,7 +72,10 @@ export function resolveDeviceChain(r: SysReader, name: string): DeviceChain {
     }
   }
   const parts = devicePath.split('/');
-  const ancestors = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/')).filter((p) => p.startsWith('/sys/devices/'));
+  const ancestors = parts
+    .slice(0, -1)
+    .map((_, i) => parts.slice(0, i + 1).join('/'))
+    .filter((p) => p.startsWith('/sys/devices/'));
   for (const dir of ancestors) {
     const base = dir.slice(dir.lastIndexOf('/') + 1);
     if (PCI_ADDRESS.test(base)) chain.pciDir = dir;
@@ -114,7 +117,12 @@ function classify(r: SysReader, name: string, sysPath: string, ancestors: string
   if (r.root.isDir(`${sysPath}/dm`)) return { transport: 'dm', evidence: `${sysPath}/dm exists (device-mapper)`, scsiHost: null };
   if (r.root.isDir(`${sysPath}/md`)) return { transport: 'md', evidence: `${sysPath}/md exists (software RAID)`, scsiHost: null };
   if (sysPath.startsWith('/sys/devices/virtual/block/')) {
-    const kinds: Array<[RegExp, Transport]> = [[/^loop\d+$/, 'loop'], [/^zram\d+$/, 'zram'], [/^nbd\d+$/, 'nbd'], [/^ram\d+$/, 'ram']];
+    const kinds: Array<[RegExp, Transport]> = [
+      [/^loop\d+$/, 'loop'],
+      [/^zram\d+$/, 'zram'],
+      [/^nbd\d+$/, 'nbd'],
+      [/^ram\d+$/, 'ram'],
+    ];
     const match = kinds.find(([re]) => re.test(name));
     return { transport: match ? match[1] : 'virtual', evidence: `virtual block device ${sysPath}`, scsiHost: null };
   }

@@ -80,10 +80,20 @@ export function detectHaltpoll(r: SysReader, driver: string | null, governor: st
           : presence.kind === 'absent'
             ? '; this kernel has no cpuidle-haltpoll driver'
             : '';
-    return { ...base, polling: false, absence: 'driver-not-loaded', explanation: `cpuidle driver is ${driver}, not haltpoll: cpuidle-haltpoll is not loaded (needs KVM paravirt and hint-dedicated or cpuidle_haltpoll.force=1, and no idle=)${how}${governorNote}` };
+    return {
+      ...base,
+      polling: false,
+      absence: 'driver-not-loaded',
+      explanation: `cpuidle driver is ${driver}, not haltpoll: cpuidle-haltpoll is not loaded (needs KVM paravirt and hint-dedicated or cpuidle_haltpoll.force=1, and no idle=)${how}${governorNote}`,
+    };
   }
   if (!governorBuilt) {
-    return { ...base, polling: false, absence: 'governor-not-built', explanation: 'cpuidle driver is haltpoll but /sys/module/haltpoll is absent: the haltpoll governor is not built (CONFIG_CPU_IDLE_GOV_HALTPOLL unset), so the guest never polls before halting' };
+    return {
+      ...base,
+      polling: false,
+      absence: 'governor-not-built',
+      explanation: 'cpuidle driver is haltpoll but /sys/module/haltpoll is absent: the haltpoll governor is not built (CONFIG_CPU_IDLE_GOV_HALTPOLL unset), so the guest never polls before halting',
+    };
   }
   if (governorActive === false) {
     return { ...base, polling: false, absence: 'governor-not-selected', explanation: `cpuidle driver is haltpoll but the governor is ${governor}: guest_halt_poll_ns has no effect` };

@@ -84,7 +84,11 @@ export function classifyHypervisor(s: HypervisorSignals): HypervisorInfo {
 
   const kind = winner(votes) ?? fallbackKind(s);
   if (qemuWithoutKvm) {
-    evidence.push(kind === 'tcg' ? `DMI sys_vendor ${s.dmiSysVendor} and no kvm-clock: QEMU without KVM` : `DMI sys_vendor ${s.dmiSysVendor} but no kvm-clock: QEMU without KVM (TCG, or another accelerator such as HVF)`);
+    evidence.push(
+      kind === 'tcg'
+        ? `DMI sys_vendor ${s.dmiSysVendor} and no kvm-clock: QEMU without KVM`
+        : `DMI sys_vendor ${s.dmiSysVendor} but no kvm-clock: QEMU without KVM (TCG, or another accelerator such as HVF)`,
+    );
   } else if (votes.length === 0) {
     if (kind === 'none') evidence.push('no hypervisor signal: cpuinfo lacks the hypervisor flag');
     if (kind === 'unknown' && s.cpuinfoHypervisorFlag) evidence.push('a hypervisor is present but none of its signals name it');

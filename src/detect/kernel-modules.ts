@@ -27,7 +27,8 @@ export function moduleName(name: string): string {
 export function modulePresence(root: Root, module: string): ModulePresence {
   const m = moduleName(module);
   const initstate = root.attr(`/sys/module/${m}/initstate`);
-  if (initstate !== null) return { kind: 'module', loaded: initstate === 'live', evidence: `/sys/module/${m}/initstate exists: loaded from a .ko${initstate === 'live' ? '' : ` (initstate ${initstate})`}` };
+  if (initstate !== null)
+    return { kind: 'module', loaded: initstate === 'live', evidence: `/sys/module/${m}/initstate exists: loaded from a .ko${initstate === 'live' ? '' : ` (initstate ${initstate})`}` };
 
   const dir = modulesDir(root);
   if (dir !== null) {

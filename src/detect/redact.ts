@@ -3,20 +3,7 @@ import { splitInitArguments } from './cmdline.js';
 import { RedactionTokens } from './redaction-tokens.js';
 
 /** Attribute files that identify a device or machine: replaced by placeholders in captures. */
-const IDENTIFYING_FILES = new Set([
-  'serial',
-  'wwid',
-  'uuid',
-  'eui',
-  'nguid',
-  'subsysnqn',
-  'product_serial',
-  'product_uuid',
-  'board_serial',
-  'board_asset_tag',
-  'chassis_serial',
-  'chassis_asset_tag',
-]);
+const IDENTIFYING_FILES = new Set(['serial', 'wwid', 'uuid', 'eui', 'nguid', 'subsysnqn', 'product_serial', 'product_uuid', 'board_serial', 'board_asset_tag', 'chassis_serial', 'chassis_asset_tag']);
 
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 

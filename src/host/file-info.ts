@@ -24,15 +24,7 @@ export function splitDevno(dev: number | bigint): { major: number; minor: number
 /** stat(2) following links; throws the ErrnoException (ENOENT, EACCES...) for the caller to word. */
 export function statPath(p: string): FileInfo {
   const st = fs.statSync(p);
-  const kind: FileKind = st.isBlockDevice()
-    ? 'block'
-    : st.isFile()
-      ? 'file'
-      : st.isDirectory()
-        ? 'directory'
-        : st.isCharacterDevice()
-          ? 'char'
-          : 'other';
+  const kind: FileKind = st.isBlockDevice() ? 'block' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isCharacterDevice() ? 'char' : 'other';
   return { path: p, kind, sizeBytes: st.isFile() ? st.size : 0, dev: splitDevno(st.dev), rdev: splitDevno(st.rdev) };
 }
 

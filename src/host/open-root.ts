@@ -14,7 +14,14 @@ export function openRoot(dir?: string): Root {
     st = fs.statSync(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw usageError(code === 'ENOENT' ? `--root ${dir}: no such directory` : code === 'ELOOP' ? `--root ${dir}: too many levels of symbolic links (ELOOP)` : `--root ${dir}: cannot access it (${code ?? String(err)})`, ROOT_HINT);
+    throw usageError(
+      code === 'ENOENT'
+        ? `--root ${dir}: no such directory`
+        : code === 'ELOOP'
+          ? `--root ${dir}: too many levels of symbolic links (ELOOP)`
+          : `--root ${dir}: cannot access it (${code ?? String(err)})`,
+      ROOT_HINT,
+    );
   }
   if (!st.isDirectory()) throw usageError(`--root ${dir} is not a directory`, ROOT_HINT);
   const root = new Root(dir);

@@ -48,7 +48,8 @@ function lockFile(file: string, what: string): HeldLock {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     // A link planted there is bad input (exit 2, nothing changed), like a FIFO or a directory.
-    if (code === 'ELOOP') throw new NvprobeError(`cannot open the lock file ${file}: it is a symbolic link`, { exitCode: ExitCode.usage, hint: `remove ${file}; nvprobe never follows a link there`, cause: err });
+    if (code === 'ELOOP')
+      throw new NvprobeError(`cannot open the lock file ${file}: it is a symbolic link`, { exitCode: ExitCode.usage, hint: `remove ${file}; nvprobe never follows a link there`, cause: err });
     if (code === 'EISDIR') throw new NvprobeError(`the lock file ${file} is not a regular file`, { exitCode: ExitCode.usage, hint: `remove ${file}`, cause: err });
     throw new NvprobeError(`cannot open the lock file ${file}: ${code}`, { cause: err });
   }
@@ -84,4 +85,3 @@ function readAll(fd: number): string {
   const n = fs.readSync(fd, buf, 0, buf.length, 0);
   return buf.subarray(0, n).toString('utf8');
 }
-

@@ -88,7 +88,14 @@ export function checkCreatable(file: string): string {
     probe = createTempBeside(abs, 0o600);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    const why = code === 'ENOENT' ? 'its directory takes no new files (ENOENT: a pseudo filesystem?)' : code === 'EACCES' || code === 'EPERM' ? `no permission to create files in ${path.dirname(abs)} (${code})` : code === 'EROFS' ? 'its filesystem is read-only' : code;
+    const why =
+      code === 'ENOENT'
+        ? 'its directory takes no new files (ENOENT: a pseudo filesystem?)'
+        : code === 'EACCES' || code === 'EPERM'
+          ? `no permission to create files in ${path.dirname(abs)} (${code})`
+          : code === 'EROFS'
+            ? 'its filesystem is read-only'
+            : code;
     throw refuse(file, why, 'choose a path in a directory you can write to');
   }
   fs.closeSync(probe.fd);

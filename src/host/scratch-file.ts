@@ -92,7 +92,6 @@ export function removeOrphans(dir: string): string[] {
   return removed;
 }
 
-
 function fmtMiB(bytes: number): string {
   return `${Math.round(bytes / (1 << 20))} MiB`;
 }

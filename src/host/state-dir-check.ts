@@ -48,11 +48,14 @@ export function checkedStateDir(override: string | undefined, use: StateDirUse):
   if (use === 'revert' || use === 'tune') {
     const link = fs.lstatSync(dir, { throwIfNoEntry: false });
     const me = process.geteuid?.();
-    if (link?.isSymbolicLink() && me !== undefined && link.uid !== 0 && link.uid !== me) throw usageError(`${name} is a symbolic link of another user (uid ${link.uid})`, 'give the real path of a directory owned by root or by the user running nvprobe');
+    if (link?.isSymbolicLink() && me !== undefined && link.uid !== 0 && link.uid !== me)
+      throw usageError(`${name} is a symbolic link of another user (uid ${link.uid})`, 'give the real path of a directory owned by root or by the user running nvprobe');
   }
-  if ((use === 'revert' || use === 'tune') && (st.mode & 0o022) !== 0) throw usageError(`${name} is writable by other users; its journal decides what nvprobe writes as root`, 'chmod go-w it, or give a directory only root can write');
+  if ((use === 'revert' || use === 'tune') && (st.mode & 0o022) !== 0)
+    throw usageError(`${name} is writable by other users; its journal decides what nvprobe writes as root`, 'chmod go-w it, or give a directory only root can write');
   // Root's or ours: a dir of another ordinary user could hold links that root then writes through.
-  if ((use === 'revert' || use === 'tune') && typeof process.geteuid === 'function' && st.uid !== 0 && st.uid !== process.geteuid()) throw usageError(`${name} belongs to another user (uid ${st.uid})`, 'give a directory owned by root or by the user running nvprobe');
+  if ((use === 'revert' || use === 'tune') && typeof process.geteuid === 'function' && st.uid !== 0 && st.uid !== process.geteuid())
+    throw usageError(`${name} belongs to another user (uid ${st.uid})`, 'give a directory owned by root or by the user running nvprobe');
   if (use === 'read' && !isRoot()) {
     try {
       fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);

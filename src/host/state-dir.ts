@@ -87,7 +87,11 @@ export function ensureDir(dir: string): void {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
       if (code === 'EEXIST' && fs.statSync(cur).isDirectory()) continue;
       const bad = code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST';
-      throw new NvprobeError(`cannot create the directory ${cur}: ${code}`, { exitCode: bad ? ExitCode.usage : ExitCode.failure, hint: 'give --state-dir a directory on a writable filesystem', cause: err });
+      throw new NvprobeError(`cannot create the directory ${cur}: ${code}`, {
+        exitCode: bad ? ExitCode.usage : ExitCode.failure,
+        hint: 'give --state-dir a directory on a writable filesystem',
+        cause: err,
+      });
     }
   }
   if (!missing.length && !fs.statSync(cur).isDirectory()) throw usageError(`${cur} is not a directory`, 'give --state-dir a directory');

@@ -15,13 +15,20 @@ export function listStateFiles(stateDir: string): StateFile[] {
   const files = listRuns(stateDir).map((f) => path.relative(stateDir, f));
   let top: string[] = [];
   try {
-    top = fs.readdirSync(stateDir).filter((n) => /^journal.*\.jsonl$/.test(n)).sort();
+    top = fs
+      .readdirSync(stateDir)
+      .filter((n) => /^journal.*\.jsonl$/.test(n))
+      .sort();
   } catch {
     top = [];
   }
   let archived: string[] = [];
   try {
-    archived = fs.readdirSync(path.join(stateDir, 'runs')).filter((n) => n.endsWith('.jsonl')).sort().map((n) => `runs/${n}`);
+    archived = fs
+      .readdirSync(path.join(stateDir, 'runs'))
+      .filter((n) => n.endsWith('.jsonl'))
+      .sort()
+      .map((n) => `runs/${n}`);
   } catch {
     archived = [];
   }

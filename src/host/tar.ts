@@ -5,10 +5,7 @@ import * as path from 'node:path';
  * directories and symlinks only. Names longer than ustar allows travel in a pax `x` header
  * (path=, linkpath=). The reader validates everything before anyone writes a byte to disk.
  */
-export type TarEntry =
-  | { kind: 'file'; name: string; data: Buffer; mode?: number }
-  | { kind: 'dir'; name: string; mode?: number }
-  | { kind: 'link'; name: string; target: string };
+export type TarEntry = { kind: 'file'; name: string; data: Buffer; mode?: number } | { kind: 'dir'; name: string; mode?: number } | { kind: 'link'; name: string; target: string };
 
 const BLOCK = 512;
 
@@ -241,5 +238,14 @@ function checkLinksStayInside(entries: readonly TarEntry[]): void {
     }
     return cur;
   };
-  for (const [name, target] of links) resolve(path.posix.dirname(name).split('/').filter((p) => p !== '.'), target, name, 0);
+  for (const [name, target] of links)
+    resolve(
+      path.posix
+        .dirname(name)
+        .split('/')
+        .filter((p) => p !== '.'),
+      target,
+      name,
+      0,
+    );
 }

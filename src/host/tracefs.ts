@@ -55,7 +55,11 @@ export function mountTracefs(): TracefsMount {
     execFileSync('mount', ['-t', 'tracefs', NVPROBE_MOUNT_SOURCE, TRACEFS_DIR], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
   } catch (err) {
     const e = err as { stderr?: Buffer | string; message: string };
-    throw new Error(String(e.stderr ?? e.message).trim().split('\n')[0] ?? 'mount failed');
+    throw new Error(
+      String(e.stderr ?? e.message)
+        .trim()
+        .split('\n')[0] ?? 'mount failed',
+    );
   }
   return { dir: TRACEFS_DIR, source: NVPROBE_MOUNT_SOURCE };
 }

@@ -30,9 +30,11 @@ export function prepareEmptyDir(dir: string): void {
       fs.mkdirSync(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      if (code === 'ENOENT') throw usageError(`cannot create ${dir}: its parent directory does not exist or takes no new directories (ENOENT)`, 'create the parent first, or give a path in an existing directory');
+      if (code === 'ENOENT')
+        throw usageError(`cannot create ${dir}: its parent directory does not exist or takes no new directories (ENOENT)`, 'create the parent first, or give a path in an existing directory');
       // Like -o: a place the user may not write to is a bad path (exit 2), not a failure of nvprobe.
-      if (code === 'EACCES' || code === 'EPERM') throw usageError(`cannot create ${dir}: no permission to create directories in ${path.dirname(path.resolve(dir))} (${code})`, 'choose a path in a directory you can write to');
+      if (code === 'EACCES' || code === 'EPERM')
+        throw usageError(`cannot create ${dir}: no permission to create directories in ${path.dirname(path.resolve(dir))} (${code})`, 'choose a path in a directory you can write to');
       if (code === 'EROFS') throw usageError(`cannot create ${dir}: its filesystem is read-only`, 'choose a path in a directory you can write to');
       throw new NvprobeError(`cannot create ${dir}: ${code}`, { exitCode: ExitCode.failure, hint: 'choose a directory you can write to', cause: err });
     }

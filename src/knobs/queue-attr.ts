@@ -9,4 +9,3 @@ export const queueAttrKnob: RuntimeKnob = {
     return this.read(root, a).every((v) => sameValue(v, value));
   },
 };
-

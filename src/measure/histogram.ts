@@ -127,7 +127,8 @@ export class Histogram {
 export function histogramJsonProblem(json: unknown): string | null {
   const j = json as Partial<HistogramJson> | null;
   if (j === null || typeof j !== 'object') return 'histogram is not an object';
-  if (j.scheme !== 'log-linear' || j.bits !== HISTOGRAM_BITS || j.unit !== 'ns') return `histogram layout ${String(j.scheme)}/${String(j.bits)}/${String(j.unit)} is not log-linear/${HISTOGRAM_BITS}/ns`;
+  if (j.scheme !== 'log-linear' || j.bits !== HISTOGRAM_BITS || j.unit !== 'ns')
+    return `histogram layout ${String(j.scheme)}/${String(j.bits)}/${String(j.unit)} is not log-linear/${HISTOGRAM_BITS}/ns`;
   const whole = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
   const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
   if (!whole(j.count) || !finite(j.minNs) || !finite(j.maxNs) || j.minNs > j.maxNs) return 'histogram count or bounds out of range';

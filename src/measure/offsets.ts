@@ -9,7 +9,11 @@ export class RandomOffsets {
   private s2: number;
   private s3: number;
 
-  constructor(readonly spanBytes: number, readonly blockSize: number, seed = Date.now()) {
+  constructor(
+    readonly spanBytes: number,
+    readonly blockSize: number,
+    seed = Date.now(),
+  ) {
     this.blocks = Math.floor(spanBytes / blockSize);
     if (this.blocks < 1) throw new Error(`span ${spanBytes} holds no block of ${blockSize} bytes`);
     // splitmix-style scramble so nearby seeds give unrelated streams.

@@ -87,7 +87,8 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
             },
           }
         : {}),
-      onProgress: (p) => say(p.phase === 'calibrate' ? 'calibrating nvprobe\'s own overhead' : `${p.phase === 'ramp' ? 'warming up' : 'measuring'}: ${p.ios} I/Os, ${(p.elapsedMs / 1000).toFixed(1)} s`),
+      onProgress: (p) =>
+        say(p.phase === 'calibrate' ? "calibrating nvprobe's own overhead" : `${p.phase === 'ramp' ? 'warming up' : 'measuring'}: ${p.ios} I/Os, ${(p.elapsedMs / 1000).toFixed(1)} s`),
     });
     return {
       schemaVersion: PROBE_SCHEMA_VERSION,
@@ -141,7 +142,7 @@ export async function openTarget(root: Root, s: ProbeMeasureSettings, say: (text
     return { target, engine: openEngine(root, target, s) };
   }
   if (!isRoot()) {
-    throw new NvprobeError('probing the root filesystem\'s disk needs root', {
+    throw new NvprobeError("probing the root filesystem's disk needs root", {
       exitCode: ExitCode.needsRoot,
       hint: 'rerun as root (e.g. with sudo), or give a TARGET file you can read',
     });

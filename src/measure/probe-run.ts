@@ -50,7 +50,7 @@ export interface ProbeMeasurement {
 
 const IN_SITU_EVERY = 16;
 export const OVERHEAD_METHOD =
-  'median time of an ffi-rs call with the read call\'s exact argument list that does not enter the kernel, ' +
+  "median time of an ffi-rs call with the read call's exact argument list that does not enter the kernel, " +
   `timed with the same clock reads as each I/O, right after every ${IN_SITU_EVERY}th read completes ` +
   '(in-situ: the CPU state after an I/O wake-up); tight-loop figures before and after the run for reference';
 const MIN_IN_SITU = 30;

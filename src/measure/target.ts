@@ -124,7 +124,7 @@ export function openError(target: string, err: unknown, fsType: string | null): 
   if (!(err instanceof NativeError)) return err as Error;
   switch (err.code) {
     case 'EINVAL':
-      return usageError(`${target}: the ${fsType ?? 'target\'s'} filesystem does not support O_DIRECT`, 'probe a file on a filesystem with direct I/O (ext4, xfs, btrfs), or the block device itself');
+      return usageError(`${target}: the ${fsType ?? "target's"} filesystem does not support O_DIRECT`, 'probe a file on a filesystem with direct I/O (ext4, xfs, btrfs), or the block device itself');
     case 'EACCES':
     case 'EPERM':
       return permissionError(target, err.code);

@@ -1,15 +1,6 @@
 import { DataType } from 'ffi-rs';
 import { archConstants } from './arch.js';
-import {
-  IORING_FEAT_SINGLE_MMAP,
-  IORING_OFF_CQ_RING,
-  IORING_OFF_SQ_RING,
-  IORING_OFF_SQES,
-  PARAMS,
-  parseRingParams,
-  ringSizes,
-  type RingParams,
-} from './io-uring-abi.js';
+import { IORING_FEAT_SINGLE_MMAP, IORING_OFF_CQ_RING, IORING_OFF_SQ_RING, IORING_OFF_SQES, PARAMS, parseRingParams, ringSizes, type RingParams } from './io-uring-abi.js';
 import { BoundCall, closeFd, mapAligned, mapShared, type NativeMemory } from './libc.js';
 import { NativeError } from './native-error.js';
 

@@ -1,18 +1,5 @@
 import { createExternalBuffer, DataType, load, open as openLibrary, type FieldType, type JsExternal } from 'ffi-rs';
-import {
-  archConstants,
-  BLKGETSIZE64,
-  BLKSSZGET,
-  MAP_ANONYMOUS,
-  MAP_PRIVATE,
-  MAP_POPULATE,
-  MAP_SHARED,
-  O_CLOEXEC,
-  O_RDONLY,
-  PAGE_SIZE,
-  PROT_READ,
-  PROT_WRITE,
-} from './arch.js';
+import { archConstants, BLKGETSIZE64, BLKSSZGET, MAP_ANONYMOUS, MAP_PRIVATE, MAP_POPULATE, MAP_SHARED, O_CLOEXEC, O_RDONLY, PAGE_SIZE, PROT_READ, PROT_WRITE } from './arch.js';
 import { ERRNO, NativeError } from './native-error.js';
 
 // ffi-rs resolves symbols by library key; an empty path dlopens the running process,
@@ -35,7 +22,12 @@ export class BoundCall {
   private readonly params: Parameters<typeof load>[0];
   private readonly withErrno: Parameters<typeof load>[0];
 
-  constructor(readonly funcName: string, paramsType: FieldType[], args: unknown[], retType: FieldType = DataType.I64) {
+  constructor(
+    readonly funcName: string,
+    paramsType: FieldType[],
+    args: unknown[],
+    retType: FieldType = DataType.I64,
+  ) {
     ensureOpen();
     this.args = args;
     this.params = { library: LIBC, funcName, retType, paramsType, paramsValue: args, freeResultMemory: false };

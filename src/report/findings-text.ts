@@ -61,7 +61,9 @@ export function renderFindingsText(findings: Finding[], opts: { showAll: boolean
   }
   const counts = countByStatus(findings);
   const noGain = counts.measuredNoGain ? `, ${counts.measuredNoGain} measured: no gain here` : '';
-  sections.push(`${counts.recommend} to apply in the guest${noGain}, ${counts.advise} for the host admin, ${counts.info} notes, ${counts.ok} fine${opts.showAll ? `, ${counts['n/a']} not applicable` : ''}.`);
+  sections.push(
+    `${counts.recommend} to apply in the guest${noGain}, ${counts.advise} for the host admin, ${counts.info} notes, ${counts.ok} fine${opts.showAll ? `, ${counts['n/a']} not applicable` : ''}.`,
+  );
   return `${sections.join('\n\n')}\n`;
 }
 

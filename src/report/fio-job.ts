@@ -4,7 +4,7 @@ import type { ProbeJob } from '../measure/probe-pipeline.js';
 export function fioJob(s: ProbeJob): string {
   const lines = [
     '# Equivalent of this nvprobe probe: QD1 4 KiB-class random O_DIRECT reads.',
-    '# Compare fio\'s clat percentiles with nvprobe\'s corrected ones.',
+    "# Compare fio's clat percentiles with nvprobe's corrected ones.",
     `# Run: fio${s.createFile ? '' : ' --readonly'} JOBFILE`,
     '[global]',
     `ioengine=${s.fio.ioengine}`,

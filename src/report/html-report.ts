@@ -31,7 +31,9 @@ export function renderHtmlReport(m: ReportModel, generatedAt = new Date()): stri
   const title = m.sourceKind === 'bundle' ? 'nvprobe diagnostics report' : m.sourceKind === 'run' ? 'nvprobe tune report' : 'nvprobe probe report';
   body.push(`<h1>${title}</h1>`);
   const made = m.manifest?.createdAt ?? m.run?.createdAt ?? m.probe?.createdAt ?? null;
-  body.push(`<p class="muted">From <code>${e(baseName(m.source))}</code>${made ? `, collected ${e(made)}` : ''}${m.manifest ? `, host ${e(m.manifest.hostToken)}, nvprobe ${e(m.manifest.nvprobeVersion)}${m.manifest.redacted ? ', identifiers redacted' : ''}` : ''}. Report generated ${e(generatedAt.toISOString())}.</p>`);
+  body.push(
+    `<p class="muted">From <code>${e(baseName(m.source))}</code>${made ? `, collected ${e(made)}` : ''}${m.manifest ? `, host ${e(m.manifest.hostToken)}, nvprobe ${e(m.manifest.nvprobeVersion)}${m.manifest.redacted ? ', identifiers redacted' : ''}` : ''}. Report generated ${e(generatedAt.toISOString())}.</p>`,
+  );
   body.push(...machineSection(m), ...disksSection(m), ...findingsSection(m), ...latencySection(m), ...phasesSection(m), ...changesSection(m), ...collectorsSection(m));
   return `<!DOCTYPE html>
 <html lang="en">
@@ -53,7 +55,10 @@ function baseName(p: string): string {
 }
 
 function rows(pairs: Array<[string, string | null | undefined]>): string {
-  return `<table>${pairs.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>`;
+  return `<table>${pairs
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`)
+    .join('')}</table>`;
 }
 
 function machineSection(m: ReportModel): string[] {
@@ -62,7 +67,13 @@ function machineSection(m: ReportModel): string[] {
   if (!s) {
     const t = m.run?.target ?? m.probe?.target;
     out.push(`<p class="muted">No machine snapshot in a ${m.sourceKind === 'run' ? 'saved run' : 'probe document'}: a bundle (<code>nvprobe collect</code>) has one.</p>`);
-    if (t) out.push(rows([['measured', `${t.path}${t.disk ? ` (disk ${t.disk})` : ''}`], ['engine', m.run?.engine ? `${m.run.engine.name}${m.run.engine.polled.polled ? ' (polled)' : ''}` : m.probe?.engine.name]]));
+    if (t)
+      out.push(
+        rows([
+          ['measured', `${t.path}${t.disk ? ` (disk ${t.disk})` : ''}`],
+          ['engine', m.run?.engine ? `${m.run.engine.name}${m.run.engine.polled.polled ? ' (polled)' : ''}` : m.probe?.engine.name],
+        ]),
+      );
     return out;
   }
   const hv = s.hypervisor;
@@ -116,17 +127,27 @@ function findingsSection(m: ReportModel): string[] {
 function fineTable(list: Finding[]): string {
   const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
   return `<table class="fine"><tr><th>rule</th><th>checked</th></tr>${list
-    .map((f) => `<tr id="finding-${e(f.id)}"><td>${e(f.title)} <span class="muted">${e(f.id)}</span></td><td>${f.evidence.map((x) => `<code>${e(x.field)} = ${e(value(x.value))}</code>`).join('<br>')}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr id="finding-${e(f.id)}"><td>${e(f.title)} <span class="muted">${e(f.id)}</span></td><td>${f.evidence.map((x) => `<code>${e(x.field)} = ${e(value(x.value))}</code>`).join('<br>')}</td></tr>`,
+    )
     .join('')}</table>`;
 }
 
 function finding(f: Finding): string {
   const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
-  const parts = [`<div class="finding ${e(f.status)}" id="finding-${e(f.id)}">`, `<p><strong>${e(f.title)}</strong> <span class="muted">[${e(f.severity)}] ${e(f.id)}${f.reboot ? ', needs a reboot' : ''}</span></p>`];
-  if (f.evidence.length) parts.push(`<table><tr><th>evidence</th><th>value</th><th>source</th></tr>${f.evidence.map((x) => `<tr><td><code>${e(x.field)}</code></td><td><code>${e(value(x.value))}</code></td><td><code>${e(x.source ?? '')}</code></td></tr>`).join('')}</table>`);
+  const parts = [
+    `<div class="finding ${e(f.status)}" id="finding-${e(f.id)}">`,
+    `<p><strong>${e(f.title)}</strong> <span class="muted">[${e(f.severity)}] ${e(f.id)}${f.reboot ? ', needs a reboot' : ''}</span></p>`,
+  ];
+  if (f.evidence.length)
+    parts.push(
+      `<table><tr><th>evidence</th><th>value</th><th>source</th></tr>${f.evidence.map((x) => `<tr><td><code>${e(x.field)}</code></td><td><code>${e(value(x.value))}</code></td><td><code>${e(x.source ?? '')}</code></td></tr>`).join('')}</table>`,
+    );
   if (f.status !== 'ok') {
     parts.push(`<p>${e(f.rationale)}</p>`);
-    if (f.actions.length) parts.push(`<p>Change in the guest: ${f.actions.map((a) => `<code>${e(a.target)} = ${e(a.value)}</code>${a.runtime ? ' (at once)' : ''}${a.reboot ? ' (needs a reboot)' : ''}`).join('; ')}</p>`);
+    if (f.actions.length)
+      parts.push(`<p>Change in the guest: ${f.actions.map((a) => `<code>${e(a.target)} = ${e(a.value)}</code>${a.runtime ? ' (at once)' : ''}${a.reboot ? ' (needs a reboot)' : ''}`).join('; ')}</p>`);
     if (f.measured) parts.push(`<p class="measured">Measured ${e(measuredLine(f.measured))}</p>`);
     if (f.hostAdvice) {
       parts.push(`<p><strong>Host advice:</strong> ${e(f.hostAdvice.text)}</p>`);
@@ -145,7 +166,9 @@ function latencySection(m: ReportModel): string[] {
     out.push('<p class="muted">No measurements in this input.</p>');
     return out;
   }
-  const what = m.run ? `QD1 random 4 KiB reads on <code>${e(m.run.target?.path ?? '?')}</code>, before and after tune run ${e(m.run.run)}` : `QD1 random reads on <code>${e(m.probe?.target.path ?? '?')}</code> (probe, corrected latency)`;
+  const what = m.run
+    ? `QD1 random 4 KiB reads on <code>${e(m.run.target?.path ?? '?')}</code>, before and after tune run ${e(m.run.run)}`
+    : `QD1 random reads on <code>${e(m.probe?.target.path ?? '?')}</code> (probe, corrected latency)`;
   out.push(`<p>${what}.</p>`);
   const pct = [50, 90, 99, 99.9];
   out.push(
@@ -170,8 +193,8 @@ function phasesSection(m: ReportModel): string[] {
   const out = ['<h2 id="phases">Where the time goes (kernel clock)</h2>'];
   out.push(
     m.run
-      ? '<p>Each read split on the kernel\'s clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return, from one traced measurement of the baseline and one of the result.</p>'
-      : '<p>Each read split on the kernel\'s clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return; from the slices of the run with every event on.</p>',
+      ? "<p>Each read split on the kernel's clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return, from one traced measurement of the baseline and one of the result.</p>"
+      : "<p>Each read split on the kernel's clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return; from the slices of the run with every event on.</p>",
   );
   const pct = [50, 90, 99];
   const rowsHtml = charts
@@ -189,7 +212,10 @@ function changesSection(m: ReportModel): string[] {
   const out = ['<h2 id="changes">Changes</h2>'];
   out.push(
     `<table class="changes"><tr><th>change</th><th>from</th><th>to</th><th>p50 before/after</th><th>decision</th><th>why</th></tr>${r.changes
-      .map((c) => `<tr><td><code>${e(c.target)}</code></td><td>${e(c.from.join(','))}</td><td>${e(c.to ?? '-')}</td><td class="num">${c.medianRatio === null ? '-' : c.medianRatio.toFixed(3)}</td><td class="${e(c.decision)}">${e(c.decision)}</td><td>${e(c.reason)}</td></tr>`)
+      .map(
+        (c) =>
+          `<tr><td><code>${e(c.target)}</code></td><td>${e(c.from.join(','))}</td><td>${e(c.to ?? '-')}</td><td class="num">${c.medianRatio === null ? '-' : c.medianRatio.toFixed(3)}</td><td class="${e(c.decision)}">${e(c.decision)}</td><td>${e(c.reason)}</td></tr>`,
+      )
       .join('')}</table>`,
   );
   const b = r.before;
@@ -206,7 +232,10 @@ function changesSection(m: ReportModel): string[] {
   );
   if (r.partial) out.push(`<p>Stopped early (${e(r.stopReason)}): the changes not evaluated were left as they were.</p>`);
   const plan = m.run!.plan;
-  if (plan.rebootOnly.length) out.push(`<p>Recommended, but only effective after a reboot (not measured):</p><ul>${plan.rebootOnly.map((x) => `<li><code>${e(x.action.target)} = ${e(x.action.value)}</code> (${e(x.findingId)})</li>`).join('')}</ul>`);
+  if (plan.rebootOnly.length)
+    out.push(
+      `<p>Recommended, but only effective after a reboot (not measured):</p><ul>${plan.rebootOnly.map((x) => `<li><code>${e(x.action.target)} = ${e(x.action.value)}</code> (${e(x.findingId)})</li>`).join('')}</ul>`,
+    );
   if (plan.skipped.length) out.push(`<p>Not tried:</p><ul>${plan.skipped.map((k) => `<li><code>${e(k.action.target)}</code>: ${e(k.reason)}</li>`).join('')}</ul>`);
   return out;
 }
@@ -216,7 +245,10 @@ function collectorsSection(m: ReportModel): string[] {
   return [
     '<h2 id="bundle">Bundle contents</h2>',
     `<table><tr><th>collector</th><th>status</th><th>files</th><th>bytes</th><th>ms</th><th>notes</th></tr>${m.manifest.collectors
-      .map((c) => `<tr><td>${e(c.name)}</td><td>${e(c.status)}</td><td class="num">${c.files}</td><td class="num">${c.bytes}</td><td class="num">${c.ms}</td><td>${e([c.reason, c.truncated.length ? `truncated: ${c.truncated.join(', ')}` : null].filter(Boolean).join('; '))}</td></tr>`)
+      .map(
+        (c) =>
+          `<tr><td>${e(c.name)}</td><td>${e(c.status)}</td><td class="num">${c.files}</td><td class="num">${c.bytes}</td><td class="num">${c.ms}</td><td>${e([c.reason, c.truncated.length ? `truncated: ${c.truncated.join(', ')}` : null].filter(Boolean).join('; '))}</td></tr>`,
+      )
       .join('')}</table>`,
   ];
 }

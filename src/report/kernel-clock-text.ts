@@ -19,11 +19,14 @@ export function kernelClockLines(k: KernelClockReport): string[] {
   ];
   const c = k.correction;
   if (c?.applied && k.correctedTotal) {
-    lines.push(`            headline corrected for tracing's own cost: ${fmtUs(c.perIoUs!)} µs taken off every traced read (± ${fmtUs(c.standardErrorUs!)} µs across ${c.cycleCostsUs.length} traced/untraced cycles); as traced p50 ${fmtUs(k.total.latency.percentilesUs.p50)} µs`);
+    lines.push(
+      `            headline corrected for tracing's own cost: ${fmtUs(c.perIoUs!)} µs taken off every traced read (± ${fmtUs(c.standardErrorUs!)} µs across ${c.cycleCostsUs.length} traced/untraced cycles); as traced p50 ${fmtUs(k.total.latency.percentilesUs.p50)} µs`,
+    );
   } else if (c) {
     lines.push(`            kernel-clock total as traced, NOT corrected for tracing's own cost: ${c.reason}`);
   }
-  if (k.totalFrom === 'syscall-events') lines.push(`            total from ${k.totalReads} reads with only the syscall's entry and exit traced; phases from the ${k.phaseSliceReads} reads with every event on`);
+  if (k.totalFrom === 'syscall-events')
+    lines.push(`            total from ${k.totalReads} reads with only the syscall's entry and exit traced; phases from the ${k.phaseSliceReads} reads with every event on`);
   if (k.lostEvents > 0 || k.unmatched > 0) lines.push(`            ring buffer overrun: the kernel-clock figures cover ${k.reads} of ${k.readsIssued} reads; raw and corrected cover all`);
   if (k.migrated > 0) lines.push(`            ${k.migrated} reads returned on another CPU than they entered on (the trace clock is global: phases stay exact)`);
   return lines;
@@ -54,9 +57,7 @@ export function phaseTable(k: Available): string[] {
   ];
   const g = ph.guestSide.percentilesUs.p50;
   const d = ph.device.latency.percentilesUs.p50;
-  lines.push(
-    `  guest-side ${fmtUs(g)} µs vs device and host ${fmtUs(d)} µs (p50): tuning inside this guest can remove at most ~${g + d > 0 ? Math.round((100 * g) / (g + d)) : 0} % of a read`,
-  );
+  lines.push(`  guest-side ${fmtUs(g)} µs vs device and host ${fmtUs(d)} µs (p50): tuning inside this guest can remove at most ~${g + d > 0 ? Math.round((100 * g) / (g + d)) : 0} % of a read`);
   const idle = `${pct(k.idleCompletions, k.withPhases)} of completions taken by an idle CPU`;
   const woke = k.wokeFromIdle === null ? '' : `; ${pct(k.wokeFromIdle, k.withPhases)} returned on a CPU woken from idle`;
   const inPhaseSlices = k.phaseSliceReads ?? k.reads;

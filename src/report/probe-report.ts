@@ -15,10 +15,7 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
     t.kind === 'block'
       ? `block device${t.disk && !t.path.endsWith(t.disk) ? ` on ${t.disk}` : ''}`
       : `${t.scratch ? 'scratch file' : 'file'}${t.filesystem ? ` on ${t.filesystem.type} (${t.filesystem.mountPoint})` : ''}${t.disk ? `, disk ${t.disk}` : ''}`;
-  const lines = [
-    `nvprobe probe: ${fmtBytes(r.engine.blockSize)} random reads at queue depth 1, O_DIRECT`,
-    `  target    ${t.path} (${where}, ${fmtBytes(t.spanBytes)} span)`,
-  ];
+  const lines = [`nvprobe probe: ${fmtBytes(r.engine.blockSize)} random reads at queue depth 1, O_DIRECT`, `  target    ${t.path} (${where}, ${fmtBytes(t.spanBytes)} span)`];
   if (t.fallbackReason) lines.push(`            ${t.fallbackReason}`);
   if (t.backingNote) lines.push(`  NOTE      ${t.backingNote}`);
   const e = r.engine;
@@ -37,17 +34,9 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
   const kernelRow = !k?.available
     ? []
     : k.correctedTotal
-      ? [latencyRow('kernel, corrected for tracing\'s own cost', k.correctedTotal.latency), latencyRow('kernel as traced (syscall entry → exit)', k.total.latency)]
+      ? [latencyRow("kernel, corrected for tracing's own cost", k.correctedTotal.latency), latencyRow('kernel as traced (syscall entry → exit)', k.total.latency)]
       : [latencyRow('kernel (syscall entry → exit, as traced)', k.total.latency)];
-  lines.push(
-    '',
-    table([
-      ['latency µs', 'min', ...PERCENTILES.map((p) => `p${p}`), 'max', 'mean', 'stdev'],
-      ...kernelRow,
-      latencyRow('corrected', m.corrected),
-      latencyRow('raw', m.raw),
-    ]),
-  );
+  lines.push('', table([['latency µs', 'min', ...PERCENTILES.map((p) => `p${p}`), 'max', 'mean', 'stdev'], ...kernelRow, latencyRow('corrected', m.corrected), latencyRow('raw', m.raw)]));
   if (k?.available) lines.push(...phaseTable(k));
   if (opts.histogram) {
     // The kernel one counts the traced reads; the corrected one (last) every read.

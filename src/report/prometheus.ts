@@ -45,14 +45,30 @@ const PHASES = [
 function kernelClock(out: string[], r: ProbeReport, labels: Record<string, string>): void {
   const k = r.kernelClock;
   const on = k?.available === true;
-  header(out, 'nvprobe_read_latency_clock_info', 'which clock the headline latency comes from: kernel (ftrace, the syscall on the kernel clock) or calibrated (process-timed, per-call cost subtracted)', 'gauge');
+  header(
+    out,
+    'nvprobe_read_latency_clock_info',
+    'which clock the headline latency comes from: kernel (ftrace, the syscall on the kernel clock) or calibrated (process-timed, per-call cost subtracted)',
+    'gauge',
+  );
   out.push(sample('nvprobe_read_latency_clock_info', { ...labels, clock: r.headline ?? (on ? 'kernel' : 'calibrated'), trace_clock: on ? k.clock : 'none' }, 1));
   if (!k?.available) return;
-  summary(out, 'nvprobe_read_latency_kernel_seconds', 'QD1 random read latency on the kernel clock: syscall entry to exit of each read (slices tracing only those two events)', labels, k.total.latency);
+  summary(
+    out,
+    'nvprobe_read_latency_kernel_seconds',
+    'QD1 random read latency on the kernel clock: syscall entry to exit of each read (slices tracing only those two events)',
+    labels,
+    k.total.latency,
+  );
   const ph = k.phases;
   if (ph) {
     const family = 'nvprobe_read_phase_latency_seconds';
-    header(out, family, 'QD1 read latency per phase on the kernel clock (slices with every event on): submit = syscall entry to request issue, device = issue to completion (device and host), completion = completion to syscall exit', 'summary');
+    header(
+      out,
+      family,
+      'QD1 read latency per phase on the kernel clock (slices with every event on): submit = syscall entry to request issue, device = issue to completion (device and host), completion = completion to syscall exit',
+      'summary',
+    );
     for (const { phase, key } of PHASES) summarySamples(out, family, { ...labels, phase }, ph[key].latency);
     summary(out, 'nvprobe_read_guest_side_latency_seconds', "per read, the time this guest's kernel spends (submit plus completion to return), on the kernel clock", labels, ph.guestSide);
   }
@@ -75,7 +91,12 @@ const VERDICTS: ReadonlyArray<Verdict['verdict']> = ['kept', 'reverted-no-gain',
  * so without the device/engine labels. The verdict families only once a verification has run.
  */
 function tuneState(out: string[], s: TuneState): void {
-  header(out, 'nvprobe_tune_changes', 'settings nvprobe tune keeps in effect (outstanding in its journal), by live state: applied (the live value is what nvprobe wrote), drifted (changed since), unknown (not readable, or a command)', 'gauge');
+  header(
+    out,
+    'nvprobe_tune_changes',
+    'settings nvprobe tune keeps in effect (outstanding in its journal), by live state: applied (the live value is what nvprobe wrote), drifted (changed since), unknown (not readable, or a command)',
+    'gauge',
+  );
   for (const state of ['applied', 'drifted', 'unknown'] as const) out.push(sample('nvprobe_tune_changes', { state }, s.changes[state]));
   gauge(out, 'nvprobe_tune_verification_pending', '1 while a verification armed by tune --persist has not run yet (nvprobe verify at the next boot)', {}, s.pending ? 1 : 0);
   gauge(out, 'nvprobe_tune_reboot_required', '1 when tune --persist wrote changes that take effect only after a reboot and no boot has verified them yet', {}, s.pending?.rebootRequired ? 1 : 0);
@@ -90,7 +111,12 @@ function tuneState(out: string[], s: TuneState): void {
   if (Number.isFinite(v.baselineMedianP50Us)) p50.push(sample('nvprobe_tune_last_verdict_p50_seconds', { stage: 'baseline' }, v.baselineMedianP50Us / 1e6));
   if (v.afterMedianP50Us !== null && Number.isFinite(v.afterMedianP50Us)) p50.push(sample('nvprobe_tune_last_verdict_p50_seconds', { stage: 'after' }, v.afterMedianP50Us / 1e6));
   if (p50.length > 0) {
-    header(out, 'nvprobe_tune_last_verdict_p50_seconds', "the last verification's median p50 read latency (nvprobe's per-call cost subtracted, like nvprobe_read_latency_seconds): baseline = saved by tune --persist before the reboot, after = measured by verify after it", 'gauge');
+    header(
+      out,
+      'nvprobe_tune_last_verdict_p50_seconds',
+      "the last verification's median p50 read latency (nvprobe's per-call cost subtracted, like nvprobe_read_latency_seconds): baseline = saved by tune --persist before the reboot, after = measured by verify after it",
+      'gauge',
+    );
     out.push(...p50);
   }
 }

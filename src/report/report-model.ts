@@ -72,7 +72,11 @@ function checkVersion(what: string, doc: unknown, supported: number): Record<str
 
 /** The latency distributions to draw: a run's before/after, else the probe's corrected latency. */
 export function latencySeries(m: ReportModel): LatencySeries[] {
-  if (m.run?.result) return [{ name: 'before', histogram: m.run.result.histograms?.before }, { name: 'after', histogram: m.run.result.histograms?.after }];
+  if (m.run?.result)
+    return [
+      { name: 'before', histogram: m.run.result.histograms?.before },
+      { name: 'after', histogram: m.run.result.histograms?.after },
+    ];
   if (m.probe) return [{ name: 'probe', histogram: m.probe.result?.correctedHistogram }];
   return [];
 }
@@ -95,7 +99,14 @@ export function phaseCharts(m: ReportModel): PhaseChart[] {
     const b = kc.before;
     const a = kc.after;
     if (!b?.available || !a?.available || !b.phases || !a.phases) return [];
-    return PHASE_KEYS.map((k) => ({ phase: k, title: PHASE_TITLES[k], series: [{ name: 'before', histogram: b.phases![k]?.histogram }, { name: 'after', histogram: a.phases![k]?.histogram }] }));
+    return PHASE_KEYS.map((k) => ({
+      phase: k,
+      title: PHASE_TITLES[k],
+      series: [
+        { name: 'before', histogram: b.phases![k]?.histogram },
+        { name: 'after', histogram: a.phases![k]?.histogram },
+      ],
+    }));
   }
   const k = m.run ? undefined : m.probe?.kernelClock;
   if (!k?.available || !k.phases) return [];

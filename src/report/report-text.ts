@@ -8,7 +8,10 @@ import { renderTuneText } from './tune-text.js';
 /** The terminal view of a report: the same sections as the HTML page, as tables and histograms. */
 export function renderReportText(m: ReportModel): string {
   const parts: string[] = [];
-  if (m.manifest) parts.push(`nvprobe bundle ${m.source}: host ${m.manifest.hostToken}, collected ${m.manifest.createdAt}, nvprobe ${m.manifest.nvprobeVersion}${m.manifest.redacted ? ', identifiers redacted' : ''}\n`);
+  if (m.manifest)
+    parts.push(
+      `nvprobe bundle ${m.source}: host ${m.manifest.hostToken}, collected ${m.manifest.createdAt}, nvprobe ${m.manifest.nvprobeVersion}${m.manifest.redacted ? ', identifiers redacted' : ''}\n`,
+    );
   if (m.snapshot) parts.push(renderDetectSummary(m.snapshot));
   if (m.findings) parts.push(renderFindingsText(m.findings, { showAll: false, verbose: false }));
   if (m.run) parts.push(renderTuneText(m.run));

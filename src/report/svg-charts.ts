@@ -16,10 +16,11 @@ function logAxis(loUs: number, hiUs: number) {
   const hi = Math.max(Math.log10(Math.max(hiUs, 0.01)), lo + 0.3);
   const x = (us: number) => M.left + ((Math.log10(Math.max(us, 0.01)) - lo) / (hi - lo)) * (W - M.left - M.right);
   const ticks: number[] = [];
-  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) for (const m of [1, 2, 5]) {
-    const v = m * 10 ** e;
-    if (Math.log10(v) >= lo - 1e-9 && Math.log10(v) <= hi + 1e-9) ticks.push(v);
-  }
+  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++)
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (Math.log10(v) >= lo - 1e-9 && Math.log10(v) <= hi + 1e-9) ticks.push(v);
+    }
   return { x, ticks };
 }
 
@@ -50,10 +51,14 @@ export function cdfSvg(series: LatencySeries[]): string {
   const out: string[] = [`<svg class="cdf" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="latency CDF, log-scale x">`];
   out.push(`<title>Latency CDF (${series.map((s) => escapeHtml(s.name)).join(' vs ')})</title>`);
   for (const f of [0, 0.25, 0.5, 0.75, 0.9, 1]) {
-    out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(f).toFixed(1)}" y2="${y(f).toFixed(1)}" stroke="#e0e0e0"/><text x="${M.left - 6}" y="${(y(f) + 4).toFixed(1)}" text-anchor="end" font-size="11">${f === 1 ? '1' : f}</text>`);
+    out.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${y(f).toFixed(1)}" y2="${y(f).toFixed(1)}" stroke="#e0e0e0"/><text x="${M.left - 6}" y="${(y(f) + 4).toFixed(1)}" text-anchor="end" font-size="11">${f === 1 ? '1' : f}</text>`,
+    );
   }
   for (const t of ticks) {
-    out.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#eeeeee"/><text x="${x(t).toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${tick(t)}</text>`);
+    out.push(
+      `<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#eeeeee"/><text x="${x(t).toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${tick(t)}</text>`,
+    );
   }
   out.push(`<text x="${(W + M.left) / 2}" y="${H - 12}" text-anchor="middle" font-size="12">latency (µs, log scale)</text>`);
   out.push(`<text x="14" y="${(H - M.bottom + M.top) / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${(H - M.bottom + M.top) / 2})">share of I/Os ≤ x</text>`);
@@ -74,7 +79,9 @@ export function cdfSvg(series: LatencySeries[]): string {
   series.forEach((s, i) => {
     const ly = H - M.bottom - 14 - (series.length - 1 - i) * 18;
     const lx = W - M.right - 300;
-    out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${color(s.name, i)}" stroke-width="3"/><text x="${lx + 30}" y="${ly + 4}" font-size="12">${escapeHtml(s.name)} (${s.histogram.count} I/Os, p50 ${fmtUs(Histogram.fromJSON(s.histogram).percentile(50) / 1000)} µs)</text>`);
+    out.push(
+      `<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${color(s.name, i)}" stroke-width="3"/><text x="${lx + 30}" y="${ly + 4}" font-size="12">${escapeHtml(s.name)} (${s.histogram.count} I/Os, p50 ${fmtUs(Histogram.fromJSON(s.histogram).percentile(50) / 1000)} µs)</text>`,
+    );
   });
   out.push('</svg>');
   return out.join('\n');
@@ -90,7 +97,9 @@ export function histogramSvg(s: LatencySeries, i: number, xRange?: [number, numb
   const bins = coarseBins(s.histogram);
   const maxShare = Math.max(...bins.map((b) => b.count / h.count), 1e-9);
   const y = (f: number) => height - 40 - (f / maxShare) * (height - 40 - 12);
-  const out = [`<svg class="histogram" data-series="${escapeHtml(s.name)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="latency histogram ${escapeHtml(s.name)}">`];
+  const out = [
+    `<svg class="histogram" data-series="${escapeHtml(s.name)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="latency histogram ${escapeHtml(s.name)}">`,
+  ];
   for (const t of ticks) out.push(`<text x="${x(t).toFixed(1)}" y="${height - 24}" text-anchor="middle" font-size="11">${tick(t)}</text>`);
   out.push(`<line x1="${M.left}" x2="${width - M.right}" y1="${height - 40}" y2="${height - 40}" stroke="#999"/>`);
   for (const b of bins) {
@@ -98,9 +107,13 @@ export function histogramSvg(s: LatencySeries, i: number, xRange?: [number, numb
     const x1 = x(Math.min(b.to / 1000, hiUs));
     if (x1 <= x0) continue;
     const share = b.count / h.count;
-    out.push(`<rect x="${x0.toFixed(2)}" y="${y(share).toFixed(2)}" width="${Math.max(0.8, x1 - x0 - 0.4).toFixed(2)}" height="${(height - 40 - y(share)).toFixed(2)}" fill="${color(s.name, i)}"><title>${fmtUs(b.from / 1000)}–${fmtUs(b.to / 1000)} µs: ${b.count} I/Os (${(share * 100).toFixed(2)} %)</title></rect>`);
+    out.push(
+      `<rect x="${x0.toFixed(2)}" y="${y(share).toFixed(2)}" width="${Math.max(0.8, x1 - x0 - 0.4).toFixed(2)}" height="${(height - 40 - y(share)).toFixed(2)}" fill="${color(s.name, i)}"><title>${fmtUs(b.from / 1000)}–${fmtUs(b.to / 1000)} µs: ${b.count} I/Os (${(share * 100).toFixed(2)} %)</title></rect>`,
+    );
   }
-  out.push(`<text x="${(width + M.left) / 2}" y="${height - 6}" text-anchor="middle" font-size="12">${escapeHtml(s.name)}: latency (µs, log scale); bar height = share of I/Os (tallest ${(maxShare * 100).toFixed(1)} %)</text>`);
+  out.push(
+    `<text x="${(width + M.left) / 2}" y="${height - 6}" text-anchor="middle" font-size="12">${escapeHtml(s.name)}: latency (µs, log scale); bar height = share of I/Os (tallest ${(maxShare * 100).toFixed(1)} %)</text>`,
+  );
   out.push('</svg>');
   return out.join('\n');
 }
@@ -108,4 +121,3 @@ export function histogramSvg(s: LatencySeries, i: number, xRange?: [number, numb
 export function sharedRange(series: LatencySeries[]): [number, number] {
   return range(series);
 }
-

@@ -17,12 +17,9 @@ export function renderHistogram(json: HistogramJson, width = 40): string {
   const lines = ['   latency (µs)          count      %    cum%'];
   for (const b of rows) {
     cumulative += b.count;
-    const label =
-      b.edge === 'below' ? `< ${fmtUs(b.to / 1000)}` : b.edge === 'above' ? `>= ${fmtUs(b.from / 1000)}` : `${fmtUs(b.from / 1000)} - ${fmtUs(b.to / 1000)}`;
+    const label = b.edge === 'below' ? `< ${fmtUs(b.to / 1000)}` : b.edge === 'above' ? `>= ${fmtUs(b.from / 1000)}` : `${fmtUs(b.from / 1000)} - ${fmtUs(b.to / 1000)}`;
     const bar = '█'.repeat(Math.max(b.count > 0 ? 1 : 0, Math.round((b.count / max) * width)));
-    lines.push(
-      `${label.padStart(17)}  ${String(b.count).padStart(11)}  ${((b.count / h.count) * 100).toFixed(2).padStart(5)}  ${((cumulative / h.count) * 100).toFixed(2).padStart(6)}  ${bar}`,
-    );
+    lines.push(`${label.padStart(17)}  ${String(b.count).padStart(11)}  ${((b.count / h.count) * 100).toFixed(2).padStart(5)}  ${((cumulative / h.count) * 100).toFixed(2).padStart(6)}  ${bar}`);
   }
   return lines.join('\n');
 }

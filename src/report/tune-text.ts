@@ -100,7 +100,9 @@ export function renderTuneText(r: TuneReport): string {
     return `${lines.join('\n')}\n`;
   }
   const res = r.result;
-  lines.push(`nvprobe tune: run ${r.run}, measured on ${r.target?.path}${r.target?.scratch ? ' (scratch file)' : ''} with ${r.engine?.name}${r.engine?.polled.polled ? ' (polled)' : ''}, ${(res.elapsedMs / 1000).toFixed(1)} s`);
+  lines.push(
+    `nvprobe tune: run ${r.run}, measured on ${r.target?.path}${r.target?.scratch ? ' (scratch file)' : ''} with ${r.engine?.name}${r.engine?.polled.polled ? ' (polled)' : ''}, ${(res.elapsedMs / 1000).toFixed(1)} s`,
+  );
   lines.push('');
   const rows = [['change', 'from', 'to', 'p50 B/A', 'decision']];
   for (const c of res.changes) rows.push([c.target, c.from.join(','), String(c.to ?? '-'), c.medianRatio === null ? '-' : c.medianRatio.toFixed(3), c.decision]);

@@ -16,14 +16,7 @@ export const LOAD_TIME_MODULE_PARAMS: Record<string, readonly string[]> = {
   haltpoll: RUNTIME_MODULE_PARAMS.haltpoll!,
 };
 
-export const CMDLINE_PARAMS = [
-  'cpuidle_haltpoll.force',
-  'cpuidle.governor',
-  'haltpoll.guest_halt_poll_ns',
-  'virtio_blk.poll_queues',
-  'virtio_blk.num_request_queues',
-  'nvme.poll_queues',
-] as const;
+export const CMDLINE_PARAMS = ['cpuidle_haltpoll.force', 'cpuidle.governor', 'haltpoll.guest_halt_poll_ns', 'virtio_blk.poll_queues', 'virtio_blk.num_request_queues', 'nvme.poll_queues'] as const;
 
 const KEYS: Record<ActionKind, string[]> = {
   'queue-attr': ['kind', 'attr', 'value', 'grid'],
@@ -74,7 +67,12 @@ export function parseAction(raw: unknown, at: string, scope: RuleScope, fieldExi
       break;
     case 'module-load':
       if (!LOADABLE_MODULES[String(a.module)]?.includes(String(a.param))) {
-        problems.push({ at, message: `${String(a.module)} ${String(a.param)}= is not an allowed module to load (${Object.entries(LOADABLE_MODULES).map(([m, ps]) => `${m} ${ps.join('/')}`).join(', ')})` });
+        problems.push({
+          at,
+          message: `${String(a.module)} ${String(a.param)}= is not an allowed module to load (${Object.entries(LOADABLE_MODULES)
+            .map(([m, ps]) => `${m} ${ps.join('/')}`)
+            .join(', ')})`,
+        });
       }
       break;
     case 'kernel-cmdline':

@@ -10,9 +10,7 @@ export function evaluateRules(snapshot: Snapshot, rules: Rule[]): Finding[] {
   const findings: Finding[] = [];
   for (const rule of rules) {
     const scopes: Array<{ scope: unknown; disk: string | null }> =
-      rule.scope === 'disk'
-        ? snapshot.disks.filter((d) => !d.vanished).map((d) => ({ scope: { ...snapshot, disk: d }, disk: d.name }))
-        : [{ scope: snapshot, disk: null }];
+      rule.scope === 'disk' ? snapshot.disks.filter((d) => !d.vanished).map((d) => ({ scope: { ...snapshot, disk: d }, disk: d.name })) : [{ scope: snapshot, disk: null }];
     for (const { scope, disk } of scopes) findings.push(evaluateOne(rule, scope, disk));
   }
   return findings;
@@ -22,11 +20,7 @@ function evaluateOne(rule: Rule, scope: unknown, disk: string | null): Finding {
   const evidence: Evidence[] = [];
   const applies = evaluateCondition(rule.applies, scope, evidence);
   const fires = applies && evaluateCondition(rule.check, scope, evidence);
-  const status: FindingStatus = !applies
-    ? 'n/a'
-    : !fires
-      ? 'ok'
-      : (rule.status ?? (rule.actions.length ? 'recommend' : rule.hostAdvice ? 'advise' : 'info'));
+  const status: FindingStatus = !applies ? 'n/a' : !fires ? 'ok' : (rule.status ?? (rule.actions.length ? 'recommend' : rule.hostAdvice ? 'advise' : 'info'));
   const actions = fires ? rule.actions.map((a) => resolveAction(a, scope as { disk?: { name: string } })) : [];
   return {
     id: disk ? `${rule.id}:${disk}` : rule.id,

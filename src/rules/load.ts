@@ -90,7 +90,10 @@ export function loadRuleFile(file: string): { rules: Rule[]; errors: RuleError[]
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0];
-    return { rules: [], errors: [{ file, rule: null, at: line ? `line ${line.line}:${line.col}` : null, message: `malformed YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` }] };
+    return {
+      rules: [],
+      errors: [{ file, rule: null, at: line ? `line ${line.line}:${line.col}` : null, message: `malformed YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` }],
+    };
   }
   let data: unknown;
   try {
@@ -150,14 +153,15 @@ function parseRule(raw: unknown, file: string, index: number, errors: RuleError[
   const actions: ActionSpec[] = [];
   if (r.actions !== undefined) {
     if (!Array.isArray(r.actions)) problems.push({ at: 'actions', message: 'must be a list' });
-    else r.actions.forEach((a, i) => {
-      const parsed = parseAction(a, `actions[${i}]`, scope, fieldExists, problems);
-      if (parsed) actions.push(parsed);
-    });
+    else
+      r.actions.forEach((a, i) => {
+        const parsed = parseAction(a, `actions[${i}]`, scope, fieldExists, problems);
+        if (parsed) actions.push(parsed);
+      });
   }
   const hostAdvice = parseHostAdvice(r.hostAdvice, problems);
   const noActions = r.actions === undefined || (Array.isArray(r.actions) && r.actions.length === 0);
-  if (noActions && r.hostAdvice === undefined && r.status !== 'info') problems.push({ at: 'actions', message: "a rule needs actions, hostAdvice, or status: info" });
+  if (noActions && r.hostAdvice === undefined && r.status !== 'info') problems.push({ at: 'actions', message: 'a rule needs actions, hostAdvice, or status: info' });
   for (const p of problems) errors.push({ file, rule: name, at: p.at, message: p.message });
   if (problems.length || !id || !applies || !check) return null;
   return {

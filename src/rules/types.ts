@@ -1,28 +1,9 @@
 /** A comparison value: a literal, or another field of the same scope. */
 export type Operand = string | number | boolean | null | { field: string };
 
-export type Condition =
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition }
-  | { field: string; op: Comparison; value: Operand | Operand[] };
+export type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | { field: string; op: Comparison; value: Operand | Operand[] };
 
-export const COMPARISONS = [
-  'equals',
-  'notEquals',
-  'in',
-  'notIn',
-  'exists',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'range',
-  'versionAtLeast',
-  'versionBelow',
-  'contains',
-  'notContains',
-] as const;
+export const COMPARISONS = ['equals', 'notEquals', 'in', 'notIn', 'exists', 'lt', 'lte', 'gt', 'gte', 'range', 'versionAtLeast', 'versionBelow', 'contains', 'notContains'] as const;
 export type Comparison = (typeof COMPARISONS)[number];
 
 export type Severity = 'info' | 'low' | 'medium' | 'high';

@@ -89,7 +89,12 @@ export class TraceInstance {
     this.removedLeftovers = removed;
     this.mountedByUs = mountedByUs;
     this.layout = parsePageLayout(top.read('events/header_page'));
-    this.cpus = dir.list('per_cpu').map((c) => /^cpu(\d+)$/.exec(c)?.[1]).filter((x): x is string => x !== undefined).map(Number).sort((a, b) => a - b);
+    this.cpus = dir
+      .list('per_cpu')
+      .map((c) => /^cpu(\d+)$/.exec(c)?.[1])
+      .filter((x): x is string => x !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
     this.page = Buffer.alloc(pageSize(dir, this.layout));
     this.view = new DataView(this.page.buffer, this.page.byteOffset, this.page.length);
     this.cleanup = registerCleanup(() => this.teardown());

@@ -67,8 +67,7 @@ export class IoEventDecoder {
       const kind = kinds.get(`${e.system}:${e.name}`);
       if (!kind) continue;
       pid ??= requireField(e.format, 'common_pid', [4]);
-      const value =
-        kind === 'enter' ? null : kind === 'exit' ? requireField(e.format, 'ret', [4, 8]) : kind === 'idle' ? requireField(e.format, 'state', [4]) : requireField(e.format, 'sector', [8]);
+      const value = kind === 'enter' ? null : kind === 'exit' ? requireField(e.format, 'ret', [4, 8]) : kind === 'idle' ? requireField(e.format, 'state', [4]) : requireField(e.format, 'sector', [8]);
       this.byId.set(e.format.id, { kind, value });
     }
     this.pidField = pid ?? { offset: 4, size: 4, signed: true };

@@ -33,7 +33,7 @@ export function sliceMode(slice: number): SliceMode {
 export const KERNEL_CLOCK_METHOD =
   `a private ftrace instance (trace_clock ${TRACE_CLOCK}, ns), per-CPU binary ring buffers read between 50 ms slices of the run; ` +
   'slices alternate: syscall entry → exit of the probe thread only (the total), and all events (the phases: request issue/complete, ' +
-  'or bio queue/complete on bio-based devices, of the read\'s own sector; cpu_idle); ' +
+  "or bio queue/complete on bio-based devices, of the read's own sector; cpu_idle); " +
   `every ${OFF_EVERY}th round of ${SLICES_PER_ROUND} slices runs with the events off to measure tracing's own cost`;
 
 export interface TracingOverhead {
@@ -81,7 +81,7 @@ export function tracingCorrection(pooledCostUs: number | null, cycleCostsUs: num
     se = round3(sd / Math.sqrt(n));
   }
   const out = (reason: string): TracingCorrection => ({ applied: false, perIoUs: null, cycleCostsUs, standardErrorUs: se, reason });
-  if (pooledCostUs === null) return out('tracing\'s cost was not measured (no untraced round)');
+  if (pooledCostUs === null) return out("tracing's cost was not measured (no untraced round)");
   if (n < MIN_CYCLES) return out(`only ${n} cycle${n === 1 ? '' : 's'} of traced and untraced rounds (${MIN_CYCLES} needed, ${MIN_CYCLES * CYCLE_SLICES * 50} ms of measuring)`);
   if (pooledCostUs <= 0) return out(`the measured cost (${pooledCostUs} µs/read) is not above zero: it could not be separated from run-to-run noise`);
   if (se === null || se > MAX_RELATIVE_SE * pooledCostUs) {
@@ -144,7 +144,11 @@ export class ProbeTracer {
   private failure: string | null = null;
   private finished = false;
 
-  private constructor(instance: TraceInstance, kinds: Map<string, IoEventKind>, private readonly spec: ReadTraceSpec) {
+  private constructor(
+    instance: TraceInstance,
+    kinds: Map<string, IoEventKind>,
+    private readonly spec: ReadTraceSpec,
+  ) {
     this.instance = instance;
     this.decoder = new IoEventDecoder(instance.events, kinds);
     this.idleTraced = !instance.missingOptional.includes('power:cpu_idle');
@@ -318,7 +322,7 @@ export class ProbeTracer {
         : phaseReads.n === 0
           ? { noPhasesReason: 'the run was too short for a slice with every event on' }
           : phaseStats.withPhases === 0
-            ? { noPhasesReason: 'no block event of the reads\' own sectors was seen on the target\'s device' }
+            ? { noPhasesReason: "no block event of the reads' own sectors was seen on the target's device" }
             : {}),
       missingOptional: this.instance.missingOptional,
       outsideSyscall: outside,

@@ -5,7 +5,6 @@ export const SOURCE_NONE = 0;
 export const SOURCE_REQUEST = 1;
 export const SOURCE_BIO = 2;
 
-
 /** Per-read kernel timestamps, one column each (ns, trace clock; NaN where an event is missing). */
 export class ReadColumns {
   n = 0;

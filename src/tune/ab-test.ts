@@ -62,14 +62,10 @@ export function judge(pairs: AbPair[], prerequisite = false): AbVerdict {
   const threshold = `${MIN_GAIN * 100} %`;
   if (prerequisite) return verdict(true, `kept as a prerequisite of other changes (${change})`);
   if (medianRatio <= 1 - MIN_GAIN) {
-    return agree
-      ? verdict(true, `${change}, ${majority}`)
-      : verdict(false, `${change} in the median, but only ${majority} (${spread}): run-to-run noise, not a measurable gain`);
+    return agree ? verdict(true, `${change}, ${majority}`) : verdict(false, `${change} in the median, but only ${majority} (${spread}): run-to-run noise, not a measurable gain`);
   }
   if (medianRatio >= 1 + MIN_GAIN) {
-    return agree
-      ? verdict(false, `${change}: slower with the change, ${majority}`)
-      : verdict(false, `${change} in the median, but only ${majority} (${spread}): run-to-run noise, no gain`);
+    return agree ? verdict(false, `${change}: slower with the change, ${majority}`) : verdict(false, `${change} in the median, but only ${majority} (${spread}): run-to-run noise, no gain`);
   }
   if (medianRatio < 1) return verdict(false, `${change}: below the ${threshold} that counts as a gain`);
   if (medianRatio > 1) return verdict(false, `${change}: no gain (within the ${threshold} that counts as a change)`);

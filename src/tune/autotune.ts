@@ -21,13 +21,7 @@ export interface GridResult {
  * Measure every grid value `passes` times, visiting them in a rotated order each pass so no value
  * always follows the same one, and pick the knee.
  */
-export async function gridSearch(
-  values: Array<string | number>,
-  passes: number,
-  set: (v: string | number) => void,
-  measure: () => Promise<RoundFigures>,
-  tolerance = 0.02,
-): Promise<GridResult> {
+export async function gridSearch(values: Array<string | number>, passes: number, set: (v: string | number) => void, measure: () => Promise<RoundFigures>, tolerance = 0.02): Promise<GridResult> {
   const samples = new Map<string | number, RoundFigures[]>(values.map((v) => [v, []]));
   for (let pass = 0; pass < passes; pass++) {
     const order = values.map((_, i) => values[(i + pass) % values.length]!);

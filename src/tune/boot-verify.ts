@@ -90,11 +90,29 @@ export async function verifyAfterBoot(o: VerifyOptions): Promise<Verdict | null>
   const mayReboot = pending.reboot && pending.boots < pending.maxBoots;
 
   if (journal.outstanding(pending.run).length === 0) {
-    return finish({ ...base, verdict: 'reverted-not-in-effect', reason: `run ${pending.run}'s changes were reverted before this boot (nvprobe revert): nothing to verify`, checks: [], afterRoundsP50Us: null, afterMedianP50Us: null, ratio: null, rebooting: false });
+    return finish({
+      ...base,
+      verdict: 'reverted-not-in-effect',
+      reason: `run ${pending.run}'s changes were reverted before this boot (nvprobe revert): nothing to verify`,
+      checks: [],
+      afterRoundsP50Us: null,
+      afterMedianP50Us: null,
+      ratio: null,
+      rebooting: false,
+    });
   }
   if (pending.boots > pending.maxBoots) {
     revert();
-    return finish({ ...base, verdict: 'reverted-boot-bound', reason: `boot ${pending.boots} since arming exceeds the bound of ${pending.maxBoots} (an earlier verification did not finish): the changes were reverted, no reboot`, checks: [], afterRoundsP50Us: null, afterMedianP50Us: null, ratio: null, rebooting: false });
+    return finish({
+      ...base,
+      verdict: 'reverted-boot-bound',
+      reason: `boot ${pending.boots} since arming exceeds the bound of ${pending.maxBoots} (an earlier verification did not finish): the changes were reverted, no reboot`,
+      checks: [],
+      afterRoundsP50Us: null,
+      afterMedianP50Us: null,
+      ratio: null,
+      rebooting: false,
+    });
   }
   const checks = checkExpectations(o.root, pending.expects);
   const missing = checks.filter((c) => !c.inEffect);
@@ -110,16 +128,43 @@ export async function verifyAfterBoot(o: VerifyOptions): Promise<Verdict | null>
     after = await measureWith(o.measureRoot, pending.settings, o.rounds, o.say);
   } catch (err) {
     revert();
-    return finish({ ...base, verdict: 'measure-failed', reason: `measuring ${pending.settings.target ?? 'the scratch file'} failed (${(err as Error).message}); the changes were reverted`, checks, afterRoundsP50Us: null, afterMedianP50Us: null, ratio: null, rebooting: mayReboot });
+    return finish({
+      ...base,
+      verdict: 'measure-failed',
+      reason: `measuring ${pending.settings.target ?? 'the scratch file'} failed (${(err as Error).message}); the changes were reverted`,
+      checks,
+      afterRoundsP50Us: null,
+      afterMedianP50Us: null,
+      ratio: null,
+      rebooting: mayReboot,
+    });
   }
   const m = median(after);
   const ratio = m / pending.baseline.medianP50Us;
   const fmt = (x: number) => x.toFixed(1);
   if (ratio < 1 - o.margin) {
-    return finish({ ...base, verdict: 'kept', reason: `median p50 ${fmt(m)} µs over ${after.length} rounds vs ${fmt(pending.baseline.medianP50Us)} µs before the reboot (${((ratio - 1) * 100).toFixed(1)} %, beyond the ${o.margin * 100} % margin): kept`, checks, afterRoundsP50Us: after, afterMedianP50Us: m, ratio, rebooting: false });
+    return finish({
+      ...base,
+      verdict: 'kept',
+      reason: `median p50 ${fmt(m)} µs over ${after.length} rounds vs ${fmt(pending.baseline.medianP50Us)} µs before the reboot (${((ratio - 1) * 100).toFixed(1)} %, beyond the ${o.margin * 100} % margin): kept`,
+      checks,
+      afterRoundsP50Us: after,
+      afterMedianP50Us: m,
+      ratio,
+      rebooting: false,
+    });
   }
   revert();
-  return finish({ ...base, verdict: 'reverted-no-gain', reason: `median p50 ${fmt(m)} µs over ${after.length} rounds vs ${fmt(pending.baseline.medianP50Us)} µs before the reboot (${((ratio - 1) * 100).toFixed(1)} %, not beyond the ${o.margin * 100} % margin): reverted`, checks, afterRoundsP50Us: after, afterMedianP50Us: m, ratio, rebooting: mayReboot });
+  return finish({
+    ...base,
+    verdict: 'reverted-no-gain',
+    reason: `median p50 ${fmt(m)} µs over ${after.length} rounds vs ${fmt(pending.baseline.medianP50Us)} µs before the reboot (${((ratio - 1) * 100).toFixed(1)} %, not beyond the ${o.margin * 100} % margin): reverted`,
+    checks,
+    afterRoundsP50Us: after,
+    afterMedianP50Us: m,
+    ratio,
+    rebooting: mayReboot,
+  });
 }
 
 async function measureWith(root: Root, s: MeasureSettings, rounds: number, say: (t: string) => void): Promise<number[]> {

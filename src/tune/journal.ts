@@ -18,7 +18,7 @@ export type JournalRecord =
   | { t: 'run'; run: string; at: string; command: string; nvprobeVersion: string }
   | { t: 'intent'; run: string; seq: number; label: string; write: Write; prev: Previous }
   | { t: 'done'; run: string; seq: number }
-  | { t: 'undone'; run: string; seq: number; /** Not restored: the live value someone else set since (revert leaves it). */ leftAs?: string | null }
+  | { t: 'undone'; run: string; seq: number /** Not restored: the live value someone else set since (revert leaves it). */; leftAs?: string | null }
   | { t: 'end'; run: string; status: string };
 
 export interface JournalEntry {

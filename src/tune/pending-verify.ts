@@ -67,7 +67,15 @@ export interface Verdict {
 }
 
 /** The record `tune --persist` arms after writing reboot-only changes: boots 0, bounded by MAX_BOOTS. */
-export function pendingRecord(o: { run: string; rebootOnly: ResolvedAction[]; expects: Expectation[]; reboot: boolean; settings: MeasureSettings; baselineRoundsP50Us: number[]; kernelClock: unknown | null }): PendingVerify {
+export function pendingRecord(o: {
+  run: string;
+  rebootOnly: ResolvedAction[];
+  expects: Expectation[];
+  reboot: boolean;
+  settings: MeasureSettings;
+  baselineRoundsP50Us: number[];
+  kernelClock: unknown | null;
+}): PendingVerify {
   return {
     version: PENDING_VERSION,
     run: o.run,
@@ -134,7 +142,12 @@ export function checkExpectations(root: Root, expects: Expectation[]): Verdict['
     switch (e.kind) {
       case 'cmdline-word':
         if (words === null) return { ...e, inEffect: false, live: null, why: '/proc/cmdline unreadable' };
-        return { ...e, inEffect: words.has(e.word), live: cmdline!.trim(), why: words.has(e.word) ? null : `${e.word} is not on the running kernel's command line (the boot loader did not use the written entry?)` };
+        return {
+          ...e,
+          inEffect: words.has(e.word),
+          live: cmdline!.trim(),
+          why: words.has(e.word) ? null : `${e.word} is not on the running kernel's command line (the boot loader did not use the written entry?)`,
+        };
       case 'module-param': {
         const live = root.attr(`/sys/module/${e.module}/parameters/${e.param}`);
         const ok = live !== null && Y(live) === Y(e.value);
@@ -145,7 +158,11 @@ export function checkExpectations(root: Root, expects: Expectation[]): Verdict['
         const governor = r.optional('/sys/devices/system/cpu/cpuidle/current_governor');
         const ok = driver === e.driver;
         const hv = notKvm(root, r);
-        const hint = ok ? null : hv ? `cpuidle driver is ${driver ?? 'absent'}: not a KVM guest (${hv}: no kvm paravirt), so cpuidle-haltpoll refuses to load, even with cpuidle_haltpoll.force=1` : detectHaltpoll(r, driver, governor).explanation;
+        const hint = ok
+          ? null
+          : hv
+            ? `cpuidle driver is ${driver ?? 'absent'}: not a KVM guest (${hv}: no kvm paravirt), so cpuidle-haltpoll refuses to load, even with cpuidle_haltpoll.force=1`
+            : detectHaltpoll(r, driver, governor).explanation;
         return { ...e, inEffect: ok, live: driver, why: hint };
       }
       default: {

@@ -120,9 +120,23 @@ export function changeStatus(root: Root, journal: Journal): StatusEntry[] {
     if (e.write.op === 'module') {
       const p = modulePresence(root, e.write.module);
       const live = p.loaded === null ? null : p.loaded ? '(loaded)' : '(not loaded)';
-      return { run: e.run, label: e.label, path: writeSubject(e.write), written: e.write.load ? '(loaded)' : '(not loaded)', live, state: live === null ? 'unknown' : (live === '(loaded)') === e.write.load ? 'applied' : 'drifted' };
+      return {
+        run: e.run,
+        label: e.label,
+        path: writeSubject(e.write),
+        written: e.write.load ? '(loaded)' : '(not loaded)',
+        live,
+        state: live === null ? 'unknown' : (live === '(loaded)') === e.write.load ? 'applied' : 'drifted',
+      };
     }
     const live = root.text(e.write.path);
-    return { run: e.run, label: e.label, path: e.write.path, written: e.write.content === null ? '(removed)' : '(file)', live: live === null ? '(absent)' : '(file)', state: live === e.write.content ? 'applied' : 'drifted' };
+    return {
+      run: e.run,
+      label: e.label,
+      path: e.write.path,
+      written: e.write.content === null ? '(removed)' : '(file)',
+      live: live === null ? '(absent)' : '(file)',
+      state: live === e.write.content ? 'applied' : 'drifted',
+    };
   });
 }

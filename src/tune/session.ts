@@ -113,7 +113,11 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       // one entry per change is ever outstanding, and undoing it restores the original.
       let trialSeqs: number[] = [];
       const undoTrial = () => {
-        for (const e of o.journal.outstanding(o.run).filter((x) => trialSeqs.includes(x.seq)).reverse()) applier.undo(e);
+        for (const e of o.journal
+          .outstanding(o.run)
+          .filter((x) => trialSeqs.includes(x.seq))
+          .reverse())
+          applier.undo(e);
         trialSeqs = [];
       };
       const set = (v: string | number) => {
@@ -136,7 +140,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
         to = g.chosen.value;
         original();
         if (isOriginal(change, to)) {
-          changes.push({ ...result(change, to, 'reverted', `the current value ${change.from[0]} is already within ${g.tolerance * 100} % of the best (${g.best.value}: ${g.best.medianP50Us} µs)`, null, []), grid: gridPoints });
+          changes.push({
+            ...result(change, to, 'reverted', `the current value ${change.from[0]} is already within ${g.tolerance * 100} % of the best (${g.best.value}: ${g.best.medianP50Us} µs)`, null, []),
+            grid: gridPoints,
+          });
           continue;
         }
         // Each pass already measured the chosen value against the original: those pairs count too.
@@ -158,7 +165,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   } catch (err) {
     undoRun(applier, o.journal, o.run);
     if (err instanceof WriteRefused) {
-      throw new NvprobeError(`${err.message}; every change of this run was reverted`, { exitCode: ExitCode.partial, hint: 'the kernel refused the value: the rule may not fit this kernel (see nvprobe check)' });
+      throw new NvprobeError(`${err.message}; every change of this run was reverted`, {
+        exitCode: ExitCode.partial,
+        hint: 'the kernel refused the value: the rule may not fit this kernel (see nvprobe check)',
+      });
     }
     throw err;
   }

@@ -10,9 +10,7 @@ export type VerdictIndex = Map<string, { verdict: MeasuredVerdict; to: string | 
 
 /** Saved runs (parsed JSON, any order) → the latest kept/reverted verdict per target. Skipped changes measured nothing. */
 export function latestVerdicts(docs: unknown[]): VerdictIndex {
-  const runs = docs
-    .filter(isMeasuredRun)
-    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : String(a.run) < String(b.run) ? -1 : 1));
+  const runs = docs.filter(isMeasuredRun).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : String(a.run) < String(b.run) ? -1 : 1));
   const index: VerdictIndex = new Map();
   for (const run of runs) {
     for (const c of run.result!.changes) {

@@ -54,7 +54,7 @@ function generateLargeRoot(root) {
   write(root, '/sys/devices/system/node/node0/cpulist', `0-${CPUS / 2 - 1}`);
   write(root, '/sys/devices/system/node/node1/cpulist', `${CPUS / 2}-${CPUS - 1}`);
   for (let c = 0; c < CPUS; c++) {
-    if (c > 0) cpSync(join(root, cpu, "cpu0/cpuidle"), join(root, cpu, `cpu${c}/cpuidle`), { recursive: true });
+    if (c > 0) cpSync(join(root, cpu, 'cpu0/cpuidle'), join(root, cpu, `cpu${c}/cpuidle`), { recursive: true });
     write(root, `${cpu}/cpu${c}/power/pm_qos_resume_latency_us`, 0);
   }
   const header = `${' '.repeat(11)}${Array.from({ length: CPUS }, (_, c) => `CPU${c}`.padEnd(11)).join('')}`;

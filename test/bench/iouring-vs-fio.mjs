@@ -22,9 +22,23 @@ requireFio();
 
 function fioArgs(target, hipri, runtime) {
   return [
-    '--name=qd1', `--filename=${target}`, '--ioengine=io_uring', `--hipri=${hipri}`, '--direct=1', '--rw=randread', '--bs=4k',
-    '--iodepth=1', '--readonly', '--norandommap', '--randrepeat=0', '--time_based', `--runtime=${runtime}`, '--ramp_time=1',
-    '--lat_percentiles=1', '--output-format=json', ...(cpu === null ? [] : [`--cpus_allowed=${cpu}`]),
+    '--name=qd1',
+    `--filename=${target}`,
+    '--ioengine=io_uring',
+    `--hipri=${hipri}`,
+    '--direct=1',
+    '--rw=randread',
+    '--bs=4k',
+    '--iodepth=1',
+    '--readonly',
+    '--norandommap',
+    '--randrepeat=0',
+    '--time_based',
+    `--runtime=${runtime}`,
+    '--ramp_time=1',
+    '--lat_percentiles=1',
+    '--output-format=json',
+    ...(cpu === null ? [] : [`--cpus_allowed=${cpu}`]),
   ];
 }
 
@@ -63,7 +77,9 @@ const f = f3;
 
 function bench(label, target) {
   const { hipri, note } = fioHipri(target);
-  console.log(`\n== ${label}: ${pairs} pairs x ${seconds}s${cpu === null ? '' : `, both pinned to CPU ${cpu}`}, fio (A) vs nvprobe --engine io_uring (B)\n   ${note}; fio figures are total lat (slat + clat)`);
+  console.log(
+    `\n== ${label}: ${pairs} pairs x ${seconds}s${cpu === null ? '' : `, both pinned to CPU ${cpu}`}, fio (A) vs nvprobe --engine io_uring (B)\n   ${note}; fio figures are total lat (slat + clat)`,
+  );
   console.log('pair  fio_p50  nv_p50raw  nv_p50corr  ratio_raw  ratio_corr | fio_p99  nv_p99raw  nv_p99corr  ratio_raw  ratio_corr | overhead_us  polled | fio_clat_p50  fio_slat_mean');
   const rows = [];
   let polled;
@@ -87,7 +103,9 @@ function bench(label, target) {
     medianOverheadUs: median(rows.map((r) => r.b.overhead)),
     medianFioSlatUs: median(rows.map((r) => r.a.slatMean)),
   };
-  console.log(`median: p50 raw ${f(summary.medianRatioP50Raw)}, p50 corrected ${f(summary.medianRatioP50Corrected)} (target 0.98..1.02), p99 raw ${f(summary.medianRatioP99Raw)}, p99 corrected ${f(summary.medianRatioP99Corrected)}, overhead ${summary.medianOverheadUs.toFixed(2)} us/IO`);
+  console.log(
+    `median: p50 raw ${f(summary.medianRatioP50Raw)}, p50 corrected ${f(summary.medianRatioP50Corrected)} (target 0.98..1.02), p99 raw ${f(summary.medianRatioP99Raw)}, p99 corrected ${f(summary.medianRatioP99Corrected)}, overhead ${summary.medianOverheadUs.toFixed(2)} us/IO`,
+  );
   console.log(`nvprobe polled: ${polled.polled} (${polled.reason})`);
   return summary;
 }

@@ -14,11 +14,27 @@ const sizeMiB = numericOption('size-mib', 1024);
 requireFio();
 
 function runFio(target) {
-  const out = execFileSync('fio', [
-    '--name=qd1', `--filename=${target}`, '--ioengine=pvsync2', '--hipri=1', '--direct=1', '--rw=randread', '--bs=4k',
-    '--iodepth=1', '--readonly', '--norandommap', '--randrepeat=0', '--time_based', `--runtime=${seconds}`, '--ramp_time=1',
-    '--output-format=json',
-  ], { encoding: 'utf8' });
+  const out = execFileSync(
+    'fio',
+    [
+      '--name=qd1',
+      `--filename=${target}`,
+      '--ioengine=pvsync2',
+      '--hipri=1',
+      '--direct=1',
+      '--rw=randread',
+      '--bs=4k',
+      '--iodepth=1',
+      '--readonly',
+      '--norandommap',
+      '--randrepeat=0',
+      '--time_based',
+      `--runtime=${seconds}`,
+      '--ramp_time=1',
+      '--output-format=json',
+    ],
+    { encoding: 'utf8' },
+  );
   const read = JSON.parse(out.slice(out.indexOf('{'))).jobs[0].read;
   return { p50: read.clat_ns.percentile['50.000000'] / 1000, p99: read.clat_ns.percentile['99.000000'] / 1000, iops: read.iops };
 }
@@ -58,7 +74,9 @@ function bench(label, target) {
     medianRatioP99Corrected: median(rows.map((r) => r.r99c)),
     medianOverheadUs: median(rows.map((r) => r.b.overhead)),
   };
-  console.log(`median: p50 raw ${f(summary.medianRatioP50Raw)}, p50 corrected ${f(summary.medianRatioP50Corrected)} (target 0.98..1.02), p99 raw ${f(summary.medianRatioP99Raw)}, p99 corrected ${f(summary.medianRatioP99Corrected)}, overhead ${summary.medianOverheadUs.toFixed(2)} us/IO (target <= 3)`);
+  console.log(
+    `median: p50 raw ${f(summary.medianRatioP50Raw)}, p50 corrected ${f(summary.medianRatioP50Corrected)} (target 0.98..1.02), p99 raw ${f(summary.medianRatioP99Raw)}, p99 corrected ${f(summary.medianRatioP99Corrected)}, overhead ${summary.medianOverheadUs.toFixed(2)} us/IO (target <= 3)`,
+  );
   return summary;
 }
 

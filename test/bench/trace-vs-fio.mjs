@@ -29,8 +29,20 @@ const { Root } = await import(join(repo, 'dist/host/root.js'));
 
 function fioArgs(target, runtime) {
   return [
-    '--name=qd1', `--filename=${target}`, '--ioengine=pvsync2', '--hipri=1', '--direct=1', '--rw=randread', '--bs=4k',
-    '--iodepth=1', '--readonly', '--norandommap', '--randrepeat=0', '--time_based', `--runtime=${runtime}`, '--ramp_time=1',
+    '--name=qd1',
+    `--filename=${target}`,
+    '--ioengine=pvsync2',
+    '--hipri=1',
+    '--direct=1',
+    '--rw=randread',
+    '--bs=4k',
+    '--iodepth=1',
+    '--readonly',
+    '--norandommap',
+    '--randrepeat=0',
+    '--time_based',
+    `--runtime=${runtime}`,
+    '--ramp_time=1',
     '--output-format=json',
   ];
 }
@@ -95,7 +107,7 @@ const verdict = (ratio, tol) => (Math.abs(ratio - 1) <= tol ? 'within' : 'OUTSID
 async function bench(label, target, disk, p50Tol) {
   console.log(`\n== ${label}: ${pairs} pairs x ${seconds}s, fio pvsync2 hipri=1 (A) vs nvprobe --engine psync2 (B)`);
   console.log('pair  fio_p50  nv_kern_p50  nv_corr_p50  r_kern  r_corr | fio_p99  nv_kern_p99  nv_corr_p99  r_kern  r_corr | trace_cost_us (total / all events)  lost  timed/issued  total from');
-  console.log('      headline: kernel clock corrected for tracing\'s cost when nvprobe applied it (r_head), else as traced');
+  console.log("      headline: kernel clock corrected for tracing's cost when nvprobe applied it (r_head), else as traced");
   const rows = [];
   for (let i = 0; i < pairs; i++) {
     const a = runFio(target);
@@ -113,7 +125,18 @@ async function bench(label, target, disk, p50Tol) {
     );
   }
   const m = (k) => median(rows.map((r) => r[k]));
-  const s = { p50Headline: m('rh50'), p99Headline: m('rh99'), corrected: rows.filter((r) => r.b.corrected).length, p50Kernel: m('rk50'), p50Calibrated: m('rc50'), p99Kernel: m('rk99'), p99Calibrated: m('rc99'), tracingCostUs: median(rows.map((r) => r.b.overheadUs ?? NaN)), allEventsCostUs: median(rows.map((r) => r.b.allEventsOverheadUs ?? NaN)), totalFrom: rows[0].b.totalFrom };
+  const s = {
+    p50Headline: m('rh50'),
+    p99Headline: m('rh99'),
+    corrected: rows.filter((r) => r.b.corrected).length,
+    p50Kernel: m('rk50'),
+    p50Calibrated: m('rc50'),
+    p99Kernel: m('rk99'),
+    p99Calibrated: m('rc99'),
+    tracingCostUs: median(rows.map((r) => r.b.overheadUs ?? NaN)),
+    allEventsCostUs: median(rows.map((r) => r.b.allEventsOverheadUs ?? NaN)),
+    totalFrom: rows[0].b.totalFrom,
+  };
   console.log(
     `median ratio to fio clat, headline (corrected in ${s.corrected} of ${rows.length} runs): p50 ${r3(s.p50Headline)} (${verdict(s.p50Headline, p50Tol)} ±${p50Tol * 100} %), ` +
       `p99 ${r3(s.p99Headline)} (${verdict(s.p99Headline, 0.1)} ±10 %)`,
@@ -129,13 +152,19 @@ async function bench(label, target, disk, p50Tol) {
   const last = rows[rows.length - 1].b;
   // fio's reads are traced with every event on: compare with nvprobe's phase slices' own total.
   const nvPhasedP50 = last.phases?.total?.latency.percentilesUs.p50 ?? last.kp50;
-  console.log(`fio traced (comm fio): ${fk.reads} reads timed, ${fk.lostEvents} events lost; fio clat p50 ${f1(t.fio.p50)} vs its syscall entry → exit p50 ${f1(fk.total.latency.percentilesUs.p50)} µs: ` +
-    `clat − kernel = ${f1(t.fio.p50 - fk.total.latency.percentilesUs.p50)} µs (syscall entry/exit + fio's clock, by definition outside the kernel clock; traced run)`);
+  console.log(
+    `fio traced (comm fio): ${fk.reads} reads timed, ${fk.lostEvents} events lost; fio clat p50 ${f1(t.fio.p50)} vs its syscall entry → exit p50 ${f1(fk.total.latency.percentilesUs.p50)} µs: ` +
+      `clat − kernel = ${f1(t.fio.p50 - fk.total.latency.percentilesUs.p50)} µs (syscall entry/exit + fio's clock, by definition outside the kernel clock; traced run)`,
+  );
   s.fioClatMinusKernelUs = t.fio.p50 - fk.total.latency.percentilesUs.p50;
   s.p50KernelVsFioKernel = nvPhasedP50 / fk.total.latency.percentilesUs.p50;
   if (fk.phases && last.phases) {
     console.log('phase p50 / p99 µs                 fio          nvprobe');
-    for (const [name, key] of [['submit', 'submit'], ['device and host', 'device'], ['completion → return', 'completion']]) {
+    for (const [name, key] of [
+      ['submit', 'submit'],
+      ['device and host', 'device'],
+      ['completion → return', 'completion'],
+    ]) {
       const a = fk.phases[key].latency.percentilesUs;
       const b = last.phases[key].latency.percentilesUs;
       console.log(`${name.padEnd(30)} ${f1(a.p50).padStart(6)} / ${f1(a.p99).padEnd(7)} ${f1(b.p50).padStart(6)} / ${f1(b.p99)}`);

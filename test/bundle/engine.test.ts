@@ -8,12 +8,38 @@ const run = (collectors: Collector[], maxBundleBytes = 1 << 20) => runCollectors
 describe('collector engine', () => {
   it('records status, files, bytes and time for each collector, skipped ones included', async () => {
     const { entries, records } = await run([
-      { ...base, name: 'a', gathers: 'two files', collect: async () => [{ kind: 'file', path: 'a/1', text: 'x'.repeat(10) }, { kind: 'link', path: 'a/l', target: '1' }] },
-      { ...base, name: 'b', gathers: 'nothing', skip: '--no-b', collect: async () => { throw new Error('must not run'); } },
-      { ...base, name: 'c', gathers: 'fails', collect: async () => { throw new Error('boom'); } },
+      {
+        ...base,
+        name: 'a',
+        gathers: 'two files',
+        collect: async () => [
+          { kind: 'file', path: 'a/1', text: 'x'.repeat(10) },
+          { kind: 'link', path: 'a/l', target: '1' },
+        ],
+      },
+      {
+        ...base,
+        name: 'b',
+        gathers: 'nothing',
+        skip: '--no-b',
+        collect: async () => {
+          throw new Error('must not run');
+        },
+      },
+      {
+        ...base,
+        name: 'c',
+        gathers: 'fails',
+        collect: async () => {
+          throw new Error('boom');
+        },
+      },
       { ...base, name: 'd', gathers: 'not here', collect: async () => ({ items: [], skipped: 'nothing to read' }) },
     ]);
-    expect(entries.map((e) => [e.kind, e.name])).toEqual([['file', 'a/1'], ['link', 'a/l']]);
+    expect(entries.map((e) => [e.kind, e.name])).toEqual([
+      ['file', 'a/1'],
+      ['link', 'a/l'],
+    ]);
     expect(records.map((r) => [r.name, r.status, r.reason, r.files, r.bytes])).toEqual([
       ['a', 'ok', null, 1, 10],
       ['b', 'skipped', '--no-b', 0, 0],
@@ -26,7 +52,19 @@ describe('collector engine', () => {
     let aborted = false;
     const t0 = performance.now();
     const { records } = await run([
-      { ...base, timeoutMs: 150, name: 'slow', gathers: 'waits', collect: (ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => { aborted = true; setTimeout(() => resolve([]), 5000).unref(); })) },
+      {
+        ...base,
+        timeoutMs: 150,
+        name: 'slow',
+        gathers: 'waits',
+        collect: (ctx) =>
+          new Promise((resolve) =>
+            ctx.signal.addEventListener('abort', () => {
+              aborted = true;
+              setTimeout(() => resolve([]), 5000).unref();
+            }),
+          ),
+      },
     ]);
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(records[0]).toMatchObject({ status: 'timeout', timedOut: true, reason: 'did not finish within 150 ms' });
@@ -37,7 +75,15 @@ describe('collector engine', () => {
     const { entries, records } = await run(
       [
         { ...base, name: 'big', gathers: 'one big file', collect: async () => [{ kind: 'file', path: 'big', text: 'y'.repeat(5000) }] },
-        { ...base, name: 'more', gathers: 'more', collect: async () => [{ kind: 'file', path: 'm1', text: 'z'.repeat(900) }, { kind: 'file', path: 'm2', text: 'z'.repeat(900) }] },
+        {
+          ...base,
+          name: 'more',
+          gathers: 'more',
+          collect: async () => [
+            { kind: 'file', path: 'm1', text: 'z'.repeat(900) },
+            { kind: 'file', path: 'm2', text: 'z'.repeat(900) },
+          ],
+        },
       ],
       2000,
     );

@@ -113,7 +113,12 @@ describe('check shows what tune measured on this machine', () => {
       expect(f!.measured!.p50AfterUs).toBeGreaterThan(0);
     }
     // A finding tune never measured (the live disk's) carries nothing.
-    expect(doc.findings.filter((f) => f.measured).map((f) => f.id).sort()).toEqual(measured.map((c) => c.findingId).sort());
+    expect(
+      doc.findings
+        .filter((f) => f.measured)
+        .map((f) => f.id)
+        .sort(),
+    ).toEqual(measured.map((c) => c.findingId).sort());
   });
 
   it('a change measured and put back no longer counts as to apply', () => {
@@ -143,7 +148,7 @@ describe('check shows what tune measured on this machine', () => {
     expect(r.stdout).toContain(`Recommended, but measured here by tune: no gain (put back) (${reverted})`);
   });
 
-  it('the default state dir is tune\'s (NVPROBE_STATE_DIR); --root reads it only when given', () => {
+  it("the default state dir is tune's (NVPROBE_STATE_DIR); --root reads it only when given", () => {
     const env = { ...process.env, NVPROBE_STATE_DIR: state };
     const live = findingsOf(runCli(['check', '--json', '--rules', rulesDir], { env }).stdout);
     expect(live.findings.filter((f) => f.measured).length).toBe(CHANGES.length);
@@ -156,7 +161,7 @@ describe('check shows what tune measured on this machine', () => {
     expect(given.findings.filter((f) => f.measured).length).toBe(CHANGES.length);
   });
 
-  it('check --from reads the verdicts of the bundle\'s own saved runs, not the local state dir', () => {
+  it("check --from reads the verdicts of the bundle's own saved runs, not the local state dir", () => {
     const bundle = join(tmp.dir, 'b.tar.gz');
     const c = runCli(['collect', '-o', bundle, '--no-probe', '--state-dir', state]);
     expect(c.code, c.stderr).toBe(0);
@@ -167,9 +172,7 @@ describe('check shows what tune measured on this machine', () => {
     const env = { ...process.env, NVPROBE_STATE_DIR: empty };
     const doc = findingsOf(runCli(['check', '--json', '--rules', rulesDir, '--from', bundle], { env }).stdout);
     const measured = doc.findings.filter((f) => f.measured);
-    expect(measured.map((f) => [f.id, f.measured!.decision, f.measured!.reason]).sort()).toEqual(
-      tuned.result.changes.map((ch) => [ch.findingId, ch.decision, ch.reason]).sort(),
-    );
+    expect(measured.map((f) => [f.id, f.measured!.decision, f.measured!.reason]).sort()).toEqual(tuned.result.changes.map((ch) => [ch.findingId, ch.decision, ch.reason]).sort());
   });
 
   it('a missing default state dir means no verdicts; a missing --state-dir is exit 2', () => {

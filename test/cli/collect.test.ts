@@ -38,7 +38,8 @@ describe('nvprobe collect', () => {
     expect(statSync(bundle).size).toBe(collected.bytes);
     expect(collected.bytes).toBeLessThanOrEqual(5_000_000);
     const names = bundleMembers(bundle).map((m) => m.name);
-    for (const n of ['manifest.json', 'version.json', 'detect.json', 'check.json', 'probe.json', 'kernel-log.txt', 'tree/proc/cpuinfo', 'tree/nvprobe-snapshot.json', `state/runs/${runName}.json`]) expect(names).toContain(n);
+    for (const n of ['manifest.json', 'version.json', 'detect.json', 'check.json', 'probe.json', 'kernel-log.txt', 'tree/proc/cpuinfo', 'tree/nvprobe-snapshot.json', `state/runs/${runName}.json`])
+      expect(names).toContain(n);
     expect(names.some((n) => /^state\/(runs\/)?journal.*\.jsonl$/.test(n))).toBe(true);
     const manifest = JSON.parse(member(bundle, 'manifest.json'));
     expect(manifest).toMatchObject({ schemaVersion: 1, kind: 'nvprobe.bundle', redacted: true, hostToken: expect.stringMatching(/^[0-9a-f]{8}$/) });
@@ -132,10 +133,16 @@ describe('nvprobe collect', () => {
     for (const s of secrets.short) expect(new RegExp(`(?<![0-9A-Za-z_])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9A-Za-z_])`).test(text), `"${s}" as a word in the tar`).toBe(false);
   });
 
-  it('drops init\'s arguments after `--` from every member, JSON ones included, as from tree/proc/cmdline', () => {
+  it("drops init's arguments after `--` from every member, JSON ones included, as from tree/proc/cmdline", () => {
     const cmdline = readFileSync('/proc/cmdline', 'utf8').trim();
     const dash = cmdline.search(/(^|\s)--(\s|$)/);
-    const init = dash < 0 ? '' : cmdline.slice(dash).replace(/^\s*--/, '').trim();
+    const init =
+      dash < 0
+        ? ''
+        : cmdline
+            .slice(dash)
+            .replace(/^\s*--/, '')
+            .trim();
     const members = bundleMembers(bundle).filter((m) => m.kind === 'file');
     expect(members.length).toBeGreaterThan(20);
     if (init.length >= 2) {
@@ -210,7 +217,10 @@ describe('nvprobe collect', () => {
  * between would be theirs, not a difference between live and offline). Up to 3 tries.
  */
 function stillBundle(args: string[]): { bundle: string; live: string } {
-  const view = (text: string) => JSON.stringify(args[0] === 'detect' ? stableView(JSON.parse(text)) : (JSON.parse(text) as { findings: Array<{ subject: string | null }> }).findings.filter((f) => !TRANSIENT.test(f.subject ?? '')));
+  const view = (text: string) =>
+    JSON.stringify(
+      args[0] === 'detect' ? stableView(JSON.parse(text)) : (JSON.parse(text) as { findings: Array<{ subject: string | null }> }).findings.filter((f) => !TRANSIENT.test(f.subject ?? '')),
+    );
   let last = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const before = runCli(args).stdout;

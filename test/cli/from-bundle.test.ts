@@ -15,7 +15,18 @@ beforeAll(() => {
 });
 afterAll(() => removeTemp(tmp));
 
-const MANIFEST = (v = 1) => JSON.stringify({ schemaVersion: v, kind: 'nvprobe.bundle', nvprobeVersion: '9.9.9', createdAt: '2026-01-01T00:00:00Z', hostToken: '00000000', redacted: true, collectMs: { withoutProbe: 1, total: 1 }, limits: { maxBundleBytes: 5000000 }, collectors: [] });
+const MANIFEST = (v = 1) =>
+  JSON.stringify({
+    schemaVersion: v,
+    kind: 'nvprobe.bundle',
+    nvprobeVersion: '9.9.9',
+    createdAt: '2026-01-01T00:00:00Z',
+    hostToken: '00000000',
+    redacted: true,
+    collectMs: { withoutProbe: 1, total: 1 },
+    limits: { maxBundleBytes: 5000000 },
+    collectors: [],
+  });
 const manifestEntry = (v = 1): TarEntry => ({ kind: 'file', name: 'manifest.json', data: Buffer.from(MANIFEST(v)) });
 let n = 0;
 function archive(entries: TarEntry[]): string {

@@ -130,7 +130,10 @@ describe('a string with line breaks in it cannot forge lines of text output', ()
 
   it('rules list with a line feed in a rule title', () => {
     const dir = fresh('nl-rules');
-    writeFileSync(join(dir, 'nl.yaml'), `rules:\n  - id: nl-title\n    title: "one\\nFORGED  machine  info  two"\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`);
+    writeFileSync(
+      join(dir, 'nl.yaml'),
+      `rules:\n  - id: nl-title\n    title: "one\\nFORGED  machine  info  two"\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`,
+    );
     const r = run(['rules', 'list', '--rules', dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('one\\x0aFORGED  machine  info  two');
@@ -206,7 +209,11 @@ describe('rule files', () => {
     const linkedDir = join(tmp.dir, `linked-rules-${n++}`);
     symlinkSync(dir, linkedDir);
     spawnSync('chown', ['-h', '65534:65534', linkedDir]);
-    for (const args of [['rules', 'validate', dir], ['check', '--root', fixtureRoot(KVM), '--rules', dir], ['check', '--root', fixtureRoot(KVM), '--rules', linkedDir]]) {
+    for (const args of [
+      ['rules', 'validate', dir],
+      ['check', '--root', fixtureRoot(KVM), '--rules', dir],
+      ['check', '--root', fixtureRoot(KVM), '--rules', linkedDir],
+    ]) {
       const r = run(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/a symbolic link of another user \(uid 65534\), not followed/);
@@ -216,7 +223,10 @@ describe('rule files', () => {
 
   it('rules validate PATH refuses an id the built-in rules already use, as check does', () => {
     const dir = fresh('dup-builtin');
-    writeFileSync(join(dir, 'dup.yaml'), `rules:\n  - id: scheduler-not-none\n    title: t\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`);
+    writeFileSync(
+      join(dir, 'dup.yaml'),
+      `rules:\n  - id: scheduler-not-none\n    title: t\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`,
+    );
     const v = run(['rules', 'validate', dir]);
     expect(v.stderr).toMatch(/^nvprobe: .*dup\.yaml: rule 'scheduler-not-none': id: duplicate rule id, already defined in .*scheduler\.yaml$/m);
     expect(v.code).toBe(2);

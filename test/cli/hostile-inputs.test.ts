@@ -111,7 +111,7 @@ describe('bad input is exit 2 (or 3), never a bug report', () => {
     expectError(['status'], 2, /state dir .*typo: no such directory/, { env: { ...process.env, NVPROBE_STATE_DIR: join(tmp.dir, 'typo') } });
   });
 
-  it('status as an unprivileged user on root\'s journal: exit 3', (ctx) => {
+  it("status as an unprivileged user on root's journal: exit 3", (ctx) => {
     const nobody = asNobody(ctx);
     const state = join(tmp.dir, 'root-state');
     mkdirSync(state, { mode: 0o700 });
@@ -186,7 +186,10 @@ describe('strings from trees, bundles and rules reach the terminal escaped', () 
 
     const dir = join(tmp.dir, 'hostile-rules');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'evil.yaml'), `rules:\n  - id: evil-title\n    title: "Clear \\e[2J screen \\u202E"\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`);
+    writeFileSync(
+      join(dir, 'evil.yaml'),
+      `rules:\n  - id: evil-title\n    title: "Clear \\e[2J screen \\u202E"\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`,
+    );
     const l = run(['rules', 'list', '--rules', dir]);
     if (l.code !== 0) throw new Error(l.stderr);
     expect(l.stdout).toContain('Clear \\x1b[2J screen \\u202e');
@@ -209,7 +212,9 @@ describe('a target that is not storage', () => {
       const r = run(['probe', f, '--engine', 'psync2', '--ios', '200', '--ramp', '0']);
       if (r.code === 2 && /O_DIRECT/.test(r.stderr)) return; // kernels before 6.6: tmpfs has no O_DIRECT, nothing is measured
       expect(r.code).toBe(0);
-      expect(r.stdout.split('\n').filter((l) => /not backed by a block device/.test(l))).toEqual([`  NOTE      not backed by a block device: ${f} is on tmpfs (memory), so these figures are not storage latency`]);
+      expect(r.stdout.split('\n').filter((l) => /not backed by a block device/.test(l))).toEqual([
+        `  NOTE      not backed by a block device: ${f} is on tmpfs (memory), so these figures are not storage latency`,
+      ]);
       const j = JSON.parse(run(['probe', f, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--json']).stdout);
       expect(j.target.backing).toBe('memory');
       expect(j.target.backingNote).toMatch(/not storage latency/);

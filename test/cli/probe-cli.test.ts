@@ -235,7 +235,8 @@ describe('nvprobe probe: bad input', () => {
     expectUserError(['probe', file, '--cpu', '4096'], 2, /--cpu 4096: this machine has CPUs/);
   });
   it('--size larger than the target', () => expectUserError(['probe', file, '--size', '1G'], 2, /larger than/));
-  it('an unknown --engine', () => expectUserError(['probe', file, '--engine', 'spdk'], 2, /^nvprobe: option '--engine <name>' argument 'spdk' is invalid\. Allowed choices are auto, psync2, io_uring\.$/m));
+  it('an unknown --engine', () =>
+    expectUserError(['probe', file, '--engine', 'spdk'], 2, /^nvprobe: option '--engine <name>' argument 'spdk' is invalid\. Allowed choices are auto, psync2, io_uring\.$/m));
   it('--no-hipri with --engine io_uring', () => expectUserError(['probe', file, '--engine', 'io_uring', '--no-hipri'], 2, /--no-hipri is a psync2 setting/));
   it('an unknown option', () => expectUserError(['probe', file, '--frobnicate'], 2, /unknown option/));
 
@@ -270,7 +271,8 @@ describe('nvprobe probe: bad input', () => {
     // Where this machine's own root disk is refused by its device cgroup; elsewhere skip.
     if (process.getuid?.() !== 0) ctx.skip('not root: EACCES, not a device policy, would refuse the open');
     const probeOpen = spawnSync('dd', ['if=/dev/vda', 'of=/dev/null', 'bs=4096', 'count=1'], { encoding: 'utf8' });
-    if (!/Operation not permitted/.test(probeOpen.stderr ?? '')) ctx.skip(`no device policy refuses /dev/vda here (dd: ${probeOpen.status === 0 ? 'read it' : (probeOpen.stderr || String(probeOpen.error)).trim().split('\n')[0]})`);
+    if (!/Operation not permitted/.test(probeOpen.stderr ?? ''))
+      ctx.skip(`no device policy refuses /dev/vda here (dd: ${probeOpen.status === 0 ? 'read it' : (probeOpen.stderr || String(probeOpen.error)).trim().split('\n')[0]})`);
     expectUserError(['probe', '/dev/vda'], 1, /EPERM even as root: a device policy/);
   });
 

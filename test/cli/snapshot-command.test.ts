@@ -48,7 +48,22 @@ describe('nvprobe snapshot', () => {
   it('replaces serials and WWIDs by stable placeholders', () => {
     const src = copyFixture(KVM_FIXTURE);
     temps.push(src);
-    addNvmeDisk(src, { pciAddress: '0000:00:1f.0', vendor: '1d0f', device: '8061', subsystemVendor: '1d0f', subsystemDevice: '8061', model: 'Amazon Elastic Block Store', serial: 'vol0123456789abcdef0', controller: 'nvme0', namespace: 'nvme0n1', dev: '259:0', sectors: 16777216, hwQueues: 2, firstIrq: 60, numaNode: 0 });
+    addNvmeDisk(src, {
+      pciAddress: '0000:00:1f.0',
+      vendor: '1d0f',
+      device: '8061',
+      subsystemVendor: '1d0f',
+      subsystemDevice: '8061',
+      model: 'Amazon Elastic Block Store',
+      serial: 'vol0123456789abcdef0',
+      controller: 'nvme0',
+      namespace: 'nvme0n1',
+      dev: '259:0',
+      sectors: 16777216,
+      hwQueues: 2,
+      firstIrq: 60,
+      numaNode: 0,
+    });
     const out = join(temp(), 'copy');
     const r = runCli(['snapshot', out, '--root', src, '--json']);
     expect(r.code).toBe(0);

@@ -39,7 +39,14 @@ describe('captured KVM guest: machine, kernel, hypervisor', () => {
     expect(hv.kind).toBe('kvm');
     expect(hv.vendor).toBeNull();
     expect(hv.product).toBeNull();
-    expect(hv.signals).toMatchObject({ cpuinfoHypervisorFlag: true, dmiSysVendor: null, currentClocksource: 'tsc', availableClocksources: ['tsc', 'kvm-clock'], sysHypervisorType: null, cpuidleDriver: 'haltpoll' });
+    expect(hv.signals).toMatchObject({
+      cpuinfoHypervisorFlag: true,
+      dmiSysVendor: null,
+      currentClocksource: 'tsc',
+      availableClocksources: ['tsc', 'kvm-clock'],
+      sysHypervisorType: null,
+      cpuidleDriver: 'haltpoll',
+    });
     expect(hv.evidence[0]).toBe('clocksource kvm-clock available (current: tsc)');
     expect(hv.evidence).toContain('no DMI (/sys/class/dmi/id absent)');
   });
@@ -100,8 +107,27 @@ describe('captured KVM guest: disks', () => {
     });
     expect(vda.ids.serial).toBe('REDACTED-serial-1');
     expect(vda.pci).toEqual({ address: '0000:00:02.0', vendorId: '1af4', deviceId: '1042', subsystemVendorId: '1af4', subsystemDeviceId: '1042', numaNode: -1, localCpus: [0, 1] });
-    expect(vda.queues).toEqual({ hwQueues: 1, queues: [{ index: 0, cpus: [0, 1] }], ioPoll: false, ioPollDelay: -1, pollQueuesParam: 0, pollQueuesParamPath: '/sys/module/virtio_blk/parameters/poll_queues' });
-    expect(vda.settings).toMatchObject({ scheduler: 'mq-deadline', availableSchedulers: ['none', 'mq-deadline', 'kyber', 'bfq'], rotational: true, nrRequests: 256, nomerges: 0, rqAffinity: 1, addRandom: false, iostats: true, wbtLatUsec: 75000, logicalBlockSize: 512, physicalBlockSize: 4096 });
+    expect(vda.queues).toEqual({
+      hwQueues: 1,
+      queues: [{ index: 0, cpus: [0, 1] }],
+      ioPoll: false,
+      ioPollDelay: -1,
+      pollQueuesParam: 0,
+      pollQueuesParamPath: '/sys/module/virtio_blk/parameters/poll_queues',
+    });
+    expect(vda.settings).toMatchObject({
+      scheduler: 'mq-deadline',
+      availableSchedulers: ['none', 'mq-deadline', 'kyber', 'bfq'],
+      rotational: true,
+      nrRequests: 256,
+      nomerges: 0,
+      rqAffinity: 1,
+      addRandom: false,
+      iostats: true,
+      wbtLatUsec: 75000,
+      logicalBlockSize: 512,
+      physicalBlockSize: 4096,
+    });
   });
 
   it('decodes the virtio feature bits: version 1, event idx, no packed ring, no multiqueue', () => {

@@ -14,17 +14,43 @@ const SCENARIOS = [
     scenario: QEMU_POLL0_FIXTURE,
     poll: 0,
     // One queue per CPU on both disks, each with its own interrupt vector.
-    vda: { queues: [{ index: 0, cpus: [0] }, { index: 1, cpus: [1] }], irqs: [['virtio0-req.0', 28, 0, [0], [0]], ['virtio0-req.1', 29, 1, [1], [1]]] },
-    nvme: { queues: [{ index: 0, cpus: [0] }, { index: 1, cpus: [1] }] },
+    vda: {
+      queues: [
+        { index: 0, cpus: [0] },
+        { index: 1, cpus: [1] },
+      ],
+      irqs: [
+        ['virtio0-req.0', 28, 0, [0], [0]],
+        ['virtio0-req.1', 29, 1, [1], [1]],
+      ],
+    },
+    nvme: {
+      queues: [
+        { index: 0, cpus: [0] },
+        { index: 1, cpus: [1] },
+      ],
+    },
   },
   {
     scenario: QEMU_POLL1_FIXTURE,
     poll: 1,
     // virtio_blk takes the poll queue out of the device's 2 virtqueues: one default queue for
     // every CPU, whose single vector may fire on either, and a poll queue with no vector at all.
-    vda: { queues: [{ index: 0, cpus: [0, 1] }, { index: 1, cpus: [0, 1] }], irqs: [['virtio0-req.0', 28, 0, [1], [0, 1]]] },
+    vda: {
+      queues: [
+        { index: 0, cpus: [0, 1] },
+        { index: 1, cpus: [0, 1] },
+      ],
+      irqs: [['virtio0-req.0', 28, 0, [1], [0, 1]]],
+    },
     // nvme adds its poll queue after the per-CPU ones; it gets no vector either.
-    nvme: { queues: [{ index: 0, cpus: [0] }, { index: 1, cpus: [1] }, { index: 2, cpus: [0, 1] }] },
+    nvme: {
+      queues: [
+        { index: 0, cpus: [0] },
+        { index: 1, cpus: [1] },
+        { index: 2, cpus: [0, 1] },
+      ],
+    },
   },
 ] as const;
 
@@ -38,7 +64,7 @@ describe.each(SCENARIOS)('captured lab guest $scenario', (c) => {
     expect(snap.cpus).toEqual({ online: [0, 1], possible: [0, 1], numaNodes: [{ node: 0, cpus: [0, 1] }], isolated: [], nohzFull: [] });
   });
 
-  it('runs the Debian 6.1 cloud kernel with the lab\'s poll_queues words', () => {
+  it("runs the Debian 6.1 cloud kernel with the lab's poll_queues words", () => {
     expect(snap.machine).toEqual({ architecture: 'x86_64', architectureSource: 'kernel.arch', cpuVendor: 'AuthenticAMD', cpuModel: 'QEMU TCG CPU version 2.5+' });
     expect(snap.kernel.release).toMatch(/^6\.1\.0-\d+-cloud-amd64$/);
     expect(snap.kernel.version).toMatchObject({ major: 6, minor: 1 });
@@ -47,7 +73,7 @@ describe.each(SCENARIOS)('captured lab guest $scenario', (c) => {
     expect(snap.kernel.cmdline?.params).toMatchObject({ 'nvme.poll_queues': String(c.poll), 'virtio_blk.poll_queues': String(c.poll) });
   });
 
-  it('is QEMU\'s software emulation, named by the TCG CPU model, not KVM despite DMI QEMU', () => {
+  it("is QEMU's software emulation, named by the TCG CPU model, not KVM despite DMI QEMU", () => {
     const hv = snap.hypervisor;
     expect(hv).toMatchObject({ kind: 'tcg', vendor: 'QEMU', product: 'Standard PC (i440FX + PIIX, 1996)' });
     expect(hv.signals).toEqual({
@@ -68,14 +94,20 @@ describe.each(SCENARIOS)('captured lab guest $scenario', (c) => {
   it('has no cpuidle driver and no haltpoll: neither the driver (no KVM) nor the governor (not built)', () => {
     const ci = snap.cpuidle;
     expect(ci).toMatchObject({ driver: 'none', governor: 'menu', availableGovernors: ['ladder', 'menu'], cpufreq: [] });
-    expect(ci.perCpu).toEqual([{ cpu: 0, states: [] }, { cpu: 1, states: [] }]);
+    expect(ci.perCpu).toEqual([
+      { cpu: 0, states: [] },
+      { cpu: 1, states: [] },
+    ]);
     expect(ci.haltpoll).toMatchObject({ driverActive: false, governorBuilt: false, governorActive: false, forced: false, parameters: null, polling: false, absence: 'driver-not-loaded' });
     expect(ci.haltpoll.explanation).toMatch(/haltpoll governor is not built either/);
   });
 
   it('has its root filesystem in memory, on no disk', () => {
     expect(snap.rootFs).toEqual({ device: null, disk: null, dev: '0:2', fsType: 'rootfs', source: 'rootfs', from: '/proc/self/mountinfo' });
-    expect(snap.disks.map((d) => [d.name, d.rootFs])).toEqual([['nvme0n1', null], ['vda', null]]);
+    expect(snap.disks.map((d) => [d.name, d.rootFs])).toEqual([
+      ['nvme0n1', null],
+      ['vda', null],
+    ]);
   });
 
   it('reads vda as a transitional virtio-blk PCI device without a serial', () => {
@@ -93,7 +125,7 @@ describe.each(SCENARIOS)('captured lab guest $scenario', (c) => {
     expect(disk('vda').pci).toEqual({ address: '0000:00:02.0', vendorId: '1af4', deviceId: '1001', subsystemVendorId: '1af4', subsystemDeviceId: '0002', numaNode: -1, localCpus: [0, 1] });
   });
 
-  it('decodes vda\'s virtio features: multiqueue and ring reset, no packed ring (QEMU offers it only with packed=on)', () => {
+  it("decodes vda's virtio features: multiqueue and ring reset, no packed ring (QEMU offers it only with packed=on)", () => {
     expect(disk('vda').virtio).toEqual({
       device: 'virtio0',
       featureBits: [2, 4, 6, 9, 10, 11, 12, 13, 14, 28, 29, 32, 40],
@@ -105,12 +137,19 @@ describe.each(SCENARIOS)('captured lab guest $scenario', (c) => {
 
   it(`gives vda 2 hardware queues, poll_queues=${c.poll}, and a vector for each non-poll queue`, () => {
     const vda = disk('vda');
-    expect(vda.queues).toEqual({ hwQueues: 2, queues: c.vda.queues, ioPoll: c.poll === 1, ioPollDelay: -1, pollQueuesParam: c.poll, pollQueuesParamPath: '/sys/module/virtio_blk/parameters/poll_queues' });
+    expect(vda.queues).toEqual({
+      hwQueues: 2,
+      queues: c.vda.queues,
+      ioPoll: c.poll === 1,
+      ioPollDelay: -1,
+      pollQueuesParam: c.poll,
+      pollQueuesParamPath: '/sys/module/virtio_blk/parameters/poll_queues',
+    });
     expect(vda.irqs.map((i) => [i.name, i.irq, i.queue, i.effectiveCpus, i.affinityCpus])).toEqual(c.vda.irqs);
     for (const irq of vda.irqs) expect(irq.count).toBeGreaterThanOrEqual(0);
   });
 
-  it('reads nvme0n1 as QEMU\'s emulated NVMe controller', () => {
+  it("reads nvme0n1 as QEMU's emulated NVMe controller", () => {
     expect(disk('nvme0n1')).toMatchObject({
       dev: '259:0',
       sysPath: '/sys/devices/pci0000:00/0000:00:03.0/nvme/nvme0/nvme0n1',
@@ -128,7 +167,14 @@ describe.each(SCENARIOS)('captured lab guest $scenario', (c) => {
 
   it(`gives nvme0n1 ${2 + c.poll} hardware queues, poll_queues=${c.poll}, and vectors for the per-CPU queues only`, () => {
     const nvme = disk('nvme0n1');
-    expect(nvme.queues).toEqual({ hwQueues: 2 + c.poll, queues: c.nvme.queues, ioPoll: c.poll === 1, ioPollDelay: -1, pollQueuesParam: c.poll, pollQueuesParamPath: '/sys/module/nvme/parameters/poll_queues' });
+    expect(nvme.queues).toEqual({
+      hwQueues: 2 + c.poll,
+      queues: c.nvme.queues,
+      ioPoll: c.poll === 1,
+      ioPollDelay: -1,
+      pollQueuesParam: c.poll,
+      pollQueuesParamPath: '/sys/module/nvme/parameters/poll_queues',
+    });
     // nvme0q0 (irq 24) is the admin queue.
     expect(nvme.irqs.map((i) => [i.name, i.irq, i.queue, i.effectiveCpus, i.affinityCpus])).toEqual([
       ['nvme0q1', 25, 0, [0], [0]],
@@ -141,7 +187,7 @@ describe.each(SCENARIOS)('captured lab guest $scenario', (c) => {
     expect(disk('nvme0n1').settings).toMatchObject({ scheduler: 'none', availableSchedulers: ['none', 'mq-deadline'], rotational: false, nrRequests: 1023, logicalBlockSize: 512, maxSectorsKb: 512 });
   });
 
-  it('reports both drivers\' poll_queues parameters', () => {
+  it("reports both drivers' poll_queues parameters", () => {
     expect(snap.driverModules.virtio_blk).toEqual({ num_request_queues: '0', poll_queues: String(c.poll), queue_depth: '0' });
     expect(snap.driverModules.nvme).toMatchObject({ poll_queues: String(c.poll), write_queues: '0', io_queue_depth: '1024' });
     expect(snap.driverModules.nvme_core).toMatchObject({ io_timeout: '30', multipath: 'Y' });

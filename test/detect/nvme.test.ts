@@ -10,7 +10,22 @@ import { addNvmeDisk, addNvmeMultipath } from '../helpers/tree-edit.js';
 // (Nitro card) cannot exist here: the captured KVM tree plus one, laid out as the nvme driver does.
 const dir = copyFixture(KVM_FIXTURE);
 afterAll(() => removeTemp(dir));
-addNvmeDisk(dir, { pciAddress: '0000:00:1f.0', vendor: '1d0f', device: '8061', subsystemVendor: '1d0f', subsystemDevice: '8061', model: 'Amazon Elastic Block Store', serial: 'vol0123456789abcdef0', controller: 'nvme0', namespace: 'nvme0n1', dev: '259:0', sectors: 16777216, hwQueues: 2, firstIrq: 60, numaNode: 0 });
+addNvmeDisk(dir, {
+  pciAddress: '0000:00:1f.0',
+  vendor: '1d0f',
+  device: '8061',
+  subsystemVendor: '1d0f',
+  subsystemDevice: '8061',
+  model: 'Amazon Elastic Block Store',
+  serial: 'vol0123456789abcdef0',
+  controller: 'nvme0',
+  namespace: 'nvme0n1',
+  dev: '259:0',
+  sectors: 16777216,
+  hwQueues: 2,
+  firstIrq: 60,
+  numaNode: 0,
+});
 const snap = detectSnapshot(new Root(dir));
 const disk = (name: string) => snap.disks.find((d) => d.name === name)!;
 
@@ -57,12 +72,30 @@ describe('an Amazon EBS volume in an edited copy of the captured tree', () => {
 
 describe('NVMe native multipath (edited copies)', () => {
   it.each([
-    ['with the head\'s multipath/ links', true],
-    ['through the subsystem\'s controller links only', false],
+    ["with the head's multipath/ links", true],
+    ["through the subsystem's controller links only", false],
   ])('finds the controller and queues behind the head %s', (_, withLinks) => {
     const tree = copyFixture(KVM_FIXTURE);
     try {
-      addNvmeMultipath(tree, { pciAddress: '0000:00:1f.0', vendor: '1d0f', device: '8061', subsystemVendor: '1d0f', subsystemDevice: '8061', model: 'Amazon Elastic Block Store', serial: 'vol0abc', controller: 'nvme0', dev: '259:0', sectors: 16777216, hwQueues: 2, firstIrq: 60, numaNode: 0 }, withLinks);
+      addNvmeMultipath(
+        tree,
+        {
+          pciAddress: '0000:00:1f.0',
+          vendor: '1d0f',
+          device: '8061',
+          subsystemVendor: '1d0f',
+          subsystemDevice: '8061',
+          model: 'Amazon Elastic Block Store',
+          serial: 'vol0abc',
+          controller: 'nvme0',
+          dev: '259:0',
+          sectors: 16777216,
+          hwQueues: 2,
+          firstIrq: 60,
+          numaNode: 0,
+        },
+        withLinks,
+      );
       const d = detectSnapshot(new Root(tree)).disks.find((x) => x.name === 'nvme0n1')!;
       expect(d.sysPath).toBe('/sys/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1');
       expect(d).toMatchObject({ transport: 'nvme', model: 'Amazon Elastic Block Store', numaNode: 0, driver: 'nvme' });

@@ -12,7 +12,11 @@ import { copyFixture, KVM_FIXTURE, removeTemp } from '../helpers/fixtures.js';
  * Detection code runs unchanged; only the tree changes under it.
  */
 class UnplugAfterRead extends Root {
-  constructor(dir: string, private readonly trigger: string, private readonly device: string) {
+  constructor(
+    dir: string,
+    private readonly trigger: string,
+    private readonly device: string,
+  ) {
     super(dir);
   }
 

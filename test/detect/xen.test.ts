@@ -16,11 +16,7 @@ describe('Xen HVM guest (edited copy)', () => {
     expect(snap.hypervisor.kind).toBe('xen');
     expect(snap.hypervisor.vendor).toBe('Xen');
     expect(snap.hypervisor.product).toBe('HVM domU');
-    expect(snap.hypervisor.evidence.slice(0, 3)).toEqual([
-      '/sys/hypervisor/type: xen',
-      'xen bus has devices (/sys/bus/xen/devices)',
-      'clocksource xen available (current: xen)',
-    ]);
+    expect(snap.hypervisor.evidence.slice(0, 3)).toEqual(['/sys/hypervisor/type: xen', 'xen bus has devices (/sys/bus/xen/devices)', 'clocksource xen available (current: xen)']);
     expect(snap.hypervisor.signals.paravirtBuses).toEqual(['xen']);
   });
 

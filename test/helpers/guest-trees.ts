@@ -13,7 +13,8 @@ export function xenGuestTree(o: { scheduler?: string } = {}): string {
   const dir = copyFixture(KVM_FIXTURE);
   const vbd = '/sys/devices/vbd-51712';
   const xvda = `${vbd}/block/xvda`;
-  for (const p of ['sys/block/vda', 'sys/devices/pci0000:00/0000:00:02.0', 'sys/module/haltpoll', 'sys/module/cpuidle_haltpoll', 'sys/module/virtio_blk']) rmSync(join(dir, p), { recursive: true, force: true });
+  for (const p of ['sys/block/vda', 'sys/devices/pci0000:00/0000:00:02.0', 'sys/module/haltpoll', 'sys/module/cpuidle_haltpoll', 'sys/module/virtio_blk'])
+    rmSync(join(dir, p), { recursive: true, force: true });
   writeFiles(dir, {
     '/sys/hypervisor/type': 'xen',
     '/sys/class/dmi/id/sys_vendor': 'Xen',
@@ -78,6 +79,7 @@ export function haltpollDriverTree(o: { driver: 'module' | 'builtin' | 'absent';
   const dep = ['kernel/drivers/nvme/host/nvme.ko.xz: kernel/drivers/nvme/host/nvme-core.ko.xz', 'kernel/drivers/nvme/host/nvme-core.ko.xz:', ...(o.driver === 'module' ? [`${ko}:`] : [])];
   writeFiles(dir, { [`${mods}/modules.builtin`]: builtin.join('\n'), [`${mods}/modules.dep`]: dep.join('\n') });
   if (o.driver === 'builtin') writeFiles(dir, { '/sys/module/cpuidle_haltpoll/parameters/force': 'N' });
-  if (o.driver === 'module' && o.loaded) writeFiles(dir, { '/sys/module/cpuidle_haltpoll/initstate': 'live', '/sys/module/cpuidle_haltpoll/refcnt': 0, '/sys/module/cpuidle_haltpoll/parameters/force': 'Y' });
+  if (o.driver === 'module' && o.loaded)
+    writeFiles(dir, { '/sys/module/cpuidle_haltpoll/initstate': 'live', '/sys/module/cpuidle_haltpoll/refcnt': 0, '/sys/module/cpuidle_haltpoll/parameters/force': 'Y' });
   return dir;
 }

@@ -22,9 +22,7 @@ export function stableView(s: Snapshot): unknown {
   const transient = new Set(copy.disks.filter((d) => d.transport === 'loop' || d.transport === 'zram').map((d) => d.name));
   return {
     ...copy,
-    disks: copy.disks.map((d) =>
-      transient.has(d.name) ? { name: d.name, transport: d.transport } : { ...d, ids: null, irqs: d.irqs.map((i) => ({ ...i, count: null })) },
-    ),
+    disks: copy.disks.map((d) => (transient.has(d.name) ? { name: d.name, transport: d.transport } : { ...d, ids: null, irqs: d.irqs.map((i) => ({ ...i, count: null })) })),
     unavailable: copy.unavailable.filter((u) => ![...transient].some((n) => u.path.includes(`/${n}/`))),
   };
 }

@@ -24,32 +24,37 @@ export function parsePrometheusText(text: string): Map<string, PromFamily> {
   const families = new Map<string, PromFamily>();
   let current: PromFamily | null = null;
   const closed = new Set<string>();
-  text.slice(0, -1).split('\n').forEach((line, i) => {
-    const at = `line ${i + 1}`;
-    if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) {
-      const [, kind, name, ...rest] = line.split(' ');
-      if (!name || !METRIC_NAME.test(name) || METRIC_NAME.exec(name)![0] !== name) throw new Error(`${at}: bad metric name in ${kind}`);
-      if (closed.has(name)) throw new Error(`${at}: family ${name} appears twice`);
-      if (!current || current.name !== name) {
-        if (current) closed.add(current.name);
-        current = { name, help: '', type: 'untyped', samples: [] };
-        families.set(name, current);
+  text
+    .slice(0, -1)
+    .split('\n')
+    .forEach((line, i) => {
+      const at = `line ${i + 1}`;
+      if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) {
+        const [, kind, name, ...rest] = line.split(' ');
+        if (!name || !METRIC_NAME.test(name) || METRIC_NAME.exec(name)![0] !== name) throw new Error(`${at}: bad metric name in ${kind}`);
+        if (closed.has(name)) throw new Error(`${at}: family ${name} appears twice`);
+        if (!current || current.name !== name) {
+          if (current) closed.add(current.name);
+          current = { name, help: '', type: 'untyped', samples: [] };
+          families.set(name, current);
+        }
+        if (current.samples.length) throw new Error(`${at}: ${kind} after samples of ${name}`);
+        const arg = rest.join(' ');
+        if (kind === 'HELP') current.help = unescapeHelp(arg, at);
+        else {
+          if (!TYPES.includes(arg)) throw new Error(`${at}: unknown type ${arg}`);
+          current.type = arg;
+        }
+        return;
       }
-      if (current.samples.length) throw new Error(`${at}: ${kind} after samples of ${name}`);
-      const arg = rest.join(' ');
-      if (kind === 'HELP') current.help = unescapeHelp(arg, at);
-      else {
-        if (!TYPES.includes(arg)) throw new Error(`${at}: unknown type ${arg}`);
-        current.type = arg;
-      }
-      return;
-    }
-    if (line.startsWith('#') || line.trim() === '') return;
-    const s = parseSample(line, at);
-    const base = current && (s.name === current.name || ((current.type === 'summary' || current.type === 'histogram') && [`${current.name}_sum`, `${current.name}_count`, `${current.name}_bucket`].includes(s.name)));
-    if (!base) throw new Error(`${at}: sample ${s.name} outside its family (no HELP/TYPE before it)`);
-    current!.samples.push(s);
-  });
+      if (line.startsWith('#') || line.trim() === '') return;
+      const s = parseSample(line, at);
+      const base =
+        current &&
+        (s.name === current.name || ((current.type === 'summary' || current.type === 'histogram') && [`${current.name}_sum`, `${current.name}_count`, `${current.name}_bucket`].includes(s.name)));
+      if (!base) throw new Error(`${at}: sample ${s.name} outside its family (no HELP/TYPE before it)`);
+      current!.samples.push(s);
+    });
   return families;
 }
 

@@ -11,7 +11,9 @@ export function tracingUnavailable(): string | null {
 }
 
 export function tracefsMounted(): boolean {
-  return readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[2] === 'tracefs');
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[2] === 'tracefs');
 }
 
 export function nvprobeInstances(): string[] {

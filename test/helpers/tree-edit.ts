@@ -105,7 +105,13 @@ export function addNvmeDisk(root: string, s: NvmeDiskSpec): void {
   writeFiles(root, { '/sys/module/nvme/parameters/poll_queues': 0, '/sys/module/nvme/parameters/io_queue_depth': 1024, '/sys/module/nvme_core/parameters/io_timeout': 30 });
   addInterrupts(root, [
     { irq: s.firstIrq, chip: `PCI-MSIX-${s.pciAddress}   0-edge`, name: `${s.controller}q0`, effective: '0', affinity: '0-1' },
-    ...Array.from({ length: s.hwQueues }, (_, q) => ({ irq: s.firstIrq + 1 + q, chip: `PCI-MSIX-${s.pciAddress}   ${q + 1}-edge`, name: `${s.controller}q${q + 1}`, effective: String(q), affinity: String(q) })),
+    ...Array.from({ length: s.hwQueues }, (_, q) => ({
+      irq: s.firstIrq + 1 + q,
+      chip: `PCI-MSIX-${s.pciAddress}   ${q + 1}-edge`,
+      name: `${s.controller}q${q + 1}`,
+      effective: String(q),
+      affinity: String(q),
+    })),
   ]);
 }
 

@@ -19,7 +19,7 @@ describe('scratch files', () => {
     expect(existsSync(s.path)).toBe(false);
   });
 
-  it('left behind by a killed process are removed by the next run; a live one\'s are kept', () => {
+  it("left behind by a killed process are removed by the next run; a live one's are kept", () => {
     const dead = join(tmp.dir, '.nvprobe-scratch-999999999-1.dat');
     const live = join(tmp.dir, `.nvprobe-scratch-${process.pid}-2.dat`);
     const other = join(tmp.dir, 'user-file.dat');

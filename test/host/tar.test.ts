@@ -35,10 +35,13 @@ describe('tar writer and reader', () => {
   it('writes archives GNU tar lists and extracts, symlinks and long names included', () => {
     const dir = temp();
     const target = `../devices/${'pci0000:00/0000:00:02.0/'.repeat(5)}virtio1/block/vda`;
-    writeFileSync(join(dir, 'a.tar'), writeTar([
-      { kind: 'file', name: LONG, data: Buffer.from('x\n') },
-      { kind: 'link', name: 'tree/sys/block/vda', target },
-    ]));
+    writeFileSync(
+      join(dir, 'a.tar'),
+      writeTar([
+        { kind: 'file', name: LONG, data: Buffer.from('x\n') },
+        { kind: 'link', name: 'tree/sys/block/vda', target },
+      ]),
+    );
     const list = execFileSync('tar', ['-tvf', join(dir, 'a.tar')], { encoding: 'utf8' });
     expect(list).toContain(LONG);
     mkdirSync(join(dir, 'out'));
@@ -71,14 +74,20 @@ describe('tar writer and reader', () => {
     refuse([{ kind: 'link', name: 'tree/x', target: '../../etc' }], /points outside the archive/);
     refuse([{ kind: 'link', name: 'x', target: '/etc/passwd' }], /absolute path/);
     // Each lexically inside, together outside: d/up -> .. (the root), e -> d/up/..
-    refuse([
-      { kind: 'link', name: 'd/up', target: '..' },
-      { kind: 'link', name: 'e', target: 'd/up/..' },
-    ], /"e" points outside/);
-    refuse([
-      { kind: 'link', name: 'a', target: 'b' },
-      { kind: 'link', name: 'b', target: 'a' },
-    ], /loop/);
+    refuse(
+      [
+        { kind: 'link', name: 'd/up', target: '..' },
+        { kind: 'link', name: 'e', target: 'd/up/..' },
+      ],
+      /"e" points outside/,
+    );
+    refuse(
+      [
+        { kind: 'link', name: 'a', target: 'b' },
+        { kind: 'link', name: 'b', target: 'a' },
+      ],
+      /loop/,
+    );
   });
 
   it('refuses device files, FIFOs, hard links, duplicates and members above the limits', () => {
@@ -96,9 +105,22 @@ describe('tar writer and reader', () => {
     expect(() => readTar(withType('4'), LIMITS)).toThrow(/device file/);
     expect(() => readTar(withType('6'), LIMITS)).toThrow(/FIFO/);
     expect(() => readTar(withType('1'), LIMITS)).toThrow(/hard link/);
-    refuse([{ kind: 'file', name: 'a', data: Buffer.from('1') }, { kind: 'file', name: './a', data: Buffer.from('2') }], /appears twice/);
+    refuse(
+      [
+        { kind: 'file', name: 'a', data: Buffer.from('1') },
+        { kind: 'file', name: './a', data: Buffer.from('2') },
+      ],
+      /appears twice/,
+    );
     refuse([{ kind: 'file', name: 'big', data: Buffer.alloc(2 << 20) }], /above the limit/);
-    refuse([{ kind: 'file', name: 'a', data: Buffer.from('1') }, { kind: 'file', name: 'b', data: Buffer.from('2') }], /more than 1 members/, { ...LIMITS, maxMembers: 1 });
+    refuse(
+      [
+        { kind: 'file', name: 'a', data: Buffer.from('1') },
+        { kind: 'file', name: 'b', data: Buffer.from('2') },
+      ],
+      /more than 1 members/,
+      { ...LIMITS, maxMembers: 1 },
+    );
   });
 
   it('refuses truncated and corrupt archives', () => {

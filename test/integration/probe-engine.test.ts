@@ -41,7 +41,7 @@ function readsRightData(opened: ReturnType<typeof openProbeEngine>): void {
   }
 }
 
-describe('opening the engine --engine asks for, on this machine\'s real disk', () => {
+describe("opening the engine --engine asks for, on this machine's real disk", () => {
   it('io_uring: interrupt completion where the queue has no poll queues, said so', () => {
     const opened = openProbeEngine(request({ choice: 'io_uring' }));
     expect(opened.engine.name).toBe('io_uring');
@@ -90,5 +90,4 @@ describe('opening the engine --engine asks for, on this machine\'s real disk', (
       readsRightData(opened);
     });
   });
-
 });

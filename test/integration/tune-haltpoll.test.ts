@@ -151,14 +151,22 @@ describe('a KVM guest without a cpuidle driver (captured tree, cpuidle edited)',
     try {
       const r = runCli(['check', '--root', root, '--json']);
       expect(r.code, r.stderr).toBe(0);
-      const findings = JSON.parse(r.stdout).findings as Array<{ id: string; status: string; rationale: string; actions: Array<{ kind: string; param?: string; value: unknown; runtime: boolean; reboot: boolean }> }>;
+      const findings = JSON.parse(r.stdout).findings as Array<{
+        id: string;
+        status: string;
+        rationale: string;
+        actions: Array<{ kind: string; param?: string; value: unknown; runtime: boolean; reboot: boolean }>;
+      }>;
       const notLoaded = findings.find((f) => f.id === 'haltpoll-driver-not-loaded')!;
       expect(notLoaded.status).toBe('recommend');
       expect(notLoaded.actions).toEqual([expect.objectContaining({ kind: 'kernel-cmdline', param: 'cpuidle_haltpoll.force', value: 1, runtime: false, reboot: true })]);
       expect(notLoaded.rationale).toMatch(/the cpuidle driver is none\b/);
       // The inert parameter is not offered as a runtime change.
       expect(findings.find((f) => f.id === 'haltpoll-polling-disabled')!.status).toBe('n/a');
-      const runtime = findings.filter((f) => f.status === 'recommend').flatMap((f) => f.actions).filter((a) => a.runtime);
+      const runtime = findings
+        .filter((f) => f.status === 'recommend')
+        .flatMap((f) => f.actions)
+        .filter((a) => a.runtime);
       expect(runtime.map((a) => a.param)).not.toContain('guest_halt_poll_ns');
     } finally {
       removeTemp(root);

@@ -21,7 +21,14 @@ describe('random offsets', () => {
   });
 
   it('repeat with the same seed and differ with another', () => {
-    const seq = (seed: number) => Array.from({ length: 20 }, ((o) => () => o.next())(new RandomOffsets(1 << 30, 4096, seed)));
+    const seq = (seed: number) =>
+      Array.from(
+        { length: 20 },
+        (
+          (o) => () =>
+            o.next()
+        )(new RandomOffsets(1 << 30, 4096, seed)),
+      );
     expect(seq(7)).toEqual(seq(7));
     expect(seq(7)).not.toEqual(seq(8));
   });

@@ -25,7 +25,7 @@ describe('latency summary', () => {
     expect(s.stdevUs).toBeCloseTo(2886.75, 1);
   });
 
-  it('leaves the caller\'s sample order alone', () => {
+  it("leaves the caller's sample order alone", () => {
     const copy = Float64Array.from(samples);
     summarize(samples);
     expect(samples).toEqual(copy);

@@ -1,24 +1,16 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  CQE,
-  IORING_ENTER_GETEVENTS,
-  IORING_FEAT_SINGLE_MMAP,
-  IORING_OP_NOP,
-  IORING_SETUP_IOPOLL,
-  PARAMS,
-  SQE,
-  ringSizes,
-} from '../../src/native/io-uring-abi.js';
+import { CQE, IORING_ENTER_GETEVENTS, IORING_FEAT_SINGLE_MMAP, IORING_OP_NOP, IORING_SETUP_IOPOLL, PARAMS, SQE, ringSizes } from '../../src/native/io-uring-abi.js';
 import { setupRing } from '../../src/native/io-uring-syscalls.js';
 
-const ringFds = () => readdirSync('/proc/self/fd').filter((n) => {
-  try {
-    return readlinkSync(`/proc/self/fd/${n}`) === 'anon_inode:[io_uring]';
-  } catch {
-    return false;
-  }
-});
+const ringFds = () =>
+  readdirSync('/proc/self/fd').filter((n) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${n}`) === 'anon_inode:[io_uring]';
+    } catch {
+      return false;
+    }
+  });
 
 describe('io_uring ABI against a live ring', () => {
   it('decodes io_uring_params: the ring the kernel describes matches what we asked for', () => {

@@ -63,12 +63,24 @@ function play(vars: Record<string, unknown>, opts: { check?: boolean } = {}): Pl
         msg: "{{ {'reboot_required': nvprobe_reboot_required | default(None), 'kept': nvprobe_kept | default(None), 'reverted': nvprobe_reverted | default(None)} }}"
 `,
   );
-  writeFileSync(join(dir, 'vars.json'), JSON.stringify({ nvprobe_package: '', nvprobe_command: NVPROBE, nvprobe_verify_unit: '', nvprobe_lock_delay: 2, ansible_python_interpreter: '/usr/bin/python3', ...vars }));
+  writeFileSync(
+    join(dir, 'vars.json'),
+    JSON.stringify({ nvprobe_package: '', nvprobe_command: NVPROBE, nvprobe_verify_unit: '', nvprobe_lock_delay: 2, ansible_python_interpreter: '/usr/bin/python3', ...vars }),
+  );
   const r = spawnSync('ansible-playbook', ['-i', 'localhost,', book, '-e', `@${join(dir, 'vars.json')}`, ...(opts.check ? ['--check'] : [])], {
     encoding: 'utf8',
     timeout: 300_000,
     maxBuffer: 1 << 28, // the tune report (histograms) is in the task results, twice
-    env: { ...process.env, ANSIBLE_ROLES_PATH: ROLES, ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_HOME: join(dir, 'home'), ANSIBLE_LOCAL_TEMP: join(dir, 'tmp'), ANSIBLE_REMOTE_TEMP: join(dir, 'rtmp'), ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0' },
+    env: {
+      ...process.env,
+      ANSIBLE_ROLES_PATH: ROLES,
+      ANSIBLE_STDOUT_CALLBACK: 'json',
+      ANSIBLE_HOME: join(dir, 'home'),
+      ANSIBLE_LOCAL_TEMP: join(dir, 'tmp'),
+      ANSIBLE_REMOTE_TEMP: join(dir, 'rtmp'),
+      ANSIBLE_NOCOLOR: '1',
+      ANSIBLE_RETRY_FILES_ENABLED: '0',
+    },
   });
   const out = `${r.stdout}${r.stderr}`;
   let doc: { plays: Array<{ tasks: Array<{ task: { name: string }; hosts: { localhost: Record<string, unknown> } }> }>; stats: { localhost: PlayResult['stats'] } };
@@ -104,7 +116,17 @@ function caseDir(actions: Array<{ attr: string; value: number }>) {
   const state = join(dir, 'state');
   mkdirSync(state, { mode: 0o700 });
   const only = actions.map((a, i) => `test-loop-${i}-${a.attr.replace(/_/g, '-')}`);
-  return { state, vars: { nvprobe_target: loop.dev, nvprobe_state_dir: state, nvprobe_rules_dir: join(dir, 'rules'), nvprobe_only: only, nvprobe_budget: '60s', nvprobe_tune_args: ['--round', '120ms', '--pairs', '1'] } };
+  return {
+    state,
+    vars: {
+      nvprobe_target: loop.dev,
+      nvprobe_state_dir: state,
+      nvprobe_rules_dir: join(dir, 'rules'),
+      nvprobe_only: only,
+      nvprobe_budget: '60s',
+      nvprobe_tune_args: ['--round', '120ms', '--pairs', '1'],
+    },
+  };
 }
 
 /** Values away from the device's own (a loop device keeps its queue settings across attachments). */
@@ -131,7 +153,10 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
   });
 
   it('a real run applies and reports what it kept (changed); a second run is idempotent (changed=0); revert puts it back, once', () => {
-    const c = caseDir([{ attr: 'nomerges', value: away('nomerges') }, { attr: 'rq_affinity', value: away('rq_affinity') }]);
+    const c = caseDir([
+      { attr: 'nomerges', value: away('nomerges') },
+      { attr: 'rq_affinity', value: away('rq_affinity') },
+    ]);
     const applied = { nomerges: String(away('nomerges')), rq_affinity: String(away('rq_affinity')) };
     try {
       const first = play(c.vars);
@@ -151,7 +176,11 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
       const revert = play({ ...c.vars, nvprobe_action: 'revert' });
       expect(revert.code, revert.out).toBe(0);
       expect(revert.stats).toMatchObject({ changed: 1, failures: 0 });
-      expect(facts(revert).reverted!.map((x) => x.path).sort()).toEqual([`/sys/block/${loop.name}/queue/nomerges`, `/sys/block/${loop.name}/queue/rq_affinity`]);
+      expect(
+        facts(revert)
+          .reverted!.map((x) => x.path)
+          .sort(),
+      ).toEqual([`/sys/block/${loop.name}/queue/nomerges`, `/sys/block/${loop.name}/queue/rq_affinity`]);
       expect(queueAttrs(loop.name)).toEqual(original);
       const again = play({ ...c.vars, nvprobe_action: 'revert' });
       expect(again.code, again.out).toBe(0);
@@ -179,7 +208,19 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
       journal.append({ t: 'end', run: 'run-persist', status: 'complete' });
       const target = join(tree.dir, 'target');
       writeOffsetFile(target, 64);
-      writeState(c.state, PENDING_VERIFY, pendingRecord({ run: 'run-persist', rebootOnly: [POLL], expects: expectationsFor([POLL], null), reboot: false, settings: { target, engine: 'psync2', blockSize: 4096, spanBytes: 64 * 4096, roundMs: 80 }, baselineRoundsP50Us: [50, 50, 50], kernelClock: null }));
+      writeState(
+        c.state,
+        PENDING_VERIFY,
+        pendingRecord({
+          run: 'run-persist',
+          rebootOnly: [POLL],
+          expects: expectationsFor([POLL], null),
+          reboot: false,
+          settings: { target, engine: 'psync2', blockSize: 4096, spanBytes: 64 * 4096, roundMs: 80 },
+          baselineRoundsP50Us: [50, 50, 50],
+          kernelClock: null,
+        }),
+      );
       expect(runCli(['status', '--state-dir', c.state, '--json']).code).not.toBe(0);
 
       const r = play({ ...c.vars, nvprobe_persist: true });

@@ -26,7 +26,9 @@ export function ok(cmd: string, args: string[], opts: SpawnSyncOptions = {}): st
 
 /** packaging/<kind>/build.sh OUTDIR: the package file it printed last. */
 export function buildPackage(kind: 'deb' | 'rpm', outDir: string): string {
-  const lines = ok(join(REPO, 'packaging', kind, 'build.sh'), [outDir], { cwd: REPO }).trim().split('\n');
+  const lines = ok(join(REPO, 'packaging', kind, 'build.sh'), [outDir], { cwd: REPO })
+    .trim()
+    .split('\n');
   return lines[lines.length - 1]!;
 }
 

@@ -50,7 +50,12 @@ const ESSENTIAL = [
   '/usr/lib/nvprobe/node_modules/commander/package.json',
   `/usr/lib/nvprobe/node_modules/@yuuang/ffi-rs-linux-${process.arch}-gnu/package.json`,
 ];
-const NOT_SHIPPED = [/^\/usr\/lib\/nvprobe\/node_modules\/(typescript|vitest|vite-node|@types)\//, /^\/usr\/lib\/nvprobe\/(src|test)\//, /^\/usr\/lib\/nvprobe\/dist\/.*\.map$/, /ffi-rs-(?!linux-(x64|arm64)-gnu)/];
+const NOT_SHIPPED = [
+  /^\/usr\/lib\/nvprobe\/node_modules\/(typescript|vitest|vite-node|@types)\//,
+  /^\/usr\/lib\/nvprobe\/(src|test)\//,
+  /^\/usr\/lib\/nvprobe\/dist\/.*\.map$/,
+  /ffi-rs-(?!linux-(x64|arm64)-gnu)/,
+];
 
 describe('the .deb', () => {
   it('is named, versioned and depends as documented; maintainer scripts never tune', (ctx) => {
@@ -99,9 +104,14 @@ describe('the .deb', () => {
       const install = run('dpkg', ['-i', ...(depOk ? [] : ['--force-depends']), deb]);
       if (!depOk) expect(install.stderr).toMatch(/depends on nodejs \(>= 20\)/);
       expect(install.code, install.stderr).toBe(0);
-      listed = ok('dpkg-query', ['-L', 'nvprobe']).trim().split('\n').filter((p) => p !== '/.');
+      listed = ok('dpkg-query', ['-L', 'nvprobe'])
+        .trim()
+        .split('\n')
+        .filter((p) => p !== '/.');
       // Directories the package shares with the system (/usr, /usr/bin...) existed before it.
-      for (const p of listed) if (['/etc', '/usr', '/usr/bin', '/usr/lib', '/usr/share', '/usr/share/doc', '/usr/share/man', '/usr/share/man/man1', '/usr/lib/systemd', '/usr/lib/systemd/system'].includes(p)) existedBefore.add(p);
+      for (const p of listed)
+        if (['/etc', '/usr', '/usr/bin', '/usr/lib', '/usr/share', '/usr/share/doc', '/usr/share/man', '/usr/share/man/man1', '/usr/lib/systemd', '/usr/lib/systemd/system'].includes(p))
+          existedBefore.add(p);
       expect(ok('dpkg-query', ['-W', '-f', '${Status} ${Version}', 'nvprobe'])).toBe(`install ok installed ${VERSION}`);
 
       // Installed, not tuned, not enabled.

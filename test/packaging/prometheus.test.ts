@@ -31,19 +31,44 @@ describe('probe --format prometheus with the tuning state', () => {
     const journal = Journal.open(state);
     journal.append({ t: 'run', run: 'r1', at: new Date().toISOString(), command: 'tune', nvprobeVersion: 'test' });
     journal.append({ t: 'end', run: 'r1', status: 'complete' });
-    writeState(state, LAST_VERDICT, { run: 'r1', at: '2026-01-02T03:04:05.000Z', boot: 1, verdict: 'reverted-no-gain', reason: 'no gain', checks: [], baselineMedianP50Us: 50, afterRoundsP50Us: [60, 60, 60, 60, 60], afterMedianP50Us: 60, ratio: 1.2, margin: 0.03, rebooting: false });
+    writeState(state, LAST_VERDICT, {
+      run: 'r1',
+      at: '2026-01-02T03:04:05.000Z',
+      boot: 1,
+      verdict: 'reverted-no-gain',
+      reason: 'no gain',
+      checks: [],
+      baselineMedianP50Us: 50,
+      afterRoundsP50Us: [60, 60, 60, 60, 60],
+      afterMedianP50Us: 60,
+      ratio: 1.2,
+      margin: 0.03,
+      rebooting: false,
+    });
     const out = join(tmp.dir, 'nvprobe.prom');
     const r = runCli(['probe', join(tmp.dir, 'target'), '--duration', '300ms', '--ramp', '0s', '--format', 'prometheus', '--state-dir', state, '-o', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const text = readFileSync(out, 'utf8');
     const fams = parsePrometheusText(text);
-    expect(fams.get('nvprobe_tune_changes')!.samples.map((s) => [s.labels.state, s.value])).toEqual([['applied', 0], ['drifted', 0], ['unknown', 0]]);
+    expect(fams.get('nvprobe_tune_changes')!.samples.map((s) => [s.labels.state, s.value])).toEqual([
+      ['applied', 0],
+      ['drifted', 0],
+      ['unknown', 0],
+    ]);
     expect(fams.get('nvprobe_tune_verification_pending')!.samples[0]!.value).toBe(0);
     expect(fams.get('nvprobe_tune_reboot_required')!.samples[0]!.value).toBe(0);
-    expect(fams.get('nvprobe_tune_last_verdict')!.samples.filter((s) => s.value === 1).map((s) => s.labels.verdict)).toEqual(['reverted-no-gain']);
+    expect(
+      fams
+        .get('nvprobe_tune_last_verdict')!
+        .samples.filter((s) => s.value === 1)
+        .map((s) => s.labels.verdict),
+    ).toEqual(['reverted-no-gain']);
     expect(fams.get('nvprobe_tune_last_verdict_timestamp_seconds')!.samples[0]!.value).toBe(Date.parse('2026-01-02T03:04:05.000Z') / 1000);
-    expect(fams.get('nvprobe_tune_last_verdict_p50_seconds')!.samples.map((s) => [s.labels.stage, s.value])).toEqual([['baseline', 50e-6], ['after', 60e-6]]);
+    expect(fams.get('nvprobe_tune_last_verdict_p50_seconds')!.samples.map((s) => [s.labels.stage, s.value])).toEqual([
+      ['baseline', 50e-6],
+      ['after', 60e-6],
+    ]);
     expect(fams.has('nvprobe_read_latency_seconds')).toBe(true);
     // A named state dir that does not exist: exit 2 before measuring.
     expect(runCli(['probe', join(tmp.dir, 'target'), '--format', 'prometheus', '--state-dir', join(tmp.dir, 'nope')]).code).toBe(2);
@@ -60,7 +85,10 @@ describe('the boot units write the textfile when NVPROBE_TEXTFILE_DIR is set', (
     const line = /^ExecStartPost=-\/bin\/sh -c '(.*)'$/m.exec(unit)![1]!;
     expect(readFileSync(join(REPO, 'packaging/systemd/nvprobe-tune.service'), 'utf8')).toContain(`ExecStartPost=-/bin/sh -c '${line}'`);
     // systemd turns $$ into $; the test points it at the checkout's nvprobe and a file target.
-    const script = line.replace(/\$\$/g, '$').replace('/usr/bin/nvprobe probe', `${NVPROBE} probe ${join(tmp.dir, 'target')} --ramp 0s`).replace('--duration 3s', '--duration 300ms');
+    const script = line
+      .replace(/\$\$/g, '$')
+      .replace('/usr/bin/nvprobe probe', `${NVPROBE} probe ${join(tmp.dir, 'target')} --ramp 0s`)
+      .replace('--duration 3s', '--duration 300ms');
     const dir = join(tmp.dir, 'textfile');
     mkdirSync(dir);
     const state = join(tmp.dir, 'state2');

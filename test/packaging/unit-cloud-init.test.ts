@@ -40,7 +40,8 @@ describe('nvprobe-tune.service', () => {
     expect(service.get('NoNewPrivileges')).toEqual(['yes']);
     expect(service.get('StateDirectory')).toEqual(['nvprobe']);
     // ProtectClock implies DeviceAllow=char-rtc, which turns on a device allowlist without the disks.
-    for (const k of ['ProtectKernelTunables', 'PrivateDevices', 'ProtectClock', 'DevicePolicy', 'DeviceAllow', 'MemoryDenyWriteExecute', 'ReadOnlyPaths', 'InaccessiblePaths']) expect(service.has(k), k).toBe(false);
+    for (const k of ['ProtectKernelTunables', 'PrivateDevices', 'ProtectClock', 'DevicePolicy', 'DeviceAllow', 'MemoryDenyWriteExecute', 'ReadOnlyPaths', 'InaccessiblePaths'])
+      expect(service.has(k), k).toBe(false);
     // (systemd-analyze verify of the installed unit: test/packaging/deb-rpm.test.ts.)
   });
 
@@ -112,7 +113,8 @@ describe('cloud-init example', () => {
     if (missingCommands(['cloud-init']).length > 0) {
       needCommands(ctx, ['apt-get', 'dpkg-deb'], 'to unpack cloud-init (it is not installed)');
       const libs = spawnSync('/usr/bin/python3', ['-c', `import ${CLOUD_INIT_LIBS.join(', ')}`], { encoding: 'utf8' });
-      if (libs.status !== 0) ctx.skip(`cloud-init is not installed and its Python libraries are missing (${(libs.stderr || String(libs.error)).trim().split('\n').pop()}); test/system-deps.sh installs them as root`);
+      if (libs.status !== 0)
+        ctx.skip(`cloud-init is not installed and its Python libraries are missing (${(libs.stderr || String(libs.error)).trim().split('\n').pop()}); test/system-deps.sh installs them as root`);
     }
     const r = run(join(REPO, 'packaging/cloud-init/validate.sh'), [CLOUD]);
     expect(r.code, r.stderr).toBe(0);

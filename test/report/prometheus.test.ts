@@ -104,7 +104,7 @@ describe('nvprobe probe --format prometheus', () => {
     expect(fams.get('nvprobe_read_latency_seconds')!.samples.find((s) => s.labels.quantile === '0.5')!.value).toBeCloseTo(report.result.corrected.percentilesUs.p50 / 1e6, 12);
   });
 
-  it('with the kernel clock: the total, per-phase summaries, the guest side, which clock, and tracing\'s cost', (ctx) => {
+  it("with the kernel clock: the total, per-phase summaries, the guest side, which clock, and tracing's cost", (ctx) => {
     const why = tracingUnavailable();
     if (why) ctx.skip(why);
     const wasMounted = tracefsMounted();
@@ -165,6 +165,7 @@ describe('nvprobe probe --format prometheus', () => {
     expect(r.code).toBe(0);
     const fams = parsePrometheusText(r.stdout);
     expect(family(fams, 'nvprobe_read_latency_clock_info').samples[0]!.labels).toMatchObject({ clock: 'calibrated', trace_clock: 'none' });
-    for (const name of ['nvprobe_read_latency_kernel_seconds', 'nvprobe_read_phase_latency_seconds', 'nvprobe_read_guest_side_latency_seconds', 'nvprobe_tracing_overhead_seconds']) expect(fams.has(name)).toBe(false);
+    for (const name of ['nvprobe_read_latency_kernel_seconds', 'nvprobe_read_phase_latency_seconds', 'nvprobe_read_guest_side_latency_seconds', 'nvprobe_tracing_overhead_seconds'])
+      expect(fams.has(name)).toBe(false);
   });
 });

@@ -75,7 +75,7 @@ describe('nvprobe report -o report.html', () => {
     expect(statSync(file).size).toBeLessThan(2_000_000);
   });
 
-  it('has the CDF (log-scale x) with a before and an after series drawn from the run\'s histograms', () => {
+  it("has the CDF (log-scale x) with a before and an after series drawn from the run's histograms", () => {
     const svg = /<svg class="cdf"[\s\S]*?<\/svg>/.exec(html)?.[0];
     expect(svg).toBeDefined();
     const paths = [...svg!.matchAll(/<path class="cdf-series" data-series="(\w+)" d="([^"]+)"/g)];
@@ -109,7 +109,7 @@ describe('nvprobe report -o report.html', () => {
     for (const c of run.result.changes) expect(html).toContain(`<td><code>${c.target}</code></td>`);
   });
 
-  it('has a per-phase chart (before/after CDF of each phase on the kernel clock) from the run\'s traced measurements', () => {
+  it("has a per-phase chart (before/after CDF of each phase on the kernel clock) from the run's traced measurements", () => {
     const kc = run.result.kernelClock;
     expect(kc, 'tune as root traces its baseline and result').toBeDefined();
     expect(kc.before.available).toBe(true);
@@ -129,7 +129,9 @@ describe('nvprobe report -o report.html', () => {
     }
     // The table's p50 of the device phase before is the document's (same histogram, same rounding).
     const p50 = Histogram.fromJSON(kc.before.phases.device.histogram).percentile(50) / 1000;
-    expect(section).toMatch(new RegExp(`device and host \\(issue → complete\\): before</td><td class="num">${kc.before.phases.device.latency.count}</td><td class="num">${fmtUs(p50).replace('.', '\\.')}<`));
+    expect(section).toMatch(
+      new RegExp(`device and host \\(issue → complete\\): before</td><td class="num">${kc.before.phases.device.latency.count}</td><td class="num">${fmtUs(p50).replace('.', '\\.')}<`),
+    );
   });
 
   it('a probe document: one chart of its three phases when kernel-clock data is present, none with --no-trace', () => {
@@ -147,7 +149,11 @@ describe('nvprobe report -o report.html', () => {
       if (trace && doc.kernelClock.available && doc.kernelClock.phases) {
         const fig = /<figure class="phase-chart" data-phase="all">[\s\S]*?<\/figure>/.exec(page)?.[0];
         expect(fig).toBeDefined();
-        expect([...fig!.matchAll(/<path class="cdf-series" data-series="([^"]+)"/g)].map((m) => m[1])).toEqual(['submit (syscall → issue)', 'device and host (issue → complete)', 'completion → return']);
+        expect([...fig!.matchAll(/<path class="cdf-series" data-series="([^"]+)"/g)].map((m) => m[1])).toEqual([
+          'submit (syscall → issue)',
+          'device and host (issue → complete)',
+          'completion → return',
+        ]);
       } else {
         expect(trace && process.geteuid?.() === 0, `traced probe without phases: ${JSON.stringify(doc.kernelClock).slice(0, 200)}`).toBe(false);
         expect(page).not.toContain('phase-chart');
@@ -238,7 +244,12 @@ describe('nvprobe report on hostile documents', () => {
   };
   const text = () => JSON.stringify(run);
   const inBundle = (members: Record<string, string>) =>
-    gzipSync(writeTar([{ kind: 'file', name: 'manifest.json', data: Buffer.from(member(bundle, 'manifest.json')) }, ...Object.entries(members).map(([name, t]) => ({ kind: 'file' as const, name, data: Buffer.from(t) }))]));
+    gzipSync(
+      writeTar([
+        { kind: 'file', name: 'manifest.json', data: Buffer.from(member(bundle, 'manifest.json')) },
+        ...Object.entries(members).map(([name, t]) => ({ kind: 'file' as const, name, data: Buffer.from(t) })),
+      ]),
+    );
 
   it('numbers out of range (1e999 parses to Infinity: an endless chart axis)', () => {
     refused('inf.json', text().replace(/"maxNs":[\d.]+/, '"maxNs":1e999'), /holds a number out of range \(key "maxNs"\)/);

@@ -8,7 +8,17 @@ import type { RoundFigures } from '../../src/tune/meter.js';
 const fig = (p50Us: number, p999Us = p50Us * 4): RoundFigures => ({ p50Us, p99Us: p50Us * 2, p999Us, iops: Math.round(1e6 / p50Us), samples: 3000 });
 const pair = (a: number, b: number): AbPair => ({ a: fig(a), b: fig(b), ratio: b / a });
 function report(decision: 'kept' | 'reverted'): TuneReport {
-  const change = (target: string, pairs: AbPair[]) => ({ findingId: target, title: target, target, from: ['0'], to: '2', decision, reason: 'p50 4.0 % higher: slower with the change, 2 of 2 pairs agree', medianRatio: 1.04, pairs });
+  const change = (target: string, pairs: AbPair[]) => ({
+    findingId: target,
+    title: target,
+    target,
+    from: ['0'],
+    to: '2',
+    decision,
+    reason: 'p50 4.0 % higher: slower with the change, 2 of 2 pairs agree',
+    medianRatio: 1.04,
+    pairs,
+  });
   const changes = [change('loop0:queue/nomerges', [pair(61.2, 63.5), pair(59.8, 62.3)]), change('loop0:queue/rq_affinity', [pair(60.4, 63.0), pair(62.9, 65.1)])];
   return {
     schemaVersion: 1,

@@ -49,7 +49,16 @@ describe('the built-in rule catalog', () => {
       expect(h.title).toContain('guest_halt_poll_ns = 0');
       expect(h.evidence).toContainEqual({ field: 'cpuidle.haltpoll.parameters.guestHaltPollNs', value: 0, source: '/sys/module/haltpoll/parameters/guest_halt_poll_ns' });
       expect(h.actions).toEqual([
-        { kind: 'module-param', target: 'haltpoll.guest_halt_poll_ns', module: 'haltpoll', param: 'guest_halt_poll_ns', value: 200000, grid: [0, 25000, 50000, 100000, 200000, 400000], runtime: true, reboot: false },
+        {
+          kind: 'module-param',
+          target: 'haltpoll.guest_halt_poll_ns',
+          module: 'haltpoll',
+          param: 'guest_halt_poll_ns',
+          value: 200000,
+          grid: [0, 25000, 50000, 100000, 200000, 400000],
+          runtime: true,
+          reboot: false,
+        },
       ]);
       expect(h.reboot).toBe(false);
     });
@@ -185,7 +194,22 @@ describe('the built-in rule catalog', () => {
 
     it('an emulated QEMU NVMe disk: poll queues, and ask for PCI assignment', () => {
       const snap = editedKvm((d) =>
-        addNvmeDisk(d, { pciAddress: '0000:00:04.0', vendor: '1b36', device: '0010', subsystemVendor: '1af4', subsystemDevice: '1100', model: 'QEMU NVMe Ctrl', serial: 'nvp1', controller: 'nvme0', namespace: 'nvme0n1', dev: '259:0', sectors: 2097152, hwQueues: 2, firstIrq: 50, numaNode: -1 }),
+        addNvmeDisk(d, {
+          pciAddress: '0000:00:04.0',
+          vendor: '1b36',
+          device: '0010',
+          subsystemVendor: '1af4',
+          subsystemDevice: '1100',
+          model: 'QEMU NVMe Ctrl',
+          serial: 'nvp1',
+          controller: 'nvme0',
+          namespace: 'nvme0n1',
+          dev: '259:0',
+          sectors: 2097152,
+          hwQueues: 2,
+          firstIrq: 50,
+          numaNode: -1,
+        }),
       );
       const f = byId(evaluateRules(snap, rules));
       expect(f['nvme-emulated-by-qemu:nvme0n1']!.status).toBe('advise');
@@ -221,7 +245,7 @@ describe('the built-in rule catalog', () => {
       expect(f['virtio-packed-ring-off:vda']!.status).toBe('ok');
     });
 
-    it('virtio-scsi: suggest virtio-blk; multi-node guest: name the disk\'s node', () => {
+    it("virtio-scsi: suggest virtio-blk; multi-node guest: name the disk's node", () => {
       const s = clone();
       vda(s).transport = 'virtio-scsi';
       vda(s).numaNode = 1;

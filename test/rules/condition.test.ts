@@ -58,8 +58,22 @@ describe('rule conditions', () => {
 
   it('combine with all / any / not', () => {
     expect(holds({ all: [{ field: 'hypervisor.kind', equals: 'kvm' }, { not: { field: 'disk.transport', equals: 'nvme' } }] })).toBe(true);
-    expect(holds({ any: [{ field: 'hypervisor.kind', equals: 'xen' }, { field: 'disk.queues.hwQueues', equals: 1 }] })).toBe(true);
-    expect(holds({ any: [{ field: 'hypervisor.kind', equals: 'xen' }, { field: 'disk.queues.hwQueues', equals: 2 }] })).toBe(false);
+    expect(
+      holds({
+        any: [
+          { field: 'hypervisor.kind', equals: 'xen' },
+          { field: 'disk.queues.hwQueues', equals: 1 },
+        ],
+      }),
+    ).toBe(true);
+    expect(
+      holds({
+        any: [
+          { field: 'hypervisor.kind', equals: 'xen' },
+          { field: 'disk.queues.hwQueues', equals: 2 },
+        ],
+      }),
+    ).toBe(false);
   });
 
   it('never fire on an unknown value, except exists: false', () => {
@@ -72,7 +86,16 @@ describe('rule conditions', () => {
 
   it('record the fields and values that decided, once each', () => {
     const evidence: Evidence[] = [];
-    evaluateCondition(cond({ all: [{ field: 'disk.queues.hwQueues', lt: { field: 'cpus.online.length' } }, { field: 'disk.queues.hwQueues', gte: 1 }] }), scope, evidence);
+    evaluateCondition(
+      cond({
+        all: [
+          { field: 'disk.queues.hwQueues', lt: { field: 'cpus.online.length' } },
+          { field: 'disk.queues.hwQueues', gte: 1 },
+        ],
+      }),
+      scope,
+      evidence,
+    );
     expect(evidence).toEqual([
       { field: 'disk.queues.hwQueues', value: 1 },
       { field: 'cpus.online.length', value: 4 },

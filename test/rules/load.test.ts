@@ -79,9 +79,11 @@ describe('rule file validation', () => {
   });
 
   it('duplicate ids, in one file and across files', () => {
-    expect(errorsOf(`${ruleWith('    check: { field: hypervisor.kind, equals: kvm }\n    status: info\n', 'twice')}${ruleWith('    check: { field: hypervisor.kind, equals: kvm }\n    status: info\n', 'twice').replace('rules:\n', '')}`)).toEqual([
-      "bad.yaml: rule 'twice': id: duplicate rule id in this file",
-    ]);
+    expect(
+      errorsOf(
+        `${ruleWith('    check: { field: hypervisor.kind, equals: kvm }\n    status: info\n', 'twice')}${ruleWith('    check: { field: hypervisor.kind, equals: kvm }\n    status: info\n', 'twice').replace('rules:\n', '')}`,
+      ),
+    ).toEqual(["bad.yaml: rule 'twice': id: duplicate rule id in this file"]);
     const d = rulesDir({ 'a.yaml': GOOD, 'b.yaml': GOOD });
     const r = loadRules([d]);
     expect(r.rules).toHaveLength(1);
@@ -102,11 +104,17 @@ describe('rule file validation', () => {
     expect(errorsOf(ruleWith(`${check}    actions:\n      - { kind: shell, command: "rm -rf /" }\n`))).toEqual([
       "bad.yaml: rule 'bad-rule': actions[0].kind: 'shell' is not an allowed action kind (queue-attr, module-param, pm-qos, kernel-cmdline, modprobe-option, module-load)",
     ]);
-    expect(errorsOf(ruleWith(`${check}    actions:\n      - { kind: queue-attr, attr: ../../../etc/passwd, value: x }\n`))[0]).toMatch(/actions\[0\]\.attr: '\.\.\/\.\.\/\.\.\/etc\/passwd' is not an allowed queue attribute/);
-    expect(errorsOf(ruleWith(`${check}    actions:\n      - { kind: module-param, module: kvm, param: halt_poll_ns, value: 1 }\n`))[0]).toMatch(/kvm\.halt_poll_ns is not an allowed runtime module parameter/);
+    expect(errorsOf(ruleWith(`${check}    actions:\n      - { kind: queue-attr, attr: ../../../etc/passwd, value: x }\n`))[0]).toMatch(
+      /actions\[0\]\.attr: '\.\.\/\.\.\/\.\.\/etc\/passwd' is not an allowed queue attribute/,
+    );
+    expect(errorsOf(ruleWith(`${check}    actions:\n      - { kind: module-param, module: kvm, param: halt_poll_ns, value: 1 }\n`))[0]).toMatch(
+      /kvm\.halt_poll_ns is not an allowed runtime module parameter/,
+    );
     expect(errorsOf(ruleWith(`${check}    actions:\n      - { kind: kernel-cmdline, param: init, value: /bin/sh }\n`))[0]).toMatch(/'init' is not an allowed kernel command-line parameter/);
     expect(errorsOf(ruleWith(`${check}    actions:\n      - { kind: queue-attr, attr: scheduler, value: none, path: /etc/shadow }\n`))[0]).toMatch(/actions\[0\]\.path: unknown key/);
-    expect(errorsOf(ruleWith('    check: { field: hypervisor.kind, equals: kvm }\n    actions:\n      - { kind: queue-attr, attr: scheduler, value: none }\n'))[0]).toMatch(/needs a rule with scope: disk/);
+    expect(errorsOf(ruleWith('    check: { field: hypervisor.kind, equals: kvm }\n    actions:\n      - { kind: queue-attr, attr: scheduler, value: none }\n'))[0]).toMatch(
+      /needs a rule with scope: disk/,
+    );
   });
 
   it('a rules path that is a file that is not YAML, or missing', () => {
@@ -148,7 +156,7 @@ describe('builtInRulesDir', () => {
     }
   });
 
-  it('finds this checkout\'s rules by default', () => {
+  it("finds this checkout's rules by default", () => {
     expect(defaultRuleDirs()[0]).toBe(fileURLToPath(new URL('../../rules/', import.meta.url)));
   });
 });

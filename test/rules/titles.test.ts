@@ -32,7 +32,13 @@ const notApplicable = (r: Rule): Rule => ({ ...r, applies: { any: [] } });
 const variants = (r: Rule): Rule[] => [r, fire(r), fine(r), notApplicable(r)];
 const PLACEHOLDER = /\{[a-zA-Z][\w.]*\}/;
 function texts(f: Finding): string[] {
-  return [f.title, f.rationale, ...(f.hostAdvice ? [f.hostAdvice.text, f.hostAdvice.libvirtXml ?? '', f.hostAdvice.qemu ?? ''] : []), ...f.actions.map((a) => String(a.value)), ...f.evidence.map((e) => e.source ?? '')];
+  return [
+    f.title,
+    f.rationale,
+    ...(f.hostAdvice ? [f.hostAdvice.text, f.hostAdvice.libvirtXml ?? '', f.hostAdvice.qemu ?? ''] : []),
+    ...f.actions.map((a) => String(a.value)),
+    ...f.evidence.map((e) => e.source ?? ''),
+  ];
 }
 
 describe('finding titles read true in every status', () => {

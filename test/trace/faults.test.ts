@@ -74,7 +74,7 @@ describe('tracing faults', () => {
     expectRestored();
   });
 
-  it('removes a dead nvprobe\'s leftover instance and says so', (ctx) => {
+  it("removes a dead nvprobe's leftover instance and says so", (ctx) => {
     const why = tracingUnavailable();
     if (why) ctx.skip(why);
     mountTracefsForTest();

@@ -33,8 +33,12 @@ beforeEach(() => {
 afterEach(() => restoreTracefs(wasMounted));
 
 function disk(path: string): string | null {
-  const out = spawnSync('lsblk', ['-no', 'PKNAME,NAME', path.startsWith('/dev/') ? path : spawnSync('df', ['--output=source', path], { encoding: 'utf8' }).stdout.split('\n')[1]!.trim()], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
-  return out.length === 2 ? (out[0] || out[1]!) : (out[0] ?? null);
+  const out = spawnSync('lsblk', ['-no', 'PKNAME,NAME', path.startsWith('/dev/') ? path : spawnSync('df', ['--output=source', path], { encoding: 'utf8' }).stdout.split('\n')[1]!.trim()], {
+    encoding: 'utf8',
+  })
+    .stdout.trim()
+    .split(/\s+/);
+  return out.length === 2 ? out[0] || out[1]! : (out[0] ?? null);
 }
 
 async function tracedRun(engine: IoEngine, path: string, ios: number): Promise<{ k: KernelClockReport; samples: number }> {

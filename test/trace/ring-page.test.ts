@@ -40,7 +40,7 @@ describe('ring-page decoder on a captured page', () => {
     expect(print.fields.get('buf')).toBeDefined();
   });
 
-  it('decodes every event with the kernel\'s timestamps and fields, across a 200 ms gap', () => {
+  it("decodes every event with the kernel's timestamps and fields, across a 200 ms gap", () => {
     const kernel = printed();
     expect(kernel.map((p) => p.text)).toEqual(['nvprobe fixture 1', 'nvprobe fixture 2 after 200 ms', 'nvprobe fixture 3', 'nvprobe fixture 4']);
     const pid = requireField(print, 'common_pid', [4]);
@@ -49,7 +49,15 @@ describe('ring-page decoder on a captured page', () => {
     const r = decodePage(view, page.length, layout, (ts, at, len) => {
       const bytes = page.subarray(at + buf.offset, at + len);
       const end = bytes.indexOf(0);
-      decoded.push({ ts, pid: readField(view, at, pid), type: view.getUint16(at, true), text: bytes.subarray(0, end < 0 ? bytes.length : end).toString('utf8').replace(/\n$/, '') });
+      decoded.push({
+        ts,
+        pid: readField(view, at, pid),
+        type: view.getUint16(at, true),
+        text: bytes
+          .subarray(0, end < 0 ? bytes.length : end)
+          .toString('utf8')
+          .replace(/\n$/, ''),
+      });
     });
     expect(r).toEqual({ events: 4, missedBefore: false, missedCount: 0 });
     expect(decoded.map((d) => d.type)).toEqual([print.id, print.id, print.id, print.id]);

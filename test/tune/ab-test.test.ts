@@ -63,7 +63,7 @@ describe('keep-or-revert verdict', () => {
     expect(judge(pairs(1.1, 1.2, 1.3), true)).toMatchObject({ keep: true });
   });
 
-  it('pairs a grid search\'s passes: new value against the original in the same pass', () => {
+  it("pairs a grid search's passes: new value against the original in the same pass", () => {
     const p = gridPairs([fig(60), fig(50), fig(55)], [fig(45), fig(40), fig(44)]);
     expect(p.map((x) => x.ratio)).toEqual([0.75, 0.8, 0.8]);
   });

@@ -42,7 +42,15 @@ function armed(o: { baselineUs: number; reboot: boolean; boots?: number }): { tr
   for (const w of plan.writes) applier.apply(w.write, `persist: ${w.description}`);
   journal.append({ t: 'end', run, status: 'complete' });
   const record = {
-    ...pendingRecord({ run, rebootOnly: [POLL], expects: expectationsFor([POLL], null), reboot: o.reboot, settings: { target, engine: 'psync2', blockSize: 4096, spanBytes: 4096 * 4096, roundMs: 80 }, baselineRoundsP50Us: [o.baselineUs, o.baselineUs, o.baselineUs], kernelClock: null }),
+    ...pendingRecord({
+      run,
+      rebootOnly: [POLL],
+      expects: expectationsFor([POLL], null),
+      reboot: o.reboot,
+      settings: { target, engine: 'psync2', blockSize: 4096, spanBytes: 4096 * 4096, roundMs: 80 },
+      baselineRoundsP50Us: [o.baselineUs, o.baselineUs, o.baselineUs],
+      kernelClock: null,
+    }),
     boots: o.boots ?? 0,
   };
   writeState(state, PENDING_VERIFY, record);
@@ -71,7 +79,17 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     expect(expectationsFor([POLL], 'nvme0n1', 'nvme').map((e) => e.kind)).toEqual(['cmdline-word', 'module-param', 'disk-poll']);
     // Two findings asking for the same word (vda and vdb without poll queues): one set of expectations, one change.
     expect(expectationsFor([POLL, { ...POLL }], 'nvme0n1')).toEqual(expectationsFor([POLL], 'nvme0n1'));
-    expect(pendingRecord({ run: 'r', rebootOnly: [POLL, { ...POLL }], expects: [], reboot: false, settings: { target: null, engine: 'psync2', blockSize: 4096, spanBytes: 4096, roundMs: 80 }, baselineRoundsP50Us: [1], kernelClock: null }).changes).toEqual([POLL.target]);
+    expect(
+      pendingRecord({
+        run: 'r',
+        rebootOnly: [POLL, { ...POLL }],
+        expects: [],
+        reboot: false,
+        settings: { target: null, engine: 'psync2', blockSize: 4096, spanBytes: 4096, roundMs: 80 },
+        baselineRoundsP50Us: [1],
+        kernelClock: null,
+      }).changes,
+    ).toEqual([POLL.target]);
     const force: ResolvedAction = { kind: 'kernel-cmdline', target: 'cmdline:cpuidle_haltpoll.force', param: 'cpuidle_haltpoll.force', value: 1, runtime: false, reboot: true };
     expect(expectationsFor([force], null).map((e) => e.kind)).toEqual(['cmdline-word', 'cpuidle-driver']);
   });
@@ -88,7 +106,15 @@ describe('nvprobe verify: the boot after tune --persist', () => {
       }
       expect(rounds).toHaveLength(5);
       for (const p50 of rounds) expect(p50).toBeGreaterThan(0);
-      const rec = pendingRecord({ run: 'r', rebootOnly: [POLL], expects: expectationsFor([POLL], loop.name), reboot: true, settings: { target: loop.dev, engine: opened.engine.engine.name, blockSize: 4096, spanBytes: opened.target.spanBytes, roundMs: 80 }, baselineRoundsP50Us: rounds, kernelClock: null });
+      const rec = pendingRecord({
+        run: 'r',
+        rebootOnly: [POLL],
+        expects: expectationsFor([POLL], loop.name),
+        reboot: true,
+        settings: { target: loop.dev, engine: opened.engine.engine.name, blockSize: 4096, spanBytes: opened.target.spanBytes, roundMs: 80 },
+        baselineRoundsP50Us: rounds,
+        kernelClock: null,
+      });
       expect(rec).toMatchObject({ boots: 0, maxBoots: MAX_BOOTS, reboot: true, changes: [POLL.target] });
       expect(MAX_BOOTS).toBe(2);
       const sorted = [...rounds].sort((x, y) => x - y);

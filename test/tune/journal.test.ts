@@ -30,7 +30,11 @@ describe('the write-ahead journal', () => {
       [2, false], // intent without done: the write may or may not have happened
     ]);
     again.append({ t: 'undone', run: 'r1', seq: 1 });
-    expect(Journal.open(d).outstanding().map((e) => e.seq)).toEqual([2]);
+    expect(
+      Journal.open(d)
+        .outstanding()
+        .map((e) => e.seq),
+    ).toEqual([2]);
     expect(Journal.open(d).newSeq()).toBe(3);
   });
 

@@ -34,7 +34,11 @@ describe('cpuidle-haltpoll as a loadable module: a runtime change tune measures'
   it('module not loaded on KVM: plan loads it with force=1 (measured), and the reboot-only command-line route is not proposed', () => {
     const plan = planOf(keep(haltpollDriverTree({ driver: 'module' })));
     const load = plan.changes.find((c) => c.action.kind === 'module-load');
-    expect(load).toMatchObject({ findingId: 'haltpoll-driver-loadable', from: ['unloaded'], action: { module: 'cpuidle_haltpoll', param: 'force', value: 1, runtime: true, target: 'load:cpuidle_haltpoll force=1' } });
+    expect(load).toMatchObject({
+      findingId: 'haltpoll-driver-loadable',
+      from: ['unloaded'],
+      action: { module: 'cpuidle_haltpoll', param: 'force', value: 1, runtime: true, target: 'load:cpuidle_haltpoll force=1' },
+    });
     expect(plan.rebootOnly.map((r) => r.action.target)).not.toContain('cmdline:cpuidle_haltpoll.force');
     // Machine-wide: measured before any per-disk change.
     expect(plan.changes[0]!.action.kind).not.toBe('queue-attr');

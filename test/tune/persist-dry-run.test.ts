@@ -20,7 +20,17 @@ const RULE = `rules:
 `;
 
 /** Every place persistence or the state may write, hashed (absent: null). */
-const WATCHED = ['/etc/default/grub', '/etc/default/grub.d', '/etc/kernel/cmdline', '/boot/loader/entries', '/boot/grub/grubenv', '/boot/grub2/grubenv', '/etc/modprobe.d', '/etc/udev/rules.d', '/var/lib/nvprobe'];
+const WATCHED = [
+  '/etc/default/grub',
+  '/etc/default/grub.d',
+  '/etc/kernel/cmdline',
+  '/boot/loader/entries',
+  '/boot/grub/grubenv',
+  '/boot/grub2/grubenv',
+  '/etc/modprobe.d',
+  '/etc/udev/rules.d',
+  '/var/lib/nvprobe',
+];
 function fingerprint(): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   const walk = (p: string) => {

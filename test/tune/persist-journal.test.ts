@@ -40,7 +40,9 @@ describe('tune --persist through the journal, on copies of real systems', () => 
     const r = persistRun(t, state);
     expect(r.status, r.stderr).toBe(0);
     const after = t.files();
-    const changed = Object.keys(after).filter((p) => after[p] !== original[p]).sort();
+    const changed = Object.keys(after)
+      .filter((p) => after[p] !== original[p])
+      .sort();
     expect(changed.length).toBeGreaterThan(0);
     if (scenario === 'persist-debian12-grub') {
       expect(changed).toEqual(['/etc/default/grub', '/etc/udev/rules.d/60-nvprobe.rules']);

@@ -30,7 +30,23 @@ afterAll(() => {
   tmp.remove();
 });
 
-const tuneArgs = (state: string) => ['tune', loop.dev, '--yes', '--rules', join(tmp.dir, 'rules'), '--state-dir', state, '--only', ACTIONS.map((a, i) => `test-loop-${i}-${a.attr.replace(/_/g, '-')}`).join(','), '--round', '60ms', '--pairs', '1', '--budget', '60s'];
+const tuneArgs = (state: string) => [
+  'tune',
+  loop.dev,
+  '--yes',
+  '--rules',
+  join(tmp.dir, 'rules'),
+  '--state-dir',
+  state,
+  '--only',
+  ACTIONS.map((a, i) => `test-loop-${i}-${a.attr.replace(/_/g, '-')}`).join(','),
+  '--round',
+  '60ms',
+  '--pairs',
+  '1',
+  '--budget',
+  '60s',
+];
 interface StatusEntry {
   path: string;
 }

@@ -98,7 +98,10 @@ describe('nvprobe tune and revert on a loop device', () => {
   });
 
   it('a knob that refuses its value: this run is reverted, exit 4', () => {
-    const { args, state } = setup([{ attr: 'nomerges', value: 2 }, { attr: 'scheduler', value: 'no-such-scheduler' }]);
+    const { args, state } = setup([
+      { attr: 'nomerges', value: 2 },
+      { attr: 'scheduler', value: 'no-such-scheduler' },
+    ]);
     try {
       const r = runCli(args);
       expect(r.code).toBe(4);
@@ -116,7 +119,11 @@ describe('nvprobe tune and revert on a loop device', () => {
     let first: ReturnType<typeof spawn> | undefined;
     try {
       // The first run measures slowly, so the second starts while it holds the machine lock.
-      first = spawn(NVPROBE, a.args.map((x) => (x === '120ms' ? '1s' : x)), { stdio: ['ignore', 'pipe', 'pipe'] });
+      first = spawn(
+        NVPROBE,
+        a.args.map((x) => (x === '120ms' ? '1s' : x)),
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let err1 = '';
       first.stderr?.on('data', (d) => (err1 += d));
       const exited = new Promise<number | null>((resolve) => first.on('exit', (c) => resolve(c)));
@@ -171,7 +178,9 @@ describe('nvprobe tune and revert on a loop device', () => {
       expect(queueAttrs(loop.name).nomerges).toBe('2');
       const again = runCli(args);
       expect(again.code).toBe(2);
-      expect(again.stderr).toMatch(/^nvprobe: an earlier tune \(run \S+, started [^)]+\) did not finish \(killed\?\): 1 of its change\(s\) may still be in effect.*\nhint: run `nvprobe revert --state-dir \S+` first/);
+      expect(again.stderr).toMatch(
+        /^nvprobe: an earlier tune \(run \S+, started [^)]+\) did not finish \(killed\?\): 1 of its change\(s\) may still be in effect.*\nhint: run `nvprobe revert --state-dir \S+` first/,
+      );
       expect(queueAttrs(loop.name).nomerges).toBe('2');
       expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
       expect(queueAttrs(loop.name)).toEqual(original);
@@ -215,7 +224,11 @@ describe('nvprobe tune and revert on a loop device', () => {
   it('Ctrl-C during measurement reverts this run, then exits', async () => {
     const { args, state } = setup(ACTIONS);
     try {
-      const child = spawn(NVPROBE, args.map((a) => (a === '120ms' ? '2s' : a)), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        NVPROBE,
+        args.map((a) => (a === '120ms' ? '2s' : a)),
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));

@@ -26,7 +26,9 @@ describe('lab console protocol', () => {
   });
 
   test('a directory a command wrote is fetched with contents and symlinks', async () => {
-    const wrote = await guest.run('mkdir -p /tmp/out/sub && echo hello > /tmp/out/sub/file && ln -s sub/file /tmp/out/link && node -e "require(\'fs\').writeFileSync(\'/tmp/out/n.json\', JSON.stringify({ok: 1}))"');
+    const wrote = await guest.run(
+      "mkdir -p /tmp/out/sub && echo hello > /tmp/out/sub/file && ln -s sub/file /tmp/out/link && node -e \"require('fs').writeFileSync('/tmp/out/n.json', JSON.stringify({ok: 1}))\"",
+    );
     expect(wrote.exitCode, wrote.stderr).toBe(0);
     const dir = await guest.fetchDir('/tmp/out');
     try {

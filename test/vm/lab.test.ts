@@ -86,7 +86,10 @@ describe.each(CASES)('lab guest $label', (c) => {
 
   test('an O_DIRECT read through nvprobe psync2 (node + ffi-rs) returns the disk block asked for', async () => {
     await writeGuestFile(guest, '/tmp/read-block.mjs', readBlockScript);
-    for (const [disk, block] of [[LAB_DISKS.virtio, 100], [LAB_DISKS.nvme, 2049]] as const) {
+    for (const [disk, block] of [
+      [LAB_DISKS.virtio, 100],
+      [LAB_DISKS.nvme, 2049],
+    ] as const) {
       const got = JSON.parse(await sh(guest, `node /tmp/read-block.mjs /dev/${disk} ${block * BLOCK}`)) as { tag: string; sha256: string };
       expect(got.tag).toBe(blockTag(disk, block));
       expect(got.sha256).toBe(createHash('sha256').update(blockContent(disk, block)).digest('hex'));

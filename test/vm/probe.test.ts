@@ -13,7 +13,6 @@ export async function sh(guest: Guest, script: string): Promise<string> {
   return r.stdout.trim();
 }
 
-
 // The guest with poll queues: both disks have io_poll 1, yet a synchronous preadv2 with
 // RWF_HIPRI completes by interrupt on 6.1 (the kernel stopped polling for it in 5.19).
 describe('nvprobe probe in the lab guest with poll queues', () => {
@@ -47,7 +46,7 @@ describe('nvprobe probe in the lab guest with poll queues', () => {
 
   // The root filesystem is the initramfs (rootfs, tmpfs-backed): no disk under /, so the probe
   // falls back to a scratch file there. It ends with one error line and a hint either way.
-  test('without a target: the 1 GiB scratch file does not fit in the guest\'s RAM-backed root', async () => {
+  test("without a target: the 1 GiB scratch file does not fit in the guest's RAM-backed root", async () => {
     const r = await guest.run(`node bin/nvprobe probe --ios ${IOS} --ramp 0 --json`);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe('');
@@ -58,7 +57,7 @@ describe('nvprobe probe in the lab guest with poll queues', () => {
     ]);
   });
 
-  test('without a target and a span that fits: 6.1\'s tmpfs refuses O_DIRECT, exit 2 naming the filesystem', async () => {
+  test("without a target and a span that fits: 6.1's tmpfs refuses O_DIRECT, exit 2 naming the filesystem", async () => {
     const r = await guest.run(`node bin/nvprobe probe --size 16M --ios ${IOS} --ramp 0 --json`);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');

@@ -17,7 +17,7 @@ async function sh(guest: Guest, script: string): Promise<string> {
 
 const POLL_WORDS = ['virtio_blk.poll_queues=1', 'nvme.poll_queues=1'];
 
-describe('boot sequence: the harness boots what the guest\'s boot disk says', () => {
+describe("boot sequence: the harness boots what the guest's boot disk says", () => {
   let seq: BootSequence;
   let original: string; // boot 1's /proc/cmdline
   beforeAll(async () => {
@@ -73,7 +73,7 @@ describe('boot sequence: the harness boots what the guest\'s boot disk says', ()
     expect(await sh(g, `cat /sys/block/${LAB_DISKS.virtio}/queue/io_poll /sys/block/${LAB_DISKS.nvme}/queue/io_poll`)).toBe('0\n0\n');
   });
 
-  test('boot 4 after a power cut: what was synced is there, the command line is the disk\'s', async () => {
+  test("boot 4 after a power cut: what was synced is there, the command line is the disk's", async () => {
     await sh(seq.guest, 'echo synced > /var/lib/nvprobe/synced && sync');
     const g = await seq.powerCut();
     expect(seq.boots.map((b) => b.end)).toEqual(['reboot', 'reboot', 'power-cut', undefined]);

@@ -106,7 +106,12 @@ describe('tune --persist --reboot in the lab: the verifying boot keeps or revert
     // What the boot loader read: the original words, then nvprobe's, on the one line.
     const written = between!.toString();
     expect(written.startsWith(`${original.trim()} `) && written.endsWith('\n')).toBe(true);
-    expect(written.slice(original.trim().length + 1, -1).split(' ').sort()).toEqual(POLL_WORDS);
+    expect(
+      written
+        .slice(original.trim().length + 1, -1)
+        .split(' ')
+        .sort(),
+    ).toEqual(POLL_WORDS);
     withPoll = written.trim();
     expect(seq.boots[1]!.config.cmdline).toBe(withPoll);
 
@@ -222,7 +227,7 @@ describe('tune --persist --reboot in the lab: the verifying boot keeps or revert
     expect(seq.boots.map((b) => b.end)).toEqual(['reboot', 'reboot', 'reboot', 'reboot', 'reboot', 'reboot', undefined]);
   });
 
-  test('boot 7: kill -9 at every journaled step of tune\'s writes and of verify\'s revert; revert --all restores the original each time', async () => {
+  test("boot 7: kill -9 at every journaled step of tune's writes and of verify's revert; revert --all restores the original each time", async () => {
     const g = seq.guest;
     await writeGuestFile(g, `${RULES_DIR}/test-haltpoll.yaml`, HALTPOLL_RULE_YAML); // /tmp is the initramfs: gone since boot 3
     expect((await g.runBytes(`cat ${KERNEL_CMDLINE}`)).stdout.equals(originalFile)).toBe(true);

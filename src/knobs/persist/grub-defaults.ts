@@ -83,7 +83,13 @@ export function dropinContent(tokens: string[]): string | null {
 export function grubDefaultsFiles(root: Root): string[] {
   const files = root.exists(GRUB_DEFAULTS) ? [GRUB_DEFAULTS] : [];
   if (root.isDir(GRUB_DROPIN_DIR)) {
-    files.push(...root.list(GRUB_DROPIN_DIR).filter((n) => n.endsWith('.cfg')).sort(byteOrder).map((n) => `${GRUB_DROPIN_DIR}/${n}`));
+    files.push(
+      ...root
+        .list(GRUB_DROPIN_DIR)
+        .filter((n) => n.endsWith('.cfg'))
+        .sort(byteOrder)
+        .map((n) => `${GRUB_DROPIN_DIR}/${n}`),
+    );
   }
   return files;
 }

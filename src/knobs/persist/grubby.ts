@@ -39,7 +39,12 @@ export function grubbyCommands(root: Root, grubby: string, op: 'set' | 'remove',
     if (entries.length === 0) notes.push(`no boot entry readable in ${GRUBBY_ENTRIES}: revert removes ${p.param} from every entry`);
     const others = before.filter((e) => e.value !== undefined && e.value !== p.value);
     if (others.length > 0) {
-      notes.push(`grubby replaces ${others.map((e) => describeValue(p.param, e.value!)).filter((v, i, a) => a.indexOf(v) === i).join(', ')} in ${others.length} boot entr${others.length === 1 ? 'y' : 'ies'} (revert puts it back)`);
+      notes.push(
+        `grubby replaces ${others
+          .map((e) => describeValue(p.param, e.value!))
+          .filter((v, i, a) => a.indexOf(v) === i)
+          .join(', ')} in ${others.length} boot entr${others.length === 1 ? 'y' : 'ies'} (revert puts it back)`,
+      );
     }
     const write: CommandWrite = { op: 'command', argv: [grubby, '--update-kernel=ALL', `--args=${tok}`], touches };
     changes.push({ write, description: `add ${tok} to every boot entry with grubby`, tokens: [tok] });

@@ -193,7 +193,10 @@ function textSink(root: Root, path: string, mode: Mode, role: Role, regenerate: 
   let why = '';
   if (regenerate !== null) why = `; ${regenerate.join(' ')} rebuilds the running kernel's boot entry from it`;
   else if (role === 'secondary') why = ' (kernel-install builds the boot entries of kernels installed later from it)';
-  else notes.push(`${path} is read when a boot entry or unified kernel image is generated, and kernel-install or the running kernel's image was not found: run \`kernel-install add $(uname -r) <image>\` (or your UKI build) for it to take effect`);
+  else
+    notes.push(
+      `${path} is read when a boot entry or unified kernel image is generated, and kernel-install or the running kernel's image was not found: run \`kernel-install add $(uname -r) <image>\` (or your UKI build) for it to take effect`,
+    );
   const write: FileWrite = { op: 'file', path, content: r.text, ...(regenerate ? { regenerate } : {}) };
   return { changes: [{ write, description: `${what(r)} in ${path}${why}`, tokens: changedTokens(r, mode) }], notes };
 }
@@ -209,7 +212,11 @@ function entriesSink(root: Root, files: string[], mode: Mode): SinkResult {
     const r = editText(current, mode, ed, file);
     notes.push(...r.notes);
     if (r.text === current) continue;
-    changes.push({ write: { op: 'file', path: file, content: r.text }, description: `${what(r)} in the options of boot entry ${file} (read by the boot loader at the next boot)`, tokens: changedTokens(r, mode) });
+    changes.push({
+      write: { op: 'file', path: file, content: r.text },
+      description: `${what(r)} in the options of boot entry ${file} (read by the boot loader at the next boot)`,
+      tokens: changedTokens(r, mode),
+    });
   }
   return { changes, notes };
 }
@@ -254,7 +261,9 @@ function grubSink(root: Root, style: 'block' | 'dropin', mode: Mode, role: Role,
     const after = grubCmdline(root, { [path]: content });
     for (const p of mode.params) {
       if (!after.uncertain && lastValue(after.cmdline, p.param) !== p.value) {
-        notes.push(`${after.resetBy ?? 'a later GRUB defaults file'} assigns GRUB_CMDLINE_LINUX_DEFAULT without keeping its earlier value: ${token(p.param, p.value)} will not reach the kernel until that file appends instead`);
+        notes.push(
+          `${after.resetBy ?? 'a later GRUB defaults file'} assigns GRUB_CMDLINE_LINUX_DEFAULT without keeping its earlier value: ${token(p.param, p.value)} will not reach the kernel until that file appends instead`,
+        );
       }
     }
     const cmdline = root.text('/proc/cmdline');

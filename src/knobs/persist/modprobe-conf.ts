@@ -9,10 +9,7 @@ import { splitCmdline } from '../../detect/cmdline.js';
 /** nvprobe's own modprobe configuration: created, rewritten and deleted by nvprobe only. */
 export const MODPROBE_CONF = '/etc/modprobe.d/nvprobe.conf';
 
-const HEADER = [
-  '# Managed by nvprobe: `nvprobe revert` removes this file.',
-  '# Module options kept by `nvprobe tune`; edits made here are overwritten by the next tune.',
-];
+const HEADER = ['# Managed by nvprobe: `nvprobe revert` removes this file.', '# Module options kept by `nvprobe tune`; edits made here are overwritten by the next tune.'];
 
 export interface ModuleOption {
   module: string;
@@ -42,7 +39,10 @@ export function renderModprobeConf(options: ModuleOption[]): string | null {
   }
   const lines = [...byModule.keys()].sort(byteOrder).map((m) => {
     const params = byModule.get(m)!;
-    return `options ${m} ${[...params.keys()].sort(byteOrder).map((p) => `${p}=${params.get(p)}`).join(' ')}`;
+    return `options ${m} ${[...params.keys()]
+      .sort(byteOrder)
+      .map((p) => `${p}=${params.get(p)}`)
+      .join(' ')}`;
   });
   return `${[...HEADER, ...lines].join('\n')}\n`;
 }

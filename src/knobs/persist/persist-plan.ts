@@ -55,7 +55,10 @@ export function routeAction(root: Root, a: ResolvedAction): ActionRoute {
       return { route: 'kernel-cmdline', param: a.param!, why: 'kernel command line, from the next boot' };
     case 'module-load':
       // Not persisted yet: a loadable module needs modules-load.d plus its options in modprobe.d.
-      return { route: 'none', why: `not written on disk by nvprobe yet: to load it at boot, put ${moduleName(a.module!)} in /etc/modules-load.d/ and \`options ${moduleName(a.module!)} ${a.param}=${String(a.value)}\` in ${MODPROBE_CONF}` };
+      return {
+        route: 'none',
+        why: `not written on disk by nvprobe yet: to load it at boot, put ${moduleName(a.module!)} in /etc/modules-load.d/ and \`options ${moduleName(a.module!)} ${a.param}=${String(a.value)}\` in ${MODPROBE_CONF}`,
+      };
     case 'module-param':
     case 'modprobe-option': {
       const module = moduleName(a.module!);
@@ -99,20 +102,34 @@ export function planPersistence(root: Root, actions: ResolvedAction[]): PersistP
   }
 
   if (udev.length > 0) {
-    const writes = setUdevQueueAttrs(root, udev.map((u) => u.s));
+    const writes = setUdevQueueAttrs(
+      root,
+      udev.map((u) => u.s),
+    );
     for (const w of writes) {
       const lines = udev.map(({ s }) => `${s.disk} queue/${s.attr}=${s.value} (matched by ${diskMatch(root, s.disk).by})`);
-      plan.writes.push({ write: w, description: `udev rules in ${w.path}: ${lines.join(', ')}${w.content === null ? ' (no rule left: the file goes)' : ''}; then ${w.regenerate!.join(' ')}`, targets: udev.map((u) => u.a.target) });
+      plan.writes.push({
+        write: w,
+        description: `udev rules in ${w.path}: ${lines.join(', ')}${w.content === null ? ' (no rule left: the file goes)' : ''}; then ${w.regenerate!.join(' ')}`,
+        targets: udev.map((u) => u.a.target),
+      });
     }
   }
 
   if (modprobe.length > 0) {
-    const writes = setModprobeOptions(root, modprobe.map((m) => m.o));
+    const writes = setModprobeOptions(
+      root,
+      modprobe.map((m) => m.o),
+    );
     for (const w of writes) {
       const opts = modprobe.map(({ o }) => `${o.module} ${o.param}=${o.value}`).join(', ');
       const regen = w.regenerate ? `; ${w.regenerate.join(' ')} rebuilds the initramfs so a driver loaded from it sees them` : '';
       const takes = ' (used when the module is next loaded: at the next boot, or after a reload)';
-      plan.writes.push({ write: w, description: `options ${opts} in ${MODPROBE_CONF}${w.content === null ? ' (nothing left: the file goes)' : ''}${takes}${regen}`, targets: modprobe.map((m) => m.a.target) });
+      plan.writes.push({
+        write: w,
+        description: `options ${opts} in ${MODPROBE_CONF}${w.content === null ? ' (nothing left: the file goes)' : ''}${takes}${regen}`,
+        targets: modprobe.map((m) => m.a.target),
+      });
     }
     for (const { o } of modprobe) plan.notes.push(...modprobeNotes(root, o));
   }

@@ -6,7 +6,7 @@ describe('GRUB defaults as grub-mkconfig sources them', () => {
     const r = evaluateGrubCmdline([
       { path: '/etc/default/grub', text: 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX=""\n' },
       { path: '/etc/default/grub.d/10_cloud.cfg', text: 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX net.ifnames=0"\n' },
-      { path: '/etc/default/grub.d/20.cfg', text: "export GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT} a=1\" # trailing comment\n" },
+      { path: '/etc/default/grub.d/20.cfg', text: 'export GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} a=1" # trailing comment\n' },
     ]);
     expect(r).toEqual({ cmdline: ' net.ifnames=0 quiet a=1', uncertain: false, resetBy: '/etc/default/grub' });
   });
@@ -21,12 +21,12 @@ describe('GRUB defaults as grub-mkconfig sources them', () => {
   });
 
   it('reads single quotes and bare words, and flags what it cannot evaluate', () => {
-    expect(evaluateGrubCmdline([{ path: 'f', text: "GRUB_CMDLINE_LINUX='a=\"1\" b'\nGRUB_CMDLINE_LINUX_DEFAULT=quiet\n" }]).cmdline).toBe('a="1" b quiet');
+    expect(evaluateGrubCmdline([{ path: 'f', text: 'GRUB_CMDLINE_LINUX=\'a="1" b\'\nGRUB_CMDLINE_LINUX_DEFAULT=quiet\n' }]).cmdline).toBe('a="1" b quiet');
     expect(evaluateGrubCmdline([{ path: 'f', text: 'GRUB_CMDLINE_LINUX="$(cat /etc/extra)"\n' }]).uncertain).toBe(true);
     expect(evaluateGrubCmdline([{ path: 'f', text: 'GRUB_CMDLINE_LINUX="$EXTRA a=1"\n' }]).uncertain).toBe(true);
   });
 
-  it('appends, rewrites and removes nvprobe\'s block without touching the rest', () => {
+  it("appends, rewrites and removes nvprobe's block without touching the rest", () => {
     const user = 'GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\n';
     const one = withBlock(user, ['a=1']);
     expect(one).toBe(

@@ -53,7 +53,13 @@ function fakeGrubby(dir: string, argv: string[]): void {
 
 describe('which mechanism', () => {
   it('grubby, then boot entries, then /etc/kernel/cmdline, then GRUB defaults, else manual', () => {
-    expect(detectCmdlineMechanism(tree('persist-fedora39-bls').root())).toMatchObject({ kind: 'grubby', grubby: '/usr/sbin/grubby', kernelCmdline: true, grubDefaults: 'block', grubDefaultsSecondary: true });
+    expect(detectCmdlineMechanism(tree('persist-fedora39-bls').root())).toMatchObject({
+      kind: 'grubby',
+      grubby: '/usr/sbin/grubby',
+      kernelCmdline: true,
+      grubDefaults: 'block',
+      grubDefaultsSecondary: true,
+    });
     const noGrubby = tree('persist-fedora39-bls');
     deleteFiles(noGrubby.dir, ['/usr/sbin/grubby']);
     expect(detectCmdlineMechanism(noGrubby.root())).toMatchObject({ kind: 'boot-entries', entries: { dir: '/boot/loader/entries', files: [RESCUE, ENTRY] } });
@@ -64,8 +70,8 @@ describe('which mechanism', () => {
   });
 });
 
-describe('/etc/default/grub (Debian 12): nvprobe\'s block', () => {
-  it('appends the block, leaves the user\'s lines alone, and regenerates with update-grub', () => {
+describe("/etc/default/grub (Debian 12): nvprobe's block", () => {
+  it("appends the block, leaves the user's lines alone, and regenerates with update-grub", () => {
     const t = tree('persist-debian12-grub');
     const original = t.read('/etc/default/grub')!;
     const p = planKernelParams(t.root(), [FORCE, POLL]);
@@ -74,7 +80,8 @@ describe('/etc/default/grub (Debian 12): nvprobe\'s block', () => {
     expect(p.changes).toEqual([
       {
         write: { op: 'file', path: '/etc/default/grub', content: original + BLOCK('cpuidle_haltpoll.force=1 virtio_blk.poll_queues=1'), mode: 0o644, regenerate: ['/usr/sbin/update-grub'] },
-        description: "add cpuidle_haltpoll.force=1 virtio_blk.poll_queues=1 (GRUB_CMDLINE_LINUX_DEFAULT) in nvprobe's block at the end of /etc/default/grub; /usr/sbin/update-grub regenerates the GRUB menu",
+        description:
+          "add cpuidle_haltpoll.force=1 virtio_blk.poll_queues=1 (GRUB_CMDLINE_LINUX_DEFAULT) in nvprobe's block at the end of /etc/default/grub; /usr/sbin/update-grub regenerates the GRUB menu",
         tokens: ['cpuidle_haltpoll.force=1', 'virtio_blk.poll_queues=1'],
       },
     ]);
@@ -123,7 +130,7 @@ describe('/etc/default/grub (Debian 12): nvprobe\'s block', () => {
   });
 });
 
-describe('/etc/default/grub.d (Ubuntu cloud image): nvprobe\'s own drop-in', () => {
+describe("/etc/default/grub.d (Ubuntu cloud image): nvprobe's own drop-in", () => {
   it('writes 60-nvprobe.cfg, which survives 50-cloudimg-settings.cfg, where a block in /etc/default/grub would not', () => {
     const t = tree('persist-ubuntu-cloudimg');
     const start = t.files();
@@ -150,7 +157,7 @@ describe('/etc/default/grub.d (Ubuntu cloud image): nvprobe\'s own drop-in', () 
     expect(planKernelParams(t.root(), [FORCE]).changes).toEqual([]);
   });
 
-  it('says so when a file sorted after nvprobe\'s assigns the variable outright', () => {
+  it("says so when a file sorted after nvprobe's assigns the variable outright", () => {
     const t = tree('persist-ubuntu-cloudimg');
     putFiles(t.dir, { '/etc/default/grub.d/99-site.cfg': 'GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0"\n' });
     expect(planKernelParams(t.root(), [FORCE]).notes).toEqual([
@@ -160,7 +167,7 @@ describe('/etc/default/grub.d (Ubuntu cloud image): nvprobe\'s own drop-in', () 
 });
 
 describe('grubby (Fedora 39)', () => {
-  it('runs grubby for every entry, journals the files it touches, and edits the files that build later kernels\' entries', () => {
+  it("runs grubby for every entry, journals the files it touches, and edits the files that build later kernels' entries", () => {
     const t = tree('persist-fedora39-bls');
     const start = t.files();
     const p = planKernelParams(t.root(), [FORCE]);
@@ -191,7 +198,7 @@ describe('grubby (Fedora 39)', () => {
     expect(planKernelParams(t.root(), [FORCE]).changes).toEqual([]);
   });
 
-  it('says grubby replaces the user\'s value when the entries had different values', () => {
+  it("says grubby replaces the user's value when the entries had different values", () => {
     const t = tree('persist-fedora39-bls');
     putFiles(t.dir, { [RESCUE]: t.read(RESCUE)!.replace(FEDORA_OPTS, `${FEDORA_OPTS} cpuidle_haltpoll.force=0`) });
     const p = planKernelParams(t.root(), [FORCE]);
@@ -227,7 +234,7 @@ describe('boot loader entries without grubby', () => {
     return t;
   }
 
-  it('appends to every entry\'s options, the rescue entry too', () => {
+  it("appends to every entry's options, the rescue entry too", () => {
     const t = fedoraWithoutGrubby();
     const start = t.files();
     const p = planKernelParams(t.root(), [FORCE, POLL]);
@@ -238,7 +245,7 @@ describe('boot loader entries without grubby', () => {
     expect(planKernelParams(t.root(), [FORCE, POLL]).changes).toEqual([]);
   });
 
-  it('puts its value after a different one of the user\'s, and replaces its own earlier value instead of piling up', () => {
+  it("puts its value after a different one of the user's, and replaces its own earlier value instead of piling up", () => {
     const t = fedoraWithoutGrubby();
     putFiles(t.dir, { [ENTRY]: t.read(ENTRY)!.replace(FEDORA_OPTS, `${FEDORA_OPTS} virtio_blk.poll_queues=0`) });
     const p = planKernelParams(t.root(), [POLL]);
@@ -252,7 +259,7 @@ describe('boot loader entries without grubby', () => {
 });
 
 describe('/etc/kernel/cmdline alone (systemd-boot, unified kernel images)', () => {
-  it('edits the file and rebuilds the running kernel\'s image with kernel-install', () => {
+  it("edits the file and rebuilds the running kernel's image with kernel-install", () => {
     const t = tree('persist-uki-kernel-install');
     const p = planKernelParams(t.root(), [POLL]);
     expect(p).toEqual({
@@ -275,7 +282,7 @@ describe('/etc/kernel/cmdline alone (systemd-boot, unified kernel images)', () =
     });
   });
 
-  it('keeps init\'s arguments after `--` where they are', () => {
+  it("keeps init's arguments after `--` where they are", () => {
     const t = tree('persist-uki-kernel-install');
     putFiles(t.dir, { '/etc/kernel/cmdline': 'root=/dev/vda2 rw -- --log-level=debug\n' });
     expect(writesOf(planKernelParams(t.root(), [POLL]))[0]).toMatchObject({ content: 'root=/dev/vda2 rw virtio_blk.poll_queues=1 -- --log-level=debug\n' });
@@ -295,7 +302,7 @@ describe('/etc/kernel/cmdline alone (systemd-boot, unified kernel images)', () =
     const p = planKernelParams(t.root(), [POLL]);
     expect(p.changes[0]!.write).not.toHaveProperty('regenerate');
     expect(p.notes).toEqual([
-      '/etc/kernel/cmdline is read when a boot entry or unified kernel image is generated, and kernel-install or the running kernel\'s image was not found: run `kernel-install add $(uname -r) <image>` (or your UKI build) for it to take effect',
+      "/etc/kernel/cmdline is read when a boot entry or unified kernel image is generated, and kernel-install or the running kernel's image was not found: run `kernel-install add $(uname -r) <image>` (or your UKI build) for it to take effect",
     ]);
   });
 });
@@ -312,7 +319,7 @@ describe('nothing to edit', () => {
     });
   });
 
-  it('refuses anything the shell sourcing GRUB\'s defaults would run', () => {
+  it("refuses anything the shell sourcing GRUB's defaults would run", () => {
     const t = tree('persist-debian12-grub');
     expect(() => planKernelParams(t.root(), [{ param: 'cpuidle.governor', value: 'haltpoll$(reboot)' }])).toThrow(/refusing to persist/);
     expect(() => planKernelParams(t.root(), [{ param: 'a"b', value: 1 }])).toThrow(/refusing to persist kernel parameter/);

@@ -15,7 +15,7 @@ function debian(): PersistTree {
 const HEADER = '# Managed by nvprobe: `nvprobe revert` removes this file.\n# Module options kept by `nvprobe tune`; edits made here are overwritten by the next tune.\n';
 
 describe('/etc/modprobe.d/nvprobe.conf', () => {
-  it('creates nvprobe.conf with one options line per module, leaves the other packages\' files alone, and rebuilds the initramfs', () => {
+  it("creates nvprobe.conf with one options line per module, leaves the other packages' files alone, and rebuilds the initramfs", () => {
     const t = debian();
     const before = t.files();
     const writes = setModprobeOptions(t.root(), [

@@ -111,14 +111,11 @@ describe('persistence plan', () => {
   it('says when another modprobe.d file read later overrides nvprobe.conf', () => {
     const t = tree('persist-debian12-grub');
     putFiles(t.dir, { '/etc/modprobe.d/virtio.conf': 'options virtio_blk poll_queues=0\n' });
-    expect(planPersistence(t.root(), [POLL_QUEUES]).notes).toEqual([
-      '/etc/modprobe.d/virtio.conf sets virtio_blk poll_queues=0 and is read after /etc/modprobe.d/nvprobe.conf: its value wins',
-    ]);
+    expect(planPersistence(t.root(), [POLL_QUEUES]).notes).toEqual(['/etc/modprobe.d/virtio.conf sets virtio_blk poll_queues=0 and is read after /etc/modprobe.d/nvprobe.conf: its value wins']);
     // The user's file says the same already: nothing to write, and the plan says why.
     putFiles(t.dir, { '/etc/modprobe.d/virtio.conf': 'options virtio_blk poll_queues=1\n' });
     const same = planPersistence(t.root(), [POLL_QUEUES]);
     expect(same.writes).toEqual([]);
     expect(same.notes).toEqual(['/etc/modprobe.d/virtio.conf already gives virtio_blk poll_queues=1: nothing to add']);
   });
-
 });

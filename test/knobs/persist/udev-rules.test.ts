@@ -44,7 +44,12 @@ describe('/etc/udev/rules.d/60-nvprobe.rules', () => {
     const t = tree('persist-debian12-grub');
     t.apply(setUdevQueueAttrs(t.root(), [{ disk: 'vda', attr: 'scheduler', value: 'none' }]));
     expect(setUdevQueueAttrs(t.root(), [{ disk: 'vda', attr: 'scheduler', value: 'none' }])).toEqual([]);
-    t.apply(setUdevQueueAttrs(t.root(), [{ disk: 'vda', attr: 'scheduler', value: 'mq-deadline' }, { disk: 'vda', attr: 'add_random', value: '0' }]));
+    t.apply(
+      setUdevQueueAttrs(t.root(), [
+        { disk: 'vda', attr: 'scheduler', value: 'mq-deadline' },
+        { disk: 'vda', attr: 'add_random', value: '0' },
+      ]),
+    );
     expect(t.read(UDEV_RULES)).toBe(
       HEADER +
         BY_NAME +
@@ -77,7 +82,7 @@ describe('/etc/udev/rules.d/60-nvprobe.rules', () => {
     expect(diskMatch(fedora.root(), 'vda').by).toBe('kernel name');
   });
 
-  it('keeps other disks\' lines when one disk changes, and parses the file it wrote', () => {
+  it("keeps other disks' lines when one disk changes, and parses the file it wrote", () => {
     const t = tree('persist-fedora39-bls');
     t.apply(setUdevQueueAttrs(t.root(), [{ disk: 'vdb', attr: 'scheduler', value: 'none' }]));
     t.apply(setUdevQueueAttrs(t.root(), [{ disk: 'vda', attr: 'iostats', value: '0' }]));

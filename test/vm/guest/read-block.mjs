@@ -12,10 +12,12 @@ try {
   engine.read(Number(offset));
   const data = Buffer.from(engine.data);
   const tagEnd = data.indexOf(10);
-  console.log(JSON.stringify({
-    tag: data.toString('latin1', 0, tagEnd < 0 ? 64 : tagEnd + 1),
-    sha256: createHash('sha256').update(data).digest('hex'),
-  }));
+  console.log(
+    JSON.stringify({
+      tag: data.toString('latin1', 0, tagEnd < 0 ? 64 : tagEnd + 1),
+      sha256: createHash('sha256').update(data).digest('hex'),
+    }),
+  );
 } finally {
   engine.close();
 }

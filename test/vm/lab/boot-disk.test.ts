@@ -42,7 +42,7 @@ describe.skipIf(!hasTool('mkfs.ext4') || !hasTool('debugfs'))('lab boot loader (
     checkBootDisk(img);
   });
 
-  test('bls: the entry\'s options lines win over /etc/kernel/cmdline; two entries are refused', () => {
+  test("bls: the entry's options lines win over /etc/kernel/cmdline; two entries are refused", () => {
     const img = disk('bls');
     const entry = `/boot/loader/entries/nvprobe-lab-${RELEASE}.conf`;
     expect(readBootConfig(img, RELEASE)).toEqual({ source: entry, cmdline: LINE });
@@ -54,7 +54,7 @@ describe.skipIf(!hasTool('mkfs.ext4') || !hasTool('debugfs'))('lab boot loader (
     checkBootDisk(img);
   });
 
-  test('grub: GRUB_CMDLINE_LINUX then _DEFAULT, BOOT_IMAGE first; nvprobe\'s block and drop-in are sourced', () => {
+  test("grub: GRUB_CMDLINE_LINUX then _DEFAULT, BOOT_IMAGE first; nvprobe's block and drop-in are sourced", () => {
     const img = disk('grub');
     const boot = `BOOT_IMAGE=/boot/vmlinuz-${RELEASE}`;
     expect(readBootConfig(img, RELEASE)).toEqual({ source: '/etc/default/grub', cmdline: `${boot} ${LINE}` });

@@ -45,10 +45,7 @@ export function createBootDisk(file: string, layout: BootLayout, cmdline: string
         put(KERNEL_CMDLINE, `${cmdline}\n`);
         break;
       case 'bls':
-        put(
-          `${BLS_DIR}/nvprobe-lab-${kernelRelease}.conf`,
-          `title nvprobe lab\nversion ${kernelRelease}\nlinux /vmlinuz-${kernelRelease}\ninitrd /initrd.img-${kernelRelease}\noptions ${cmdline}\n`,
-        );
+        put(`${BLS_DIR}/nvprobe-lab-${kernelRelease}.conf`, `title nvprobe lab\nversion ${kernelRelease}\nlinux /vmlinuz-${kernelRelease}\ninitrd /initrd.img-${kernelRelease}\noptions ${cmdline}\n`);
         break;
       case 'grub':
       case 'grub.d':
@@ -81,7 +78,11 @@ export function readBootConfig(file: string, kernelRelease: string): BootConfig 
     runTool('debugfs', ['-R', `rdump /etc /boot ${dump}`, file]);
     const local = (p: string) => join(dump, p);
     const entriesDir = local(BLS_DIR);
-    const entries = existsSync(entriesDir) ? readdirSync(entriesDir).filter((n) => n.endsWith('.conf')).sort() : [];
+    const entries = existsSync(entriesDir)
+      ? readdirSync(entriesDir)
+          .filter((n) => n.endsWith('.conf'))
+          .sort()
+      : [];
     if (entries.length > 1) throw new Error(`boot disk has ${entries.length} BLS entries (${entries.join(', ')}): the lab's boot loader boots exactly one`);
     if (entries.length === 1) {
       const source = `${BLS_DIR}/${entries[0]}`;
@@ -101,7 +102,12 @@ export function readBootConfig(file: string, kernelRelease: string): BootConfig 
     if (existsSync(local(GRUB_DEFAULTS))) {
       const files = [GRUB_DEFAULTS];
       if (existsSync(local(GRUB_DROPINS))) {
-        files.push(...readdirSync(local(GRUB_DROPINS)).filter((n) => n.endsWith('.cfg')).sort().map((n) => `${GRUB_DROPINS}/${n}`));
+        files.push(
+          ...readdirSync(local(GRUB_DROPINS))
+            .filter((n) => n.endsWith('.cfg'))
+            .sort()
+            .map((n) => `${GRUB_DROPINS}/${n}`),
+        );
       }
       const vars = { GRUB_CMDLINE_LINUX: '', GRUB_CMDLINE_LINUX_DEFAULT: '' };
       for (const f of files) sourceGrubFile(f, readFileSync(local(f), 'utf8'), vars);

@@ -61,10 +61,7 @@ export class BootSequence {
       const bootDisk = join(workDir, 'boot.img');
       const cmdline = opts.cmdline ?? labCmdline().filter((w) => !/^[\w-]+\.poll_queues=/.test(w));
       createBootDisk(bootDisk, opts.layout, cmdline.join(' '), pkgs.kernelRelease);
-      const disks: LabDisk[] = [
-        ...createLabDisks(workDir, opts),
-        { id: 'boot', file: bootDisk, device: 'virtio-blk', directIo: false, queues: 1, serial: BOOT_DISK_SERIAL },
-      ];
+      const disks: LabDisk[] = [...createLabDisks(workDir, opts), { id: 'boot', file: bootDisk, device: 'virtio-blk', directIo: false, queues: 1, serial: BOOT_DISK_SERIAL }];
       const seq = new BootSequence(opts, bootDisk, disks, pkgs.kernelRelease, removeWorkDir);
       await seq.bootNext();
       return seq;

@@ -3,7 +3,9 @@ import { shellQuote } from './shell-quote.js';
 
 /** Put `content` at `guestPath` (parents created). Travels base64 in the command itself. */
 export async function writeGuestFile(guest: Guest, guestPath: string, content: string | Buffer, mode = '0644'): Promise<void> {
-  const b64 = Buffer.from(content).toString('base64').replace(/.{1,76}/g, '$&\n');
+  const b64 = Buffer.from(content)
+    .toString('base64')
+    .replace(/.{1,76}/g, '$&\n');
   const q = shellQuote(guestPath);
   const r = await guest.run(`mkdir -p "$(dirname ${q})" && base64 -d > ${q} <<'NVP_EOF'\n${b64}NVP_EOF\nchmod ${mode} ${q}`);
   if (r.exitCode !== 0) throw new Error(`writing ${guestPath} in the guest failed (${r.exitCode}): ${r.stderr.trim()}`);

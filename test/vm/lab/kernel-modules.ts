@@ -10,7 +10,13 @@ export interface ModuleToLoad {
 
 /** Kernel modules use '-' and '_' interchangeably in names. */
 const canonical = (name: string) => name.replace(/-/g, '_');
-const nameOfPath = (p: string) => canonical(p.split('/').pop()!.replace(/\.ko(\.\w+)?$/, ''));
+const nameOfPath = (p: string) =>
+  canonical(
+    p
+      .split('/')
+      .pop()!
+      .replace(/\.ko(\.\w+)?$/, ''),
+  );
 
 /**
  * The modules to insmod so that `wanted` work, dependencies first, skipping what the kernel has
@@ -55,5 +61,8 @@ function modinfoDepends(file: string): string[] {
 }
 
 function readLines(file: string): string[] {
-  return readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }

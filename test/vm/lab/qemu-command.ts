@@ -40,20 +40,31 @@ export function qemuArgs(spec: QemuSpec): string[] {
   const cpu = spec.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host,-arch-capabilities,kvm-poll-control=on'] : ['-accel', 'tcg', '-cpu', 'max'];
   const args = [
     ...cpu,
-    '-m', String(spec.memoryMiB),
-    '-smp', String(spec.cpus),
+    '-m',
+    String(spec.memoryMiB),
+    '-smp',
+    String(spec.cpus),
     // No default devices and no monitor: the serial console on stdio is the only channel.
-    '-nodefaults', '-nographic', '-serial', 'stdio', '-monitor', 'none',
+    '-nodefaults',
+    '-nographic',
+    '-serial',
+    'stdio',
+    '-monitor',
+    'none',
     // A guest that reboots or panics (panic=-1) ends qemu instead of looping.
     '-no-reboot',
-    '-kernel', spec.kernel,
-    '-initrd', spec.initrd,
-    '-append', spec.cmdline.join(' '),
+    '-kernel',
+    spec.kernel,
+    '-initrd',
+    spec.initrd,
+    '-append',
+    spec.cmdline.join(' '),
   ];
   for (const d of spec.disks) {
     const cache = d.directIo ? ',cache=none,aio=native' : '';
     args.push('-drive', `file=${d.file},if=none,id=${d.id},format=raw${cache}`);
-    if (d.device === 'virtio-blk') args.push('-device', `virtio-blk-pci,drive=${d.id}${d.queues ? `,num-queues=${d.queues}` : ''}${d.packed ? ',packed=on' : ''}${d.serial ? `,serial=${d.serial}` : ''}`);
+    if (d.device === 'virtio-blk')
+      args.push('-device', `virtio-blk-pci,drive=${d.id}${d.queues ? `,num-queues=${d.queues}` : ''}${d.packed ? ',packed=on' : ''}${d.serial ? `,serial=${d.serial}` : ''}`);
     else args.push('-device', `nvme,drive=${d.id},serial=${d.serial ?? d.id}`);
   }
   return args;

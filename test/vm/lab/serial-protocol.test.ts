@@ -3,7 +3,14 @@ import { ConsoleDecoder, encodeCommand, MARK } from './serial-protocol.js';
 
 /** What the guest's /init prints for one command (base64 wrapped at 76, CRLF from the tty). */
 function frame(id: string, stdout: string, stderr = '', rc = 0): string {
-  const b64 = (s: string) => (Buffer.from(s).toString('base64').match(/.{1,76}/g) ?? []).map((l) => `${l}\r\n`).join('');
+  const b64 = (s: string) =>
+    (
+      Buffer.from(s)
+        .toString('base64')
+        .match(/.{1,76}/g) ?? []
+    )
+      .map((l) => `${l}\r\n`)
+      .join('');
   const out = Buffer.byteLength(stdout);
   const err = Buffer.byteLength(stderr);
   return `${MARK.begin} ${id}@@\r\n${b64(stdout)}${MARK.stderr} ${id}@@\r\n${b64(stderr)}${MARK.end} ${id} rc=${rc} out=${out} err=${err}@@\r\n`;
