@@ -38,3 +38,34 @@ export function makeDataFile(dir, sizeMiB) {
 export { median } from 'simple-statistics';
 
 export const f3 = (x) => x.toFixed(3);
+
+/**
+ * fio's QD1 4 KiB random-read job as every bench runs it: O_DIRECT, read-only, time-based with a
+ * 1 s ramp, JSON output. `ioengine` pvsync2 or io_uring; `hipri` 0 or 1; `extra` more options.
+ */
+export function qd1FioArgs(target, { ioengine = 'pvsync2', hipri = 1, runtime, extra = [] }) {
+  return [
+    '--name=qd1',
+    `--filename=${target}`,
+    `--ioengine=${ioengine}`,
+    `--hipri=${hipri}`,
+    '--direct=1',
+    '--rw=randread',
+    '--bs=4k',
+    '--iodepth=1',
+    '--readonly',
+    '--norandommap',
+    '--randrepeat=0',
+    '--time_based',
+    `--runtime=${runtime}`,
+    '--ramp_time=1',
+    '--output-format=json',
+    ...extra,
+  ];
+}
+
+/** clat p50/p99 (µs) and IOPS of the job's reads, from fio's JSON output. */
+export function parseFioRead(out) {
+  const read = JSON.parse(out.slice(out.indexOf('{'))).jobs[0].read;
+  return { p50: read.clat_ns.percentile['50.000000'] / 1000, p99: read.clat_ns.percentile['99.000000'] / 1000, iops: read.iops };
+}

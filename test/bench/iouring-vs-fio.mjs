@@ -11,7 +11,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { f3, makeDataFile, median, numericOption, nvprobe, repo, requireFio } from './bench-support.mjs';
+import { f3, makeDataFile, median, numericOption, nvprobe, qd1FioArgs, repo, requireFio } from './bench-support.mjs';
 
 const pairs = numericOption('pairs', 3);
 const seconds = numericOption('seconds', 3);
@@ -21,25 +21,7 @@ const cpu = numericOption('cpu', null);
 requireFio();
 
 function fioArgs(target, hipri, runtime) {
-  return [
-    '--name=qd1',
-    `--filename=${target}`,
-    '--ioengine=io_uring',
-    `--hipri=${hipri}`,
-    '--direct=1',
-    '--rw=randread',
-    '--bs=4k',
-    '--iodepth=1',
-    '--readonly',
-    '--norandommap',
-    '--randrepeat=0',
-    '--time_based',
-    `--runtime=${runtime}`,
-    '--ramp_time=1',
-    '--lat_percentiles=1',
-    '--output-format=json',
-    ...(cpu === null ? [] : [`--cpus_allowed=${cpu}`]),
-  ];
+  return qd1FioArgs(target, { ioengine: 'io_uring', hipri, runtime, extra: ['--lat_percentiles=1', ...(cpu === null ? [] : [`--cpus_allowed=${cpu}`])] });
 }
 
 /** hipri=1 where fio's polled reads work on this target, else 0 (EOPNOTSUPP without poll queues). */

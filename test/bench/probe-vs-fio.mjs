@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { f3, makeDataFile, median, numericOption, nvprobe, requireFio } from './bench-support.mjs';
+import { f3, makeDataFile, median, numericOption, nvprobe, parseFioRead, qd1FioArgs, requireFio } from './bench-support.mjs';
 
 const pairs = numericOption('pairs', 3);
 const seconds = numericOption('seconds', 3);
@@ -14,29 +14,7 @@ const sizeMiB = numericOption('size-mib', 1024);
 requireFio();
 
 function runFio(target) {
-  const out = execFileSync(
-    'fio',
-    [
-      '--name=qd1',
-      `--filename=${target}`,
-      '--ioengine=pvsync2',
-      '--hipri=1',
-      '--direct=1',
-      '--rw=randread',
-      '--bs=4k',
-      '--iodepth=1',
-      '--readonly',
-      '--norandommap',
-      '--randrepeat=0',
-      '--time_based',
-      `--runtime=${seconds}`,
-      '--ramp_time=1',
-      '--output-format=json',
-    ],
-    { encoding: 'utf8' },
-  );
-  const read = JSON.parse(out.slice(out.indexOf('{'))).jobs[0].read;
-  return { p50: read.clat_ns.percentile['50.000000'] / 1000, p99: read.clat_ns.percentile['99.000000'] / 1000, iops: read.iops };
+  return parseFioRead(execFileSync('fio', qd1FioArgs(target, { runtime: seconds }), { encoding: 'utf8' }));
 }
 
 function runNvprobe(target) {

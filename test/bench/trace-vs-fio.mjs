@@ -11,7 +11,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeDataFile, median, numericOption, nvprobe, repo, requireFio } from './bench-support.mjs';
+import { makeDataFile, median, numericOption, nvprobe, parseFioRead, qd1FioArgs, repo, requireFio } from './bench-support.mjs';
 
 const pairs = numericOption('pairs', 3);
 const seconds = numericOption('seconds', 3);
@@ -27,30 +27,8 @@ const { ProbeTracer } = await import(join(repo, 'dist/trace/probe-tracer.js'));
 const { traceDevices } = await import(join(repo, 'dist/trace/target-devices.js'));
 const { Root } = await import(join(repo, 'dist/host/root.js'));
 
-function fioArgs(target, runtime) {
-  return [
-    '--name=qd1',
-    `--filename=${target}`,
-    '--ioengine=pvsync2',
-    '--hipri=1',
-    '--direct=1',
-    '--rw=randread',
-    '--bs=4k',
-    '--iodepth=1',
-    '--readonly',
-    '--norandommap',
-    '--randrepeat=0',
-    '--time_based',
-    `--runtime=${runtime}`,
-    '--ramp_time=1',
-    '--output-format=json',
-  ];
-}
-
-function parseFio(out) {
-  const read = JSON.parse(out.slice(out.indexOf('{'))).jobs[0].read;
-  return { p50: read.clat_ns.percentile['50.000000'] / 1000, p99: read.clat_ns.percentile['99.000000'] / 1000, iops: read.iops };
-}
+const fioArgs = (target, runtime) => qd1FioArgs(target, { runtime });
+const parseFio = parseFioRead;
 
 const runFio = (target) => parseFio(execFileSync('fio', fioArgs(target, seconds), { encoding: 'utf8' }));
 

@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NVPROBE, runCli } from '../helpers/cli.js';
+import { expectError, mkfifo, runBounded } from '../helpers/bad-input.js';
+import { NVPROBE } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { asNobody } from '../helpers/unprivileged.js';
 import { copyFixture, fixtureRoot, QEMU_POLL0_FIXTURE, removeTemp } from '../helpers/fixtures.js';
@@ -33,27 +34,7 @@ function tree(): string {
   return t;
 }
 
-function mkfifo(p: string): void {
-  expect(spawnSync('mkfifo', [p]).status).toBe(0);
-}
-
-function run(args: string[], opts: Parameters<typeof runCli>[1] = {}) {
-  const t0 = Date.now();
-  const r = runCli(args, { timeout: 10_000, ...opts });
-  expect(r.signal, `${args.join(' ')} hung`).toBeNull();
-  expect(Date.now() - t0).toBeLessThan(10_000);
-  return r;
-}
-
-function expectError(args: string[], code: number, pattern: RegExp, opts: Parameters<typeof runCli>[1] = {}): void {
-  const r = run(args, opts);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/internal error|this is a bug|\n\s+at /);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines[0]).toMatch(/^nvprobe: /);
-  expect(lines.length).toBeLessThanOrEqual(2);
-  expect(r.code).toBe(code);
-}
+const run = runBounded;
 
 describe('the journal and the lock in a state dir are opened without following or blocking', () => {
   it('a FIFO as journal.jsonl: status and revert refuse it at once (exit 2)', () => {

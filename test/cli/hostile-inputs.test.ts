@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError, mkfifo, runBounded } from '../helpers/bad-input.js';
 import { runCli } from '../helpers/cli.js';
 import { asNobody } from '../helpers/unprivileged.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
@@ -24,27 +25,7 @@ afterAll(() => {
   for (const t of temps) removeTemp(t);
 });
 
-function mkfifo(p: string): void {
-  expect(spawnSync('mkfifo', [p]).status).toBe(0);
-}
-
-function run(args: string[], opts: Parameters<typeof runCli>[1] = {}) {
-  const t0 = Date.now();
-  const r = runCli(args, { timeout: 10_000, ...opts });
-  expect(r.signal, `${args.join(' ')} hung`).toBeNull();
-  expect(Date.now() - t0).toBeLessThan(10_000);
-  return r;
-}
-
-function expectError(args: string[], code: number, pattern: RegExp, opts: Parameters<typeof runCli>[1] = {}): void {
-  const r = run(args, opts);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/internal error|this is a bug|\n\s+at /);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines[0]).toMatch(/^nvprobe: /);
-  expect(lines.length).toBeLessThanOrEqual(2);
-  expect(r.code).toBe(code);
-}
+const run = runBounded;
 
 /** A tree that looks like a root (sys/block), with a FIFO where the kernel command line should be. */
 function treeWithFifoCmdline(): string {
