@@ -249,11 +249,18 @@ describe('as an unprivileged user', () => {
     const closed = fresh('closed');
     chmodSync(closed, 0o755);
     chmodSync(tmp.dir, 0o755);
-    const t0 = Date.now();
-    const r = nobody.run(['snapshot', join(closed, 'snap'), '--root', fixtureRoot(QEMU_POLL0_FIXTURE)], { timeout: 10_000 });
-    expect(Date.now() - t0).toBeLessThan(10_000);
-    expect(r.stderr).toMatch(/^nvprobe: cannot create .*snap: no permission to create directories in .*closed.* \(EACCES\)\nhint: /);
-    expect(r.code).toBe(2);
+    // A copy nobody can read: the checkout itself may be private (a 0700 clone).
+    const root = copyFixture(QEMU_POLL0_FIXTURE);
+    try {
+      expect(spawnSync('chmod', ['-R', 'a+rX', root]).status).toBe(0);
+      const t0 = Date.now();
+      const r = nobody.run(['snapshot', join(closed, 'snap'), '--root', root], { timeout: 10_000 });
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(r.stderr).toMatch(/^nvprobe: cannot create .*snap: no permission to create directories in .*closed.* \(EACCES\)\nhint: /);
+      expect(r.code).toBe(2);
+    } finally {
+      removeTemp(root);
+    }
   });
 });
 
