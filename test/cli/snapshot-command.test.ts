@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/contracts/detect-document.js';
 import { runCli } from '../helpers/cli.js';
 import { copyFixture, fixtureRoot, KVM_FIXTURE, makeTemp, removeTemp } from '../helpers/fixtures.js';
-import { addNvmeDisk } from '../helpers/tree-edit.js';
+import { addNvmeDisk, EBS_NVME_DISK } from '../helpers/tree-edit.js';
 
 const temps: string[] = [];
 afterEach(() => temps.splice(0).forEach(removeTemp));
@@ -48,22 +48,7 @@ describe('nvprobe snapshot', () => {
   it('replaces serials and WWIDs by stable placeholders', () => {
     const src = copyFixture(KVM_FIXTURE);
     temps.push(src);
-    addNvmeDisk(src, {
-      pciAddress: '0000:00:1f.0',
-      vendor: '1d0f',
-      device: '8061',
-      subsystemVendor: '1d0f',
-      subsystemDevice: '8061',
-      model: 'Amazon Elastic Block Store',
-      serial: 'vol0123456789abcdef0',
-      controller: 'nvme0',
-      namespace: 'nvme0n1',
-      dev: '259:0',
-      sectors: 16777216,
-      hwQueues: 2,
-      firstIrq: 60,
-      numaNode: 0,
-    });
+    addNvmeDisk(src, EBS_NVME_DISK);
     const out = join(temp(), 'copy');
     const r = runCli(['snapshot', out, '--root', src, '--json']);
     expect(r.code).toBe(0);

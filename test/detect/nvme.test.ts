@@ -4,28 +4,13 @@ import { classifyNvmeController } from '../../src/detect/nvme-controller.js';
 import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { Root } from '../../src/host/root.js';
 import { copyFixture, KVM_FIXTURE, removeTemp } from '../helpers/fixtures.js';
-import { addNvmeDisk, addNvmeMultipath } from '../helpers/tree-edit.js';
+import { addNvmeDisk, addNvmeMultipath, EBS_NVME_DISK } from '../helpers/tree-edit.js';
 
 // QEMU's emulated controller is read from real captures (fixture-qemu.test.ts). An AWS EBS volume
 // (Nitro card) cannot exist here: the captured KVM tree plus one, laid out as the nvme driver does.
 const dir = copyFixture(KVM_FIXTURE);
 afterAll(() => removeTemp(dir));
-addNvmeDisk(dir, {
-  pciAddress: '0000:00:1f.0',
-  vendor: '1d0f',
-  device: '8061',
-  subsystemVendor: '1d0f',
-  subsystemDevice: '8061',
-  model: 'Amazon Elastic Block Store',
-  serial: 'vol0123456789abcdef0',
-  controller: 'nvme0',
-  namespace: 'nvme0n1',
-  dev: '259:0',
-  sectors: 16777216,
-  hwQueues: 2,
-  firstIrq: 60,
-  numaNode: 0,
-});
+addNvmeDisk(dir, EBS_NVME_DISK);
 const snap = detectSnapshot(new Root(dir));
 const disk = (name: string) => snap.disks.find((d) => d.name === name)!;
 

@@ -74,6 +74,24 @@ export interface NvmeDiskSpec {
   hidden?: boolean;
 }
 
+/** An Amazon EBS volume on a Nitro card (PCI 1d0f:8061) as nvme0n1: a controller these machines cannot have. */
+export const EBS_NVME_DISK: NvmeDiskSpec = {
+  pciAddress: '0000:00:1f.0',
+  vendor: '1d0f',
+  device: '8061',
+  subsystemVendor: '1d0f',
+  subsystemDevice: '8061',
+  model: 'Amazon Elastic Block Store',
+  serial: 'vol0123456789abcdef0',
+  controller: 'nvme0',
+  namespace: 'nvme0n1',
+  dev: '259:0',
+  sectors: 16777216,
+  hwQueues: 2,
+  firstIrq: 60,
+  numaNode: 0,
+};
+
 /** An NVMe namespace under a PCIe controller, non-multipath layout. */
 export function addNvmeDisk(root: string, s: NvmeDiskSpec): void {
   const pci = `/sys/devices/pci0000:00/${s.pciAddress}`;
