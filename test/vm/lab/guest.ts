@@ -274,16 +274,21 @@ export class Guest {
     return this.shutdownDone;
   }
 
+  /** Send every line of an encoded command but the last, each once the guest acknowledged the one before. */
+  private async upload(id: string, lines: string[], timeoutMs: number): Promise<void> {
+    for (const line of lines.slice(0, -1)) {
+      const acked = this.waitFor((e) => (e.kind === 'ack' && e.id === id ? true : undefined), timeoutMs, `upload of command ${id}`);
+      this.qemu.stdin!.write(`${line}\n`);
+      await acked;
+    }
+  }
+
   private async exchange(script: string, timeoutMs: number): Promise<CommandOutput> {
     if (this.exited) throw new Error(`the guest is not running\n${this.consoleLog()}`);
     const id = `c${this.nextId++}`;
     const lines = encodeCommand(id, script);
     try {
-      for (const line of lines.slice(0, -1)) {
-        const acked = this.waitFor((e) => (e.kind === 'ack' && e.id === id ? true : undefined), timeoutMs, `upload of command ${id}`);
-        this.qemu.stdin!.write(`${line}\n`);
-        await acked;
-      }
+      await this.upload(id, lines, timeoutMs);
       const result = this.waitFor((e) => (e.kind === 'result' && e.id === id ? e.output : undefined), timeoutMs, `command ${id}`);
       this.qemu.stdin!.write(`${lines[lines.length - 1]}\n`);
       return await result;
@@ -299,11 +304,7 @@ export class Guest {
     const id = `c${this.nextId++}`;
     const lines = encodeCommand(id, script);
     try {
-      for (const line of lines.slice(0, -1)) {
-        const acked = this.waitFor((e) => (e.kind === 'ack' && e.id === id ? true : undefined), timeoutMs, `upload of command ${id}`);
-        this.qemu.stdin!.write(`${line}\n`);
-        await acked;
-      }
+      await this.upload(id, lines, timeoutMs);
     } catch (err) {
       await this.abort();
       throw err;
