@@ -87,7 +87,7 @@ export function registerStatus(program: Command): Command {
       const armed = readPending(dir);
       const pending = armed && {
         verificationArmed: true,
-        rebootRequired: armed.boots === 0 && bootedSince(root, armed.armedAt) !== true,
+        rebootRequired: armed.boots === 0 && bootedSince(root, armed) !== true,
         run: armed.run,
         armedAt: armed.armedAt,
         boots: armed.boots,

@@ -22,7 +22,7 @@ import { Journal } from '../tune/journal.js';
 import { planTune, type TunePlan } from '../tune/plan.js';
 import { newRunId } from '../tune/run-id.js';
 import { measureRounds, rebootNow, VERIFY_MARGIN, VERIFY_ROUNDS } from '../tune/boot-verify.js';
-import { diskDriver, expectationsFor, PENDING_VERIFY, pendingRecord, readPending, writeState } from '../tune/pending-verify.js';
+import { currentBootId, diskDriver, expectationsFor, PENDING_VERIFY, pendingRecord, readPending, writeState } from '../tune/pending-verify.js';
 import { runSession, undoRun } from '../tune/session.js';
 import { openTarget } from '../measure/probe-pipeline.js';
 import { startProgress } from './progress.js';
@@ -128,6 +128,7 @@ export async function tune(s: TuneSettings): Promise<number> {
           settings: { target: opened.scratch ? null : opened.target.path, engine: opened.engine.engine.name, blockSize: 4096, spanBytes: opened.target.spanBytes, roundMs: s.roundMs },
           baselineRoundsP50Us: baseline,
           kernelClock: result?.kernelClock?.after ?? null,
+          bootId: currentBootId(root),
         });
         const file = writeState(dir, PENDING_VERIFY, record);
         verify = { armed: true, file, reboot: s.reboot, steps: verifySteps(file), expects, baselineMedianP50Us: record.baseline.medianP50Us };

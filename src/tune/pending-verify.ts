@@ -38,6 +38,8 @@ export interface PendingVerify {
   /** The tune run whose journal holds the writes. */
   run: string;
   armedAt: string;
+  /** /proc/sys/kernel/random/boot_id when armed: a different one now means the machine has booted since. */
+  bootId?: string | null;
   /** Boots seen by `verify` since arming; incremented and made durable before verify acts. */
   boots: number;
   maxBoots: number;
@@ -75,11 +77,13 @@ export function pendingRecord(o: {
   settings: MeasureSettings;
   baselineRoundsP50Us: number[];
   kernelClock: unknown | null;
+  bootId?: string | null;
 }): PendingVerify {
   return {
     version: PENDING_VERSION,
     run: o.run,
     armedAt: new Date().toISOString(),
+    bootId: o.bootId ?? null,
     boots: 0,
     maxBoots: MAX_BOOTS,
     reboot: o.reboot,
@@ -227,15 +231,24 @@ export function writeState(dir: string, name: string, doc: unknown): string {
   return file;
 }
 
+/** This boot's id (/proc/sys/kernel/random/boot_id), or null where unreadable. */
+export function currentBootId(root: Root): string | null {
+  return root.text('/proc/sys/kernel/random/boot_id')?.trim() || null;
+}
+
 /**
- * Whether the machine booted after `isoTime` (/proc/stat btime), or null when unreadable (a captured
- * tree without it). A record armed before this boot no longer waits for a reboot, only for `verify`.
+ * Whether the machine booted after the record was armed, or null when it cannot be told. The boot
+ * id decides where both are known (btime has whole seconds only, and a quick reboot can fall in
+ * the arming second); otherwise /proc/stat btime against armedAt. A record armed before this boot
+ * no longer waits for a reboot, only for `verify`.
  */
-export function bootedSince(root: Root, isoTime: string): boolean | null {
+export function bootedSince(root: Root, armed: Pick<PendingVerify, 'armedAt' | 'bootId'>): boolean | null {
+  const now = currentBootId(root);
+  if (armed.bootId && now) return now !== armed.bootId;
   const m = /^btime\s+(\d+)$/m.exec(root.text('/proc/stat') ?? '');
-  const armed = Date.parse(isoTime);
-  if (!m || Number.isNaN(armed)) return null;
-  return Number(m[1]) * 1000 > armed;
+  const at = Date.parse(armed.armedAt);
+  if (!m || Number.isNaN(at)) return null;
+  return Number(m[1]) * 1000 > at;
 }
 
 export function disarm(dir: string): void {
