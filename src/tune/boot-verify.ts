@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 import * as fs from 'node:fs';
 import type { Root } from '../host/root.js';
 import { runCommand } from '../host/commands.js';
@@ -7,7 +8,7 @@ import { openTarget } from '../measure/probe-pipeline.js';
 import { Applier } from './applier.js';
 import { Journal } from './journal.js';
 import { Meter } from './meter.js';
-import { checkExpectations, disarm, LAST_VERDICT, median, PENDING_VERIFY, readPending, writeState, type MeasureSettings, type Verdict } from './pending-verify.js';
+import { checkExpectations, disarm, LAST_VERDICT, PENDING_VERIFY, readPending, writeState, type MeasureSettings, type Verdict } from './pending-verify.js';
 import { undoRun } from './session.js';
 
 /** Rounds the boot-time verification measures: more than tune's baseline, against a noisy boot. */

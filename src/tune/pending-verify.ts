@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCpuinfo } from '../detect/cpuinfo.js';
@@ -261,10 +262,4 @@ export function readVerdict(dir: string): Verdict | null {
   } catch {
     return null;
   }
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

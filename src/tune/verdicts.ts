@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 import { TUNE_SCHEMA_VERSION, type TuneReport } from '../contracts/tune-document.js';
 import type { Finding, MeasuredVerdict, ResolvedAction } from '../rules/types.js';
 import type { ChangeResult } from './session.js';
@@ -61,12 +62,6 @@ function p50s(c: ChangeResult): { before: number | null; after: number | null } 
     return { before: original?.medianP50Us ?? null, after: best?.medianP50Us ?? null };
   }
   return { before: null, after: null };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**
