@@ -58,7 +58,7 @@ let rulesDir: string;
 let state: string;
 let tuned: { run: string; createdAt: string; result: { changes: Change[] } };
 
-beforeAll(() => {
+beforeAll(async () => {
   tmp = diskTempDir('nvprobe-check-measured-');
   loop = attachLoop(tmp.dir);
   original = queueAttrs(loop.name);
@@ -74,11 +74,11 @@ beforeAll(() => {
     // Noise can pass for a gain now and then: run again (the newest run is the one check must show)
     // until at least one change was measured and put back.
     for (let attempt = 0; attempt < 4; attempt++) {
-      const r = runCli(['tune', loop.dev, '--yes', '--json', '--rules', rulesDir, '--state-dir', state, '--only', only, '--round', '120ms', '--pairs', '3', '--budget', '60s']);
+      const r = await runCli(['tune', loop.dev, '--yes', '--json', '--rules', rulesDir, '--state-dir', state, '--only', only, '--round', '120ms', '--pairs', '3', '--budget', '60s']);
       if (r.code !== 0) throw new Error(`tune failed (${r.code}): ${r.stderr}`);
       tuned = JSON.parse(r.stdout);
       // Put back what was kept, so that every rule fires again and check has a finding for each change.
-      const rv = runCli(['revert', '--state-dir', state]);
+      const rv = await runCli(['revert', '--state-dir', state]);
       if (rv.code !== 0) throw new Error(`revert failed: ${rv.stderr}`);
       if (tuned.result.changes.some((c) => c.decision === 'reverted')) break;
     }
@@ -97,11 +97,11 @@ afterAll(() => {
 const findingsOf = (stdout: string) => JSON.parse(stdout) as { summary: Record<string, number>; findings: Array<{ id: string; status: string; measured?: Measured }> };
 
 describe('check shows what tune measured on this machine', () => {
-  it('each measured finding carries the latest verdict of its change, with the decision and reason tune printed', () => {
+  it('each measured finding carries the latest verdict of its change, with the decision and reason tune printed', async () => {
     const measured = tuned.result.changes.filter((c) => c.decision === 'kept' || c.decision === 'reverted');
     expect(measured.length).toBe(CHANGES.length);
     expect(measured.some((c) => c.decision === 'reverted')).toBe(true);
-    const r = runCli(['check', '--json', '--rules', rulesDir, '--state-dir', state]);
+    const r = await runCli(['check', '--json', '--rules', rulesDir, '--state-dir', state]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = findingsOf(r.stdout);
@@ -121,20 +121,20 @@ describe('check shows what tune measured on this machine', () => {
     ).toEqual(measured.map((c) => c.findingId).sort());
   });
 
-  it('a change measured and put back no longer counts as to apply', () => {
+  it('a change measured and put back no longer counts as to apply', async () => {
     const reverted = tuned.result.changes.filter((c) => c.decision === 'reverted').length;
     const empty = join(tmp.dir, 'empty-state');
     mkdirSync(empty, { recursive: true });
-    const without = findingsOf(runCli(['check', '--json', '--rules', rulesDir, '--state-dir', empty]).stdout).summary;
-    const withRuns = findingsOf(runCli(['check', '--json', '--rules', rulesDir, '--state-dir', state]).stdout).summary;
+    const without = findingsOf((await runCli(['check', '--json', '--rules', rulesDir, '--state-dir', empty])).stdout).summary;
+    const withRuns = findingsOf((await runCli(['check', '--json', '--rules', rulesDir, '--state-dir', state])).stdout).summary;
     expect(without.measuredNoGain).toBe(0);
     expect(withRuns.measuredNoGain).toBe(reverted);
-    expect(withRuns.recommend).toBe(without.recommend - reverted);
+    expect(withRuns.recommend).toBe(without.recommend! - reverted);
     expect(withRuns.advise).toBe(without.advise);
   });
 
-  it('text: a line under each measured finding, and the summary says "measured: no gain here"', () => {
-    const r = runCli(['check', '--rules', rulesDir, '--state-dir', state]);
+  it('text: a line under each measured finding, and the summary says "measured: no gain here"', async () => {
+    const r = await runCli(['check', '--rules', rulesDir, '--state-dir', state]);
     expect(r.code).toBe(0);
     const text = r.stdout.replace(/\n {6}(?! )/g, ' '); // join wrapped lines
     const when = `${tuned.createdAt.slice(0, 10)} ${tuned.createdAt.slice(11, 16)} UTC`;
@@ -148,39 +148,39 @@ describe('check shows what tune measured on this machine', () => {
     expect(r.stdout).toContain(`Recommended, but measured here by tune: no gain (put back) (${reverted})`);
   });
 
-  it("the default state dir is tune's (NVPROBE_STATE_DIR); --root reads it only when given", () => {
+  it("the default state dir is tune's (NVPROBE_STATE_DIR); --root reads it only when given", async () => {
     const env = { ...process.env, NVPROBE_STATE_DIR: state };
-    const live = findingsOf(runCli(['check', '--json', '--rules', rulesDir], { env }).stdout);
+    const live = findingsOf((await runCli(['check', '--json', '--rules', rulesDir], { env })).stdout);
     expect(live.findings.filter((f) => f.measured).length).toBe(CHANGES.length);
     const tree = join(tmp.dir, 'tree');
-    expect(runCli(['snapshot', tree]).code).toBe(0);
-    const offline = findingsOf(runCli(['check', '--json', '--rules', rulesDir, '--root', tree], { env }).stdout);
+    expect((await runCli(['snapshot', tree])).code).toBe(0);
+    const offline = findingsOf((await runCli(['check', '--json', '--rules', rulesDir, '--root', tree], { env })).stdout);
     expect(offline.findings.some((f) => f.id === `${ruleId('nomerges')}:${loop.name}`)).toBe(true);
     expect(offline.findings.filter((f) => f.measured)).toEqual([]);
-    const given = findingsOf(runCli(['check', '--json', '--rules', rulesDir, '--root', tree, '--state-dir', state]).stdout);
+    const given = findingsOf((await runCli(['check', '--json', '--rules', rulesDir, '--root', tree, '--state-dir', state])).stdout);
     expect(given.findings.filter((f) => f.measured).length).toBe(CHANGES.length);
   });
 
-  it("check --from reads the verdicts of the bundle's own saved runs, not the local state dir", () => {
+  it("check --from reads the verdicts of the bundle's own saved runs, not the local state dir", async () => {
     const bundle = join(tmp.dir, 'b.tar.gz');
-    const c = runCli(['collect', '-o', bundle, '--no-probe', '--state-dir', state]);
+    const c = await runCli(['collect', '-o', bundle, '--no-probe', '--state-dir', state]);
     expect(c.code, c.stderr).toBe(0);
     // collect's check.json is built from the built-in rules: a loop device has no finding there,
     // so look at what check --from shows with the test rules, from the bundle's own saved runs.
     const empty = join(tmp.dir, 'empty-home');
     mkdirSync(empty, { recursive: true });
     const env = { ...process.env, NVPROBE_STATE_DIR: empty };
-    const doc = findingsOf(runCli(['check', '--json', '--rules', rulesDir, '--from', bundle], { env }).stdout);
+    const doc = findingsOf((await runCli(['check', '--json', '--rules', rulesDir, '--from', bundle], { env })).stdout);
     const measured = doc.findings.filter((f) => f.measured);
     expect(measured.map((f) => [f.id, f.measured!.decision, f.measured!.reason]).sort()).toEqual(tuned.result.changes.map((ch) => [ch.findingId, ch.decision, ch.reason]).sort());
   });
 
-  it('a missing default state dir means no verdicts; a missing --state-dir is exit 2', () => {
+  it('a missing default state dir means no verdicts; a missing --state-dir is exit 2', async () => {
     const gone = join(tmp.dir, 'no-such-state');
-    const r = runCli(['check', '--json', '--rules', rulesDir], { env: { ...process.env, NVPROBE_STATE_DIR: gone } });
+    const r = await runCli(['check', '--json', '--rules', rulesDir], { env: { ...process.env, NVPROBE_STATE_DIR: gone } });
     expect(r.code).toBe(0);
     expect(findingsOf(r.stdout).findings.filter((f) => f.measured)).toEqual([]);
-    const bad = runCli(['check', '--state-dir', gone]);
+    const bad = await runCli(['check', '--state-dir', gone]);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr.split('\n')[0]).toBe(`nvprobe: --state-dir ${gone}: no such directory`);

@@ -20,13 +20,13 @@ let stateDir: string;
 let runName: string;
 let bundle: string;
 let collected: { bundle: string; bytes: number; redactionMap: string; collectMs: { withoutProbe: number; total: number }; collectors: Array<{ name: string; status: string }> };
-beforeAll(() => {
+beforeAll(async () => {
   tmp = diskTempDir('nvprobe-collect-');
-  const saved = savedTuneRun(tmp.dir);
+  const saved = await savedTuneRun(tmp.dir);
   stateDir = saved.stateDir;
   runName = saved.run.run;
   bundle = join(tmp.dir, 'b.tar.gz');
-  const r = runCli(['collect', '-o', bundle, '--state-dir', stateDir, '--json']);
+  const r = await runCli(['collect', '-o', bundle, '--state-dir', stateDir, '--json']);
   if (r.code !== 0) throw new Error(`collect failed: ${r.stderr}`);
   collected = JSON.parse(r.stdout);
 }, 120_000);
@@ -64,9 +64,9 @@ describe('nvprobe collect', () => {
     expect((blocks[0] as { target: string }).target).toMatch(/^\.\.\/devices\//);
   });
 
-  it('holds the tree exactly as `nvprobe snapshot` writes it: same files, same links', () => {
+  it('holds the tree exactly as `nvprobe snapshot` writes it: same files, same links', async () => {
     const snap = join(tmp.dir, 'snap');
-    expect(runCli(['snapshot', snap]).code).toBe(0);
+    expect((await runCli(['snapshot', snap])).code).toBe(0);
     const transient = /\/(loop|zram)\d+(\/|$)|\/devices\/virtual\/block\/(loop|zram)/;
     const fromSnapshot = new Map<string, string>();
     for (const e of readdirSync(snap, { recursive: true, withFileTypes: true })) {
@@ -95,9 +95,9 @@ describe('nvprobe collect', () => {
     for (const e of map.entries) expect(e.token).toMatch(new RegExp(`^REDACTED-${e.kind}-\\d+$`));
   });
 
-  it('round trip: check --from the bundle gives the same findings as check live', () => {
-    const { bundle: b, live } = stillBundle(['check', '--json']);
-    const off = runCli(['check', '--json', '--from', b]);
+  it('round trip: check --from the bundle gives the same findings as check live', async () => {
+    const { bundle: b, live } = await stillBundle(['check', '--json']);
+    const off = await runCli(['check', '--json', '--from', b]);
     expect(off.stderr).toBe('');
     expect(off.code).toBe(0);
     const findings = (text: string) => (JSON.parse(text) as { findings: Array<{ subject: string | null; status: string }> }).findings.filter((f) => !TRANSIENT.test(f.subject ?? ''));
@@ -108,9 +108,9 @@ describe('nvprobe collect', () => {
     expect(findings(member(b, 'check.json'))).toEqual(findings(live));
   });
 
-  it('detect --from gives the live Snapshot with identifiers replaced by tokens', () => {
-    const { bundle: b, live } = stillBundle(['detect', '--json']);
-    const off = JSON.parse(runCli(['detect', '--json', '--from', b]).stdout);
+  it('detect --from gives the live Snapshot with identifiers replaced by tokens', async () => {
+    const { bundle: b, live } = await stillBundle(['detect', '--json']);
+    const off = JSON.parse((await runCli(['detect', '--json', '--from', b])).stdout);
     // Counters move between two reads; init's arguments and identifiers are redacted on purpose.
     expect(stableView(off)).toEqual(stableView(JSON.parse(live)));
     for (const d of off.disks) for (const v of Object.values(d.ids as Record<string, string | null>)) if (v !== null) expect(v).toMatch(/^REDACTED-/);
@@ -158,9 +158,9 @@ describe('nvprobe collect', () => {
     if (dash >= 0) expect(raw).toMatch(/ -- REDACTED-init-args$/);
   });
 
-  it('--no-redact keeps the values (the scanner above would see them) and writes no map', () => {
+  it('--no-redact keeps the values (the scanner above would see them) and writes no map', async () => {
     const out = join(tmp.dir, 'plain.tar.gz');
-    const r = runCli(['collect', '-o', out, '--no-probe', '--no-redact', '--state-dir', stateDir, '--json']);
+    const r = await runCli(['collect', '-o', out, '--no-probe', '--no-redact', '--state-dir', stateDir, '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).redactionMap).toBeNull();
     expect(existsSync(join(tmp.dir, 'plain.redaction-map.json'))).toBe(false);
@@ -171,11 +171,11 @@ describe('nvprobe collect', () => {
     expect(long.some((s) => tar.includes(Buffer.from(s)))).toBe(true);
   });
 
-  it('names the bundle nvprobe-<host-token>-<date>-<random>.tar.gz, and takes ≤ 10 s without the probe', () => {
+  it('names the bundle nvprobe-<host-token>-<date>-<random>.tar.gz, and takes ≤ 10 s without the probe', async () => {
     const cwd = join(tmp.dir, 'default-name');
     mkdirSync(cwd);
     const t0 = performance.now();
-    const r = runCli(['collect', '--no-probe', '--state-dir', stateDir], { cwd });
+    const r = await runCli(['collect', '--no-probe', '--state-dir', stateDir], { cwd });
     const wall = performance.now() - t0;
     expect(r.code).toBe(0);
     const files = readdirSync(cwd).sort();
@@ -190,22 +190,22 @@ describe('nvprobe collect', () => {
     expect(r.stdout).toMatch(/^wrote nvprobe-.*\.tar\.gz \(\d+\.\d KiB/);
   });
 
-  it('refuses an existing -o file unless --force, and an unwritable place (exit 2)', () => {
+  it('refuses an existing -o file unless --force, and an unwritable place (exit 2)', async () => {
     const out = join(tmp.dir, 'exists.tar.gz');
     writeFileSync(out, 'keep');
-    const r = runCli(['collect', '-o', out, '--no-probe', '--state-dir', stateDir]);
+    const r = await runCli(['collect', '-o', out, '--no-probe', '--state-dir', stateDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^nvprobe: .*exists\.tar\.gz already exists\nhint: .*--force/);
     expect(readFileSync(out, 'utf8')).toBe('keep');
-    expect(runCli(['collect', '-o', out, '--no-probe', '--force', '--state-dir', stateDir]).code).toBe(0);
+    expect((await runCli(['collect', '-o', out, '--no-probe', '--force', '--state-dir', stateDir])).code).toBe(0);
     expect(readFileSync(out).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
-    const missing = runCli(['collect', '-o', join(tmp.dir, 'no/such/dir/b.tar.gz'), '--no-probe', '--state-dir', stateDir]);
+    const missing = await runCli(['collect', '-o', join(tmp.dir, 'no/such/dir/b.tar.gz'), '--no-probe', '--state-dir', stateDir]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^nvprobe: cannot write .*: its directory does not exist\nhint: /);
-    const dir = runCli(['collect', '-o', tmp.dir, '--no-probe', '--state-dir', stateDir]);
+    const dir = await runCli(['collect', '-o', tmp.dir, '--no-probe', '--state-dir', stateDir]);
     expect(dir.code).toBe(2);
     expect(dir.stderr).toMatch(/is a directory/);
-    const ro = runCli(['collect', '-o', '/proc/b.tar.gz', '--no-probe', '--state-dir', stateDir]);
+    const ro = await runCli(['collect', '-o', '/proc/b.tar.gz', '--no-probe', '--state-dir', stateDir]);
     expect(ro.code).toBe(2);
     expect(ro.stderr).not.toMatch(/at .*\.js/);
   });
@@ -216,18 +216,18 @@ describe('nvprobe collect', () => {
  * before and just after collect (other users of this machine run tune on it; a change in
  * between would be theirs, not a difference between live and offline). Up to 3 tries.
  */
-function stillBundle(args: string[]): { bundle: string; live: string } {
+async function stillBundle(args: string[]): Promise<{ bundle: string; live: string }> {
   const view = (text: string) =>
     JSON.stringify(
       args[0] === 'detect' ? stableView(JSON.parse(text)) : (JSON.parse(text) as { findings: Array<{ subject: string | null }> }).findings.filter((f) => !TRANSIENT.test(f.subject ?? '')),
     );
   let last = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const before = runCli(args).stdout;
+    const before = (await runCli(args)).stdout;
     const out = join(tmp.dir, `still-${args[0]}-${attempt}.tar.gz`);
-    const r = runCli(['collect', '-o', out, '--no-probe', '--state-dir', stateDir]);
+    const r = await runCli(['collect', '-o', out, '--no-probe', '--state-dir', stateDir]);
     if (r.code !== 0) throw new Error(r.stderr);
-    const after = runCli(args).stdout;
+    const after = (await runCli(args)).stdout;
     if (view(before) === view(after)) return { bundle: out, live: after };
     last = `${args.join(' ')} changed while collecting`;
   }

@@ -13,16 +13,16 @@ afterEach(() => {
   temp = '';
 });
 
-function detectJson(root: string, run: (args: string[]) => CliResult = runCli): Snapshot {
-  const r = run(['detect', '--root', root, '--json']);
+async function detectJson(root: string, run: (args: string[]) => Promise<CliResult> = runCli): Promise<Snapshot> {
+  const r = await run(['detect', '--root', root, '--json']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Snapshot;
 }
 
 /** A usage error: exit 2, exactly "nvprobe: ..." and "hint: ..." on stderr, nothing on stdout. */
-function expectUsageError(args: string[], message: RegExp): void {
-  const r = runCli(args);
+async function expectUsageError(args: string[], message: RegExp): Promise<void> {
+  const r = await runCli(args);
   expect(r.code).toBe(2);
   expect(r.stdout).toBe('');
   const lines = r.stderr.trimEnd().split('\n');
@@ -32,14 +32,14 @@ function expectUsageError(args: string[], message: RegExp): void {
 }
 
 describe('nvprobe detect on the captured tree', () => {
-  it('--json prints exactly one JSON document with schemaVersion', () => {
-    const s = detectJson(fixtureRoot(KVM_FIXTURE));
+  it('--json prints exactly one JSON document with schemaVersion', async () => {
+    const s = await detectJson(fixtureRoot(KVM_FIXTURE));
     expect(s.schemaVersion).toBe(1);
     expect(s.disks.find((d) => d.name === 'vda')?.transport).toBe('virtio-blk');
   });
 
-  it('prints a readable summary with the disk table', () => {
-    const r = runCli(['detect', '--root', fixtureRoot(KVM_FIXTURE)]);
+  it('prints a readable summary with the disk table', async () => {
+    const r = await runCli(['detect', '--root', fixtureRoot(KVM_FIXTURE)]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^hypervisor +kvm$/m);
     expect(r.stdout).toMatch(/^cpuidle +driver haltpoll, governor haltpoll$/m);
@@ -51,26 +51,26 @@ describe('nvprobe detect on the captured tree', () => {
 });
 
 describe('nvprobe detect --root: bad input', () => {
-  it('a path that does not exist', () => {
+  it('a path that does not exist', async () => {
     temp = makeTemp();
-    expectUsageError(['detect', '--root', join(temp, 'nothing-here')], /^nvprobe: --root .*nothing-here: no such directory$/);
+    await expectUsageError(['detect', '--root', join(temp, 'nothing-here')], /^nvprobe: --root .*nothing-here: no such directory$/);
   });
 
-  it('an empty directory', () => {
+  it('an empty directory', async () => {
     temp = makeTemp();
-    expectUsageError(['detect', '--root', temp], /^nvprobe: --root .* holds neither sys\/ nor proc\/$/);
+    await expectUsageError(['detect', '--root', temp], /^nvprobe: --root .* holds neither sys\/ nor proc\/$/);
   });
 
-  it('a file', () => {
+  it('a file', async () => {
     temp = makeTemp();
     writeFileSync(join(temp, 'f'), 'x');
-    expectUsageError(['detect', '--root', join(temp, 'f'), '--json'], /^nvprobe: --root .* is not a directory$/);
+    await expectUsageError(['detect', '--root', join(temp, 'f'), '--json'], /^nvprobe: --root .* is not a directory$/);
   });
 
-  it('a tree with only proc/: kernel facts, no disks, reasons for the rest', () => {
+  it('a tree with only proc/: kernel facts, no disks, reasons for the rest', async () => {
     temp = copyFixture(KVM_FIXTURE);
     rmSync(join(temp, 'sys'), { recursive: true });
-    const s = detectJson(temp);
+    const s = await detectJson(temp);
     expect(s.kernel.release).toBe('6.18.44-fc-v595');
     expect(s.disks).toEqual([]);
     expect(s.cpuidle.driver).toBeNull();
@@ -81,41 +81,41 @@ describe('nvprobe detect --root: bad input', () => {
     expect(s.unavailable).toContainEqual({ path: '/sys/devices/system/cpu/online', reason: 'missing', detail: 'ENOENT' });
   });
 
-  it('a tree with only sys/: disks and cpuidle, kernel unknown', () => {
+  it('a tree with only sys/: disks and cpuidle, kernel unknown', async () => {
     temp = copyFixture(KVM_FIXTURE);
     rmSync(join(temp, 'proc'), { recursive: true });
-    const s = detectJson(temp);
+    const s = await detectJson(temp);
     expect(s.kernel).toMatchObject({ release: null, version: null, cmdline: null, ioUringDisabled: null });
     expect(s.disks.find((d) => d.name === 'vda')).toMatchObject({ transport: 'virtio-blk', irqs: [], rootFs: null });
     expect(s.rootFs).toBeNull();
     expect(s.unavailable.map((u) => u.path)).toEqual(expect.arrayContaining(['/proc/sys/kernel/osrelease', '/proc/cmdline', '/proc/interrupts', '/proc/cpuinfo']));
   });
 
-  it('a disk whose /sys/block link dangles', () => {
+  it('a disk whose /sys/block link dangles', async () => {
     temp = copyFixture(KVM_FIXTURE);
     rmSync(join(temp, 'sys/devices/pci0000:00'), { recursive: true });
-    const s = detectJson(temp);
+    const s = await detectJson(temp);
     const vda = s.disks.find((d) => d.name === 'vda')!;
     expect(vda).toMatchObject({ transport: 'unknown', sysPath: null, dev: null, sizeBytes: null, vanished: true });
     expect(s.unavailable).toContainEqual({ path: '/sys/block/vda', reason: 'missing', detail: 'disk vanished or link dangling' });
   });
 
-  it('an attribute that is a directory', () => {
+  it('an attribute that is a directory', async () => {
     temp = copyFixture(KVM_FIXTURE);
     rmSync(join(temp, VDA, 'queue/nr_requests'));
     mkdirSync(join(temp, VDA, 'queue/nr_requests'));
-    const s = detectJson(temp);
+    const s = await detectJson(temp);
     expect(s.disks.find((d) => d.name === 'vda')!.settings.nrRequests).toBeNull();
     expect(s.unavailable).toContainEqual({ path: `/${VDA}/queue/nr_requests`, reason: 'not-a-file', detail: 'EISDIR' });
   });
 
-  it('an unreadable attribute, read by an unprivileged user (no root needed for --root)', (ctx) => {
+  it('an unreadable attribute, read by an unprivileged user (no root needed for --root)', async (ctx) => {
     // As root, permission bits do not stop reads: run as nobody like an ordinary user.
     const nobody = asNobody(ctx);
     temp = copyFixture(KVM_FIXTURE);
     chmodSync(temp, 0o755);
     chmodSync(join(temp, VDA, 'queue/scheduler'), 0o000);
-    const s = detectJson(temp, nobody.run);
+    const s = await detectJson(temp, nobody.run);
     const vda = s.disks.find((d) => d.name === 'vda')!;
     expect(vda.settings.scheduler).toBeNull();
     expect(vda.settings.rotational).toBe(true);
@@ -124,13 +124,13 @@ describe('nvprobe detect --root: bad input', () => {
 });
 
 describe('nvprobe detect --help', () => {
-  it('documents the options and the exit codes', () => {
-    const r = runCli(['detect', '--help']);
+  it('documents the options and the exit codes', async () => {
+    const r = await runCli(['detect', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--root <dir>/);
     expect(r.stdout).toMatch(/--json/);
     expect(r.stdout).toMatch(/Exit codes: 0 ok, 1 runtime failure, 2 bad input \(all of them: nvprobe --help\)/);
-    const top = runCli(['--help']);
+    const top = await runCli(['--help']);
     expect(top.stdout).toMatch(/^ +2 {2}usage error or bad input/m);
     expect(top.stdout).toMatch(/^ +130 {2}interrupted/m);
     expect(top.stdout).toMatch(/NVPROBE_STATE_DIR/);

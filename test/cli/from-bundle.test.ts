@@ -46,8 +46,8 @@ function gnuBundle(): string {
   return file;
 }
 
-function refused(args: string[], message: RegExp): void {
-  const r = runCli(args);
+async function refused(args: string[], message: RegExp): Promise<void> {
+  const r = await runCli(args);
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toMatch(message);
   expect(r.stderr).toMatch(/^nvprobe: [^\n]+\n(hint: [^\n]+\n)?$/);
@@ -55,71 +55,74 @@ function refused(args: string[], message: RegExp): void {
 }
 
 describe('detect and check --from BUNDLE', () => {
-  it('read a bundle packed by GNU tar exactly like --root on the same tree, and leave no temp dir behind', () => {
+  it('read a bundle packed by GNU tar exactly like --root on the same tree, and leave no temp dir behind', async () => {
     const file = gnuBundle();
     const tmpdir = join(tmp, 'TMPDIR');
     mkdirSync(tmpdir);
     const env = { ...process.env, TMPDIR: tmpdir };
-    const from = runCli(['detect', '--json', '--from', file], { env });
+    const from = await runCli(['detect', '--json', '--from', file], { env });
     expect(from.code, from.stderr).toBe(0);
-    expect(JSON.parse(from.stdout)).toEqual(JSON.parse(runCli(['detect', '--json', '--root', fixtureRoot(KVM_FIXTURE)]).stdout));
-    const check = runCli(['check', '--json', '--from', file], { env });
+    expect(JSON.parse(from.stdout)).toEqual(JSON.parse((await runCli(['detect', '--json', '--root', fixtureRoot(KVM_FIXTURE)])).stdout));
+    const check = await runCli(['check', '--json', '--from', file], { env });
     expect(check.code).toBe(0);
     const doc = JSON.parse(check.stdout);
     expect(doc.from).toBe(file);
-    expect(doc.findings).toEqual(JSON.parse(runCli(['check', '--json', '--root', fixtureRoot(KVM_FIXTURE)]).stdout).findings);
+    expect(doc.findings).toEqual(JSON.parse((await runCli(['check', '--json', '--root', fixtureRoot(KVM_FIXTURE)])).stdout).findings);
     expect(readdirSync(tmpdir)).toEqual([]);
   });
 
-  it('refuse a file that is not gzip, a truncated gzip, and a gzip that holds no tar', () => {
+  it('refuse a file that is not gzip, a truncated gzip, and a gzip that holds no tar', async () => {
     const text = join(tmp, 'notes.txt');
     writeFileSync(text, 'storage is slow in my VM\n');
-    refused(['check', '--from', text], /notes\.txt is not a gzip file/);
+    await refused(['check', '--from', text], /notes\.txt is not a gzip file/);
     const good = readFileSync(gnuBundle());
     const cut = join(tmp, 'cut.tar.gz');
     writeFileSync(cut, good.subarray(0, Math.floor(good.length / 2)));
-    refused(['check', '--from', cut], /cut\.tar\.gz is truncated or corrupt/);
+    await refused(['check', '--from', cut], /cut\.tar\.gz is truncated or corrupt/);
     const garbage = join(tmp, 'garbage.tar.gz');
     writeFileSync(garbage, gzipSync(Buffer.alloc(4096, 'x')));
-    refused(['detect', '--from', garbage], /not a tar archive, or a corrupt one/);
-    refused(['detect', '--from', join(tmp, 'missing.tar.gz')], /missing\.tar\.gz: no such file/);
+    await refused(['detect', '--from', garbage], /not a tar archive, or a corrupt one/);
+    await refused(['detect', '--from', join(tmp, 'missing.tar.gz')], /missing\.tar\.gz: no such file/);
   });
 
-  it('refuse members named with .. or an absolute path', () => {
-    refused(['check', '--from', archive([manifestEntry(), { kind: 'file', name: 'tree/../../../etc/cron.d/x', data: Buffer.from('x') }])], /climbs out with '\.\.'/);
-    refused(['check', '--from', archive([manifestEntry(), { kind: 'file', name: '/etc/cron.d/x', data: Buffer.from('x') }])], /has an absolute path/);
+  it('refuse members named with .. or an absolute path', async () => {
+    await refused(['check', '--from', archive([manifestEntry(), { kind: 'file', name: 'tree/../../../etc/cron.d/x', data: Buffer.from('x') }])], /climbs out with '\.\.'/);
+    await refused(['check', '--from', archive([manifestEntry(), { kind: 'file', name: '/etc/cron.d/x', data: Buffer.from('x') }])], /has an absolute path/);
   });
 
-  it('refuse symlinks out of the root (GNU tar made), absolute ones, and chains that escape', () => {
+  it('refuse symlinks out of the root (GNU tar made), absolute ones, and chains that escape', async () => {
     const dir = join(tmp, 'esc');
     mkdirSync(join(dir, 'tree/sys'), { recursive: true });
     writeFileSync(join(dir, 'manifest.json'), MANIFEST());
     symlinkSync('../../../../etc', join(dir, 'tree/sys/block'));
     const file = join(tmp, 'esc.tar.gz');
     execFileSync('tar', ['-czf', file, '-C', dir, 'manifest.json', 'tree']);
-    refused(['check', '--from', file], /symlink "tree\/sys\/block" points outside the archive/);
-    refused(['check', '--from', archive([manifestEntry(), { kind: 'link', name: 'tree/proc', target: '/proc' }])], /points at the absolute path "\/proc"/);
-    refused(['check', '--from', archive([manifestEntry(), { kind: 'link', name: 'tree/up', target: '..' }, { kind: 'link', name: 'tree/sys', target: 'up/../etc' }])], /"tree\/sys" points outside/);
+    await refused(['check', '--from', file], /symlink "tree\/sys\/block" points outside the archive/);
+    await refused(['check', '--from', archive([manifestEntry(), { kind: 'link', name: 'tree/proc', target: '/proc' }])], /points at the absolute path "\/proc"/);
+    await refused(
+      ['check', '--from', archive([manifestEntry(), { kind: 'link', name: 'tree/up', target: '..' }, { kind: 'link', name: 'tree/sys', target: 'up/../etc' }])],
+      /"tree\/sys" points outside/,
+    );
   });
 
-  it('refuse device files (GNU tar of /dev/null)', () => {
+  it('refuse device files (GNU tar of /dev/null)', async () => {
     const file = join(tmp, 'dev.tar.gz');
     execFileSync('tar', ['-czf', file, '-C', '/', 'dev/null']);
-    refused(['check', '--from', file], /member "dev\/null" is a device file/);
+    await refused(['check', '--from', file], /member "dev\/null" is a device file/);
   });
 
-  it('refuse oversized members and archives that unpack to too much (gzip bomb)', () => {
-    refused(['check', '--from', archive([manifestEntry(), { kind: 'file', name: 'tree/big', data: Buffer.alloc(17 << 20) }])], /member "tree\/big" is 17825792 bytes, above the limit/);
+  it('refuse oversized members and archives that unpack to too much (gzip bomb)', async () => {
+    await refused(['check', '--from', archive([manifestEntry(), { kind: 'file', name: 'tree/big', data: Buffer.alloc(17 << 20) }])], /member "tree\/big" is 17825792 bytes, above the limit/);
     const bomb = join(tmp, 'bomb.tar.gz');
     writeFileSync(bomb, gzipSync(Buffer.alloc(130 << 20), { level: 9 }));
     expect(readFileSync(bomb).length).toBeLessThan(1 << 20);
-    refused(['check', '--from', bomb], /unpacks to more than 134217728 bytes: refused/);
+    await refused(['check', '--from', bomb], /unpacks to more than 134217728 bytes: refused/);
   });
 
-  it('refuse a bundle of a newer schema, one without a manifest, and --from with --root', () => {
-    refused(['check', '--from', archive([manifestEntry(2), { kind: 'file', name: 'tree/proc/cmdline', data: Buffer.from('x\n') }])], /schema version 2, newer than this nvprobe reads \(1\)/);
-    refused(['detect', '--from', archive([{ kind: 'file', name: 'tree/proc/cmdline', data: Buffer.from('x\n') }])], /holds no manifest\.json: not an nvprobe bundle/);
-    refused(['detect', '--from', archive([manifestEntry()])], /holds no captured tree/);
-    refused(['check', '--from', gnuBundle(), '--root', fixtureRoot(KVM_FIXTURE)], /--root and --from both/);
+  it('refuse a bundle of a newer schema, one without a manifest, and --from with --root', async () => {
+    await refused(['check', '--from', archive([manifestEntry(2), { kind: 'file', name: 'tree/proc/cmdline', data: Buffer.from('x\n') }])], /schema version 2, newer than this nvprobe reads \(1\)/);
+    await refused(['detect', '--from', archive([{ kind: 'file', name: 'tree/proc/cmdline', data: Buffer.from('x\n') }])], /holds no manifest\.json: not an nvprobe bundle/);
+    await refused(['detect', '--from', archive([manifestEntry()])], /holds no captured tree/);
+    await refused(['check', '--from', gnuBundle(), '--root', fixtureRoot(KVM_FIXTURE)], /--root and --from both/);
   });
 });

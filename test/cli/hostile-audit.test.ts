@@ -37,57 +37,57 @@ function tree(): string {
 const run = runBounded;
 
 describe('the journal and the lock in a state dir are opened without following or blocking', () => {
-  it('a FIFO as journal.jsonl: status and revert refuse it at once (exit 2)', () => {
+  it('a FIFO as journal.jsonl: status and revert refuse it at once (exit 2)', async () => {
     const state = fresh('fifo-journal');
     mkfifo(join(state, 'journal.jsonl'));
-    expectError(['status', '--state-dir', state], 2, /the journal .*journal\.jsonl is not a regular file/);
-    expectError(['revert', '--state-dir', state, '--root', tree()], 2, /the journal .*journal\.jsonl is not a regular file/);
+    await expectError(['status', '--state-dir', state], 2, /the journal .*journal\.jsonl is not a regular file/);
+    await expectError(['revert', '--state-dir', state, '--root', tree()], 2, /the journal .*journal\.jsonl is not a regular file/);
   });
 
-  it("status as root on another user's state dir never truncates the file a journal link points to", () => {
+  it("status as root on another user's state dir never truncates the file a journal link points to", async () => {
     const state = fresh('link-journal');
     const victim = join(tmp.dir, `victim-${n++}`);
     writeFileSync(victim, 'precious, no trailing newline');
     symlinkSync(victim, join(state, 'journal.jsonl'));
     chownSync(state, 65534, 65534);
-    expectError(['status', '--state-dir', state], 2, /the journal .*journal\.jsonl is a symbolic link/);
+    await expectError(['status', '--state-dir', state], 2, /the journal .*journal\.jsonl is a symbolic link/);
     expect(readFileSync(victim, 'utf8')).toBe('precious, no trailing newline');
   });
 
-  it('status leaves a torn last record where it is (looking changes nothing)', () => {
+  it('status leaves a torn last record where it is (looking changes nothing)', async () => {
     const state = fresh('torn');
     writeFileSync(join(state, 'journal.jsonl'), '{"v":1,"t":"run"');
-    const r = run(['status', '--state-dir', state]);
+    const r = await run(['status', '--state-dir', state]);
     expect(r.code).toBe(0);
     expect(readFileSync(join(state, 'journal.jsonl'), 'utf8')).toBe('{"v":1,"t":"run"');
   });
 
-  it('a journal far larger than any nvprobe writes is refused, not read into memory', () => {
+  it('a journal far larger than any nvprobe writes is refused, not read into memory', async () => {
     const state = fresh('huge-journal');
     expect(spawnSync('truncate', ['-s', '200M', join(state, 'journal.jsonl')]).status).toBe(0);
-    expectError(['status', '--state-dir', state], 2, /the journal .* is larger than \d+ bytes/);
+    await expectError(['status', '--state-dir', state], 2, /the journal .* is larger than \d+ bytes/);
   });
 
-  it('a FIFO or a symlink as the lock file: exit 2 (bad input), nothing changed', () => {
+  it('a FIFO or a symlink as the lock file: exit 2 (bad input), nothing changed', async () => {
     const a = fresh('fifo-lock');
     mkfifo(join(a, 'lock'));
-    expectError(['revert', '--state-dir', a, '--root', tree()], 2, /the lock file .*lock is not a regular file/);
+    await expectError(['revert', '--state-dir', a, '--root', tree()], 2, /the lock file .*lock is not a regular file/);
     const b = fresh('link-lock');
     symlinkSync(join(tmp.dir, 'nowhere'), join(b, 'lock'));
-    expectError(['revert', '--state-dir', b, '--root', tree()], 2, /cannot open the lock file .*lock: it is a symbolic link/);
+    await expectError(['revert', '--state-dir', b, '--root', tree()], 2, /cannot open the lock file .*lock: it is a symbolic link/);
   });
 });
 
 describe('a string with line breaks in it cannot forge lines of text output', () => {
   const forged = 'QEMU NVMe Ctrl\nroot fs     FORGED LINE';
 
-  it('detect and check --root with a line feed in a device model', () => {
+  it('detect and check --root with a line feed in a device model', async () => {
     const t = copyFixture(QEMU_POLL0_FIXTURE);
     try {
       const model = join(t, 'sys/devices/pci0000:00/0000:00:03.0/nvme/nvme0/model');
       writeFileSync(model, `${forged}\n`);
       for (const cmd of ['detect', 'check']) {
-        const r = run([cmd, '--root', t]);
+        const r = await run([cmd, '--root', t]);
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout).toContain('QEMU NVMe Ctrl\\x0aroot fs     FORGED LINE');
         expect(r.stdout).not.toMatch(/^root fs\s+FORGED/m);
@@ -97,25 +97,25 @@ describe('a string with line breaks in it cannot forge lines of text output', ()
     }
   });
 
-  it('report of a document whose target path holds CR and LF', () => {
+  it('report of a document whose target path holds CR and LF', async () => {
     const doc = join(tmp.dir, `probe-${n++}.json`);
-    expect(run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--no-trace', '--json', '-o', doc]).code).toBe(0);
+    expect((await run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--no-trace', '--json', '-o', doc])).code).toBe(0);
     const parsed = JSON.parse(readFileSync(doc, 'utf8'));
     parsed.target.path = 'x\nFORGED p99 0.1 us\r';
     writeFileSync(doc, JSON.stringify(parsed));
-    const r = run(['report', doc]);
+    const r = await run(['report', doc]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('x\\x0aFORGED p99 0.1 us\\x0d');
     expect(r.stdout).not.toMatch(/^FORGED/m);
   });
 
-  it('rules list with a line feed in a rule title', () => {
+  it('rules list with a line feed in a rule title', async () => {
     const dir = fresh('nl-rules');
     writeFileSync(
       join(dir, 'nl.yaml'),
       `rules:\n  - id: nl-title\n    title: "one\\nFORGED  machine  info  two"\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`,
     );
-    const r = run(['rules', 'list', '--rules', dir]);
+    const r = await run(['rules', 'list', '--rules', dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('one\\x0aFORGED  machine  info  two');
     expect(r.stdout).not.toMatch(/^FORGED/m);
@@ -123,30 +123,30 @@ describe('a string with line breaks in it cannot forge lines of text output', ()
 });
 
 describe('careless option values', () => {
-  it('a duration beyond a day is refused, not turned into an instant timeout (TimeoutOverflowWarning)', () => {
-    expectError(['probe', file, '--duration', '600h'], 2, /--duration must be at most 24h, not '600h'/);
-    expectError(['tune', file, '--dry-run', '--budget', '99999999999999h'], 2, /--budget must be at most 24h/);
+  it('a duration beyond a day is refused, not turned into an instant timeout (TimeoutOverflowWarning)', async () => {
+    await expectError(['probe', file, '--duration', '600h'], 2, /--duration must be at most 24h, not '600h'/);
+    await expectError(['tune', file, '--dry-run', '--budget', '99999999999999h'], 2, /--budget must be at most 24h/);
     const state = fresh('collect-state');
     const out = join(tmp.dir, `c-${n++}.tar.gz`);
-    expectError(['collect', '--probe-duration', '600h', '--state-dir', state, '-o', out], 2, /--probe-duration must be at most 24h/);
+    await expectError(['collect', '--probe-duration', '600h', '--state-dir', state, '-o', out], 2, /--probe-duration must be at most 24h/);
     expect(existsSync(out)).toBe(false);
   });
 
-  it("tune --only '' (no ids at all) is a usage error, not a run that quietly tunes nothing", () => {
-    expectError(['tune', file, '--dry-run', '--only', ''], 2, /--only needs at least one rule or finding id/);
-    expectError(['tune', file, '--dry-run', '--only', ' , '], 2, /--only needs at least one rule or finding id/);
+  it("tune --only '' (no ids at all) is a usage error, not a run that quietly tunes nothing", async () => {
+    await expectError(['tune', file, '--dry-run', '--only', ''], 2, /--only needs at least one rule or finding id/);
+    await expectError(['tune', file, '--dry-run', '--only', ' , '], 2, /--only needs at least one rule or finding id/);
   });
 });
 
 describe('destinations and captured trees', () => {
-  it('snapshot into a world-writable directory without the sticky bit is refused, like -o', () => {
+  it('snapshot into a world-writable directory without the sticky bit is refused, like -o', async () => {
     const ww = fresh('ww');
     chmodSync(ww, 0o777);
-    expectError(['snapshot', join(ww, 'snap'), '--root', fixtureRoot(QEMU_POLL0_FIXTURE)], 2, /world-writable without the sticky bit/);
+    await expectError(['snapshot', join(ww, 'snap'), '--root', fixtureRoot(QEMU_POLL0_FIXTURE)], 2, /world-writable without the sticky bit/);
     expect(readdirSync(ww)).toEqual([]);
   });
 
-  it('huge files in a captured tree are skipped at once, not read (detect stays fast)', () => {
+  it('huge files in a captured tree are skipped at once, not read (detect stays fast)', async () => {
     const t = fresh('huge-tree');
     mkdirSync(join(t, 'sys/block/vda/queue'), { recursive: true });
     mkdirSync(join(t, 'proc'));
@@ -154,7 +154,7 @@ describe('destinations and captured trees', () => {
       expect(spawnSync('truncate', ['-s', '1G', join(t, f)]).status).toBe(0);
     }
     const t0 = Date.now();
-    const r = run(['detect', '--root', t, '--json']);
+    const r = await run(['detect', '--root', t, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(JSON.parse(r.stdout).unavailable).toContainEqual(expect.objectContaining({ path: '/proc/cmdline', detail: 'EFBIG' }));
@@ -162,14 +162,14 @@ describe('destinations and captured trees', () => {
 });
 
 describe('the HTML report', () => {
-  it('shows control characters and bidi overrides from a document as visible escapes', () => {
+  it('shows control characters and bidi overrides from a document as visible escapes', async () => {
     const doc = join(tmp.dir, `probe-${n++}.json`);
-    expect(run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--no-trace', '--json', '-o', doc]).code).toBe(0);
+    expect((await run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--no-trace', '--json', '-o', doc])).code).toBe(0);
     const parsed = JSON.parse(readFileSync(doc, 'utf8'));
     parsed.target.path = `EVIL\u001b[2J\u001b]0;pwned\u0007\u202egnp.exe\u009b31m`;
     writeFileSync(doc, JSON.stringify(parsed));
     const html = join(tmp.dir, `r-${n++}.html`);
-    const r = run(['report', doc, '-o', html]);
+    const r = await run(['report', doc, '-o', html]);
     expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(html, 'utf8');
     expect(text).toContain('EVIL\\x1b[2J\\x1b]0;pwned\\x07\\u202egnp.exe\\x9b31m');
@@ -181,7 +181,7 @@ describe('the HTML report', () => {
 describe('rule files', () => {
   const KVM = 'kvm-virtio-1q-haltpoll';
 
-  it("a rules dir of another user: its links are not followed (an error line would quote /etc/shadow's lines)", () => {
+  it("a rules dir of another user: its links are not followed (an error line would quote /etc/shadow's lines)", async () => {
     const dir = fresh('foreign-rules');
     const secret = join(tmp.dir, `secret-${n++}`);
     writeFileSync(secret, 'root:$6$hash-that-must-not-show:20000:0:99999:7:::\n', { mode: 0o600 });
@@ -195,24 +195,24 @@ describe('rule files', () => {
       ['check', '--root', fixtureRoot(KVM), '--rules', dir],
       ['check', '--root', fixtureRoot(KVM), '--rules', linkedDir],
     ]) {
-      const r = run(args);
+      const r = await run(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/a symbolic link of another user \(uid 65534\), not followed/);
       expect(r.stderr).not.toMatch(/hash-that-must-not-show/);
     }
   });
 
-  it('rules validate PATH refuses an id the built-in rules already use, as check does', () => {
+  it('rules validate PATH refuses an id the built-in rules already use, as check does', async () => {
     const dir = fresh('dup-builtin');
     writeFileSync(
       join(dir, 'dup.yaml'),
       `rules:\n  - id: scheduler-not-none\n    title: t\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`,
     );
-    const v = run(['rules', 'validate', dir]);
+    const v = await run(['rules', 'validate', dir]);
     expect(v.stderr).toMatch(/^nvprobe: .*dup\.yaml: rule 'scheduler-not-none': id: duplicate rule id, already defined in .*scheduler\.yaml$/m);
     expect(v.code).toBe(2);
-    expectError(['check', '--root', fixtureRoot(KVM), '--rules', dir], 2, /duplicate rule id/);
-    const builtIn = run(['rules', 'validate', fixtureRoot(KVM).replace(/test\/fixtures\/roots\/.*$/, 'rules/scheduler.yaml')]);
+    await expectError(['check', '--root', fixtureRoot(KVM), '--rules', dir], 2, /duplicate rule id/);
+    const builtIn = await run(['rules', 'validate', fixtureRoot(KVM).replace(/test\/fixtures\/roots\/.*$/, 'rules/scheduler.yaml')]);
     expect(builtIn.code, builtIn.stderr).toBe(0);
   });
 });
@@ -231,20 +231,20 @@ describe('signals', () => {
 });
 
 describe('a state dir reached through a link of another user', () => {
-  it('is refused for revert and tune: root would create and truncate its lock where that user chose', () => {
+  it('is refused for revert and tune: root would create and truncate its lock where that user chose', async () => {
     const victim = fresh('victim');
     writeFileSync(join(victim, 'lock'), 'keep');
     const link = join(tmp.dir, `foreign-state-${n++}`);
     symlinkSync(victim, link);
     spawnSync('chown', ['-h', '65534:65534', link]);
-    expectError(['revert', '--state-dir', link, '--root', tree()], 2, /--state-dir .* is a symbolic link of another user \(uid 65534\)/);
-    expectError(['tune', file, '--yes', '--state-dir', link], 2, /is a symbolic link of another user/);
+    await expectError(['revert', '--state-dir', link, '--root', tree()], 2, /--state-dir .* is a symbolic link of another user \(uid 65534\)/);
+    await expectError(['tune', file, '--yes', '--state-dir', link], 2, /is a symbolic link of another user/);
     expect(readFileSync(join(victim, 'lock'), 'utf8')).toBe('keep');
   });
 });
 
 describe('as an unprivileged user', () => {
-  it('snapshot into a directory nobody may write to is a bad path (exit 2), as -o is', (ctx) => {
+  it('snapshot into a directory nobody may write to is a bad path (exit 2), as -o is', async (ctx) => {
     const nobody = asNobody(ctx);
     const closed = fresh('closed');
     chmodSync(closed, 0o755);
@@ -254,7 +254,7 @@ describe('as an unprivileged user', () => {
     try {
       expect(spawnSync('chmod', ['-R', 'a+rX', root]).status).toBe(0);
       const t0 = Date.now();
-      const r = nobody.run(['snapshot', join(closed, 'snap'), '--root', root], { timeout: 10_000 });
+      const r = await nobody.run(['snapshot', join(closed, 'snap'), '--root', root], { timeout: 10_000 });
       expect(Date.now() - t0).toBeLessThan(10_000);
       expect(r.stderr).toMatch(/^nvprobe: cannot create .*snap: no permission to create directories in .*closed.* \(EACCES\)\nhint: /);
       expect(r.code).toBe(2);
@@ -265,30 +265,30 @@ describe('as an unprivileged user', () => {
 });
 
 describe("tune's saved runs in a state dir", () => {
-  it('a FIFO (or a link) in runs/ is left out, not waited on: check and collect finish', () => {
+  it('a FIFO (or a link) in runs/ is left out, not waited on: check and collect finish', async () => {
     const state = fresh('runs-fifo');
     mkdirSync(join(state, 'runs'));
     mkfifo(join(state, 'runs', 'a.json'));
     symlinkSync('/etc/shadow', join(state, 'runs', 'b.json'));
-    const c = run(['check', '--root', fixtureRoot(QEMU_POLL0_FIXTURE), '--state-dir', state]);
+    const c = await run(['check', '--root', fixtureRoot(QEMU_POLL0_FIXTURE), '--state-dir', state]);
     expect(c.code, c.stderr).toBe(0);
     const out = join(tmp.dir, `runs-${n++}.tar.gz`);
-    const b = run(['collect', '--no-probe', '--state-dir', state, '-o', out]);
+    const b = await run(['collect', '--no-probe', '--state-dir', state, '-o', out]);
     expect(b.code, b.stderr).toBe(0);
   });
 });
 
 describe('paths echoed by "wrote …" lines', () => {
-  it('a destination with a line feed in its name is one line of output (collect, report -o, snapshot)', () => {
+  it('a destination with a line feed in its name is one line of output (collect, report -o, snapshot)', async () => {
     const state = fresh('wrote-state');
-    const c = run(['collect', '--no-probe', '--state-dir', state, '-o', join(tmp.dir, `b${n++}\nFORGED.tar.gz`)]);
+    const c = await run(['collect', '--no-probe', '--state-dir', state, '-o', join(tmp.dir, `b${n++}\nFORGED.tar.gz`)]);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout.split('\n')[0]).toMatch(/^wrote .*\\x0aFORGED\.tar\.gz \(/);
     const doc = join(tmp.dir, `probe-${n++}.json`);
-    expect(run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--no-trace', '--json', '-o', doc]).code).toBe(0);
-    const r = run(['report', doc, '-o', join(tmp.dir, `r${n++}\nFORGED.html`)]);
+    expect((await run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--no-trace', '--json', '-o', doc])).code).toBe(0);
+    const r = await run(['report', doc, '-o', join(tmp.dir, `r${n++}\nFORGED.html`)]);
     expect(r.stdout).toMatch(/^wrote .*\\x0aFORGED\.html\n$/);
-    const s = run(['snapshot', join(tmp.dir, `s${n++}\nFORGED`), '--root', fixtureRoot(QEMU_POLL0_FIXTURE)]);
+    const s = await run(['snapshot', join(tmp.dir, `s${n++}\nFORGED`), '--root', fixtureRoot(QEMU_POLL0_FIXTURE)]);
     expect(s.stdout).toMatch(/^wrote .*\\x0aFORGED: \d+ files/);
     for (const out of [c.stdout, r.stdout, s.stdout]) expect(out).not.toMatch(/^FORGED/m);
   });

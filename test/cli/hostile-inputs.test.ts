@@ -37,38 +37,38 @@ function treeWithFifoCmdline(): string {
 }
 
 describe('no hangs on FIFOs and pseudo filesystems', () => {
-  it('report ./fifo is refused, not waited on', () => {
+  it('report ./fifo is refused, not waited on', async () => {
     const fifo = join(tmp.dir, 'bundle.fifo');
     mkfifo(fifo);
-    expectError(['report', fifo], 2, /bundle\.fifo is not a regular file/);
+    await expectError(['report', fifo], 2, /bundle\.fifo is not a regular file/);
   });
 
-  it('detect and snapshot --root with a FIFO at proc/cmdline finish and call it unreadable', () => {
+  it('detect and snapshot --root with a FIFO at proc/cmdline finish and call it unreadable', async () => {
     const t = treeWithFifoCmdline();
-    const d = run(['detect', '--root', t, '--json']);
+    const d = await run(['detect', '--root', t, '--json']);
     expect(d.code).toBe(0);
     expect(JSON.parse(d.stdout).unavailable).toContainEqual(expect.objectContaining({ path: '/proc/cmdline', reason: 'not-a-file' }));
-    const s = run(['snapshot', join(tmp.dir, `copy-${Date.now()}`), '--root', t, '--json']);
+    const s = await run(['snapshot', join(tmp.dir, `copy-${Date.now()}`), '--root', t, '--json']);
     expect(s.code).toBe(0);
     expect(JSON.parse(s.stdout).skipped).toContain('/proc/cmdline');
   });
 
-  it('a state dir on procfs is refused (exit 2) before anything else', () => {
-    expectError(['tune', file, '--yes', '--state-dir', '/proc/nvprobe-x'], 2, /--state-dir \/proc\/nvprobe-x is on procfs/);
-    expectError(['status', '--state-dir', '/proc/nvprobe-x'], 2, /is on procfs/);
+  it('a state dir on procfs is refused (exit 2) before anything else', async () => {
+    await expectError(['tune', file, '--yes', '--state-dir', '/proc/nvprobe-x'], 2, /--state-dir \/proc\/nvprobe-x is on procfs/);
+    await expectError(['status', '--state-dir', '/proc/nvprobe-x'], 2, /is on procfs/);
     expect(existsSync('/proc/nvprobe-x')).toBe(false);
   });
 
-  it('a rules file that is a FIFO is unreadable, not waited on', () => {
+  it('a rules file that is a FIFO is unreadable, not waited on', async () => {
     const dir = join(tmp.dir, 'fifo-rules');
     mkdirSync(dir);
     mkfifo(join(dir, 'x.yaml'));
-    expectError(['rules', 'list', '--rules', dir], 2, /x\.yaml: cannot read \(not a regular file\)/);
+    await expectError(['rules', 'list', '--rules', dir], 2, /x\.yaml: cannot read \(not a regular file\)/);
   });
 });
 
 describe('bad input is exit 2 (or 3), never a bug report', () => {
-  it('a billion-laughs rules file', () => {
+  it('a billion-laughs rules file', async () => {
     const dir = join(tmp.dir, 'laughs');
     mkdirSync(dir);
     const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
@@ -79,56 +79,56 @@ describe('bad input is exit 2 (or 3), never a bug report', () => {
     }
     lines.push('rules: []');
     writeFileSync(join(dir, 'laughs.yaml'), `${lines.join('\n')}\n`);
-    expectError(['check', '--root', fixtureRoot(KVM_FIXTURE), '--rules', dir], 2, /laughs\.yaml: refused YAML: .*aliases expand too much/);
+    await expectError(['check', '--root', fixtureRoot(KVM_FIXTURE), '--rules', dir], 2, /laughs\.yaml: refused YAML: .*aliases expand too much/);
   });
 
-  it('--state-dir that is a regular file, or a typo', () => {
+  it('--state-dir that is a regular file, or a typo', async () => {
     const f = join(tmp.dir, 'not-a-dir');
     writeFileSync(f, 'x');
-    expectError(['status', '--state-dir', f], 2, /--state-dir .*not-a-dir (exists and )?is not a directory/);
-    expectError(['tune', file, '--yes', '--state-dir', f], 2, /is not a directory/);
-    expectError(['status', '--state-dir', join(tmp.dir, 'typo')], 2, /--state-dir .*typo: no such directory/);
-    expectError(['revert', '--state-dir', join(tmp.dir, 'typo')], 2, /--state-dir .*typo: no such directory/);
-    expectError(['status'], 2, /state dir .*typo: no such directory/, { env: { ...process.env, NVPROBE_STATE_DIR: join(tmp.dir, 'typo') } });
+    await expectError(['status', '--state-dir', f], 2, /--state-dir .*not-a-dir (exists and )?is not a directory/);
+    await expectError(['tune', file, '--yes', '--state-dir', f], 2, /is not a directory/);
+    await expectError(['status', '--state-dir', join(tmp.dir, 'typo')], 2, /--state-dir .*typo: no such directory/);
+    await expectError(['revert', '--state-dir', join(tmp.dir, 'typo')], 2, /--state-dir .*typo: no such directory/);
+    await expectError(['status'], 2, /state dir .*typo: no such directory/, { env: { ...process.env, NVPROBE_STATE_DIR: join(tmp.dir, 'typo') } });
   });
 
-  it("status as an unprivileged user on root's journal: exit 3", (ctx) => {
+  it("status as an unprivileged user on root's journal: exit 3", async (ctx) => {
     const nobody = asNobody(ctx);
     const state = join(tmp.dir, 'root-state');
     mkdirSync(state, { mode: 0o700 });
     writeFileSync(join(state, 'journal.jsonl'), '', { mode: 0o600 });
     chmodSync(tmp.dir, 0o755);
-    const r = nobody.run(['status', '--state-dir', state], { timeout: 10_000 });
+    const r = await nobody.run(['status', '--state-dir', state], { timeout: 10_000 });
     expect(r.stderr).toMatch(/^nvprobe: --state-dir .* is not readable by this user; nvprobe's journal is root's\nhint: /);
     expect(r.code).toBe(3);
   });
 
-  it('a symlink loop as the target', () => {
+  it('a symlink loop as the target', async () => {
     symlinkSync('loop-b', join(tmp.dir, 'loop-a'));
     symlinkSync('loop-a', join(tmp.dir, 'loop-b'));
-    expectError(['probe', join(tmp.dir, 'loop-a')], 2, /loop-a: too many levels of symbolic links \(ELOOP\)/);
+    await expectError(['probe', join(tmp.dir, 'loop-a')], 2, /loop-a: too many levels of symbolic links \(ELOOP\)/);
   });
 
-  it('tune /dev/null: the same target validation as probe, before changing anything', () => {
+  it('tune /dev/null: the same target validation as probe, before changing anything', async () => {
     const state = join(tmp.dir, 'tune-state');
-    expectError(['tune', '/dev/null', '--yes', '--state-dir', state], 2, /\/dev\/null is a character device/);
-    expectError(['tune', '/dev/null', '--dry-run'], 2, /\/dev\/null is a character device/);
+    await expectError(['tune', '/dev/null', '--yes', '--state-dir', state], 2, /\/dev\/null is a character device/);
+    await expectError(['tune', '/dev/null', '--dry-run'], 2, /\/dev\/null is a character device/);
     expect(existsSync(state)).toBe(false);
   });
 
-  it('--root that is not a root: /proc, a tree without sys/block, sys/class or proc/cmdline, a missing dir', () => {
-    expectError(['check', '--root', '/proc'], 2, /--root \/proc is on procfs/);
+  it('--root that is not a root: /proc, a tree without sys/block, sys/class or proc/cmdline, a missing dir', async () => {
+    await expectError(['check', '--root', '/proc'], 2, /--root \/proc is on procfs/);
     const t = join(tmp.dir, 'not-root');
     mkdirSync(join(t, 'sys/kernel'), { recursive: true });
-    expectError(['detect', '--root', t], 2, /does not look like a root: it has no sys\/block, sys\/class or proc\/cmdline/);
-    expectError(['revert', '--root', join(tmp.dir, 'nonexistent'), '--state-dir', tmp.dir], 2, /--root .*nonexistent: no such directory/);
-    expectError(['status', '--root', join(tmp.dir, 'nonexistent')], 2, /--root .*nonexistent: no such directory/);
+    await expectError(['detect', '--root', t], 2, /does not look like a root: it has no sys\/block, sys\/class or proc\/cmdline/);
+    await expectError(['revert', '--root', join(tmp.dir, 'nonexistent'), '--state-dir', tmp.dir], 2, /--root .*nonexistent: no such directory/);
+    await expectError(['status', '--root', join(tmp.dir, 'nonexistent')], 2, /--root .*nonexistent: no such directory/);
   });
 
-  it('stdout that cannot be written (> /dev/full): exit 1 and one line', () => {
+  it('stdout that cannot be written (> /dev/full): exit 1 and one line', async () => {
     const fd = openSync('/dev/full', 'w');
     try {
-      const r = runCli(['detect', '--root', fixtureRoot(KVM_FIXTURE)], { stdio: ['ignore', fd, 'pipe'], timeout: 10_000 });
+      const r = await runCli(['detect', '--root', fixtureRoot(KVM_FIXTURE)], { stdoutFd: fd, timeout: 10_000 });
       expect(r.stderr).toMatch(/^nvprobe: cannot write to standard output: ENOSPC/);
       expect(r.code).toBe(1);
     } finally {
@@ -140,27 +140,27 @@ describe('bad input is exit 2 (or 3), never a bug report', () => {
 describe('strings from trees, bundles and rules reach the terminal escaped', () => {
   const hostile = `EVIL${ESC}[2J${ESC}]0;pwned\u0007\u202Egnp.exe\u009b31m`;
 
-  it('detect --root with control sequences in the CPU model and cmdline', () => {
+  it('detect --root with control sequences in the CPU model and cmdline', async () => {
     const t = copyFixture(KVM_FIXTURE);
     temps.push(t);
     const cpuinfo = join(t, 'proc/cpuinfo');
     writeFileSync(cpuinfo, readFileSync(cpuinfo, 'utf8').replace(/^model name\s*:.*$/gm, `model name\t: ${hostile}`));
-    const text = run(['detect', '--root', t]);
+    const text = await run(['detect', '--root', t]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('EVIL\\x1b[2J\\x1b]0;pwned\\x07\\u202egnp.exe\\x9b31m');
     expect(text.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
-    const json = run(['detect', '--root', t, '--json']);
+    const json = await run(['detect', '--root', t, '--json']);
     expect(json.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
     expect(JSON.parse(json.stdout).machine.cpuModel).toBe(hostile);
   });
 
-  it('report of a document with hostile strings, and rules list with a hostile title', () => {
+  it('report of a document with hostile strings, and rules list with a hostile title', async () => {
     const doc = join(tmp.dir, 'probe.json');
-    expect(run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--json', '-o', doc]).code).toBe(0);
+    expect((await run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--json', '-o', doc])).code).toBe(0);
     const parsed = JSON.parse(readFileSync(doc, 'utf8'));
     parsed.target.path = hostile;
     writeFileSync(doc, JSON.stringify(parsed));
-    const r = run(['report', doc]);
+    const r = await run(['report', doc]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('EVIL\\x1b[2J');
     expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
@@ -171,35 +171,35 @@ describe('strings from trees, bundles and rules reach the terminal escaped', () 
       join(dir, 'evil.yaml'),
       `rules:\n  - id: evil-title\n    title: "Clear \\e[2J screen \\u202E"\n    scope: machine\n    severity: info\n    applies: { field: kernel.release, exists: true }\n    check: { field: kernel.release, exists: true }\n    rationale: x\n    references: [https://example.org]\n    status: info\n`,
     );
-    const l = run(['rules', 'list', '--rules', dir]);
+    const l = await run(['rules', 'list', '--rules', dir]);
     if (l.code !== 0) throw new Error(l.stderr);
     expect(l.stdout).toContain('Clear \\x1b[2J screen \\u202e');
     expect(l.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
   });
 
-  it('an error line quoting a hostile path is one escaped line', () => {
-    expectError(['report', join(tmp.dir, `no${ESC}[2Jsuch\nfile`)], 2, /no\\x1b\[2Jsuch\\x0afile: no such file/);
+  it('an error line quoting a hostile path is one escaped line', async () => {
+    await expectError(['report', join(tmp.dir, `no${ESC}[2Jsuch\nfile`)], 2, /no\\x1b\[2Jsuch\\x0afile: no such file/);
   });
 });
 
 describe('a target that is not storage', () => {
-  it('probe of a file in memory (tmpfs) says so in one line and in JSON', () => {
+  it('probe of a file in memory (tmpfs) says so in one line and in JSON', async () => {
     const shm = '/dev/shm';
     const dir = join(shm, `nvprobe-test-${process.pid}`);
     mkdirSync(dir);
     try {
       const f = join(dir, 't.dat');
       writeOffsetFile(f, 1024);
-      const r = run(['probe', f, '--engine', 'psync2', '--ios', '200', '--ramp', '0']);
+      const r = await run(['probe', f, '--engine', 'psync2', '--ios', '200', '--ramp', '0']);
       if (r.code === 2 && /O_DIRECT/.test(r.stderr)) return; // kernels before 6.6: tmpfs has no O_DIRECT, nothing is measured
       expect(r.code).toBe(0);
       expect(r.stdout.split('\n').filter((l) => /not backed by a block device/.test(l))).toEqual([
         `  NOTE      not backed by a block device: ${f} is on tmpfs (memory), so these figures are not storage latency`,
       ]);
-      const j = JSON.parse(run(['probe', f, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--json']).stdout);
+      const j = JSON.parse((await run(['probe', f, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--json'])).stdout);
       expect(j.target.backing).toBe('memory');
       expect(j.target.backingNote).toMatch(/not storage latency/);
-      const disk = JSON.parse(run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--json']).stdout);
+      const disk = JSON.parse((await run(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--json'])).stdout);
       expect(disk.target.backing).toBe('block-device');
       expect(disk.target.backingNote).toBeUndefined();
     } finally {

@@ -9,8 +9,8 @@ import { stableView } from '../helpers/normalise.js';
 const temp = makeTemp();
 afterAll(() => removeTemp(temp));
 
-function detect(args: string[]): Snapshot {
-  const r = runCli(['detect', '--json', ...args]);
+async function detect(args: string[]): Promise<Snapshot> {
+  const r = await runCli(['detect', '--json', ...args]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Snapshot;
@@ -18,13 +18,13 @@ function detect(args: string[]): Snapshot {
 
 // This machine is the subject: snapshot it, then read the copy as an unprivileged tool would.
 describe('live system vs its snapshot', () => {
-  it('detect --root SNAPSHOT equals live detect, counters and redactions aside', () => {
-    const before = detect([]);
+  it('detect --root SNAPSHOT equals live detect, counters and redactions aside', async () => {
+    const before = await detect([]);
     const dir = join(temp, 'live');
-    const snap = runCli(['snapshot', dir]);
+    const snap = await runCli(['snapshot', dir]);
     expect(snap.code).toBe(0);
-    const captured = detect(['--root', dir]);
-    const after = detect([]);
+    const captured = await detect(['--root', dir]);
+    const after = await detect([]);
     // A shared machine may change a setting between two reads; the copy must match one of them.
     const matches = [before, after].some((live) => JSON.stringify(stableView(live)) === JSON.stringify(stableView(captured)));
     if (!matches) expect(stableView(captured)).toEqual(stableView(after));
@@ -36,8 +36,8 @@ describe('live system vs its snapshot', () => {
     else expect(copySerial).toMatch(/^REDACTED-serial-\d+$/);
   });
 
-  it('the copy keeps the disk chain as a relative link', () => {
-    const root = detect([]).rootFs!;
+  it('the copy keeps the disk chain as a relative link', async () => {
+    const root = (await detect([])).rootFs!;
     expect(root.disk).not.toBeNull();
     expect(readlinkSync(join(temp, 'live', 'sys/block', root.disk!))).toMatch(/^\.\.\/devices\//);
   });

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NVPROBE, runCli, type CliResult } from '../helpers/cli.js';
+import { NVPROBE, runCli, runCommand, type CliResult } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { withLoopDevice } from '../helpers/loop-device.js';
 import { queueOfFile } from '../helpers/queue.js';
@@ -19,8 +19,8 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 /** Every bad input: exit code as documented, exactly one `nvprobe:` line (plus an optional hint), nothing on stdout. */
-function expectUserError(args: string[], code: number, pattern: RegExp, run: (args: string[]) => CliResult = runCli) {
-  const r = run(args);
+async function expectUserError(args: string[], code: number, pattern: RegExp, run: (args: string[]) => Promise<CliResult> = runCli): Promise<void> {
+  const r = await run(args);
   expect(r.stdout).toBe('');
   expect(r.stderr).toMatch(pattern);
   const lines = r.stderr.trim().split('\n');
@@ -36,8 +36,8 @@ const SCRATCH_DIR = process.env.NVPROBE_STATE_DIR!;
 const scratchFiles = () => (existsSync(SCRATCH_DIR) ? readdirSync(SCRATCH_DIR).filter((n) => n.startsWith('.nvprobe-scratch-')) : []);
 
 describe('nvprobe probe', () => {
-  it('prints one valid JSON document for a file target', () => {
-    const r = runCli(['probe', file, '--engine', 'psync2', '--ios', '2000', '--ramp', '200ms', '--json']);
+  it('prints one valid JSON document for a file target', async () => {
+    const r = await runCli(['probe', file, '--engine', 'psync2', '--ios', '2000', '--ramp', '200ms', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
@@ -55,20 +55,20 @@ describe('nvprobe probe', () => {
     expect(doc.result.histogram.count).toBe(2000);
   });
 
-  it('says HIPRI is not effective on kernels that ignore it for sync I/O', () => {
+  it('says HIPRI is not effective on kernels that ignore it for sync I/O', async () => {
     const [major, minor] = process.versions && spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.split('.').map(Number);
-    const r = runCli(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--json']);
+    const r = await runCli(['probe', file, '--engine', 'psync2', '--ios', '200', '--ramp', '0', '--json']);
     const hipri = JSON.parse(r.stdout).engine.hipri;
     if (major! > 5 || (major === 5 && minor! >= 19)) {
       expect(hipri.effective).toBe(false);
       expect(hipri.reason).toMatch(/ignores RWF_HIPRI/);
     }
-    const off = JSON.parse(runCli(['probe', file, '--ios', '200', '--ramp', '0', '--json', '--no-hipri']).stdout).engine.hipri;
+    const off = JSON.parse((await runCli(['probe', file, '--ios', '200', '--ramp', '0', '--json', '--no-hipri'])).stdout).engine.hipri;
     expect(off).toMatchObject({ requested: false, effective: false });
   });
 
-  it('prints a readable summary and a histogram that counts every I/O', () => {
-    const r = runCli(['probe', file, '--ios', '3000', '--ramp', '0', '--histogram']);
+  it('prints a readable summary and a histogram that counts every I/O', async () => {
+    const r = await runCli(['probe', file, '--ios', '3000', '--ramp', '0', '--histogram']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^raw\s+[\d.]+/m);
     expect(r.stdout).toMatch(/^corrected\s+[\d.]+/m);
@@ -82,9 +82,9 @@ describe('nvprobe probe', () => {
     expect(counts.reduce((a, b) => a + b, 0)).toBe(3000);
   });
 
-  it('measures the root filesystem by default, falling back to a scratch file it removes', () => {
+  it('measures the root filesystem by default, falling back to a scratch file it removes', async () => {
     const before = scratchFiles();
-    const r = runCli(['probe', '--json', '--duration', '1s', '--ramp', '0', '--size', '64M']);
+    const r = await runCli(['probe', '--json', '--duration', '1s', '--ramp', '0', '--size', '64M']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.result.samples).toBeGreaterThan(0);
@@ -115,8 +115,8 @@ describe('nvprobe probe', () => {
     expect(scratchFiles()).toEqual(before);
   });
 
-  it('emits the equivalent fio job, which fio accepts', (ctx) => {
-    const r = runCli(['probe', file, '--engine', 'psync2', '--emit-fio', '--duration', '3s', '--cpu', '0']);
+  it('emits the equivalent fio job, which fio accepts', async (ctx) => {
+    const r = await runCli(['probe', file, '--engine', 'psync2', '--emit-fio', '--duration', '3s', '--cpu', '0']);
     expect(r.code).toBe(0);
     for (const line of ['ioengine=pvsync2', 'hipri=1', 'direct=1', 'rw=randread', 'bs=4096', 'iodepth=1', 'runtime=3000ms', 'cpus_allowed=0', `filename=${file}`]) {
       expect(r.stdout.split('\n')).toContain(line);
@@ -129,17 +129,17 @@ describe('nvprobe probe', () => {
     expect(fio.status).toBe(0);
   });
 
-  it('pins to --cpu and records it', () => {
-    const r = runCli(['probe', file, '--ios', '100', '--ramp', '0', '--cpu', '0', '--json']);
+  it('pins to --cpu and records it', async () => {
+    const r = await runCli(['probe', file, '--ios', '100', '--ramp', '0', '--cpu', '0', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).engine.cpu).toBe(0);
   });
 });
 
 describe('nvprobe probe --engine', () => {
-  it('io_uring --json: the io_uring engine, its polled verdict with the reason, HIPRI marked unused', () => {
+  it('io_uring --json: the io_uring engine, its polled verdict with the reason, HIPRI marked unused', async () => {
     const q = queueOfFile(file);
-    const r = runCli(['probe', file, '--engine', 'io_uring', '--ios', '2000', '--ramp', '200ms', '--json']);
+    const r = await runCli(['probe', file, '--engine', 'io_uring', '--ios', '2000', '--ramp', '200ms', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
@@ -159,8 +159,8 @@ describe('nvprobe probe --engine', () => {
   });
 
   it('io_uring on a read-only direct-I/O loop device, as text', async () => {
-    await withLoopDevice(file, (dev) => {
-      const r = runCli(['probe', dev, '--engine', 'io_uring', '--ios', '1000', '--ramp', '0']);
+    await withLoopDevice(file, async (dev) => {
+      const r = await runCli(['probe', dev, '--engine', 'io_uring', '--ios', '1000', '--ramp', '0']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^ {2}engine {4}io_uring \(IORING_OP_READ, one io_uring_enter per read\); --engine io_uring$/m);
       expect(r.stdout).toMatch(/^ {2}polling {3}not polled: loop\d+ has no poll queues \(queue\/io_poll=0\): interrupt completion$/m);
@@ -168,10 +168,10 @@ describe('nvprobe probe --engine', () => {
     });
   });
 
-  it('auto (the default) picks by the queue: psync2 without poll queues, io_uring with IOPOLL with them', () => {
+  it('auto (the default) picks by the queue: psync2 without poll queues, io_uring with IOPOLL with them', async () => {
     const q = queueOfFile(file);
     for (const args of [['--engine', 'auto'], []]) {
-      const r = runCli(['probe', file, ...args, '--ios', '300', '--ramp', '0', '--json']);
+      const r = await runCli(['probe', file, ...args, '--ios', '300', '--ramp', '0', '--json']);
       expect(r.code).toBe(0);
       const e = JSON.parse(r.stdout).engine;
       expect(e.requested).toBe('auto');
@@ -184,9 +184,9 @@ describe('nvprobe probe --engine', () => {
     }
   });
 
-  it('io_uring on the root filesystem by default (device or scratch file), cleaned up after', () => {
+  it('io_uring on the root filesystem by default (device or scratch file), cleaned up after', async () => {
     const before = scratchFiles();
-    const r = runCli(['probe', '--engine', 'io_uring', '--json', '--ios', '300', '--ramp', '0', '--size', '64M']);
+    const r = await runCli(['probe', '--engine', 'io_uring', '--json', '--ios', '300', '--ramp', '0', '--size', '64M']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.engine.name).toBe('io_uring');
@@ -194,14 +194,14 @@ describe('nvprobe probe --engine', () => {
     expect(scratchFiles()).toEqual(before);
   });
 
-  it('--emit-fio follows the engine: io_uring, hipri=1 only where the queue polls; fio accepts it', (ctx) => {
+  it('--emit-fio follows the engine: io_uring, hipri=1 only where the queue polls; fio accepts it', async (ctx) => {
     const q = queueOfFile(file);
-    const r = runCli(['probe', file, '--engine', 'io_uring', '--emit-fio']);
+    const r = await runCli(['probe', file, '--engine', 'io_uring', '--emit-fio']);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines).toContain('ioengine=io_uring');
     expect(lines).toContain(q.ioPoll ? 'hipri=1' : 'hipri=0');
-    const auto = runCli(['probe', file, '--emit-fio']).stdout.split('\n');
+    const auto = (await runCli(['probe', file, '--emit-fio'])).stdout.split('\n');
     expect(auto).toContain(q.ioPoll ? 'ioengine=io_uring' : 'ioengine=pvsync2');
     const job = join(tmp.dir, 'uring.fio');
     writeFileSync(job, r.stdout);
@@ -215,32 +215,32 @@ describe('nvprobe probe: bad input', () => {
   it('nonexistent path', () => expectUserError(['probe', join(tmp.dir, 'nope')], 2, /no such file or device/));
   it('a directory', () => expectUserError(['probe', tmp.dir], 2, /is a directory/));
   it('a character device', () => expectUserError(['probe', '/dev/null'], 2, /character device/));
-  it('a file smaller than one block', () => {
+  it('a file smaller than one block', async () => {
     const small = join(tmp.dir, 'small.dat');
     writeFileSync(small, Buffer.alloc(1000, 7));
-    expectUserError(['probe', small], 2, /smaller than one block/);
+    await expectUserError(['probe', small], 2, /smaller than one block/);
   });
   it('--bs not a power of two', () => expectUserError(['probe', file, '--bs', '3k'], 2, /power of two/));
   it('--bs unparseable', () => expectUserError(['probe', file, '--bs', 'big'], 2, /--bs must be a positive size/));
   it('--bs not a multiple of the logical block size', async () => {
     await withLoopDevice(file, (dev) => expectUserError(['probe', dev, '--bs', '512'], 2, /not a multiple of .* logical block size \(4096\)/), { sectorSize: 4096 });
   });
-  it('zero, negative and unparseable durations and counts', () => {
-    expectUserError(['probe', file, '--duration', '0'], 2, /--duration must be a positive duration/);
-    expectUserError(['probe', file, '--duration', '-3s'], 2, /--duration must be a positive duration/);
-    expectUserError(['probe', file, '--duration', 'soon'], 2, /--duration must be a positive duration/);
-    expectUserError(['probe', file, '--ramp', 'x'], 2, /--ramp must be a positive duration/);
-    expectUserError(['probe', file, '--ios', '0'], 2, /--ios must be a positive whole number/);
-    expectUserError(['probe', file, '--ios', '1.5'], 2, /--ios must be a positive whole number/);
-    expectUserError(['probe', file, '--cpu', '4096'], 2, /--cpu 4096: this machine has CPUs/);
+  it('zero, negative and unparseable durations and counts', async () => {
+    await expectUserError(['probe', file, '--duration', '0'], 2, /--duration must be a positive duration/);
+    await expectUserError(['probe', file, '--duration', '-3s'], 2, /--duration must be a positive duration/);
+    await expectUserError(['probe', file, '--duration', 'soon'], 2, /--duration must be a positive duration/);
+    await expectUserError(['probe', file, '--ramp', 'x'], 2, /--ramp must be a positive duration/);
+    await expectUserError(['probe', file, '--ios', '0'], 2, /--ios must be a positive whole number/);
+    await expectUserError(['probe', file, '--ios', '1.5'], 2, /--ios must be a positive whole number/);
+    await expectUserError(['probe', file, '--cpu', '4096'], 2, /--cpu 4096: this machine has CPUs/);
   });
   it('--size larger than the target', () => expectUserError(['probe', file, '--size', '1G'], 2, /larger than/));
-  it('an unknown --engine', () =>
-    expectUserError(['probe', file, '--engine', 'spdk'], 2, /^nvprobe: option '--engine <name>' argument 'spdk' is invalid\. Allowed choices are auto, psync2, io_uring\.$/m));
+  it('an unknown --engine', async () =>
+    await expectUserError(['probe', file, '--engine', 'spdk'], 2, /^nvprobe: option '--engine <name>' argument 'spdk' is invalid\. Allowed choices are auto, psync2, io_uring\.$/m));
   it('--no-hipri with --engine io_uring', () => expectUserError(['probe', file, '--engine', 'io_uring', '--no-hipri'], 2, /--no-hipri is a psync2 setting/));
   it('an unknown option', () => expectUserError(['probe', file, '--frobnicate'], 2, /unknown option/));
 
-  it('a filesystem without O_DIRECT, named', (ctx) => {
+  it('a filesystem without O_DIRECT, named', async (ctx) => {
     const mnt = join(tmp.dir, 'ramfs');
     mkdirSync(mnt);
     const mount = spawnSync('mount', ['-t', 'ramfs', 'none', mnt], { encoding: 'utf8' });
@@ -248,41 +248,41 @@ describe('nvprobe probe: bad input', () => {
     try {
       const f = join(mnt, 'f');
       writeFileSync(f, Buffer.alloc(1 << 20, 1));
-      expectUserError(['probe', f], 2, /ramfs filesystem does not support O_DIRECT/);
+      await expectUserError(['probe', f], 2, /ramfs filesystem does not support O_DIRECT/);
     } finally {
       spawnSync('umount', [mnt]);
     }
   });
 
-  it('permission denied when not root: says so, exit 3', (ctx) => {
+  it('permission denied when not root: says so, exit 3', async (ctx) => {
     const nobody = asNobody(ctx);
     const secret = join(tmp.dir, 'secret.dat');
     writeOffsetFile(secret, 16);
     chmodSync(secret, 0o600);
     chmodSync(tmp.dir, 0o755);
-    expectUserError(['probe', secret], 3, /permission denied .* not running as root/, nobody.run);
+    await expectUserError(['probe', secret], 3, /permission denied .* not running as root/, nobody.run);
   });
 
-  it('not root where root is needed (the root disk), exit 3', (ctx) => {
-    expectUserError(['probe'], 3, /needs root/, asNobody(ctx).run);
+  it('not root where root is needed (the root disk), exit 3', async (ctx) => {
+    await expectUserError(['probe'], 3, /needs root/, asNobody(ctx).run);
   });
 
-  it('EPERM as root names a device policy as the cause', (ctx) => {
+  it('EPERM as root names a device policy as the cause', async (ctx) => {
     // Where this machine's own root disk is refused by its device cgroup; elsewhere skip.
     if (process.getuid?.() !== 0) ctx.skip('not root: EACCES, not a device policy, would refuse the open');
     const probeOpen = spawnSync('dd', ['if=/dev/vda', 'of=/dev/null', 'bs=4096', 'count=1'], { encoding: 'utf8' });
     if (!/Operation not permitted/.test(probeOpen.stderr ?? ''))
       ctx.skip(`no device policy refuses /dev/vda here (dd: ${probeOpen.status === 0 ? 'read it' : (probeOpen.stderr || String(probeOpen.error)).trim().split('\n')[0]})`);
-    expectUserError(['probe', '/dev/vda'], 1, /EPERM even as root: a device policy/);
+    await expectUserError(['probe', '/dev/vda'], 1, /EPERM even as root: a device policy/);
   });
 
-  it('an unsupported architecture', () => {
+  it('an unsupported architecture', async () => {
     const script = `Object.defineProperty(process, 'arch', { value: 's390x' });
       const { main } = await import(${JSON.stringify(new URL('../../dist/cli/main.js', import.meta.url).href)});
       process.exitCode = await main(['node', 'nvprobe', 'probe', ${JSON.stringify(file)}]);`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const r = await runCommand(process.execPath, ['--input-type=module', '-e', script]);
     expect(r.stderr).toMatch(/^nvprobe: unsupported architecture 's390x'/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
   });
 });

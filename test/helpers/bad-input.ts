@@ -2,23 +2,23 @@
 // at most a `hint:` line on stderr, no stack trace, and the documented exit code.
 import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
-import { runCli } from './cli.js';
+import { type CliResult, type RunOptions, runCli } from './cli.js';
 
 export function mkfifo(p: string): void {
   expect(spawnSync('mkfifo', [p]).status).toBe(0);
 }
 
 /** Run the CLI with a 10 s limit and fail if it hung. */
-export function runBounded(args: string[], opts: Parameters<typeof runCli>[1] = {}) {
+export async function runBounded(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   const t0 = Date.now();
-  const r = runCli(args, { timeout: 10_000, ...opts });
+  const r = await runCli(args, { timeout: 10_000, ...opts });
   expect(r.signal, `${args.join(' ')} hung`).toBeNull();
   expect(Date.now() - t0).toBeLessThan(10_000);
   return r;
 }
 
-export function expectError(args: string[], code: number, pattern: RegExp, opts: Parameters<typeof runCli>[1] = {}): void {
-  const r = runBounded(args, opts);
+export async function expectError(args: string[], code: number, pattern: RegExp, opts: RunOptions = {}): Promise<void> {
+  const r = await runBounded(args, opts);
   expect(r.stderr).toMatch(pattern);
   expect(r.stderr).not.toMatch(/internal error|this is a bug|\n\s+at /);
   const lines = r.stderr.trim().split('\n');

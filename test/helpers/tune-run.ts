@@ -8,7 +8,7 @@ import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from './loop-tar
  * that move two queue attributes, then revert. Leaves <dir>/state/runs/<run>.json (real
  * before/after histograms) and the journal; the loop device is detached again.
  */
-export function savedTuneRun(dir: string): { stateDir: string; runFile: string; run: Record<string, any> } {
+export async function savedTuneRun(dir: string): Promise<{ stateDir: string; runFile: string; run: Record<string, any> }> {
   const loop = attachLoop(dir);
   const original = queueAttrs(loop.name);
   try {
@@ -21,10 +21,10 @@ export function savedTuneRun(dir: string): { stateDir: string; runFile: string; 
     writeFileSync(join(dir, 'rules', 'loop.yaml'), loopRules(loop.name, actions));
     const stateDir = join(dir, 'state');
     const only = actions.map((a, i) => `test-loop-${i}-${a.attr.replace(/_/g, '-')}`).join(',');
-    const r = runCli(['tune', loop.dev, '--yes', '--json', '--rules', join(dir, 'rules'), '--state-dir', stateDir, '--only', only, '--round', '150ms', '--pairs', '1', '--budget', '60s']);
+    const r = await runCli(['tune', loop.dev, '--yes', '--json', '--rules', join(dir, 'rules'), '--state-dir', stateDir, '--only', only, '--round', '150ms', '--pairs', '1', '--budget', '60s']);
     if (r.code !== 0) throw new Error(`tune failed (${r.code}): ${r.stderr}`);
     const doc = JSON.parse(r.stdout) as { savedTo: string };
-    const rv = runCli(['revert', '--state-dir', stateDir]);
+    const rv = await runCli(['revert', '--state-dir', stateDir]);
     if (rv.code !== 0) throw new Error(`revert failed: ${rv.stderr}`);
     return { stateDir, runFile: doc.savedTo, run: JSON.parse(readFileSync(doc.savedTo, 'utf8')) };
   } finally {

@@ -2,10 +2,10 @@
 // private (a 0700 clone in /root): nobody cannot traverse it, so these tests run the copy of the
 // built CLI that the suite's global setup makes (cli-copy.ts). Paths the tests pass must be readable
 // by nobody too (temp dirs chmod 755, not the checkout).
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { inject, type TestContext } from 'vitest';
-import type { CliResult } from './cli.js';
+import { type CliResult, type RunOptions, runCommand } from './cli.js';
 
 const SETPRIV = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
@@ -20,7 +20,7 @@ declare module 'vitest' {
  * Run the CLI copy as nobody (setpriv), in the copy's dir (a cwd nobody can enter). Skips the test, with
  * the reason, where that cannot be done: not root (cannot switch users), no setpriv, no copy.
  */
-export function asNobody(ctx: TestContext): { nvprobe: string; run(args: string[], opts?: SpawnSyncOptions): CliResult } {
+export function asNobody(ctx: TestContext): { nvprobe: string; run(args: string[], opts?: RunOptions): Promise<CliResult> } {
   if (process.getuid?.() !== 0) ctx.skip('not root: cannot run nvprobe as another, unprivileged user');
   if (spawnSync('setpriv', ['--version']).status !== 0) ctx.skip('setpriv (util-linux) is not installed');
   const nvprobe = inject('unprivilegedNvprobe');
@@ -28,9 +28,6 @@ export function asNobody(ctx: TestContext): { nvprobe: string; run(args: string[
   const cwd = join(nvprobe, '../..');
   return {
     nvprobe,
-    run(args, opts = {}) {
-      const r = spawnSync('setpriv', [...SETPRIV, nvprobe, ...args], { encoding: 'utf8', timeout: 120_000, cwd, ...opts });
-      return { code: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
-    },
+    run: (args, opts = {}) => runCommand('setpriv', [...SETPRIV, nvprobe, ...args], { cwd, ...opts }),
   };
 }

@@ -6,7 +6,7 @@ import { Root } from '../../src/host/root.js';
 import { evaluateRules } from '../../src/rules/evaluate.js';
 import { defaultRuleDirs, loadRules } from '../../src/rules/load.js';
 import { planTune } from '../../src/tune/plan.js';
-import { runCli, runCliAsync } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
 import { copyFixture, KVM_FIXTURE, removeTemp } from '../helpers/fixtures.js';
 import { writeFiles } from '../helpers/tree-edit.js';
@@ -26,8 +26,8 @@ const read = (p: string) => readFileSync(p, 'utf8').trim();
 const active = (v: string) => /\[([^\]]+)\]/.exec(v)?.[1] ?? v;
 const FORCE = 'cmdline:cpuidle_haltpoll.force';
 
-const live = (() => {
-  const r = runCli(['detect', '--json']);
+const live = await (async () => {
+  const r = await runCli(['detect', '--json']);
   const s = r.code === 0 ? JSON.parse(r.stdout) : null;
   return {
     disk: (s?.rootFs?.disk as string | null | undefined) ?? null,
@@ -69,7 +69,7 @@ describe('nvprobe tune on this machine', () => {
     const before = globals();
     const state = join(tmp.dir, `state-hp-${ctx.task.result?.retryCount ?? 0}`);
     try {
-      const r = await runCliAsync(['tune', '--yes', '--json', '--state-dir', state]);
+      const r = await runCli(['tune', '--yes', '--json', '--state-dir', state]);
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);
       const res = doc.result;
@@ -84,7 +84,7 @@ describe('nvprobe tune on this machine', () => {
       expect(hp.pollShare.after).toBeGreaterThanOrEqual(hp.pollShare.before);
       // Polling works at runtime here: nothing about forcing the driver at boot.
       expect(doc.plan.rebootOnly.map((x: { action: { target: string } }) => x.action.target)).not.toContain(FORCE);
-      const rv = await runCliAsync(['revert', '--state-dir', state]);
+      const rv = await runCli(['revert', '--state-dir', state]);
       expect(rv.code, rv.stderr).toBe(0);
       for (const [p, v] of Object.entries(before)) expect(read(p), p).toBe(v);
     } finally {
@@ -98,7 +98,7 @@ describe('nvprobe tune on this machine', () => {
     const before = globals();
     const state = join(tmp.dir, `state-none-${ctx.task.result?.retryCount ?? 0}`);
     try {
-      const r = await runCliAsync(['tune', '--yes', '--json', '--state-dir', state]);
+      const r = await runCli(['tune', '--yes', '--json', '--state-dir', state]);
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);
       // guest_halt_poll_ns is inert without the driver: tune must not try it.
@@ -119,7 +119,7 @@ describe('nvprobe tune on this machine', () => {
         }
         // Allow the noise of a shared machine, not a slowdown.
         expect(res.after.p50Us, `before ${res.before.p50Us} µs, after ${res.after.p50Us} µs`).toBeLessThanOrEqual(1.1 * res.before.p50Us);
-        const rv = await runCliAsync(['revert', '--state-dir', state]);
+        const rv = await runCli(['revert', '--state-dir', state]);
         expect(rv.code, rv.stderr).toBe(0);
       }
       for (const [p, v] of Object.entries(before)) expect(read(p), p).toBe(v);
@@ -146,10 +146,10 @@ describe('a KVM guest without a cpuidle driver (captured tree, cpuidle edited)',
     return root;
   }
 
-  it('check recommends cpuidle_haltpoll.force=1, reboot-only, and no runtime haltpoll change', () => {
+  it('check recommends cpuidle_haltpoll.force=1, reboot-only, and no runtime haltpoll change', async () => {
     const root = noDriverTree();
     try {
-      const r = runCli(['check', '--root', root, '--json']);
+      const r = await runCli(['check', '--root', root, '--json']);
       expect(r.code, r.stderr).toBe(0);
       const findings = JSON.parse(r.stdout).findings as Array<{
         id: string;

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +6,7 @@ import type { ResolvedAction } from '../../src/rules/types.js';
 import { Applier } from '../../src/tune/applier.js';
 import { Journal } from '../../src/tune/journal.js';
 import { expectationsFor, PENDING_VERIFY, pendingRecord, writeState } from '../../src/tune/pending-verify.js';
-import { NVPROBE, REPO, runCli } from '../helpers/cli.js';
+import { NVPROBE, REPO, runCli, runCommand } from '../helpers/cli.js';
 import { missingCommands } from '../helpers/commands.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from '../helpers/loop-target.js';
@@ -46,7 +45,7 @@ interface PlayResult {
 
 let n = 0;
 /** ansible-playbook with the json callback: the recap's counts and every task's result. */
-function play(vars: Record<string, unknown>, opts: { check?: boolean } = {}): PlayResult {
+async function play(vars: Record<string, unknown>, opts: { check?: boolean } = {}): Promise<PlayResult> {
   const dir = join(tmp.dir, `play${n++}`);
   mkdirSync(dir, { recursive: true });
   const book = join(dir, 'play.yml');
@@ -67,10 +66,8 @@ function play(vars: Record<string, unknown>, opts: { check?: boolean } = {}): Pl
     join(dir, 'vars.json'),
     JSON.stringify({ nvprobe_package: '', nvprobe_command: NVPROBE, nvprobe_verify_unit: '', nvprobe_lock_delay: 2, ansible_python_interpreter: '/usr/bin/python3', ...vars }),
   );
-  const r = spawnSync('ansible-playbook', ['-i', 'localhost,', book, '-e', `@${join(dir, 'vars.json')}`, ...(opts.check ? ['--check'] : [])], {
-    encoding: 'utf8',
+  const r = await runCommand('ansible-playbook', ['-i', 'localhost,', book, '-e', `@${join(dir, 'vars.json')}`, ...(opts.check ? ['--check'] : [])], {
     timeout: 300_000,
-    maxBuffer: 1 << 28, // the tune report (histograms) is in the task results, twice
     env: {
       ...process.env,
       ANSIBLE_ROLES_PATH: ROLES,
@@ -87,11 +84,11 @@ function play(vars: Record<string, unknown>, opts: { check?: boolean } = {}): Pl
   try {
     doc = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
   } catch {
-    throw new Error(`ansible-playbook printed no JSON (exit ${r.status}, ${r.signal ?? 'no signal'}): ${out}`);
+    throw new Error(`ansible-playbook printed no JSON (exit ${r.code}, ${r.signal ?? 'no signal'}): ${out}`);
   }
   const tasks = new Map<string, Record<string, unknown>>();
   for (const p of doc.plays) for (const t of p.tasks) tasks.set(t.task.name.replace(/^nvprobe : /, ''), t.hosts.localhost);
-  return { code: r.status ?? -1, stats: doc.stats.localhost, tasks, out };
+  return { code: r.code ?? -1, stats: doc.stats.localhost, tasks, out };
 }
 
 /** Snapshot fields of the queue attributes the cases change. */
@@ -135,10 +132,10 @@ const away = (attr: 'nomerges' | 'rq_affinity') => (attr === 'nomerges' ? (origi
 const facts = (r: PlayResult) => (r.tasks.get('facts') as { msg: { reboot_required: boolean | null; kept: string[] | null; reverted: Array<{ path: string }> | null } }).msg;
 
 describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipped: ${missing.join(', ')} not installed; test/system-deps.sh installs it as root)` : ''}`, () => {
-  it('check mode runs tune --dry-run: the plan is reported, nothing changes (changed=0, no journal)', () => {
+  it('check mode runs tune --dry-run: the plan is reported, nothing changes (changed=0, no journal)', async () => {
     const c = caseDir([{ attr: 'nomerges', value: away('nomerges') }]);
     try {
-      const r = play(c.vars, { check: true });
+      const r = await play(c.vars, { check: true });
       expect(r.code, r.out).toBe(0);
       expect(r.stats).toMatchObject({ changed: 0, failures: 0 });
       const tune = r.tasks.get('Tune (dry run in check mode)') as { cmd: string[]; stdout: string };
@@ -152,28 +149,28 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
     }
   });
 
-  it('a real run applies and reports what it kept (changed); a second run is idempotent (changed=0); revert puts it back, once', () => {
+  it('a real run applies and reports what it kept (changed); a second run is idempotent (changed=0); revert puts it back, once', async () => {
     const c = caseDir([
       { attr: 'nomerges', value: away('nomerges') },
       { attr: 'rq_affinity', value: away('rq_affinity') },
     ]);
     const applied = { nomerges: String(away('nomerges')), rq_affinity: String(away('rq_affinity')) };
     try {
-      const first = play(c.vars);
+      const first = await play(c.vars);
       expect(first.code, first.out).toBe(0);
       expect(first.stats).toMatchObject({ changed: 1, failures: 0 });
       expect(facts(first)).toMatchObject({ reboot_required: false, kept: [`${loop.name}:queue/nomerges`, `${loop.name}:queue/rq_affinity`] });
       expect(queueAttrs(loop.name)).toMatchObject(applied);
-      const status = runCli(['status', '--state-dir', c.state, '--json']);
+      const status = await runCli(['status', '--state-dir', c.state, '--json']);
       expect(JSON.parse(status.stdout).entries.map((e: { state: string }) => e.state)).toEqual(['applied', 'applied']);
 
-      const second = play(c.vars);
+      const second = await play(c.vars);
       expect(second.code, second.out).toBe(0);
       expect(second.stats).toMatchObject({ changed: 0, failures: 0 });
       expect(facts(second)).toMatchObject({ reboot_required: false, kept: [] });
       expect(queueAttrs(loop.name)).toMatchObject(applied);
 
-      const revert = play({ ...c.vars, nvprobe_action: 'revert' });
+      const revert = await play({ ...c.vars, nvprobe_action: 'revert' });
       expect(revert.code, revert.out).toBe(0);
       expect(revert.stats).toMatchObject({ changed: 1, failures: 0 });
       expect(
@@ -182,7 +179,7 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
           .sort(),
       ).toEqual([`/sys/block/${loop.name}/queue/nomerges`, `/sys/block/${loop.name}/queue/rq_affinity`]);
       expect(queueAttrs(loop.name)).toEqual(original);
-      const again = play({ ...c.vars, nvprobe_action: 'revert' });
+      const again = await play({ ...c.vars, nvprobe_action: 'revert' });
       expect(again.code, again.out).toBe(0);
       expect(again.stats).toMatchObject({ changed: 0, failures: 0 });
     } finally {
@@ -190,7 +187,7 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
     }
   });
 
-  it('reboot-only changes persisted and not yet verified: nvprobe_reboot_required is true, tune is not run, nothing is rebooted', () => {
+  it('reboot-only changes persisted and not yet verified: nvprobe_reboot_required is true, tune is not run, nothing is rebooted', async () => {
     // What tune --persist leaves behind, made by nvprobe's own journal, applier and persistence
     // planner: the kernel command line of a captured Debian 12 tree (grub) rewritten, and the
     // verification armed in the state dir. tune --persist writes this machine's boot configuration,
@@ -221,9 +218,9 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
           kernelClock: null,
         }),
       );
-      expect(runCli(['status', '--state-dir', c.state, '--json']).code).not.toBe(0);
+      expect((await runCli(['status', '--state-dir', c.state, '--json'])).code).not.toBe(0);
 
-      const r = play({ ...c.vars, nvprobe_persist: true });
+      const r = await play({ ...c.vars, nvprobe_persist: true });
       expect(r.code, r.out).toBe(0);
       expect(r.stats).toMatchObject({ changed: 0, failures: 0 });
       expect(facts(r).reboot_required).toBe(true);

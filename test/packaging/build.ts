@@ -1,7 +1,6 @@
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO } from '../helpers/cli.js';
+import { REPO, type RunOptions, runCommand } from '../helpers/cli.js';
 
 export const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -11,31 +10,29 @@ export interface Run {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): Run {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 180_000, maxBuffer: 64 << 20, ...opts });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+/** Run a command (awaited, not blocking the test worker); a failure to start is thrown. */
+export async function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<Run> {
+  const r = await runCommand(cmd, args, { timeout: 180_000, ...opts });
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Run and insist on exit 0, showing stderr otherwise. */
-export function ok(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
-  const r = run(cmd, args, opts);
+export async function ok(cmd: string, args: string[], opts: RunOptions = {}): Promise<string> {
+  const r = await run(cmd, args, opts);
   if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\n${r.stderr}${r.stdout}`);
   return r.stdout;
 }
 
 /** packaging/<kind>/build.sh OUTDIR: the package file it printed last. */
-export function buildPackage(kind: 'deb' | 'rpm', outDir: string): string {
-  const lines = ok(join(REPO, 'packaging', kind, 'build.sh'), [outDir], { cwd: REPO })
-    .trim()
-    .split('\n');
+export async function buildPackage(kind: 'deb' | 'rpm', outDir: string): Promise<string> {
+  const lines = (await ok(join(REPO, 'packaging', kind, 'build.sh'), [outDir], { cwd: REPO })).trim().split('\n');
   return lines[lines.length - 1]!;
 }
 
 /** Regular files and symlinks of a package payload, as absolute paths ("/usr/bin/nvprobe"). */
-export function debPayload(deb: string): Map<string, string> {
+export async function debPayload(deb: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const line of ok('dpkg-deb', ['-c', deb]).trim().split('\n')) {
+  for (const line of (await ok('dpkg-deb', ['-c', deb])).trim().split('\n')) {
     const cols = line.split(/\s+/);
     const perms = cols[0]!;
     if (perms.startsWith('d')) continue;
@@ -44,9 +41,9 @@ export function debPayload(deb: string): Map<string, string> {
   return out;
 }
 
-export function rpmPayload(rpm: string): Map<string, string> {
+export async function rpmPayload(rpm: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const line of ok('rpm', ['-qp', '--qf', '[%{FILEMODES:perms} %{FILENAMES}\n]', rpm]).trim().split('\n')) {
+  for (const line of (await ok('rpm', ['-qp', '--qf', '[%{FILEMODES:perms} %{FILENAMES}\n]', rpm])).trim().split('\n')) {
     const [perms, path] = line.split(' ') as [string, string];
     if (!perms.startsWith('d')) out.set(path, perms);
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/tune/journal.js';
 import { LAST_VERDICT, writeState } from '../../src/tune/pending-verify.js';
-import { NVPROBE, REPO, runCli } from '../helpers/cli.js';
+import { NVPROBE, REPO, runCli, runCommand } from '../helpers/cli.js';
 import { missingCommands } from '../helpers/commands.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { parsePrometheusText } from '../helpers/prometheus-text.js';
@@ -14,7 +14,7 @@ import { parsePrometheusText } from '../helpers/prometheus-text.js';
 // example alert rules (with their unit tests).
 const PROMTOOL = join(REPO, 'packaging/prometheus/promtool.sh');
 const noPromtool = spawnSync('sh', ['-c', 'command -v promtool || command -v apt-get'], { encoding: 'utf8' }).status !== 0 || missingCommands(['dpkg-deb']).length > 0;
-const promtool = (args: string[], input?: string) => spawnSync(PROMTOOL, args, { encoding: 'utf8', input, cwd: join(REPO, 'packaging/prometheus'), timeout: 120_000 });
+const promtool = (args: string[], input?: string) => runCommand(PROMTOOL, args, { input, cwd: join(REPO, 'packaging/prometheus'), timeout: 120_000 });
 
 let tmp: ReturnType<typeof diskTempDir>;
 beforeAll(() => {
@@ -24,7 +24,7 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 describe('probe --format prometheus with the tuning state', () => {
-  it('adds the changes in effect, pending verification, reboot required, the last verdict and run time; promtool check metrics accepts it', (ctx) => {
+  it('adds the changes in effect, pending verification, reboot required, the last verdict and run time; promtool check metrics accepts it', async (ctx) => {
     const state = join(tmp.dir, 'state');
     mkdirSync(state, { mode: 0o700 });
     // A state dir as nvprobe's own code writes it: a journal with a run, and a verification's verdict.
@@ -46,7 +46,7 @@ describe('probe --format prometheus with the tuning state', () => {
       rebooting: false,
     });
     const out = join(tmp.dir, 'nvprobe.prom');
-    const r = runCli(['probe', join(tmp.dir, 'target'), '--duration', '300ms', '--ramp', '0s', '--format', 'prometheus', '--state-dir', state, '-o', out]);
+    const r = await runCli(['probe', join(tmp.dir, 'target'), '--duration', '300ms', '--ramp', '0s', '--format', 'prometheus', '--state-dir', state, '-o', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const text = readFileSync(out, 'utf8');
@@ -71,16 +71,16 @@ describe('probe --format prometheus with the tuning state', () => {
     ]);
     expect(fams.has('nvprobe_read_latency_seconds')).toBe(true);
     // A named state dir that does not exist: exit 2 before measuring.
-    expect(runCli(['probe', join(tmp.dir, 'target'), '--format', 'prometheus', '--state-dir', join(tmp.dir, 'nope')]).code).toBe(2);
+    expect((await runCli(['probe', join(tmp.dir, 'target'), '--format', 'prometheus', '--state-dir', join(tmp.dir, 'nope')])).code).toBe(2);
     if (noPromtool) ctx.skip('neither promtool nor apt-get/dpkg-deb to unpack it');
-    const check = promtool(['check', 'metrics'], text);
+    const check = await promtool(['check', 'metrics'], text);
     expect(`${check.stdout}${check.stderr}`).toBe('');
-    expect(check.status).toBe(0);
+    expect(check.code).toBe(0);
   });
 });
 
 describe('the boot units write the textfile when NVPROBE_TEXTFILE_DIR is set', () => {
-  it("ExecStartPost's command, as systemd passes it to sh, writes DIR/nvprobe.prom, and nothing when unset", () => {
+  it("ExecStartPost's command, as systemd passes it to sh, writes DIR/nvprobe.prom, and nothing when unset", async () => {
     const unit = readFileSync(join(REPO, 'packaging/systemd/nvprobe-verify.service'), 'utf8');
     const line = /^ExecStartPost=-\/bin\/sh -c '(.*)'$/m.exec(unit)![1]!;
     expect(readFileSync(join(REPO, 'packaging/systemd/nvprobe-tune.service'), 'utf8')).toContain(`ExecStartPost=-/bin/sh -c '${line}'`);
@@ -93,23 +93,23 @@ describe('the boot units write the textfile when NVPROBE_TEXTFILE_DIR is set', (
     mkdirSync(dir);
     const state = join(tmp.dir, 'state2');
     mkdirSync(state, { mode: 0o700 });
-    const off = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, NVPROBE_TEXTFILE_DIR: '', NVPROBE_STATE_DIR: state } });
-    expect(off.status).toBe(0);
-    const on = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, NVPROBE_TEXTFILE_DIR: dir, NVPROBE_STATE_DIR: state } });
+    const off = await runCommand('/bin/sh', ['-c', script], { env: { ...process.env, NVPROBE_TEXTFILE_DIR: '', NVPROBE_STATE_DIR: state } });
+    expect(off.code).toBe(0);
+    const on = await runCommand('/bin/sh', ['-c', script], { env: { ...process.env, NVPROBE_TEXTFILE_DIR: dir, NVPROBE_STATE_DIR: state } });
     expect(on.stderr).toBe('');
-    expect(on.status).toBe(0);
+    expect(on.code).toBe(0);
     const fams = parsePrometheusText(readFileSync(join(dir, 'nvprobe.prom'), 'utf8'));
     expect(fams.get('nvprobe_tune_reboot_required')!.samples[0]!.value).toBe(0);
   });
 });
 
 describe.skipIf(noPromtool)('packaging/prometheus/nvprobe.rules.yml', () => {
-  it('promtool check rules accepts it, and its unit tests pass (stale file, p50 regression, verification failed)', () => {
-    const check = promtool(['check', 'rules', 'nvprobe.rules.yml']);
+  it('promtool check rules accepts it, and its unit tests pass (stale file, p50 regression, verification failed)', async () => {
+    const check = await promtool(['check', 'rules', 'nvprobe.rules.yml']);
     expect(check.stdout).toMatch(/SUCCESS: 5 rules found/);
-    expect(check.status).toBe(0);
-    const test = promtool(['test', 'rules', 'nvprobe.rules.test.yml']);
+    expect(check.code).toBe(0);
+    const test = await promtool(['test', 'rules', 'nvprobe.rules.test.yml']);
     expect(test.stdout).toMatch(/SUCCESS/);
-    expect(test.status).toBe(0);
+    expect(test.code).toBe(0);
   });
 });

@@ -45,16 +45,16 @@ describe('nvprobe-tune.service', () => {
     // (systemd-analyze verify of the installed unit: test/packaging/deb-rpm.test.ts.)
   });
 
-  it('systemd-analyze verify works in this environment: it reports a misspelled directive and a missing ExecStart', (ctx) => {
+  it('systemd-analyze verify works in this environment: it reports a misspelled directive and a missing ExecStart', async (ctx) => {
     needCommands(ctx, ['systemd-analyze'], 'to verify the unit');
     // The installed unit must verify with no output at all (deb-rpm.test.ts): an unknown key is
     // only a warning (exit 0), a missing executable an error.
     const bad = join(tmp, 'nvprobe-tune.service');
     writeFileSync(bad, readFileSync(UNIT, 'utf8').replace('ExecStart=/usr/bin/nvprobe', 'ExecStart=/bin/true').replace('ProtectSystem=strict', 'ProtectSytem=strict'));
-    const r = run('systemd-analyze', ['verify', '--man=no', bad]);
+    const r = await run('systemd-analyze', ['verify', '--man=no', bad]);
     expect(r.stderr).toMatch(/Unknown key 'ProtectSytem' in section \[Service\]/);
     writeFileSync(bad, readFileSync(UNIT, 'utf8').replace('ExecStart=/usr/bin/nvprobe', `ExecStart=${tmp}/no-such-nvprobe`));
-    const missing = run('systemd-analyze', ['verify', '--man=no', bad]);
+    const missing = await run('systemd-analyze', ['verify', '--man=no', bad]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/no-such-nvprobe is not executable/);
   });
@@ -77,15 +77,15 @@ describe('nvprobe-verify.service', () => {
     expect(service.get('StateDirectory')).toEqual(['nvprobe']);
   });
 
-  it('systemd-analyze verify accepts it (with an executable in place of nvprobe) and rejects a broken copy', (ctx) => {
+  it('systemd-analyze verify accepts it (with an executable in place of nvprobe) and rejects a broken copy', async (ctx) => {
     needCommands(ctx, ['systemd-analyze'], 'to verify the unit');
     const copy = join(tmp, 'nvprobe-verify.service');
     writeFileSync(copy, readFileSync(VERIFY_UNIT, 'utf8').replace('ExecStart=/usr/bin/nvprobe', 'ExecStart=/bin/true'));
-    const good = run('systemd-analyze', ['verify', '--man=no', copy]);
+    const good = await run('systemd-analyze', ['verify', '--man=no', copy]);
     expect(good.stderr + good.stdout).toBe('');
     expect(good.code).toBe(0);
     writeFileSync(copy, readFileSync(VERIFY_UNIT, 'utf8').replace('ExecStart=/usr/bin/nvprobe', 'ExecStart=/bin/true').replace('ConditionPathExists=', 'ConditionPathExist='));
-    expect(run('systemd-analyze', ['verify', '--man=no', copy]).stderr).toMatch(/Unknown key 'ConditionPathExist' in section \[Unit\]/);
+    expect((await run('systemd-analyze', ['verify', '--man=no', copy])).stderr).toMatch(/Unknown key 'ConditionPathExist' in section \[Unit\]/);
   });
 });
 
@@ -108,7 +108,7 @@ describe('cloud-init example', () => {
     expect(text).toMatch(/all: "\| tee -a \/var\/log\/cloud-init-output\.log"/);
   });
 
-  it('passes `cloud-init schema --config-file`, which rejects a broken copy', (ctx) => {
+  it('passes `cloud-init schema --config-file`, which rejects a broken copy', async (ctx) => {
     // validate.sh runs cloud-init, or Debian's package unpacked on python3 with its libraries.
     if (missingCommands(['cloud-init']).length > 0) {
       needCommands(ctx, ['apt-get', 'dpkg-deb'], 'to unpack cloud-init (it is not installed)');
@@ -116,12 +116,12 @@ describe('cloud-init example', () => {
       if (libs.status !== 0)
         ctx.skip(`cloud-init is not installed and its Python libraries are missing (${(libs.stderr || String(libs.error)).trim().split('\n').pop()}); test/system-deps.sh installs them as root`);
     }
-    const r = run(join(REPO, 'packaging/cloud-init/validate.sh'), [CLOUD]);
+    const r = await run(join(REPO, 'packaging/cloud-init/validate.sh'), [CLOUD]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Valid cloud-config: /m);
     const bad = join(tmp, 'bad.yaml');
     writeFileSync(bad, readFileSync(CLOUD, 'utf8').replace('runcmd:', 'runcmd: 5\nx_runcmd:'));
-    const b = run(join(REPO, 'packaging/cloud-init/validate.sh'), [bad]);
+    const b = await run(join(REPO, 'packaging/cloud-init/validate.sh'), [bad]);
     expect(b.code).not.toBe(0);
     expect(b.stderr + b.stdout).toMatch(/runcmd: 5 is not of type 'array'/);
   });

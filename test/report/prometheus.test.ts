@@ -26,12 +26,12 @@ function family(fams: Map<string, PromFamily>, name: string): PromFamily {
 }
 
 describe('nvprobe probe --format prometheus', () => {
-  it('-o FILE: a textfile-collector file that parses back, in seconds, consistent with the run', () => {
+  it('-o FILE: a textfile-collector file that parses back, in seconds, consistent with the run', async () => {
     const out = join(tmp.dir, 'metrics', 'nvprobe.prom');
     const dir = join(tmp.dir, 'metrics');
     mkdirSync(dir);
     writeFileSync(out, 'stale\n'); // replaced, not appended to
-    const r = runCli(['probe', file, '--engine', 'psync2', '--ios', '1500', '--ramp', '0', '--format', 'prometheus', '-o', out]);
+    const r = await runCli(['probe', file, '--engine', 'psync2', '--ios', '1500', '--ramp', '0', '--format', 'prometheus', '-o', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
@@ -68,27 +68,27 @@ describe('nvprobe probe --format prometheus', () => {
     expect(family(fams, 'nvprobe_build_info').samples[0]!.labels.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('prints to stdout without -o; --json and --format json are the same document kind', () => {
-    const r = runCli(['probe', file, '--ios', '300', '--ramp', '0', '--format', 'prometheus']);
+  it('prints to stdout without -o; --json and --format json are the same document kind', async () => {
+    const r = await runCli(['probe', file, '--ios', '300', '--ramp', '0', '--format', 'prometheus']);
     expect(r.code).toBe(0);
     expect(parsePrometheusText(r.stdout).get('nvprobe_read_latency_seconds')!.samples).toHaveLength(QUANTILES.length + 2);
-    const j = JSON.parse(runCli(['probe', file, '--ios', '100', '--ramp', '0', '--format', 'json']).stdout);
+    const j = JSON.parse((await runCli(['probe', file, '--ios', '100', '--ramp', '0', '--format', 'json'])).stdout);
     expect(j.kind).toBe('nvprobe.probe');
   });
 
-  it('refuses -o into a missing directory before measuring, and --json with another --format', () => {
-    const r = runCli(['probe', file, '--ios', '100', '--format', 'prometheus', '-o', join(tmp.dir, 'nope', 'x.prom')]);
+  it('refuses -o into a missing directory before measuring, and --json with another --format', async () => {
+    const r = await runCli(['probe', file, '--ios', '100', '--format', 'prometheus', '-o', join(tmp.dir, 'nope', 'x.prom')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^nvprobe: cannot write .*does not exist/);
-    const c = runCli(['probe', file, '--json', '--format', 'prometheus']);
+    const c = await runCli(['probe', file, '--json', '--format', 'prometheus']);
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/^nvprobe: --json contradicts --format prometheus/);
-    const bad = runCli(['probe', file, '--format', 'xml']);
+    const bad = await runCli(['probe', file, '--format', 'xml']);
     expect(bad.code).toBe(2);
   });
 
-  it('escapes backslash, double quote and line feed in label values so they parse back unchanged', () => {
-    const r = runCli(['probe', file, '--ios', '200', '--ramp', '0', '--json']);
+  it('escapes backslash, double quote and line feed in label values so they parse back unchanged', async () => {
+    const r = await runCli(['probe', file, '--ios', '200', '--ramp', '0', '--json']);
     const report = JSON.parse(r.stdout) as ProbeReport;
     const odd = 'dir\\with "quotes"\nand a line feed';
     report.target = { ...report.target, disk: null, path: odd };
@@ -104,12 +104,12 @@ describe('nvprobe probe --format prometheus', () => {
     expect(fams.get('nvprobe_read_latency_seconds')!.samples.find((s) => s.labels.quantile === '0.5')!.value).toBeCloseTo(report.result.corrected.percentilesUs.p50 / 1e6, 12);
   });
 
-  it("with the kernel clock: the total, per-phase summaries, the guest side, which clock, and tracing's cost", (ctx) => {
+  it("with the kernel clock: the total, per-phase summaries, the guest side, which clock, and tracing's cost", async (ctx) => {
     const why = tracingUnavailable();
     if (why) ctx.skip(why);
     const wasMounted = tracefsMounted();
     try {
-      const r = runCli(['probe', file, '--engine', 'psync2', '--duration', '1s', '--ramp', '0', '--format', 'prometheus']);
+      const r = await runCli(['probe', file, '--engine', 'psync2', '--duration', '1s', '--ramp', '0', '--format', 'prometheus']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const fams = parsePrometheusText(r.stdout);
@@ -160,8 +160,8 @@ describe('nvprobe probe --format prometheus', () => {
     expect(nvprobeInstances()).toEqual([]);
   }, 60_000);
 
-  it('--no-trace: the clock info says calibrated and no kernel-clock family is written', () => {
-    const r = runCli(['probe', file, '--ios', '300', '--ramp', '0', '--no-trace', '--format', 'prometheus']);
+  it('--no-trace: the clock info says calibrated and no kernel-clock family is written', async () => {
+    const r = await runCli(['probe', file, '--ios', '300', '--ramp', '0', '--no-trace', '--format', 'prometheus']);
     expect(r.code).toBe(0);
     const fams = parsePrometheusText(r.stdout);
     expect(family(fams, 'nvprobe_read_latency_clock_info').samples[0]!.labels).toMatchObject({ clock: 'calibrated', trace_clock: 'none' });

@@ -8,7 +8,7 @@ import { writeTar } from '../../src/host/tar.js';
 import { Histogram } from '../../src/measure/histogram.js';
 import { fmtUs } from '../../src/report/format.js';
 import { member } from '../helpers/bundle.js';
-import { REPO, runCli } from '../helpers/cli.js';
+import { REPO, runCli, runCommand } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
 import { savedTuneRun } from '../helpers/tune-run.js';
 
@@ -18,13 +18,13 @@ let tmp: ReturnType<typeof diskTempDir>;
 let runFile: string;
 let run: Record<string, any>;
 let bundle: string;
-beforeAll(() => {
+beforeAll(async () => {
   tmp = diskTempDir('nvprobe-report-');
-  const saved = savedTuneRun(tmp.dir);
+  const saved = await savedTuneRun(tmp.dir);
   runFile = saved.runFile;
   run = saved.run;
   bundle = join(tmp.dir, 'b.tar.gz');
-  const r = runCli(['collect', '-o', bundle, '--no-probe', '--state-dir', saved.stateDir]);
+  const r = await runCli(['collect', '-o', bundle, '--no-probe', '--state-dir', saved.stateDir]);
   if (r.code !== 0) throw new Error(`collect failed: ${r.stderr}`);
 }, 120_000);
 afterAll(() => tmp.remove());
@@ -32,8 +32,8 @@ afterAll(() => tmp.remove());
 const ARTIFACTS = join(REPO, 'test/.artifacts');
 
 describe('nvprobe report (terminal)', () => {
-  it('RUN.json without -o prints the per-change table, before/after figures and both histograms', () => {
-    const r = runCli(['report', runFile]);
+  it('RUN.json without -o prints the per-change table, before/after figures and both histograms', async () => {
+    const r = await runCli(['report', runFile]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     for (const c of run.result.changes) expect(r.stdout).toMatch(new RegExp(`^${c.target.replace(/[/.]/g, '\\$&')} +${c.from.join(',')} +${c.to}`, 'm'));
@@ -46,8 +46,8 @@ describe('nvprobe report (terminal)', () => {
     expect(counted).toBe(run.result.histograms.before.count);
   });
 
-  it('a bundle without -o prints the machine, the findings and the run', () => {
-    const r = runCli(['report', bundle]);
+  it('a bundle without -o prints the machine, the findings and the run', async () => {
+    const r = await runCli(['report', bundle]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^nvprobe bundle .*b\.tar\.gz: host [0-9a-f]{8}/);
     expect(r.stdout).toMatch(/^hypervisor /m);
@@ -61,9 +61,9 @@ describe('nvprobe report (terminal)', () => {
 describe('nvprobe report -o report.html', () => {
   let html: string;
   let file: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     file = join(tmp.dir, 'report.html');
-    const r = runCli(['report', bundle, '-o', file]);
+    const r = await runCli(['report', bundle, '-o', file]);
     if (r.code !== 0) throw new Error(r.stderr);
     html = readFileSync(file, 'utf8');
   });
@@ -134,17 +134,17 @@ describe('nvprobe report -o report.html', () => {
     );
   });
 
-  it('a probe document: one chart of its three phases when kernel-clock data is present, none with --no-trace', () => {
+  it('a probe document: one chart of its three phases when kernel-clock data is present, none with --no-trace', async () => {
     const target = join(tmp.dir, 'probe-target.dat');
     writeFileSync(target, Buffer.alloc(16 << 20, 7));
     for (const trace of [true, false]) {
-      const r = runCli(['probe', target, '--engine', 'psync2', '--ios', '4000', '--ramp', '0', '--json', ...(trace ? [] : ['--no-trace'])]);
+      const r = await runCli(['probe', target, '--engine', 'psync2', '--ios', '4000', '--ramp', '0', '--json', ...(trace ? [] : ['--no-trace'])]);
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);
       const json = join(tmp.dir, `probe-${trace}.json`);
       writeFileSync(json, r.stdout);
       const out = join(tmp.dir, `probe-${trace}.html`);
-      expect(runCli(['report', json, '-o', out]).code).toBe(0);
+      expect((await runCli(['report', json, '-o', out])).code).toBe(0);
       const page = readFileSync(out, 'utf8');
       if (trace && doc.kernelClock.available && doc.kernelClock.phases) {
         const fig = /<figure class="phase-chart" data-phase="all">[\s\S]*?<\/figure>/.exec(page)?.[0];
@@ -162,7 +162,7 @@ describe('nvprobe report -o report.html', () => {
     }
   }, 60_000);
 
-  it('renders in headless Chromium: the DOM has both CDF series and the findings; a screenshot is saved', (ctx) => {
+  it('renders in headless Chromium: the DOM has both CDF series and the findings; a screenshot is saved', async (ctx) => {
     const chromium = findChromium();
     if (chromium === null) {
       if (process.env.CI) throw new Error('chromium is not installed: test/system-deps.sh installs it (apt-get install chromium)');
@@ -172,8 +172,8 @@ describe('nvprobe report -o report.html', () => {
     const profile = mkdtempSync(join(tmpdir(), 'nvprobe-chromium-'));
     const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`];
     try {
-      const dom = spawnSync(chromium, [...flags, '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 60_000 });
-      expect(dom.status, dom.stderr).toBe(0);
+      const dom = await runCommand(chromium!, [...flags, '--dump-dom', `file://${file}`], { timeout: 60_000 });
+      expect(dom.code, dom.stderr).toBe(0);
       const latency = dom.stdout.split('<h2 id="latency">')[1]!.split('<h2 ')[0]!;
       const series = [...latency.matchAll(/<path class="cdf-series" data-series="(\w+)"/g)].map((m) => m[1]);
       expect(series).toEqual(['before', 'after']);
@@ -182,8 +182,8 @@ describe('nvprobe report -o report.html', () => {
       expect(dom.stdout).toContain(title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
       const png = join(ARTIFACTS, 'report.png');
       rmSync(png, { force: true });
-      const shot = spawnSync(chromium, [...flags, `--screenshot=${png}`, '--window-size=1280,2000', `file://${file}`], { encoding: 'utf8', timeout: 60_000 });
-      expect(shot.status, shot.stderr).toBe(0);
+      const shot = await runCommand(chromium!, [...flags, `--screenshot=${png}`, '--window-size=1280,2000', `file://${file}`], { timeout: 60_000 });
+      expect(shot.code, shot.stderr).toBe(0);
       const head = readFileSync(png).subarray(0, 8);
       expect(head).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
       expect(statSync(png).size).toBeGreaterThan(20_000);
@@ -194,47 +194,47 @@ describe('nvprobe report -o report.html', () => {
 });
 
 describe('nvprobe report: bad input', () => {
-  it('refuses an existing -o file unless --force, and an unwritable place', () => {
+  it('refuses an existing -o file unless --force, and an unwritable place', async () => {
     const out = join(tmp.dir, 'exists.html');
     writeFileSync(out, 'keep');
-    const r = runCli(['report', runFile, '-o', out]);
+    const r = await runCli(['report', runFile, '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^nvprobe: .*exists\.html already exists\nhint: .*--force/);
     expect(readFileSync(out, 'utf8')).toBe('keep');
-    expect(runCli(['report', runFile, '-o', out, '--force']).code).toBe(0);
+    expect((await runCli(['report', runFile, '-o', out, '--force'])).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/^<!DOCTYPE html>/);
-    const missing = runCli(['report', runFile, '-o', join(tmp.dir, 'no/dir/r.html')]);
+    const missing = await runCli(['report', runFile, '-o', join(tmp.dir, 'no/dir/r.html')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^nvprobe: cannot write .*its directory does not exist\nhint: /);
   });
 
-  it('refuses input that is neither a bundle nor an nvprobe document, and a newer schema', () => {
-    const bad = (name: string, data: string | Buffer, message: RegExp) => {
+  it('refuses input that is neither a bundle nor an nvprobe document, and a newer schema', async () => {
+    const bad = async (name: string, data: string | Buffer, message: RegExp) => {
       const f = join(tmp.dir, name);
       writeFileSync(f, data);
-      const r = runCli(['report', f]);
+      const r = await runCli(['report', f]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).toMatch(/^nvprobe: [^\n]+\nhint: [^\n]+\n$/);
     };
-    bad('notes.txt', 'storage is slow\n', /neither a gzip'd bundle nor JSON/);
-    bad('other.json', '{"kind":"something"}', /not an nvprobe tune run or probe/);
-    bad('newer.json', JSON.stringify({ ...run, schemaVersion: 99 }), /schema version 99, newer than this nvprobe reads \(1\)/);
-    bad('dry.json', JSON.stringify({ ...run, dryRun: true, result: null }), /without measurements/);
+    await bad('notes.txt', 'storage is slow\n', /neither a gzip'd bundle nor JSON/);
+    await bad('other.json', '{"kind":"something"}', /not an nvprobe tune run or probe/);
+    await bad('newer.json', JSON.stringify({ ...run, schemaVersion: 99 }), /schema version 99, newer than this nvprobe reads \(1\)/);
+    await bad('dry.json', JSON.stringify({ ...run, dryRun: true, result: null }), /without measurements/);
     const gz = readFileSync(bundle);
-    bad('cut.tar.gz', gz.subarray(0, gz.length >> 1), /truncated or corrupt/);
-    bad('escape.tar.gz', gzipSync(writeTar([{ kind: 'link', name: 'state', target: '../..' }])), /points outside the archive/);
-    expect(runCli(['report', join(tmp.dir, 'none.json')]).stderr).toMatch(/no such file/);
+    await bad('cut.tar.gz', gz.subarray(0, gz.length >> 1), /truncated or corrupt/);
+    await bad('escape.tar.gz', gzipSync(writeTar([{ kind: 'link', name: 'state', target: '../..' }])), /points outside the archive/);
+    expect((await runCli(['report', join(tmp.dir, 'none.json')])).stderr).toMatch(/no such file/);
   });
 });
 
 describe('nvprobe report on hostile documents', () => {
   // Each is refused with exit 2 and one line, in seconds, for the terminal and the HTML page.
-  const refused = (name: string, data: string | Buffer, message: RegExp) => {
+  const refused = async (name: string, data: string | Buffer, message: RegExp) => {
     const f = join(tmp.dir, name);
     writeFileSync(f, data);
     for (const extra of [[], ['-o', join(tmp.dir, `${name}.html`)]]) {
-      const r = runCli(['report', f, ...extra], { timeout: 20_000 });
+      const r = await runCli(['report', f, ...extra], { timeout: 20_000 });
       expect(r.signal, `${name} ${extra.join(' ')}: did not finish`).toBeNull();
       expect(r.code, `${name} ${extra.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(message);
@@ -251,29 +251,29 @@ describe('nvprobe report on hostile documents', () => {
       ]),
     );
 
-  it('numbers out of range (1e999 parses to Infinity: an endless chart axis)', () => {
-    refused('inf.json', text().replace(/"maxNs":[\d.]+/, '"maxNs":1e999'), /holds a number out of range \(key "maxNs"\)/);
-    refused('inf.tar.gz', inBundle({ 'state/runs/r.json': text().replace(/"maxNs":[\d.]+/, '"maxNs":1e999') }), /state\/runs\/r\.json holds a number out of range/);
+  it('numbers out of range (1e999 parses to Infinity: an endless chart axis)', async () => {
+    await refused('inf.json', text().replace(/"maxNs":[\d.]+/, '"maxNs":1e999'), /holds a number out of range \(key "maxNs"\)/);
+    await refused('inf.tar.gz', inBundle({ 'state/runs/r.json': text().replace(/"maxNs":[\d.]+/, '"maxNs":1e999') }), /state\/runs\/r\.json holds a number out of range/);
   });
 
-  it('histograms whose counts are not whole numbers in range, or do not add up', () => {
+  it('histograms whose counts are not whole numbers in range, or do not add up', async () => {
     const h = run.result.histograms.before;
     const withBefore = (before: unknown) => JSON.stringify({ ...run, result: { ...run.result, histograms: { ...run.result.histograms, before } } });
-    refused('count-string.json', withBefore({ ...h, buckets: h.buckets.map(([i, c]: [number, number]) => [i, String(c)]) }), /the before histogram bucket count \d+ out of range/);
-    refused('count-huge.json', withBefore({ ...h, count: 1e300, buckets: [[h.buckets[0][0], 1e300]] }), /the before histogram count or bounds out of range/);
-    refused('count-sum.json', withBefore({ ...h, count: h.count + 1 }), /the before histogram bucket counts add up to \d+, not its count \d+/);
-    refused('buckets-object.json', withBefore({ ...h, buckets: { length: 1e9 } }), /the before histogram buckets are not a list/);
+    await refused('count-string.json', withBefore({ ...h, buckets: h.buckets.map(([i, c]: [number, number]) => [i, String(c)]) }), /the before histogram bucket count \d+ out of range/);
+    await refused('count-huge.json', withBefore({ ...h, count: 1e300, buckets: [[h.buckets[0][0], 1e300]] }), /the before histogram count or bounds out of range/);
+    await refused('count-sum.json', withBefore({ ...h, count: h.count + 1 }), /the before histogram bucket counts add up to \d+, not its count \d+/);
+    await refused('buckets-object.json', withBefore({ ...h, buckets: { length: 1e9 } }), /the before histogram buckets are not a list/);
   });
 
-  it('deep nesting and "__proto__" keys', () => {
-    refused('deep.tar.gz', inBundle({ 'detect.json': `${'['.repeat(100_000)}${']'.repeat(100_000)}` }), /detect\.json nested more than 10000 levels deep/);
-    refused('proto.json', text().replace('{', '{"__proto__":{"kind":"nvprobe.probe"},'), /holds a "__proto__" key/);
-    refused('proto.tar.gz', inBundle({ 'check.json': '{"schemaVersion":1,"__proto__":{"findings":[]}}' }), /check\.json holds a "__proto__" key/);
+  it('deep nesting and "__proto__" keys', async () => {
+    await refused('deep.tar.gz', inBundle({ 'detect.json': `${'['.repeat(100_000)}${']'.repeat(100_000)}` }), /detect\.json nested more than 10000 levels deep/);
+    await refused('proto.json', text().replace('{', '{"__proto__":{"kind":"nvprobe.probe"},'), /holds a "__proto__" key/);
+    await refused('proto.tar.gz', inBundle({ 'check.json': '{"schemaVersion":1,"__proto__":{"findings":[]}}' }), /check\.json holds a "__proto__" key/);
   });
 
-  it('documents of the right kind in the wrong shape are bad input, not a bug', () => {
-    refused('shape.json', JSON.stringify({ ...run, result: { ...run.result, changes: 5 } }), /does not have the shape nvprobe writes/);
-    refused('shape.tar.gz', inBundle({ 'check.json': JSON.stringify({ schemaVersion: 1, findings: [{ status: 'recommend', evidence: 7 }] }) }), /does not have the shape nvprobe writes/);
+  it('documents of the right kind in the wrong shape are bad input, not a bug', async () => {
+    await refused('shape.json', JSON.stringify({ ...run, result: { ...run.result, changes: 5 } }), /does not have the shape nvprobe writes/);
+    await refused('shape.tar.gz', inBundle({ 'check.json': JSON.stringify({ schemaVersion: 1, findings: [{ status: 'recommend', evidence: 7 }] }) }), /does not have the shape nvprobe writes/);
   });
 });
 

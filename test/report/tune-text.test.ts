@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderTuneText, type TuneReport } from '../../src/report/tune-text.js';
+import type { TuneReport } from '../../src/contracts/tune-document.js';
+import { renderTuneText } from '../../src/report/tune-text.js';
 import type { AbPair } from '../../src/tune/ab-test.js';
 import type { RoundFigures } from '../../src/tune/meter.js';
 

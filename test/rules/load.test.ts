@@ -124,7 +124,7 @@ describe('rule file validation', () => {
     expect(loadRules([join(dir, 'nope')]).errors.map(formatRuleError)).toEqual([`${join(dir, 'nope')}: cannot read rules directory (ENOENT)`]);
   });
 
-  it('an unreadable rule file', (ctx) => {
+  it('an unreadable rule file', async (ctx) => {
     const d = rulesDir({ 'locked.yaml': GOOD });
     chmodSync(join(d, 'locked.yaml'), 0o000);
     if (process.getuid?.() !== 0) {
@@ -133,7 +133,7 @@ describe('rule file validation', () => {
       // Root reads anything; only a process without CAP_DAC_OVERRIDE is refused: load as nobody.
       chmodSync(dir, 0o755);
       chmodSync(d, 0o755);
-      const r = asNobody(ctx).run(['rules', 'validate', d]);
+      const r = await asNobody(ctx).run(['rules', 'validate', d]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/locked\.yaml: cannot read \(EACCES\)/);
     }

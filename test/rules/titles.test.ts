@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectSnapshot, type Snapshot } from '../../src/detect/snapshot.js';
+import type { Snapshot } from '../../src/contracts/detect-document.js';
+import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { Root } from '../../src/host/root.js';
 import { evaluateRules } from '../../src/rules/evaluate.js';
 import { resolveField } from '../../src/rules/field-path.js';

@@ -141,7 +141,7 @@ describe('tracing faults', () => {
     expectRestored();
   });
 
-  it('times a file on tmpfs by its syscall only, and says why there are no phases', (ctx) => {
+  it('times a file on tmpfs by its syscall only, and says why there are no phases', async (ctx) => {
     const why = tracingUnavailable();
     if (why) ctx.skip(why);
     const mnt = diskTempDir('nvprobe-tmpfs-');
@@ -151,7 +151,7 @@ describe('tracing faults', () => {
       mounted = true;
       const f = join(mnt.dir, 'tmpfs.dat');
       writeOffsetFile(f, 1024);
-      const r = runCli(['probe', f, '--engine', 'psync2', '--duration', '1s', '--ramp', '0', '--json']);
+      const r = await runCli(['probe', f, '--engine', 'psync2', '--duration', '1s', '--ramp', '0', '--json']);
       if (r.code !== 0 && /O_DIRECT|EINVAL/.test(r.stderr)) ctx.skip(`this kernel's tmpfs refuses O_DIRECT: ${r.stderr.trim()}`);
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);
@@ -160,7 +160,7 @@ describe('tracing faults', () => {
       expect(k.noPhasesReason).toMatch(/^the target is not on a block device/);
       expect(k.phases).toBeNull();
       expect(k.reads).toBe(k.readsIssued);
-      const text = runCli(['probe', f, '--engine', 'psync2', '--duration', '1s', '--ramp', '0']);
+      const text = await runCli(['probe', f, '--engine', 'psync2', '--duration', '1s', '--ramp', '0']);
       expect(text.code, text.stderr).toBe(0);
       expect(text.stdout).toMatch(/\nphases: the target is not on a block device \(tmpfs, overlay or the like\): no block events, only the syscall is timed\n/);
     } finally {
@@ -171,14 +171,14 @@ describe('tracing faults', () => {
     expectRestored();
   });
 
-  it('falls back to the calibrated clock, with the reason in one line, where tracing is refused (not root)', (ctx) => {
+  it('falls back to the calibrated clock, with the reason in one line, where tracing is refused (not root)', async (ctx) => {
     const nobody = asNobody(ctx);
-    const r = nobody.run(['probe', file, '--engine', 'psync2', '--duration', '500ms', '--ramp', '0', '--json']);
+    const r = await nobody.run(['probe', file, '--engine', 'psync2', '--duration', '500ms', '--ramp', '0', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.headline).toBe('calibrated');
     expect(doc.kernelClock).toEqual({ available: false, reason: 'kernel tracing needs root' });
-    const text = nobody.run(['probe', file, '--engine', 'psync2', '--duration', '500ms', '--ramp', '0']);
+    const text = await nobody.run(['probe', file, '--engine', 'psync2', '--duration', '500ms', '--ramp', '0']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('  clock     FFI-calibrated (kernel clock unavailable: kernel tracing needs root)\n');
     expectRestored();

@@ -9,7 +9,7 @@ import { measureRounds, VERIFY_ROUNDS } from '../../src/tune/boot-verify.js';
 import { openTarget } from '../../src/measure/probe-pipeline.js';
 import { Root } from '../../src/host/root.js';
 import { expectationsFor, LAST_VERDICT, MAX_BOOTS, PENDING_VERIFY, pendingRecord, writeState } from '../../src/tune/pending-verify.js';
-import { runCli } from '../helpers/cli.js';
+import { type CliResult, runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { attachLoop, loopRules } from '../helpers/loop-target.js';
 import { persistTree, putFiles, type PersistTree } from '../helpers/persist-root.js';
@@ -125,15 +125,15 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     }
   });
 
-  it('in effect and faster than the saved baseline: kept, disarmed, the verdict recorded, no reboot', () => {
+  it('in effect and faster than the saved baseline: kept, disarmed, the verdict recorded, no reboot', async () => {
     const a = armed({ baselineUs: 1e9, reboot: true });
     try {
       expect(a.tree.read('/etc/default/grub')).toMatch(/nvme\.poll_queues=1/);
       booted(a.tree);
-      const status = runCli(['status', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
+      const status = await runCli(['status', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
       expect(status.code).toBe(7);
       expect(JSON.parse(status.stdout).pending).toMatchObject({ verificationArmed: true, rebootRequired: true, changes: [POLL.target] });
-      const r = verify(a);
+      const r = await verify(a);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout);
@@ -145,10 +145,10 @@ describe('nvprobe verify: the boot after tune --persist', () => {
       expect(a.tree.read('/etc/default/grub')).toMatch(/nvme\.poll_queues=1/);
       expect(existsSync(a.marker)).toBe(false);
       // Verified once: a second boot finds nothing armed.
-      const again = verify(a);
+      const again = await verify(a);
       expect(again.code).toBe(0);
       expect(JSON.parse(again.stdout)).toMatchObject({ armed: false, verdict: null });
-      const after = runCli(['status', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
+      const after = await runCli(['status', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
       expect(after.code).toBe(0);
       expect(JSON.parse(after.stdout)).toMatchObject({ pending: null, lastVerdict: { verdict: 'kept' } });
     } finally {
@@ -156,11 +156,11 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     }
   });
 
-  it('in effect but no faster: reverted through the journal byte for byte, exit 8, and one reboot back (--reboot)', () => {
+  it('in effect but no faster: reverted through the journal byte for byte, exit 8, and one reboot back (--reboot)', async () => {
     const a = armed({ baselineUs: 0.001, reboot: true });
     try {
       booted(a.tree);
-      const r = verify(a);
+      const r = await verify(a);
       expect(r.code).toBe(8);
       const doc = JSON.parse(r.stdout);
       expect(doc.verdict).toMatchObject({ verdict: 'reverted-no-gain', rebooting: true });
@@ -168,18 +168,18 @@ describe('nvprobe verify: the boot after tune --persist', () => {
       expect(a.tree.read('/etc/default/grub')).toBe(a.before);
       expect(existsSync(a.marker)).toBe(true);
       expect(existsSync(join(a.state, PENDING_VERIFY))).toBe(false);
-      const status = runCli(['status', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
+      const status = await runCli(['status', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
       expect(status.code).toBe(8);
     } finally {
       a.tree.remove();
     }
   });
 
-  it('not in effect (the boot did not use the entry): says which and why, reverts without measuring', () => {
+  it('not in effect (the boot did not use the entry): says which and why, reverts without measuring', async () => {
     const a = armed({ baselineUs: 1e9, reboot: false });
     try {
       booted(a.tree, false);
-      const r = verify(a);
+      const r = await verify(a);
       expect(r.code).toBe(8);
       const v = JSON.parse(r.stdout).verdict;
       expect(v).toMatchObject({ verdict: 'reverted-not-in-effect', afterRoundsP50Us: null, rebooting: false });
@@ -192,11 +192,11 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     }
   });
 
-  it('bounded: a record that has already seen the bound of boots is reverted and disarmed, never measured, never rebooted', () => {
+  it('bounded: a record that has already seen the bound of boots is reverted and disarmed, never measured, never rebooted', async () => {
     const a = armed({ baselineUs: 1e9, reboot: true, boots: MAX_BOOTS });
     try {
       booted(a.tree);
-      const r = verify(a);
+      const r = await verify(a);
       expect(r.code).toBe(8);
       expect(JSON.parse(r.stdout).verdict).toMatchObject({ verdict: 'reverted-boot-bound', boot: MAX_BOOTS + 1, afterRoundsP50Us: null, rebooting: false });
       expect(a.tree.read('/etc/default/grub')).toBe(a.before);
@@ -207,7 +207,7 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     }
   });
 
-  it('the counter is durable before verify acts: a verification killed mid-way has counted its boot', () => {
+  it('the counter is durable before verify acts: a verification killed mid-way has counted its boot', async () => {
     const a = armed({ baselineUs: 1e9, reboot: true });
     try {
       booted(a.tree, false);
@@ -215,7 +215,7 @@ describe('nvprobe verify: the boot after tune --persist', () => {
       const journal = join(a.state, 'journal.jsonl');
       const saved = readFileSync(journal, 'utf8');
       writeFileSync(journal, 'not json\n');
-      const r = verify(a);
+      const r = await verify(a);
       expect(r.code).toBe(1);
       expect(r.stderr.split('\n')[0]).toMatch(/^nvprobe: the journal .* is corrupt/);
       expect(JSON.parse(readFileSync(join(a.state, PENDING_VERIFY), 'utf8')).boots).toBe(1);
@@ -225,15 +225,15 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     }
   });
 
-  it('nvprobe revert before the reboot puts the files back and disarms: the boot has nothing to verify', () => {
+  it('nvprobe revert before the reboot puts the files back and disarms: the boot has nothing to verify', async () => {
     const a = armed({ baselineUs: 1e9, reboot: true });
     try {
-      const r = runCli(['revert', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
+      const r = await runCli(['revert', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
       expect(r.code).toBe(0);
       expect(a.tree.read('/etc/default/grub')).toBe(a.before);
       expect(existsSync(join(a.state, PENDING_VERIFY))).toBe(false);
       booted(a.tree);
-      const v = verify(a);
+      const v = await verify(a);
       expect(v.code).toBe(0);
       expect(JSON.parse(v.stdout)).toMatchObject({ armed: false });
       expect(existsSync(a.marker)).toBe(false);
@@ -242,18 +242,18 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     }
   });
 
-  it('tune refuses (exit 2, one line) while a verification is armed, before changing anything', () => {
+  it('tune refuses (exit 2, one line) while a verification is armed, before changing anything', async () => {
     const a = armed({ baselineUs: 1e9, reboot: true });
     try {
       const journalBefore = readFileSync(join(a.state, 'journal.jsonl'), 'utf8');
       // Were the guard broken, this run would only touch a loop device the test attached (no --persist).
       const loop = attachLoop(tmp.dir);
-      let r: ReturnType<typeof runCli>;
+      let r: CliResult;
       try {
         const rules = join(tmp.dir, `rules${n}`);
         mkdirSync(rules);
         writeFileSync(join(rules, 'loop.yaml'), loopRules(loop.name, [{ attr: 'nomerges', value: 2 }]));
-        r = runCli(['tune', loop.dev, '--yes', '--rules', rules, '--only', 'test-loop-0-nomerges', '--state-dir', a.state, '--round', '50ms', '--pairs', '1', '--budget', '10s']);
+        r = await runCli(['tune', loop.dev, '--yes', '--rules', rules, '--only', 'test-loop-0-nomerges', '--state-dir', a.state, '--round', '50ms', '--pairs', '1', '--budget', '10s']);
       } finally {
         loop.detach();
       }
@@ -266,8 +266,8 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     }
   });
 
-  it('bad input: a state dir that does not exist is one stderr line and exit 2', () => {
-    const r = runCli(['verify', '--state-dir', join(tmp.dir, 'missing'), '--json']);
+  it('bad input: a state dir that does not exist is one stderr line and exit 2', async () => {
+    const r = await runCli(['verify', '--state-dir', join(tmp.dir, 'missing'), '--json']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n')[0]).toMatch(/^nvprobe: --state-dir .*missing: no such directory/);

@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NVPROBE, runCli } from '../helpers/cli.js';
+import { NVPROBE, runCli, runCommand } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
 import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from '../helpers/loop-target.js';
 
@@ -33,26 +32,26 @@ afterAll(() => {
 });
 
 describe('kill -9 at every journal step, then revert', () => {
-  it('restores every original value after each crash point', () => {
+  it('restores every original value after each crash point', async () => {
     const crashed: number[] = [];
     try {
       for (let n = 1; n <= 40; n++) {
         const state = join(tmp.dir, `state-${n}`);
         const args = ['tune', loop.dev, '--yes', '--rules', join(tmp.dir, 'rules'), '--state-dir', state, '--only', 'test-loop-0-scheduler,test-loop-1-nomerges', '--round', '60ms', '--pairs', '1'];
-        const r = spawnSync(NVPROBE, args, { encoding: 'utf8', env: { ...process.env, NVPROBE_TEST_CRASH_AT: String(n) }, timeout: 60_000 });
+        const r = await runCommand(NVPROBE, args, { env: { ...process.env, NVPROBE_TEST_CRASH_AT: String(n) }, timeout: 60_000 });
         if (r.signal !== 'SIGKILL') {
           // Past the last crash point the run completes normally.
-          expect(r.status, r.stderr).toBe(0);
-          expect(runCli(['revert', '--all', '--state-dir', state]).code).toBe(0);
+          expect(r.code, r.stderr).toBe(0);
+          expect((await runCli(['revert', '--all', '--state-dir', state])).code).toBe(0);
           expect(queueAttrs(loop.name)).toEqual(original);
           break;
         }
         crashed.push(n);
         // The lock of the killed process is stale; revert takes it over.
-        const rv = runCli(['revert', '--all', '--state-dir', state]);
+        const rv = await runCli(['revert', '--all', '--state-dir', state]);
         expect(rv.code, `crash point ${n}: ${rv.stderr}`).toBe(0);
         expect(queueAttrs(loop.name), `crash point ${n}`).toEqual(original);
-        expect(JSON.parse(runCli(['status', '--state-dir', state, '--json']).stdout).entries, `crash point ${n}`).toEqual([]);
+        expect(JSON.parse((await runCli(['status', '--state-dir', state, '--json'])).stdout).entries, `crash point ${n}`).toEqual([]);
       }
     } finally {
       restoreQueueAttrs(loop.name, original);

@@ -52,10 +52,10 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 describe('tune --persist --dry-run', () => {
-  it('shows the write, the baseline, the reboot and the verification; creates and changes nothing', () => {
+  it('shows the write, the baseline, the reboot and the verification; creates and changes nothing', async () => {
     const state = join(tmp.dir, 'state');
     const before = fingerprint();
-    const r = runCli(['tune', '--persist', '--reboot', '--dry-run', '--json', '--rules', join(tmp.dir, 'rules'), '--only', 'test-reboot-only', '--state-dir', state]);
+    const r = await runCli(['tune', '--persist', '--reboot', '--dry-run', '--json', '--rules', join(tmp.dir, 'rules'), '--only', 'test-reboot-only', '--state-dir', state]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
@@ -71,30 +71,30 @@ describe('tune --persist --dry-run', () => {
     expect(fingerprint()).toEqual(before);
   });
 
-  it('text: the same steps, without --reboot it says the reboot is yours (exit code 7)', () => {
-    const r = runCli(['tune', '--persist', '--dry-run', '--rules', join(tmp.dir, 'rules'), '--only', 'test-reboot-only', '--state-dir', join(tmp.dir, 'state2')]);
+  it('text: the same steps, without --reboot it says the reboot is yours (exit code 7)', async () => {
+    const r = await runCli(['tune', '--persist', '--dry-run', '--rules', join(tmp.dir, 'rules'), '--only', 'test-reboot-only', '--state-dir', join(tmp.dir, 'state2')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/With --persist \(not done: dry run\):/);
     expect(r.stdout).toMatch(/then reboot when it suits you \(exit code 7/);
     expect(existsSync(join(tmp.dir, 'state2'))).toBe(false);
   });
 
-  it('--reboot without --persist is bad input: one line, exit 2', () => {
-    const r = runCli(['tune', '--reboot', '--dry-run']);
+  it('--reboot without --persist is bad input: one line, exit 2', async () => {
+    const r = await runCli(['tune', '--reboot', '--dry-run']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('nvprobe: --reboot needs --persist: only persisted changes need a reboot');
   });
 });
 
 describe('exit codes 7 and 8 are documented', () => {
-  it('in nvprobe --help, in verify/status/tune --help, and in the README table', () => {
-    const top = runCli(['--help']);
+  it('in nvprobe --help, in verify/status/tune --help, and in the README table', async () => {
+    const top = await runCli(['--help']);
     expect(top.stdout).toMatch(/^ +7 {2}reboot required: /m);
     expect(top.stdout).toMatch(/^ +8 {2}verify: /m);
     expect(top.stdout).toMatch(/NVPROBE_REBOOT_COMMAND/);
-    expect(runCli(['verify', '--help']).stdout).toMatch(/Exit codes: 0 ok, 1 runtime failure, 2 bad input, 3 needs root, 8 verification failed/);
-    expect(runCli(['status', '--help']).stdout).toMatch(/7 reboot required, 8 verification failed/);
-    expect(runCli(['tune', '--help']).stdout).toMatch(/--reboot[\s\S]*7 reboot required/);
+    expect((await runCli(['verify', '--help'])).stdout).toMatch(/Exit codes: 0 ok, 1 runtime failure, 2 bad input, 3 needs root, 8 verification failed/);
+    expect((await runCli(['status', '--help'])).stdout).toMatch(/7 reboot required, 8 verification failed/);
+    expect((await runCli(['tune', '--help'])).stdout).toMatch(/--reboot[\s\S]*7 reboot required/);
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme).toMatch(/^\| 7 \| reboot required: /m);
     expect(readme).toMatch(/^\| 8 \| verification failed: /m);

@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
 import type { ResolvedAction } from '../../src/rules/types.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCommand } from '../helpers/cli.js';
 import { makeTemp, removeTemp } from '../helpers/fixtures.js';
 import { deleteFiles, persistTree, type PersistTree } from '../helpers/persist-root.js';
 
@@ -28,17 +27,17 @@ function tree(scenario: string): PersistTree {
   return t;
 }
 function persistRun(t: PersistTree, state: string, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [RUNNER, t.dir, state, JSON.stringify(ACTIONS)], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return runCommand(process.execPath, [RUNNER, t.dir, state, JSON.stringify(ACTIONS)], { env: { ...process.env, ...env } });
 }
 
 describe('tune --persist through the journal, on copies of real systems', () => {
-  it.each(['persist-debian12-grub', 'persist-uki-kernel-install'])('%s: exact files, idempotent, revert restores byte for byte', (scenario) => {
+  it.each(['persist-debian12-grub', 'persist-uki-kernel-install'])('%s: exact files, idempotent, revert restores byte for byte', async (scenario) => {
     const t = tree(scenario);
     const original = t.files();
     const state = makeTemp('nvprobe-persist-state-');
     temps.push(state);
-    const r = persistRun(t, state);
-    expect(r.status, r.stderr).toBe(0);
+    const r = await persistRun(t, state);
+    expect(r.code, r.stderr).toBe(0);
     const after = t.files();
     const changed = Object.keys(after)
       .filter((p) => after[p] !== original[p])
@@ -53,34 +52,34 @@ describe('tune --persist through the journal, on copies of real systems', () => 
     }
     // A second plan on the changed tree has nothing left to write.
     expect(planPersistence(t.root(), ACTIONS).writes).toEqual([]);
-    const rv = runCli(['revert', '--all', '--root', t.dir, '--state-dir', state]);
+    const rv = await runCli(['revert', '--all', '--root', t.dir, '--state-dir', state]);
     expect(rv.code, rv.stderr).toBe(0);
     expect(t.files()).toEqual(original);
   });
 
-  it('BLS entries edited as files where grubby is absent, and put back', () => {
+  it('BLS entries edited as files where grubby is absent, and put back', async () => {
     const t = tree('persist-fedora39-bls');
     deleteFiles(t.dir, ['/usr/sbin/grubby']);
     const original = t.files();
     const state = makeTemp('nvprobe-persist-state-');
     temps.push(state);
-    expect(persistRun(t, state).status).toBe(0);
+    expect((await persistRun(t, state)).code).toBe(0);
     const entries = Object.keys(t.files()).filter((p) => p.startsWith('/boot/loader/entries/'));
     expect(entries.length).toBeGreaterThan(0);
     for (const e of entries) expect(t.read(e)).toMatch(/^options .*virtio_blk\.poll_queues=1/m);
-    expect(runCli(['revert', '--all', '--root', t.dir, '--state-dir', state]).code).toBe(0);
+    expect((await runCli(['revert', '--all', '--root', t.dir, '--state-dir', state])).code).toBe(0);
     expect(t.files()).toEqual(original);
   });
 
-  it('SIGKILL after every journal step: revert always restores the tree byte for byte', () => {
+  it('SIGKILL after every journal step: revert always restores the tree byte for byte', async () => {
     let crashed = 0;
     for (let n = 1; n <= 40; n++) {
       const t = persistTree('persist-debian12-grub');
       const state = makeTemp('nvprobe-persist-crash-');
       try {
         const original = t.files();
-        const r = persistRun(t, state, { NVPROBE_TEST_CRASH_AT: String(n) });
-        const rv = runCli(['revert', '--all', '--root', t.dir, '--state-dir', state]);
+        const r = await persistRun(t, state, { NVPROBE_TEST_CRASH_AT: String(n) });
+        const rv = await runCli(['revert', '--all', '--root', t.dir, '--state-dir', state]);
         expect(rv.code, `crash point ${n}: ${rv.stderr}`).toBe(0);
         expect(t.files(), `crash point ${n}`).toEqual(original);
         if (r.signal !== 'SIGKILL') break;

@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NVPROBE, runCli } from '../helpers/cli.js';
+import { NVPROBE, runCli, runCommand } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
 import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from '../helpers/loop-target.js';
 
@@ -52,29 +51,29 @@ interface StatusEntry {
 }
 
 describe('a tune killed with kill -9', () => {
-  it('the next tune refuses (exit 2) and says to revert first; after revert it runs', () => {
+  it('the next tune refuses (exit 2) and says to revert first; after revert it runs', async () => {
     try {
       let state = '';
       let entries: StatusEntry[] = [];
       for (let n = 12; n <= 40 && entries.length < 2; n++) {
         state = join(tmp.dir, `state-${n}`);
-        const r = spawnSync(NVPROBE, tuneArgs(state), { encoding: 'utf8', env: { ...process.env, NVPROBE_TEST_CRASH_AT: String(n) }, timeout: 60_000 });
+        const r = await runCommand(NVPROBE, tuneArgs(state), { env: { ...process.env, NVPROBE_TEST_CRASH_AT: String(n) }, timeout: 60_000 });
         expect(r.signal, `crash point ${n} ran to the end: ${r.stderr}`).toBe('SIGKILL');
-        entries = JSON.parse(runCli(['status', '--state-dir', state, '--json']).stdout).entries;
+        entries = JSON.parse((await runCli(['status', '--state-dir', state, '--json'])).stdout).entries;
       }
       expect(entries.length).toBeGreaterThanOrEqual(2);
-      const again = runCli(tuneArgs(state));
+      const again = await runCli(tuneArgs(state));
       expect(again.code).toBe(2);
       expect(again.stdout).toBe('');
       expect(again.stderr).toMatch(/^nvprobe: an earlier tune \(run \S+, started \S+\) did not finish \(killed\?\): \d+ of its change\(s\) may still be in effect/);
       expect(again.stderr).toContain(`hint: run \`nvprobe revert --state-dir ${state}\` first`);
       // Refusing changed nothing: the killed run's entries are all still there.
-      expect(JSON.parse(runCli(['status', '--state-dir', state, '--json']).stdout).entries).toHaveLength(entries.length);
-      expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
+      expect(JSON.parse((await runCli(['status', '--state-dir', state, '--json'])).stdout).entries).toHaveLength(entries.length);
+      expect((await runCli(['revert', '--state-dir', state])).code).toBe(0);
       expect(queueAttrs(loop.name)).toEqual(original);
-      const after = runCli([...tuneArgs(state), '--json']);
+      const after = await runCli([...tuneArgs(state), '--json']);
       expect(after.code, after.stderr).toBe(0);
-      expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
+      expect((await runCli(['revert', '--state-dir', state])).code).toBe(0);
       expect(queueAttrs(loop.name)).toEqual(original);
     } finally {
       restoreQueueAttrs(loop.name, original);
@@ -83,7 +82,7 @@ describe('a tune killed with kill -9', () => {
 });
 
 describe('revert --all over two runs that changed the same attributes', () => {
-  it('prints one line per attribute, with the value before nvprobe', () => {
+  it('prints one line per attribute, with the value before nvprobe', async () => {
     const state = join(tmp.dir, 'state-two-runs');
     const rules2 = join(tmp.dir, 'rules2');
     mkdirSync(rules2);
@@ -93,11 +92,11 @@ describe('revert --all over two runs that changed the same attributes', () => {
     ];
     writeFileSync(join(rules2, 'loop.yaml'), loopRules(loop.name, second));
     try {
-      expect(runCli(tuneArgs(state)).code).toBe(0);
-      const r2 = runCli(['tune', loop.dev, '--yes', '--rules', rules2, '--state-dir', state, '--only', 'test-loop-0-nomerges,test-loop-1-rq-affinity', '--round', '60ms', '--pairs', '1']);
+      expect((await runCli(tuneArgs(state))).code).toBe(0);
+      const r2 = await runCli(['tune', loop.dev, '--yes', '--rules', rules2, '--state-dir', state, '--only', 'test-loop-0-nomerges,test-loop-1-rq-affinity', '--round', '60ms', '--pairs', '1']);
       expect(r2.code, r2.stderr).toBe(0);
-      expect(JSON.parse(runCli(['status', '--state-dir', state, '--json']).stdout).entries).toHaveLength(5);
-      const rv = runCli(['revert', '--all', '--state-dir', state]);
+      expect(JSON.parse((await runCli(['status', '--state-dir', state, '--json'])).stdout).entries).toHaveLength(5);
+      const rv = await runCli(['revert', '--all', '--state-dir', state]);
       expect(rv.code, rv.stderr).toBe(0);
       const lines = rv.stdout.trim().split('\n');
       expect(lines).toHaveLength(3);

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NVPROBE, runCli } from '../helpers/cli.js';
+import { NVPROBE, runCli, runCommand } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
 import { asNobody } from '../helpers/unprivileged.js';
 import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from '../helpers/loop-target.js';
@@ -42,10 +42,10 @@ const ACTIONS = [
 ];
 
 describe('nvprobe tune and revert on a loop device', () => {
-  it('applies and measures each change, keeps prerequisites, and revert puts every value back', () => {
+  it('applies and measures each change, keeps prerequisites, and revert puts every value back', async () => {
     const { args, state } = setup(ACTIONS);
     try {
-      const r = runCli([...args, '--json']);
+      const r = await runCli([...args, '--json']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout);
@@ -56,58 +56,58 @@ describe('nvprobe tune and revert on a loop device', () => {
       expect(existsSync(doc.savedTo)).toBe(true);
       // The kept values are live, and status says so.
       expect(queueAttrs(loop.name)).toMatchObject({ scheduler: expect.stringContaining('[mq-deadline]'), nomerges: '2', rq_affinity: '2', iostats: '0' });
-      const status = runCli(['status', '--state-dir', state, '--json']);
+      const status = await runCli(['status', '--state-dir', state, '--json']);
       expect(JSON.parse(status.stdout).entries.map((e: { state: string }) => e.state)).toEqual(['applied', 'applied', 'applied', 'applied']);
       expect(status.code).toBe(0);
       // Drift: someone else changes one of them; status says so, and exits 6 (like TuneD's verify failing).
       writeFileSync(`/sys/block/${loop.name}/queue/nomerges`, '1');
-      const drifted = runCli(['status', '--state-dir', state]);
+      const drifted = await runCli(['status', '--state-dir', state]);
       expect(drifted.stdout).toMatch(/^drifted +\/sys\/block\/loop\d+\/queue\/nomerges = 2 \(live: 1\)/m);
       expect(drifted.code).toBe(6);
-      expect(runCli(['status', '--state-dir', state, '--json']).code).toBe(6);
+      expect((await runCli(['status', '--state-dir', state, '--json'])).code).toBe(6);
       // Revert puts back the others, leaves the one someone else changed as they set it, and says so (exit 4).
-      const rv = runCli(['revert', '--state-dir', state]);
+      const rv = await runCli(['revert', '--state-dir', state]);
       expect(rv.code).toBe(4);
       expect(rv.stdout).toMatch(/restored \/sys\/block\/loop\d+\/queue\/scheduler = \[none\]/);
       expect(rv.stdout).toMatch(/^left +\/sys\/block\/loop\d+\/queue\/nomerges: now 1, nvprobe set 2: changed by someone else since; left as is$/m);
       expect(rv.stderr).toMatch(/^nvprobe: 1 value\(s\) changed by someone else since nvprobe set them were left as is\nhint: /);
       expect(queueAttrs(loop.name)).toEqual({ ...original, nomerges: '1' });
-      expect(runCli(['revert', '--state-dir', state]).stdout).toBe('nothing to revert: nvprobe has no change in effect\n');
+      expect((await runCli(['revert', '--state-dir', state])).stdout).toBe('nothing to revert: nvprobe has no change in effect\n');
     } finally {
       restoreQueueAttrs(loop.name, original);
     }
   });
 
-  it('--dry-run changes nothing and works without root', (ctx) => {
+  it('--dry-run changes nothing and works without root', async (ctx) => {
     const nobody = asNobody(ctx);
     const { args } = setup(ACTIONS);
-    const r = nobody.run([...args, '--dry-run']);
+    const r = await nobody.run([...args, '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/nothing will be changed/);
     expect(r.stdout).toContain(`${loop.name}:queue/scheduler: none -> mq-deadline`);
     expect(queueAttrs(loop.name)).toEqual(original);
   });
 
-  it('not root: exit 3, nothing changed', (ctx) => {
+  it('not root: exit 3, nothing changed', async (ctx) => {
     const nobody = asNobody(ctx);
     const { args } = setup(ACTIONS);
-    const r = nobody.run(args);
+    const r = await nobody.run(args);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^nvprobe: tune changes kernel settings and needs root/);
     expect(queueAttrs(loop.name)).toEqual(original);
   });
 
-  it('a knob that refuses its value: this run is reverted, exit 4', () => {
+  it('a knob that refuses its value: this run is reverted, exit 4', async () => {
     const { args, state } = setup([
       { attr: 'nomerges', value: 2 },
       { attr: 'scheduler', value: 'no-such-scheduler' },
     ]);
     try {
-      const r = runCli(args);
+      const r = await runCli(args);
       expect(r.code).toBe(4);
       expect(r.stderr).toMatch(/^nvprobe: .*scheduler.*failed \(EINVAL\); every change of this run was reverted/);
       expect(queueAttrs(loop.name)).toEqual(original);
-      expect(JSON.parse(runCli(['status', '--state-dir', state, '--json']).stdout).entries).toEqual([]);
+      expect(JSON.parse((await runCli(['status', '--state-dir', state, '--json'])).stdout).entries).toEqual([]);
     } finally {
       restoreQueueAttrs(loop.name, original);
     }
@@ -126,26 +126,26 @@ describe('nvprobe tune and revert on a loop device', () => {
       );
       let err1 = '';
       first.stderr?.on('data', (d) => (err1 += d));
-      const exited = new Promise<number | null>((resolve) => first.on('exit', (c) => resolve(c)));
+      const exited = new Promise<number | null>((resolve) => first!.on('exit', (c) => resolve(c)));
       const journal = join(a.state, 'journal.jsonl');
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline && first.exitCode === null && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('"run"'))) await new Promise((r) => setTimeout(r, 50));
       expect(first.exitCode, err1).toBeNull();
-      const second = runCli(b.args);
+      const second = await runCli(b.args);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(new RegExp(`^nvprobe: another nvprobe tune is running \\(pid ${first.pid}\\); tune stops here and changes nothing\nhint: `));
       expect(existsSync(join(b.state, 'journal.jsonl'))).toBe(false);
       // revert of the other state dir (an existing one: a missing one is bad input) waits for nothing either.
       mkdirSync(b.state, { recursive: true, mode: 0o700 });
-      const rv = runCli(['revert', '--all', '--state-dir', b.state]);
+      const rv = await runCli(['revert', '--all', '--state-dir', b.state]);
       expect(rv.code).toBe(1);
       expect(rv.stderr).toMatch(new RegExp(`^nvprobe: another nvprobe tune is running \\(pid ${first.pid}\\)`));
       expect(await exited, err1).toBe(0);
       expect(queueAttrs(loop.name).iostats).toBe(original.iostats);
       // Once it is done, the second runs; then both reverts leave the device as it was.
-      expect(runCli(b.args).code).toBe(0);
+      expect((await runCli(b.args)).code).toBe(0);
       expect(queueAttrs(loop.name)).toMatchObject({ rq_affinity: '2', iostats: '0' });
-      for (const st of [b.state, a.state]) expect(runCli(['revert', '--all', '--state-dir', st]).code).toBe(0);
+      for (const st of [b.state, a.state]) expect((await runCli(['revert', '--all', '--state-dir', st])).code).toBe(0);
       expect(queueAttrs(loop.name)).toEqual(original);
     } finally {
       // A failed assertion must not leave the first run holding the machine lock for the next tests.
@@ -154,63 +154,63 @@ describe('nvprobe tune and revert on a loop device', () => {
     }
   });
 
-  it('a lock file whose holder is gone (kill -9) does not block the next run', () => {
+  it('a lock file whose holder is gone (kill -9) does not block the next run', async () => {
     const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
     try {
       // What a killed run leaves: the lock files, naming a pid that no longer holds them.
       mkdirSync(state, { recursive: true });
       writeFileSync(join(state, 'lock'), '999999999 tune\n');
       if (!existsSync('/run/nvprobe.lock')) writeFileSync('/run/nvprobe.lock', '999999999 tune\n', { mode: 0o600 });
-      expect(runCli(args).code).toBe(0);
-      expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
+      expect((await runCli(args)).code).toBe(0);
+      expect((await runCli(['revert', '--state-dir', state])).code).toBe(0);
       expect(queueAttrs(loop.name)).toEqual(original);
     } finally {
       restoreQueueAttrs(loop.name, original);
     }
   });
 
-  it('after a killed run (kill -9), the next tune refuses until revert (exit 2), then runs', () => {
+  it('after a killed run (kill -9), the next tune refuses until revert (exit 2), then runs', async () => {
     const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
     try {
       // Crash point 3: the run record and the first intent are durable, the write is done, no `done`.
-      const killed = spawnSync(NVPROBE, args, { encoding: 'utf8', env: { ...process.env, NVPROBE_TEST_CRASH_AT: '3' }, timeout: 60_000 });
+      const killed = await runCommand(NVPROBE, args, { env: { ...process.env, NVPROBE_TEST_CRASH_AT: '3' }, timeout: 60_000 });
       expect(killed.signal).toBe('SIGKILL');
       expect(queueAttrs(loop.name).nomerges).toBe('2');
-      const again = runCli(args);
+      const again = await runCli(args);
       expect(again.code).toBe(2);
       expect(again.stderr).toMatch(
         /^nvprobe: an earlier tune \(run \S+, started [^)]+\) did not finish \(killed\?\): 1 of its change\(s\) may still be in effect.*\nhint: run `nvprobe revert --state-dir \S+` first/,
       );
       expect(queueAttrs(loop.name).nomerges).toBe('2');
-      expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
+      expect((await runCli(['revert', '--state-dir', state])).code).toBe(0);
       expect(queueAttrs(loop.name)).toEqual(original);
-      expect(runCli(args).code).toBe(0);
-      expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
+      expect((await runCli(args)).code).toBe(0);
+      expect((await runCli(['revert', '--state-dir', state])).code).toBe(0);
       expect(queueAttrs(loop.name)).toEqual(original);
     } finally {
       restoreQueueAttrs(loop.name, original);
     }
   });
 
-  it('a corrupt journal: tune and revert refuse, nothing changed', () => {
+  it('a corrupt journal: tune and revert refuse, nothing changed', async () => {
     const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
     mkdirSync(state, { recursive: true });
     writeFileSync(join(state, 'journal.jsonl'), '{"v":1,"t":"run","run":"x","crc":"0000"}\n');
-    for (const r of [runCli(args), runCli(['revert', '--state-dir', state])]) {
+    for (const r of [await runCli(args), await runCli(['revert', '--state-dir', state])]) {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/journal .* is corrupt at line 1 .* will not guess/);
     }
     expect(queueAttrs(loop.name)).toEqual(original);
   });
 
-  it('disk full while writing the journal: clean error, nothing changed', (ctx) => {
+  it('disk full while writing the journal: clean error, nothing changed', async (ctx) => {
     const { args, state } = setup([{ attr: 'nomerges', value: 2 }]);
     mkdirSync(state, { recursive: true });
     const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', state], { encoding: 'utf8' });
     if (mount.status !== 0) ctx.skip(`cannot mount a small tmpfs for the state dir here: ${(mount.stderr || String(mount.error)).trim()}`);
     try {
       spawnSync('dd', ['if=/dev/zero', `of=${join(state, 'filler')}`, 'bs=4k', 'count=100']); // fills it
-      const r = runCli(args);
+      const r = await runCli(args);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(/^nvprobe: .*ENOSPC/m);
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -242,7 +242,7 @@ describe('nvprobe tune and revert on a loop device', () => {
       expect(code).toBe(130);
       expect(stderr).toMatch(/interrupted by SIGINT/);
       expect(queueAttrs(loop.name)).toEqual(original);
-      expect(JSON.parse(runCli(['status', '--state-dir', state, '--json']).stdout).entries).toEqual([]);
+      expect(JSON.parse((await runCli(['status', '--state-dir', state, '--json'])).stdout).entries).toEqual([]);
     } finally {
       restoreQueueAttrs(loop.name, original);
     }

@@ -38,12 +38,12 @@ function args(name: string): { state: string; args: string[] } {
 }
 
 describe('nvprobe tune: per-phase before/after on the kernel clock', () => {
-  it('--json carries a traced baseline and result with the three phases; the text shows them side by side', (ctx) => {
+  it('--json carries a traced baseline and result with the three phases; the text shows them side by side', async (ctx) => {
     const why = tracingUnavailable();
     if (why) ctx.skip(why);
     const { state, args: a } = args('json');
     try {
-      const r = runCli([...a, '--json']);
+      const r = await runCli([...a, '--json']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout);
@@ -66,10 +66,10 @@ describe('nvprobe tune: per-phase before/after on the kernel clock', () => {
         expect(k.phases.guestSide.meanUs).toBeCloseTo(k.phases.submit.latency.meanUs + k.phases.completion.latency.meanUs, 1);
       }
       expect(nvprobeInstances()).toEqual([]);
-      expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
+      expect((await runCli(['revert', '--state-dir', state])).code).toBe(0);
 
       // The same run as text (report of the saved run renders tune's text): the per-phase table.
-      const text = runCli(['report', doc.savedTo]);
+      const text = await runCli(['report', doc.savedTo]);
       expect(text.code).toBe(0);
       const p50 = (us: number) => (us < 10 ? us.toFixed(2) : us < 1000 ? us.toFixed(1) : String(Math.round(us)));
       const d = kc.before.phases.completion.latency.percentilesUs.p50;
@@ -82,15 +82,15 @@ describe('nvprobe tune: per-phase before/after on the kernel clock', () => {
     }
   }, 120_000);
 
-  it('--no-trace: no kernel-clock measurement, no per-phase table', () => {
+  it('--no-trace: no kernel-clock measurement, no per-phase table', async () => {
     const { state, args: a } = args('notrace');
     try {
-      const r = runCli([...a, '--json', '--no-trace']);
+      const r = await runCli([...a, '--json', '--no-trace']);
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);
       expect(doc.result.kernelClock).toBeUndefined();
-      expect(runCli(['report', doc.savedTo]).stdout).not.toContain('Per phase');
-      expect(runCli(['revert', '--state-dir', state]).code).toBe(0);
+      expect((await runCli(['report', doc.savedTo])).stdout).not.toContain('Per phase');
+      expect((await runCli(['revert', '--state-dir', state])).code).toBe(0);
     } finally {
       restoreQueueAttrs(loop.name, original);
     }

@@ -88,6 +88,6 @@ describe("boot sequence: the harness boots what the guest's boot disk says", () 
     expect(seq.boots.map((b) => b.end)).toEqual(['reboot', 'reboot', 'power-cut', 'reboot']);
     expect(() => seq.guest).toThrow(/no guest is running/);
     expect(seq.readFile(KERNEL_CMDLINE)?.toString()).toBe(original);
-    expect(seq.bootConfig().cmdline).toBe(original.trim());
+    expect((await seq.bootConfig()).cmdline).toBe(original.trim());
   });
 });

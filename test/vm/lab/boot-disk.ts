@@ -32,7 +32,7 @@ export const GRUB_DEFAULTS = '/etc/default/grub';
 export const GRUB_DROPINS = '/etc/default/grub.d';
 
 /** Create the boot disk image `file` (`sizeMiB`) for this layout with `cmdline` as its command line. */
-export function createBootDisk(file: string, layout: BootLayout, cmdline: string, kernelRelease: string, sizeMiB = 16): void {
+export async function createBootDisk(file: string, layout: BootLayout, cmdline: string, kernelRelease: string, sizeMiB = 16): Promise<void> {
   const stage = mkdtempSync(join(tmpdir(), 'nvprobe-boot-disk-'));
   try {
     for (const d of BOOT_DISK_DIRS) mkdirSync(join(stage, d), { recursive: true });
@@ -53,7 +53,7 @@ export function createBootDisk(file: string, layout: BootLayout, cmdline: string
         if (layout === 'grub.d') mkdirSync(join(stage, GRUB_DROPINS), { recursive: true });
         break;
     }
-    runTool('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', '-L', BOOT_DISK_SERIAL, '-d', stage, file, `${sizeMiB}M`]);
+    await runTool('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', '-L', BOOT_DISK_SERIAL, '-d', stage, file, `${sizeMiB}M`]);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
@@ -72,10 +72,10 @@ export interface BootConfig {
  * /etc/kernel/cmdline, else GRUB's defaults (whose command line GRUB prefixes with BOOT_IMAGE=).
  * Throws when the disk holds none of them or something this reader does not understand.
  */
-export function readBootConfig(file: string, kernelRelease: string): BootConfig {
+export async function readBootConfig(file: string, kernelRelease: string): Promise<BootConfig> {
   const dump = mkdtempSync(join(tmpdir(), 'nvprobe-boot-read-'));
   try {
-    runTool('debugfs', ['-R', `rdump /etc /boot ${dump}`, file]);
+    await runTool('debugfs', ['-R', `rdump /etc /boot ${dump}`, file]);
     const local = (p: string) => join(dump, p);
     const entriesDir = local(BLS_DIR);
     const entries = existsSync(entriesDir)

@@ -60,7 +60,7 @@ export class BootSequence {
     try {
       const bootDisk = join(workDir, 'boot.img');
       const cmdline = opts.cmdline ?? labCmdline().filter((w) => !/^[\w-]+\.poll_queues=/.test(w));
-      createBootDisk(bootDisk, opts.layout, cmdline.join(' '), pkgs.kernelRelease);
+      await createBootDisk(bootDisk, opts.layout, cmdline.join(' '), pkgs.kernelRelease);
       const disks: LabDisk[] = [...createLabDisks(workDir, opts), { id: 'boot', file: bootDisk, device: 'virtio-blk', directIo: false, queues: 1, serial: BOOT_DISK_SERIAL }];
       const seq = new BootSequence(opts, bootDisk, disks, pkgs.kernelRelease, removeWorkDir);
       await seq.bootNext();
@@ -105,7 +105,7 @@ export class BootSequence {
   }
 
   /** What the boot loader would boot now. Only between boots: the image of a running guest is not consistent. */
-  bootConfig(): BootConfig {
+  bootConfig(): Promise<BootConfig> {
     this.assertStopped();
     return readBootConfig(this.bootDisk, this.kernelRelease);
   }
@@ -143,7 +143,7 @@ export class BootSequence {
       this.ended = true;
       throw new Error(`the guest asked for boot ${this.boots.length + 1}, but this boot sequence allows ${this.opts.maxBoots}: stopped (boots: ${this.describe()})`);
     }
-    const config = readBootConfig(this.bootDisk, this.kernelRelease);
+    const config = await readBootConfig(this.bootDisk, this.kernelRelease);
     checkBootDisk(this.bootDisk);
     const record: BootRecord = { index: this.boots.length + 1, config, bootMs: 0 };
     this.boots.push(record);

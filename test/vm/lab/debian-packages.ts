@@ -23,14 +23,14 @@ const KERNEL_META_PACKAGE = 'linux-image-cloud-amd64';
 const BUSYBOX_PACKAGE = 'busybox-static';
 
 /** Download (once) and extract the cloud kernel and busybox-static into test/vm/.cache/. */
-export function fetchGuestPackages(cacheDir = labCacheDir): GuestPackages {
-  const kernelPackage = withAptListsFallback(() => concreteKernelPackage());
-  const kernelVersion = candidateVersion(kernelPackage);
-  const busyboxVersion = candidateVersion(BUSYBOX_PACKAGE);
+export async function fetchGuestPackages(cacheDir = labCacheDir): Promise<GuestPackages> {
+  const kernelPackage = await withAptListsFallback(() => concreteKernelPackage());
+  const kernelVersion = await candidateVersion(kernelPackage);
+  const busyboxVersion = await candidateVersion(BUSYBOX_PACKAGE);
   const kernelRelease = kernelPackage.replace(/^linux-image-/, '');
 
-  const kernelTree = extractedPackage(cacheDir, kernelPackage, kernelVersion, /^linux-image-.*-cloud-amd64_/);
-  const busyboxTree = extractedPackage(cacheDir, BUSYBOX_PACKAGE, busyboxVersion, /^busybox-static_/);
+  const kernelTree = await extractedPackage(cacheDir, kernelPackage, kernelVersion, /^linux-image-.*-cloud-amd64_/);
+  const busyboxTree = await extractedPackage(cacheDir, BUSYBOX_PACKAGE, busyboxVersion, /^busybox-static_/);
   return {
     kernelPackage,
     kernelVersion,
@@ -43,28 +43,28 @@ export function fetchGuestPackages(cacheDir = labCacheDir): GuestPackages {
 }
 
 /** linux-image-cloud-amd64 is a meta package; its one dependency names the real kernel. */
-function concreteKernelPackage(): string {
-  const out = runTool('apt-cache', ['depends', KERNEL_META_PACKAGE]);
+async function concreteKernelPackage(): Promise<string> {
+  const out = await runTool('apt-cache', ['depends', KERNEL_META_PACKAGE]);
   const m = /Depends:\s*(linux-image-\d[^\s]*-cloud-amd64)/.exec(out);
   if (!m) throw new Error(`apt-cache depends ${KERNEL_META_PACKAGE} names no linux-image-*-cloud-amd64:\n${out}`);
-  return m[1];
+  return m[1]!;
 }
 
-function candidateVersion(pkg: string): string {
-  const out = withAptListsFallback(() => runTool('apt-cache', ['show', '--no-all-versions', pkg]));
+async function candidateVersion(pkg: string): Promise<string> {
+  const out = await withAptListsFallback(() => runTool('apt-cache', ['show', '--no-all-versions', pkg]));
   const m = /^Version:\s*(\S+)/m.exec(out);
   if (!m) throw new Error(`apt-cache show ${pkg} gives no Version`);
-  return m[1];
+  return m[1]!;
 }
 
 /** A fresh machine may have empty apt lists: refresh them only when a lookup fails. */
 let listsRefreshed = false;
-function withAptListsFallback<T>(lookup: () => T): T {
+async function withAptListsFallback<T>(lookup: () => Promise<T>): Promise<T> {
   try {
-    return lookup();
+    return await lookup();
   } catch (err) {
     if (listsRefreshed) throw err;
-    runTool('apt-get', ['update', '-qq']);
+    await runTool('apt-get', ['update', '-qq']);
     listsRefreshed = true;
     return lookup();
   }
@@ -74,19 +74,19 @@ function withAptListsFallback<T>(lookup: () => T): T {
  * `<cache>/<pkg>_<version>/` holding the package's files; downloaded and extracted if absent.
  * `family` matches cache entries of this package's other versions (and other kernel ABIs).
  */
-function extractedPackage(cacheDir: string, pkg: string, version: string, family: RegExp): string {
+async function extractedPackage(cacheDir: string, pkg: string, version: string, family: RegExp): Promise<string> {
   const tree = join(cacheDir, `${pkg}_${version.replace(/:/g, '%3a')}`);
   if (existsSync(join(tree, '.complete'))) return tree;
 
   const debDir = join(cacheDir, 'debs');
   mkdirSync(debDir, { recursive: true });
-  const deb = downloadedDeb(debDir, pkg, version);
+  const deb = await downloadedDeb(debDir, pkg, version);
   // Extract beside the target and rename, so an interrupted run never leaves a half tree that looks done.
   const partial = `${tree}.partial`;
   rmSync(partial, { recursive: true, force: true });
   rmSync(tree, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  runTool('dpkg-deb', ['-x', deb, partial]);
+  await runTool('dpkg-deb', ['-x', deb, partial]);
   writeFileSync(join(partial, '.complete'), `${pkg} ${version}\n`);
   renameSync(partial, tree);
   pruneOthers(cacheDir, family, tree, deb);
@@ -103,12 +103,12 @@ function pruneOthers(cacheDir: string, family: RegExp, keepTree: string, keepDeb
   }
 }
 
-function downloadedDeb(debDir: string, pkg: string, version: string): string {
+async function downloadedDeb(debDir: string, pkg: string, version: string): Promise<string> {
   const find = () => readdirSync(debDir).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb') && debVersion(f) === version);
   let name = find();
   if (!name) {
     // The sandbox user (_apt) may not be able to write into the cache dir; we are root and write ourselves.
-    runTool('apt-get', ['download', '-qq', '-o', 'APT::Sandbox::User=root', `${pkg}=${version}`], { cwd: debDir });
+    await runTool('apt-get', ['download', '-qq', '-o', 'APT::Sandbox::User=root', `${pkg}=${version}`], { cwd: debDir });
     name = find();
     if (!name) throw new Error(`apt-get download ${pkg}=${version} left no .deb in ${debDir}`);
   }

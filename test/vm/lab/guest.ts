@@ -44,19 +44,20 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-let packages: GuestPackages | undefined;
-let initramfs: Promise<Initramfs> | undefined;
+let bootFiles: Promise<{ pkgs: GuestPackages; initramfs: Initramfs }> | undefined;
 
-/** Kernel, busybox and initramfs are the same for every boot of a test run: build them once. */
-function sharedInitramfs(): { pkgs: GuestPackages; initramfs: Promise<Initramfs> } {
-  packages ??= fetchGuestPackages();
-  const pkgs = packages;
-  initramfs ??= (async () => {
+/**
+ * The kernel and userland every lab guest boots: fetched and built once per run (awaited, never
+ * blocking the test worker: on a fresh machine the download alone takes tens of seconds).
+ */
+export function labBootFiles(): Promise<{ pkgs: GuestPackages; initramfs: Initramfs }> {
+  bootFiles ??= (async () => {
+    const pkgs = await fetchGuestPackages();
     const dir = mkdtempSync(join(tmpdir(), 'nvprobe-initramfs-out-'));
     trackTempDir(dir);
-    return buildInitramfs(pkgs, join(dir, 'initramfs.cpio.gz'));
+    return { pkgs, initramfs: await buildInitramfs(pkgs, join(dir, 'initramfs.cpio.gz')) };
   })();
-  return { pkgs, initramfs };
+  return bootFiles;
 }
 
 /** Boot a guest and wait until it takes commands. The caller must `shutdown()` it (in afterAll/finally). */
@@ -86,12 +87,6 @@ export function labCmdline(opts: Pick<BootOptions, 'pollQueues' | 'cmdline'> = {
     'nvp.idle=300',
     ...(opts.cmdline ?? []),
   ];
-}
-
-/** The kernel and userland every lab guest boots (fetched and built once per run). */
-export async function labBootFiles(): Promise<{ pkgs: GuestPackages; initramfs: Initramfs }> {
-  const { pkgs, initramfs } = sharedInitramfs();
-  return { pkgs, initramfs: await initramfs };
 }
 
 /**

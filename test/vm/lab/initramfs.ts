@@ -33,14 +33,14 @@ export async function buildInitramfs(pkgs: GuestPackages, outFile: string): Prom
   const stage = mkdtempSync(join(tmpdir(), 'nvprobe-initramfs-'));
   try {
     const modules = moduleLoadOrder(pkgs.modulesDir, GUEST_MODULES);
-    addBusybox(stage, pkgs.busybox);
+    await addBusybox(stage, pkgs.busybox);
     addReboot(stage);
     mkdirSync(join(stage, 'lib', 'modules'), { recursive: true });
     for (const m of modules) copyFileSync(m.file, join(stage, 'lib', 'modules', `${m.name}.ko`));
 
     const nvprobeDir = join(stage, GUEST_NVPROBE_DIR);
-    copyNvprobePackage(repoRoot, nvprobeDir);
-    addNode(stage, nvprobeDir);
+    await copyNvprobePackage(repoRoot, nvprobeDir);
+    await addNode(stage, nvprobeDir);
 
     for (const dir of ['proc', 'sys', 'dev', 'tmp', 'run']) mkdirSync(join(stage, dir), { recursive: true });
     writeFileSync(join(stage, 'init'), renderInit({ modules: modules.map((m) => m.name), workDir: GUEST_NVPROBE_DIR }));
@@ -53,12 +53,12 @@ export async function buildInitramfs(pkgs: GuestPackages, outFile: string): Prom
   }
 }
 
-function addBusybox(stage: string, busybox: string): void {
+async function addBusybox(stage: string, busybox: string): Promise<void> {
   mkdirSync(join(stage, 'bin'), { recursive: true });
   copyFileSync(busybox, join(stage, 'bin', 'busybox'));
   chmodSync(join(stage, 'bin', 'busybox'), 0o755);
   // --list-full gives each applet's usual place (bin/sh, sbin/insmod, usr/bin/base64, ...).
-  for (const applet of runTool(busybox, ['--list-full']).split('\n').filter(Boolean)) {
+  for (const applet of (await runTool(busybox, ['--list-full'])).split('\n').filter(Boolean)) {
     if (applet === 'bin/busybox') continue; // the binary itself is in the list
     const link = join(stage, applet);
     mkdirSync(dirname(link), { recursive: true });
@@ -79,15 +79,15 @@ function addReboot(stage: string): void {
 }
 
 /** The running node (stripped when binutils is there: ~13 MB less to pack and boot) and its libraries. */
-function addNode(stage: string, nvprobeDir: string): void {
+async function addNode(stage: string, nvprobeDir: string): Promise<void> {
   const node = join(stage, 'usr', 'bin', 'node');
   mkdirSync(dirname(node), { recursive: true });
-  if (hasTool('strip')) runTool('strip', ['-o', node, process.execPath]);
+  if (hasTool('strip')) await runTool('strip', ['-o', node, process.execPath]);
   else copyFileSync(process.execPath, node);
   chmodSync(node, 0o755);
 
   const addons = findFiles(join(nvprobeDir, 'node_modules'), (f) => f.endsWith('.node'));
-  for (const lib of sharedLibraries([process.execPath, ...addons])) {
+  for (const lib of await sharedLibraries([process.execPath, ...addons])) {
     const dest = join(stage, lib);
     mkdirSync(dirname(dest), { recursive: true });
     copyFileSync(realpathSync(lib), dest);

@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** What of the repository makes up the installed tool (package.json "files" plus the manifest). */
@@ -9,17 +10,17 @@ const PACKAGE_ENTRIES = ['bin', 'dist', 'rules', 'package.json'];
  * production node_modules. Production packages are those package-lock.json does not mark
  * `dev`; optional ones absent on disk (other platforms' ffi-rs binaries) are skipped.
  */
-export function copyNvprobePackage(repoRoot: string, dest: string): void {
+export async function copyNvprobePackage(repoRoot: string, dest: string): Promise<void> {
   if (!existsSync(join(repoRoot, 'dist'))) throw new Error(`${join(repoRoot, 'dist')} is missing: run \`npm run build\` first`);
   mkdirSync(dest, { recursive: true });
   for (const entry of PACKAGE_ENTRIES) {
     const src = join(repoRoot, entry);
-    if (existsSync(src)) cpSync(src, join(dest, entry), { recursive: true });
+    if (existsSync(src)) await cp(src, join(dest, entry), { recursive: true });
   }
   for (const dir of productionModuleDirs(repoRoot)) {
     const src = join(repoRoot, dir);
     // Nested node_modules are entries of their own in the lock file, copied (or not) on their own.
-    cpSync(src, join(dest, dir), { recursive: true, filter: (p) => p === src || !p.slice(src.length).includes('/node_modules') });
+    await cp(src, join(dest, dir), { recursive: true, filter: (p) => p === src || !p.slice(src.length).includes('/node_modules') });
   }
 }
 

@@ -24,7 +24,7 @@ describe('ConsoleDecoder', () => {
     for (let i = 0; i < text.length; i += 7) events.push(...d.push(text.slice(i, i + 7)));
     expect(events.map((e) => e.kind)).toEqual(['ready', 'result']);
     const r = events[1];
-    if (r.kind !== 'result') throw new Error('unreachable');
+    if (r?.kind !== 'result') throw new Error('unreachable');
     expect(r.output.stdout.toString()).toBe('x'.repeat(500));
     expect(r.output.stderr.toString()).toBe('warn\n');
     expect(r.output.exitCode).toBe(3);

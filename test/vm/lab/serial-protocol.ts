@@ -116,12 +116,12 @@ export class ConsoleDecoder {
     this.remember(line);
     if (line.includes(MARK.ready)) return { kind: 'ready' };
     let m: RegExpExecArray | null;
-    if ((m = RE.ack.exec(line))) return { kind: 'ack', id: m[1] };
+    if ((m = RE.ack.exec(line))) return { kind: 'ack', id: m[1]! };
     if ((m = RE.begin.exec(line))) {
-      this.frame = { id: m[1], part: 'stdout', stdout: [], stderr: [] };
+      this.frame = { id: m[1]!, part: 'stdout', stdout: [], stderr: [] };
       return undefined;
     }
-    if ((m = RE.initError.exec(line))) return { kind: 'init-error', message: m[1] };
+    if ((m = RE.initError.exec(line))) return { kind: 'init-error', message: m[1]! };
     if ((m = RE.protocolError.exec(line))) return { kind: 'protocol-error', message: `guest did not understand verb ${m[1]}` };
     return undefined;
   }
