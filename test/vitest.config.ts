@@ -10,6 +10,7 @@ export default defineConfig({
     exclude: ['test/vm/**', 'node_modules/**'],
     fileParallelism: false,
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup/blocked-loop.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

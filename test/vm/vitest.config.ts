@@ -10,6 +10,7 @@ export default defineConfig({
     include: ['test/vm/**/*.test.ts'],
     exclude: ['node_modules/**', 'test/vm/.cache/**'],
     fileParallelism: false,
+    setupFiles: ['test/setup/blocked-loop.ts'],
     isolate: false,
     testTimeout: 300_000,
     hookTimeout: 600_000,
