@@ -1,19 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, type RunOptions, runCommand } from '../helpers/cli.js';
+import { type CliResult, REPO, type RunOptions, runCommand } from '../helpers/cli.js';
 
 export const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Run a command (awaited, not blocking the test worker); a failure to start is thrown. */
-export async function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<Run> {
-  const r = await runCommand(cmd, args, { timeout: 180_000, ...opts });
-  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return runCommand(cmd, args, { timeout: 180_000, ...opts });
 }
 
 /** Run and insist on exit 0, showing stderr otherwise. */
