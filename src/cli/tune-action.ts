@@ -59,7 +59,7 @@ export async function tune(s: TuneSettings): Promise<number> {
     `write the reboot-only change(s) (${plan.rebootOnly.map((r) => `${r.action.target}=${r.action.value}`).join(', ')}) through the journal`,
     `measure the baseline (${VERIFY_ROUNDS} rounds) and arm a one-shot verification in ${armedFile}`,
     s.reboot ? 'then reboot' : 'then reboot when it suits you (exit code 7: reboot required)',
-    `then verify: at the next boot nvprobe-verify.service runs \`nvprobe verify\`: checks each change took effect, measures ${VERIFY_ROUNDS} rounds, keeps the changes if the median p50 is at least ${VERIFY_MARGIN * 100} % lower, else reverts them${s.reboot ? ' and reboots once more' : ''}`,
+    `then verify: at the next boot nvprobe-verify.service runs \`nvprobe verify\`: checks each change took effect, measures ${VERIFY_ROUNDS} rounds, keeps the changes only if even the conservative end of the interval is ${VERIFY_MARGIN * 100} % lower and the host did not change between the boots, else reverts them${s.reboot ? ' and reboots once more' : ''}`,
   ];
   const base = { schemaVersion: TUNE_SCHEMA_VERSION, kind: 'nvprobe.tune' as const, nvprobeVersion: nvprobeVersion(), createdAt: new Date().toISOString(), plan };
 
@@ -102,7 +102,7 @@ export async function tune(s: TuneSettings): Promise<number> {
             engine: opened.engine.engine,
             budgetMs: s.budgetMs - (performance.now() - started),
             roundMs: s.roundMs,
-            pairs: s.pairs,
+            maxBlocks: s.maxBlocks,
             passes: 3,
             pollWindowMs: 1000,
             trace: s.trace ? traceSpec(root, opened.target, opened.engine.engine.name) : null,
@@ -110,10 +110,10 @@ export async function tune(s: TuneSettings): Promise<number> {
           });
       // Persist what was kept, and what only a reboot can apply (never measured: the user asked for it).
       // Reboot-only changes: the baseline the next boot's verification compares with, in the state they start from.
-      let baseline: number[] | null = null;
+      let baseline: Awaited<ReturnType<typeof measureRounds>> | null = null;
       if (expects.length > 0) {
         progress.update(`measuring the baseline (${VERIFY_ROUNDS} rounds) for the verification after the reboot`);
-        baseline = await measureRounds(opened.engine.engine, opened.target.spanBytes, s.roundMs, VERIFY_ROUNDS);
+        baseline = await measureRounds(root, opened.engine.engine, opened.target.spanBytes, s.roundMs, VERIFY_ROUNDS);
       }
       const persisted = s.persist ? persist(root, journal, run, [...(result?.kept.map((k) => k.action) ?? []), ...plan.rebootOnly.map((r) => r.action)]) : null;
       progress.stop();
@@ -126,7 +126,8 @@ export async function tune(s: TuneSettings): Promise<number> {
           expects,
           reboot: s.reboot,
           settings: { target: opened.scratch ? null : opened.target.path, engine: opened.engine.engine.name, blockSize: 4096, spanBytes: opened.target.spanBytes, roundMs: s.roundMs },
-          baselineRoundsP50Us: baseline,
+          baselineRoundsP50Us: baseline.roundsP50Us,
+          reference: baseline.reference,
           kernelClock: result?.kernelClock?.after ?? null,
           bootId: currentBootId(root),
         });

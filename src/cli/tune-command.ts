@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { archConstants } from '../native/arch.js';
 import { usageError } from '../errors.js';
 import { parseCount, parseDuration } from './parse-options.js';
+import { FALSE_KEEP_RATE, LOOKS } from '../tune/decision.js';
 
 export interface TuneFlags {
   dryRun?: boolean;
@@ -10,7 +11,7 @@ export interface TuneFlags {
   reboot?: boolean;
   budget: string;
   round: string;
-  pairs: string;
+  maxBlocks: string;
   json?: boolean;
   rules?: string;
   stateDir?: string;
@@ -28,7 +29,8 @@ export interface TuneSettings {
   reboot: boolean;
   budgetMs: number;
   roundMs: number;
-  pairs: number;
+  /** At most this many blocks of four rounds per change (the sequential test stops earlier when it can decide). */
+  maxBlocks: number;
   json: boolean;
   rulesDir?: string;
   stateDir?: string;
@@ -48,9 +50,9 @@ export function registerTune(program: Command): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--persist', 'also write the kept changes so that they survive a reboot (modprobe.d, udev, kernel command line)')
     .option('--reboot', 'with --persist: reboot when a change takes effect only after a reboot; at the next boot `nvprobe verify` measures it against the saved baseline and keeps or reverts it')
-    .option('--budget <time>', 'upper bound on the whole run, e.g. 20s for boot-time use', '30s')
-    .option('--round <time>', 'length of one measurement round', '400ms')
-    .option('--pairs <n>', 'interleaved A/B pairs per change', '3')
+    .option('--budget <time>', 'upper bound on the whole run, e.g. 20s for boot-time use', '60s')
+    .option('--round <time>', 'length of one measurement round (a block is four: A B B A or B A A B)', '150ms')
+    .option('--max-blocks <n>', `at most this many blocks per change; the test looks after ${LOOKS.join(', ')} and stops when it can decide`, String(LOOKS[LOOKS.length - 1]))
     .option('--size <size>', 'span of the target to read (scratch file size: 512M)')
     .option('--only <ids>', 'only these rules or findings (comma-separated ids, e.g. scheduler-not-none)')
     .option('--rules <dir>', 'also load the rules in DIR')
@@ -67,7 +69,7 @@ export function registerTune(program: Command): Command {
         reboot: !!flags.reboot,
         budgetMs: parseDuration(flags.budget, '--budget'),
         roundMs: parseDuration(flags.round, '--round'),
-        pairs: parseCount(flags.pairs, '--pairs'),
+        maxBlocks: parseMaxBlocks(flags.maxBlocks),
         json: !!flags.json,
         rulesDir: flags.rules,
         stateDir: flags.stateDir,
@@ -80,6 +82,13 @@ export function registerTune(program: Command): Command {
       const { tune } = await import('./tune-action.js');
       process.exitCode = await tune(settings);
     });
+}
+
+/** --max-blocks: at least the first look's count, or no change could ever be decided. */
+function parseMaxBlocks(text: string): number {
+  const n = parseCount(text, '--max-blocks');
+  if (n < LOOKS[0]) throw usageError(`--max-blocks ${n} is below ${LOOKS[0]}, the fewest blocks that can show a gain at a ${FALSE_KEEP_RATE * 100} % false-keep rate`, `give ${LOOKS[0]} or more`);
+  return n;
 }
 
 /** --only's ids; none at all (`--only ''`, `--only ,`) is a slip that would quietly tune nothing. */

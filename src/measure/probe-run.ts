@@ -16,6 +16,11 @@ export interface ProbeRunOptions {
   signal?: AbortSignal;
   /** Passed to the QD1 loop: runs before each measured slice, outside the timed region (kernel tracing). */
   beforeSlice?: (slice: number) => void;
+  /**
+   * A tight-loop calibration already taken on this engine: used as the before and after figures
+   * instead of two new ones (~30 ms each), for short repeated rounds. The in-situ figure is still this run's.
+   */
+  calibration?: Calibration;
   /** Receives the per-read samples (ns, issue order) and slice starts before they are summarised. */
   onSamples?: (loop: { samplesNs: Float64Array; sliceStarts: number[] }) => void;
 }
@@ -58,8 +63,8 @@ const MIN_IN_SITU = 30;
 export async function runProbe(opts: ProbeRunOptions): Promise<ProbeMeasurement> {
   const { engine } = opts;
   const offsets = new RandomOffsets(opts.spanBytes, engine.blockSize, opts.seed);
-  opts.onProgress?.({ phase: 'calibrate' });
-  const before = calibrate(engine);
+  if (!opts.calibration) opts.onProgress?.({ phase: 'calibrate' });
+  const before = opts.calibration ?? calibrate(engine);
   const loop = await runQd1({
     engine,
     offsets,
@@ -75,8 +80,8 @@ export async function runProbe(opts: ProbeRunOptions): Promise<ProbeMeasurement>
   if (loop.samplesNs.length === 0) {
     throw new Error(loop.aborted ? 'interrupted before any I/O was measured' : 'no I/O completed');
   }
-  opts.onProgress?.({ phase: 'calibrate' });
-  const after = calibrate(engine);
+  if (!opts.calibration) opts.onProgress?.({ phase: 'calibrate' });
+  const after = opts.calibration ?? calibrate(engine);
   const inSitu = loop.inSituNoopNs.length >= MIN_IN_SITU ? summarize(loop.inSituNoopNs) : null;
   const perIoUs = inSitu ? inSitu.percentilesUs.p50 : round3((before.ffiUs + after.ffiUs) / 2);
   const raw = summarize(loop.samplesNs);

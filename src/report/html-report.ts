@@ -6,6 +6,7 @@ import { fmtBytes, fmtUs } from './format.js';
 import { escapeHtml as e } from './html-escape.js';
 import { latencySeries, phaseCharts, type ReportModel } from './report-model.js';
 import { cdfSvg, histogramSvg, sharedRange } from './svg-charts.js';
+import { finalLine, intervalText, noiseLine, ruleLine } from './tune-text.js';
 
 const GROUPS: Array<{ status: FindingStatus; heading: string }> = [
   { status: 'recommend', heading: 'Apply in the guest' },
@@ -193,7 +194,7 @@ function phasesSection(m: ReportModel): string[] {
   const out = ['<h2 id="phases">Where the time goes (kernel clock)</h2>'];
   out.push(
     m.run
-      ? "<p>Each read split on the kernel's clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return, from one traced measurement of the baseline and one of the result.</p>"
+      ? "<p>Each read split on the kernel's clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return, from one traced measurement of the original settings and one of the final ones, back to back at the end of the run.</p>"
       : "<p>Each read split on the kernel's clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return; from the slices of the run with every event on.</p>",
   );
   const pct = [50, 90, 99];
@@ -211,13 +212,17 @@ function changesSection(m: ReportModel): string[] {
   if (!r) return [];
   const out = ['<h2 id="changes">Changes</h2>'];
   out.push(
-    `<table class="changes"><tr><th>change</th><th>from</th><th>to</th><th>p50 before/after</th><th>decision</th><th>why</th></tr>${r.changes
+    `<table class="changes"><tr><th>change</th><th>from</th><th>to</th><th>p50 after/before</th><th>interval</th><th>blocks</th><th>decision</th><th>why</th></tr>${r.changes
       .map(
         (c) =>
-          `<tr><td><code>${e(c.target)}</code></td><td>${e(c.from.join(','))}</td><td>${e(c.to ?? '-')}</td><td class="num">${c.medianRatio === null ? '-' : c.medianRatio.toFixed(3)}</td><td class="${e(c.decision)}">${e(c.decision)}</td><td>${e(c.reason)}</td></tr>`,
+          `<tr><td><code>${e(c.target)}</code></td><td>${e(c.from.join(','))}</td><td>${e(c.to ?? '-')}</td><td class="num">${c.medianRatio === null ? '-' : c.medianRatio.toFixed(3)}</td><td class="num">${c.evidence?.blocks ? e(intervalText(c.evidence.interval)) : '-'}</td><td class="num">${c.evidence?.blocks ?? '-'}</td><td class="${e(c.decision)}">${e(c.decision)}</td><td>${e(c.reason)}</td></tr>`,
       )
       .join('')}</table>`,
   );
+  // The same sentences as the terminal: the noise floor, the rule, and the result (final against original, interleaved).
+  for (const line of [noiseLine(r), ruleLine(r), r.kept.length ? finalLine(r) : 'No change kept: the settings are as they were, and the differences below are run-to-run noise.']) {
+    if (line) out.push(`<p>${e(line)}</p>`);
+  }
   const b = r.before;
   const a = r.after;
   const d = (x: number, y: number) => `${y <= x ? '' : '+'}${(((y - x) / x) * 100).toFixed(1)} %`;

@@ -1,7 +1,7 @@
 import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summary.js';
 import type { ProbeReport } from '../contracts/probe-document.js';
 import { terminalSafe } from './terminal-safe.js';
-import type { TuneState } from './tune-state.js';
+import type { LastRun, TuneState } from './tune-state.js';
 import type { Verdict } from '../tune/pending-verify.js';
 
 /**
@@ -84,7 +84,7 @@ function kernelClock(out: string[], r: ProbeReport, labels: Record<string, strin
 }
 
 /** Every verdict `nvprobe verify` can record: one sample each, 1 for the last one (an enum gauge). */
-const VERDICTS: ReadonlyArray<Verdict['verdict']> = ['kept', 'reverted-no-gain', 'reverted-not-in-effect', 'reverted-boot-bound', 'measure-failed'];
+const VERDICTS: ReadonlyArray<Verdict['verdict']> = ['kept', 'reverted-no-gain', 'reverted-too-noisy', 'reverted-host-changed', 'reverted-not-in-effect', 'reverted-boot-bound', 'measure-failed'];
 
 /**
  * The tuning state of the machine (the state dir, read as `nvprobe status` reads it): machine-wide,
@@ -101,6 +101,7 @@ function tuneState(out: string[], s: TuneState): void {
   gauge(out, 'nvprobe_tune_verification_pending', '1 while a verification armed by tune --persist has not run yet (nvprobe verify at the next boot)', {}, s.pending ? 1 : 0);
   gauge(out, 'nvprobe_tune_reboot_required', '1 when tune --persist wrote changes that take effect only after a reboot and no boot has verified them yet', {}, s.pending?.rebootRequired ? 1 : 0);
   if (s.lastRunAt !== null) gauge(out, 'nvprobe_tune_last_run_timestamp_seconds', 'when the newest saved tune run started, seconds since the Unix epoch', {}, s.lastRunAt);
+  if (s.lastRun) lastRun(out, s.lastRun);
   const v = s.lastVerdict;
   if (!v) return;
   header(out, 'nvprobe_tune_last_verdict', 'the verdict of the last boot-time verification (nvprobe verify): 1 for the verdict it recorded, 0 for the others', 'gauge');
@@ -119,6 +120,25 @@ function tuneState(out: string[], s: TuneState): void {
     );
     out.push(...p50);
   }
+}
+
+/** The newest measuring tune run: final against original (interleaved at its end) and how its decisions came out. */
+function lastRun(out: string[], r: LastRun): void {
+  header(
+    out,
+    'nvprobe_tune_last_run_p50_seconds',
+    "the newest tune run's p50 read latency (per-call cost subtracted) with the original settings and with the final ones, measured interleaved at the end of the run (the same settings twice when nothing was kept)",
+    'gauge',
+  );
+  out.push(sample('nvprobe_tune_last_run_p50_seconds', { settings: 'original' }, r.p50OriginalUs / 1e6), sample('nvprobe_tune_last_run_p50_seconds', { settings: 'final' }, r.p50FinalUs / 1e6));
+  if (r.final) {
+    header(out, 'nvprobe_tune_last_run_p50_ratio', "final over original p50 in the newest tune run that kept a change: the estimate and its 96 % interval's ends", 'gauge');
+    out.push(sample('nvprobe_tune_last_run_p50_ratio', { bound: 'estimate' }, r.final.ratio));
+    if (r.final.lower !== null) out.push(sample('nvprobe_tune_last_run_p50_ratio', { bound: 'lower' }, r.final.lower));
+    if (r.final.upper !== null) out.push(sample('nvprobe_tune_last_run_p50_ratio', { bound: 'upper' }, r.final.upper));
+  }
+  header(out, 'nvprobe_tune_last_run_changes', "the newest tune run's changes by outcome: gain (kept), prerequisite (kept), no-gain, slower, too-noisy (reverted), skipped (budget)", 'gauge');
+  for (const o of ['gain', 'prerequisite', 'no-gain', 'slower', 'too-noisy', 'skipped']) out.push(sample('nvprobe_tune_last_run_changes', { outcome: o }, r.outcomes[o] ?? 0));
 }
 
 function summary(out: string[], name: string, help: string, labels: Record<string, string>, s: LatencySummary): void {

@@ -5,6 +5,7 @@ import { checkedStateDir } from '../host/state-dir-check.js';
 import { Journal } from '../tune/journal.js';
 import { readPending, readVerdict, type Verdict } from '../tune/pending-verify.js';
 import { changeStatus } from '../tune/revert.js';
+import type { SessionResult } from '../tune/session.js';
 
 /**
  * What a fleet dashboard needs to know about tuning on this machine, read from the state dir the
@@ -18,6 +19,36 @@ export interface TuneState {
   lastVerdict: Verdict | null;
   /** createdAt of the newest saved run, seconds since the epoch; null when none is saved. */
   lastRunAt: number | null;
+  /** The newest saved run that measured: its result (final against original, interleaved at its end) and its decisions. */
+  lastRun: LastRun | null;
+}
+
+export interface LastRun {
+  /** p50 µs of the original settings and of the final ones, from the run's closing interleaved blocks. */
+  p50OriginalUs: number;
+  p50FinalUs: number;
+  /** Final over original with its interval; null when nothing was kept (the same settings twice). */
+  final: { ratio: number; lower: number | null; upper: number | null } | null;
+  /** How many changes ended in each outcome (gain, no-gain, slower, too-noisy, prerequisite, skipped). */
+  outcomes: Record<string, number>;
+}
+
+/** The result of a saved run (parsed JSON, any version): null when it measured nothing. */
+export function lastRunOf(doc: unknown): LastRun | null {
+  const r = (doc as { result?: Partial<SessionResult> | null })?.result;
+  if (!r?.before || !r.after || !Array.isArray(r.changes)) return null;
+  const outcomes: Record<string, number> = {};
+  for (const c of r.changes) {
+    const o = c.decision === 'skipped' ? 'skipped' : (c.evidence?.outcome ?? (c.decision === 'kept' ? 'gain' : 'no-gain'));
+    outcomes[o] = (outcomes[o] ?? 0) + 1;
+  }
+  const f = r.final;
+  return {
+    p50OriginalUs: r.before.p50Us,
+    p50FinalUs: r.after.p50Us,
+    final: f ? { ratio: f.ratio, lower: f.interval[0], upper: f.interval[1] } : null,
+    outcomes,
+  };
 }
 
 /**
@@ -45,14 +76,22 @@ export function readTuneState(root: Root, dir: string): TuneState | null {
   for (const e of changeStatus(root, journal)) changes[e.state]++;
   const armed = readPending(dir);
   let lastRunAt: number | null = null;
+  let lastRun: LastRun | null = null;
+  let lastMeasuredAt = -Infinity;
   for (const doc of readRuns(dir)) {
     const at = Date.parse((doc as { createdAt?: unknown })?.createdAt as string);
     if (Number.isFinite(at) && (lastRunAt === null || at / 1000 > lastRunAt)) lastRunAt = at / 1000;
+    const measured = Number.isFinite(at) && at > lastMeasuredAt ? lastRunOf(doc) : null;
+    if (measured) {
+      lastRun = measured;
+      lastMeasuredAt = at;
+    }
   }
   return {
     changes,
     pending: armed && { verificationArmed: true, rebootRequired: armed.boots === 0 },
     lastVerdict: readVerdict(dir),
     lastRunAt,
+    lastRun,
   };
 }

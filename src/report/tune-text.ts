@@ -2,6 +2,7 @@ import type { PersistedReport, TuneReport } from '../contracts/tune-document.js'
 import type { TunePlan } from '../tune/plan.js';
 import type { Figures, SessionResult } from '../tune/session.js';
 import { fmtUs, table } from './format.js';
+import { p50Change } from '../tune/decision.js';
 
 function persistedText(p: PersistedReport): string[] {
   const lines = ['', 'Persisted (nvprobe revert removes it again):'];
@@ -18,7 +19,7 @@ const delta = (a: number, b: number) => `${b <= a ? '' : '+'}${(((b - a) / a) * 
 function planText(plan: TunePlan): string[] {
   const lines: string[] = [];
   if (plan.changes.length) {
-    lines.push('Changes to try (each measured against the current value; kept only if p50 improves by 3 % or more):');
+    lines.push('Changes to try (each measured against the current value in randomly ordered blocks; kept only when even the conservative end of its interval is 3 % or more faster):');
     for (const c of plan.changes) lines.push(`  ${c.action.target}: ${c.from.join(',')} -> ${c.action.grid ? `the best of ${c.action.grid.join(', ')}` : c.action.value}   (${c.findingId})`);
   } else {
     lines.push('Nothing to tune at runtime: no rule recommends a change nvprobe can measure here.');
@@ -63,7 +64,7 @@ export function phaseBeforeAfter(res: SessionResult): string[] {
   ];
   return [
     '',
-    `Per phase, kernel clock (one traced measurement before and one after: ${b.totalReads ?? b.reads} / ${a.totalReads ?? a.reads} reads timed; phases from the slices with every event on):`,
+    `Per phase, kernel clock (${res.kept.length ? 'one traced measurement of the original settings and one of the final ones' : 'two traced measurements of the unchanged settings'}, back to back at the end: ${b.totalReads ?? b.reads} / ${a.totalReads ?? a.reads} reads timed; phases from the slices with every event on):`,
     table([
       ['µs', 'p50 before', 'p50 after', 'change', 'p99 before', 'p99 after'],
       row('total (syscall entry → exit)', b.total.latency, a.total.latency),
@@ -75,19 +76,27 @@ export function phaseBeforeAfter(res: SessionResult): string[] {
   ];
 }
 
-/** How much the unchanged setting's p50 moved between rounds of the A/B pairs (the noise floor). */
-export function noiseSpread(res: SessionResult): string | null {
-  const a = res.changes.flatMap((c) => c.pairs.map((p) => p.a.p50Us));
-  const ratios = res.changes.flatMap((c) => c.pairs.map((p) => p.ratio));
-  if (a.length < 2 && !ratios.length) return null;
-  const parts: string[] = [];
-  if (a.length >= 2) {
-    const lo = Math.min(...a);
-    const hi = Math.max(...a);
-    parts.push(`p50 of the unchanged settings ${fmtUs(lo)}–${fmtUs(hi)} µs over ${a.length} rounds (${(((hi - lo) / lo) * 100).toFixed(1)} % apart)`);
-  }
-  if (ratios.length) parts.push(`pair ratios B/A ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`);
-  return `Spread: ${parts.join('; ')}.`;
+/** The noise floor: the unchanged settings against themselves, measured in this run like a decision. */
+export function noiseLine(res: SessionResult): string | null {
+  const n = res.noise;
+  if (!n) return null;
+  return `Noise floor: the current settings against themselves, ${n.blocks.length} blocks: ratios ${n.range[0].toFixed(3)}–${n.range[1].toFixed(3)} (up to ${(n.spread * 100).toFixed(1)} % apart with nothing changed).`;
+}
+
+/** The rule every decision applied, in one sentence. */
+export function ruleLine(res: SessionResult): string | null {
+  const r = res.rule;
+  if (!r) return null;
+  return `Rule: keep a change only when the conservative end of its interval is ${r.minGain * 100} % or more faster; blocks A B B A / B A A B in random order, signed-rank test looked at after ${r.looks.join(', ')} blocks; a change that does nothing is kept at most ${r.falseKeepRate * 100} % of the time.`;
+}
+
+export const intervalText = (i: [number | null, number | null] | undefined) => (i ? `${i[0] === null ? '−∞' : i[0].toFixed(3)}–${i[1] === null ? '∞' : i[1].toFixed(3)}` : '-');
+
+/** The final state against the original, interleaved at the end: the run's result in one line. */
+export function finalLine(res: SessionResult): string | null {
+  const f = res.final;
+  if (!f) return null;
+  return `Result: the final settings against the original ones, ${f.blocks.length} interleaved blocks at the end: ${p50Change(f.ratio)} (ratio ${f.ratio.toFixed(3)}, 96 % interval ${intervalText(f.interval)}).`;
 }
 
 export function renderTuneText(r: TuneReport): string {
@@ -104,22 +113,33 @@ export function renderTuneText(r: TuneReport): string {
     `nvprobe tune: run ${r.run}, measured on ${r.target?.path}${r.target?.scratch ? ' (scratch file)' : ''} with ${r.engine?.name}${r.engine?.polled.polled ? ' (polled)' : ''}, ${(res.elapsedMs / 1000).toFixed(1)} s`,
   );
   lines.push('');
-  const rows = [['change', 'from', 'to', 'p50 B/A', 'decision']];
-  for (const c of res.changes) rows.push([c.target, c.from.join(','), String(c.to ?? '-'), c.medianRatio === null ? '-' : c.medianRatio.toFixed(3), c.decision]);
+  const rows = [['change', 'from', 'to', 'p50 B/A', 'interval', 'blocks', 'decision']];
+  for (const c of res.changes)
+    rows.push([
+      c.target,
+      c.from.join(','),
+      String(c.to ?? '-'),
+      c.medianRatio === null ? '-' : c.medianRatio.toFixed(3),
+      c.evidence?.blocks ? intervalText(c.evidence.interval) : '-',
+      String(c.evidence?.blocks ?? '-'),
+      c.decision,
+    ]);
   lines.push(table(rows));
   for (const c of res.changes) {
     lines.push(`  ${c.target}: ${c.reason}`);
     if (c.grid) lines.push(`    grid (median p50 µs): ${c.grid.map((g) => `${g.value}: ${fmtUs(g.medianP50Us)}`).join(', ')}`);
     if (c.pollShare) lines.push(`    idle CPU time spent polling: ${pct(c.pollShare.before)} before, ${pct(c.pollShare.after)} after`);
   }
+  const noise = noiseLine(res);
+  const rule = ruleLine(res);
+  lines.push('', ...(noise ? [noise] : []), ...(rule ? [rule] : []));
   if (res.kept.length === 0) {
     // Nothing changed: before and after measure the same settings, so any difference is noise.
     lines.push('', 'No change kept: the settings are as they were, and the differences below are run-to-run noise.');
-    const spread = noiseSpread(res);
-    if (spread) lines.push(spread);
     lines.push(figuresTable(res.before, res.after, true));
   } else {
-    lines.push('', figuresTable(res.before, res.after));
+    const fin = finalLine(res);
+    lines.push('', ...(fin ? [fin] : []), figuresTable(res.before, res.after));
   }
   lines.push(...phaseBeforeAfter(res));
   if (res.partial) lines.push('', `Stopped early (${res.stopReason}): the changes not evaluated were left as they were.`);

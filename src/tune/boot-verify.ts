@@ -8,13 +8,16 @@ import { openTarget } from '../measure/probe-pipeline.js';
 import { Applier } from './applier.js';
 import { Journal } from './journal.js';
 import { Meter } from './meter.js';
+import { FALSE_KEEP_RATE, MIN_GAIN } from './decision.js';
+import { cpuTimes, cpuWorkNs, hostChange, stealBetween, type HostReference } from './host-reference.js';
+import { rankSumBounds } from './rank-test.js';
 import { checkExpectations, disarm, LAST_VERDICT, PENDING_VERIFY, readPending, writeState, type MeasureSettings, type Verdict } from './pending-verify.js';
 import { undoRun } from './session.js';
 
-/** Rounds the boot-time verification measures: more than tune's baseline, against a noisy boot. */
-export const VERIFY_ROUNDS = 5;
-/** The median p50 must be at least this much lower than the baseline's to keep the changes. */
-export const VERIFY_MARGIN = 0.03;
+/** Rounds measured before the reboot and again after it: enough for the rank-sum bound at FALSE_KEEP_RATE. */
+export const VERIFY_ROUNDS = 12;
+/** Even the conservative end of the interval must be at least this much lower than the baseline to keep the changes. */
+export const VERIFY_MARGIN = MIN_GAIN;
 
 /**
  * The margin `nvprobe verify` applies: VERIFY_MARGIN, or, for tests only (the QEMU lab forces the
@@ -28,12 +31,16 @@ export function verifyMargin(): number {
   return n;
 }
 
-/** p50 (µs, corrected) of each of `n` rounds on an open engine. */
-export async function measureRounds(engine: IoEngine, spanBytes: number, roundMs: number, n: number): Promise<number[]> {
+/** p50 (µs, corrected) of each of `n` rounds on an open engine, with the host reference around them. */
+export async function measureRounds(root: Root, engine: IoEngine, spanBytes: number, roundMs: number, n: number): Promise<{ roundsP50Us: number[]; reference: HostReference }> {
   const meter = new Meter(engine, spanBytes, roundMs);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push((await meter.round()).figures.p50Us);
-  return out;
+  const roundsP50Us: number[] = [];
+  const cpuBefore = cpuWorkNs();
+  const t0 = cpuTimes(root);
+  for (let i = 0; i < n; i++) roundsP50Us.push((await meter.round()).figures.p50Us);
+  const t1 = cpuTimes(root);
+  const cpuAfter = cpuWorkNs();
+  return { roundsP50Us, reference: { cpuWorkNs: Math.min(cpuBefore, cpuAfter), stealShare: stealBetween(t0, t1) } };
 }
 
 /** Wait (at most `maxMs`) until the 1-minute load average is below half the CPUs: a boot settles. */
@@ -81,7 +88,14 @@ export async function verifyAfterBoot(o: VerifyOptions): Promise<Verdict | null>
 
   const journal = Journal.open(o.dir);
   const revert = () => undoRun(new Applier(o.root, journal, pending.run), journal, pending.run);
-  const base = { run: pending.run, at: new Date().toISOString(), boot: pending.boots, baselineMedianP50Us: pending.baseline.medianP50Us, margin: o.margin };
+  const base = {
+    run: pending.run,
+    at: new Date().toISOString(),
+    boot: pending.boots,
+    baselineMedianP50Us: pending.baseline.medianP50Us,
+    baselineRoundsP50Us: pending.baseline.roundsP50Us,
+    margin: o.margin,
+  };
   const finish = (v: Verdict): Verdict => {
     writeState(o.dir, LAST_VERDICT, v);
     disarm(o.dir);
@@ -124,9 +138,10 @@ export async function verifyAfterBoot(o: VerifyOptions): Promise<Verdict | null>
   }
 
   let after: number[];
+  let reference: HostReference;
   try {
     await waitForQuiet(o.measureRoot, o.settleMs, o.say);
-    after = await measureWith(o.measureRoot, pending.settings, o.rounds, o.say);
+    ({ roundsP50Us: after, reference } = await measureWith(o.measureRoot, pending.settings, o.rounds, o.say));
   } catch (err) {
     revert();
     return finish({
@@ -141,38 +156,48 @@ export async function verifyAfterBoot(o: VerifyOptions): Promise<Verdict | null>
     });
   }
   const m = median(after);
-  const ratio = m / pending.baseline.medianP50Us;
-  const fmt = (x: number) => x.toFixed(1);
-  if (ratio < 1 - o.margin) {
-    return finish({
-      ...base,
-      verdict: 'kept',
-      reason: `median p50 ${fmt(m)} µs over ${after.length} rounds vs ${fmt(pending.baseline.medianP50Us)} µs before the reboot (${((ratio - 1) * 100).toFixed(1)} %, beyond the ${o.margin * 100} % margin): kept`,
-      checks,
-      afterRoundsP50Us: after,
-      afterMedianP50Us: m,
-      ratio,
-      rebooting: false,
-    });
-  }
+  const judged = judgeBoots(pending.baseline.roundsP50Us, after, pending.baseline.reference ?? null, reference, o.margin);
+  const figures = { checks, afterRoundsP50Us: after, afterMedianP50Us: m, ratio: judged.ratio, interval: judged.interval, reference: { before: pending.baseline.reference ?? null, after: reference } };
+  if (judged.verdict === 'kept') return finish({ ...base, verdict: 'kept', reason: judged.reason, ...figures, rebooting: false });
   revert();
-  return finish({
-    ...base,
-    verdict: 'reverted-no-gain',
-    reason: `median p50 ${fmt(m)} µs over ${after.length} rounds vs ${fmt(pending.baseline.medianP50Us)} µs before the reboot (${((ratio - 1) * 100).toFixed(1)} %, not beyond the ${o.margin * 100} % margin): reverted`,
-    checks,
-    afterRoundsP50Us: after,
-    afterMedianP50Us: m,
-    ratio,
-    rebooting: mayReboot,
-  });
+  return finish({ ...base, verdict: judged.verdict, reason: `${judged.reason}; the changes were reverted`, ...figures, rebooting: mayReboot });
 }
 
-async function measureWith(root: Root, s: MeasureSettings, rounds: number, say: (t: string) => void): Promise<number[]> {
+/**
+ * The boot-time decision: the rounds before the reboot against the rounds after it. Two periods
+ * by nature, so two guards: a rank-sum interval whose conservative end must clear the margin (a
+ * burst in either boot moves one rank, not the median), and the host reference measured in both
+ * boots (the same CPU work, the steal share): when it moved, the host changed in between and the
+ * difference cannot be put down to the changes, so nothing is kept.
+ */
+export function judgeBoots(
+  before: number[],
+  after: number[],
+  refBefore: HostReference | null,
+  refAfter: HostReference | null,
+  margin: number,
+): { verdict: Extract<Verdict['verdict'], 'kept' | 'reverted-no-gain' | 'reverted-too-noisy' | 'reverted-host-changed'>; ratio: number; interval: [number | null, number | null]; reason: string } {
+  const b = rankSumBounds(before.map(Math.log), after.map(Math.log), FALSE_KEEP_RATE);
+  const ratio = Math.exp(b.estimate);
+  const interval: [number | null, number | null] = [Number.isFinite(b.lower) ? Math.exp(b.lower) : null, Number.isFinite(b.upper) ? Math.exp(b.upper) : null];
+  const fmt = (x: number) => x.toFixed(1);
+  const ends = `${interval[0] === null ? '−∞' : interval[0].toFixed(3)}–${interval[1] === null ? '∞' : interval[1].toFixed(3)}`;
+  const figures = `median p50 ${fmt(median(after))} µs over ${after.length} rounds vs ${fmt(median(before))} µs over ${before.length} before the reboot (ratio ${ratio.toFixed(3)}, interval ${ends})`;
+  const moved = refBefore && refAfter ? hostChange(refBefore, refAfter) : null;
+  const threshold = 1 - margin;
+  if (moved) return { verdict: 'reverted-host-changed', ratio, interval, reason: `${figures}; but the host changed between the boots (${moved}): the difference cannot be put down to the changes` };
+  const unguarded = refBefore && refAfter ? '' : ' (no host reference from before the reboot: not guarded against a host change)';
+  if (interval[1] !== null && interval[1] <= threshold)
+    return { verdict: 'kept', ratio, interval, reason: `${figures}: at least ${((1 - interval[1]) * 100).toFixed(1)} % lower, beyond the ${margin * 100} % margin: kept${unguarded}` };
+  if (interval[0] !== null && interval[0] > threshold) return { verdict: 'reverted-no-gain', ratio, interval, reason: `${figures}: no gain of ${margin * 100} % or more` };
+  return { verdict: 'reverted-too-noisy', ratio, interval, reason: `${figures}: too noisy to decide, the interval neither shows nor rules out a gain of ${margin * 100} %` };
+}
+
+async function measureWith(root: Root, s: MeasureSettings, rounds: number, say: (t: string) => void): Promise<{ roundsP50Us: number[]; reference: HostReference }> {
   const opened = await openTarget(root, { target: s.target ?? undefined, blockSize: s.blockSize, rampMs: 0, cpu: null, engine: s.engine as EngineChoice, hipri: true, spanLimit: s.spanBytes }, say);
   try {
     say(`measuring ${rounds} rounds`);
-    return await measureRounds(opened.engine.engine, opened.target.spanBytes, s.roundMs, rounds);
+    return await measureRounds(root, opened.engine.engine, opened.target.spanBytes, s.roundMs, rounds);
   } finally {
     opened.engine.engine.close();
     opened.scratch?.remove();

@@ -1,5 +1,6 @@
 import type { IoEngine } from '../io/engine.js';
 import { Histogram, type HistogramJson } from '../measure/histogram.js';
+import type { Calibration } from '../measure/calibrate.js';
 import { runProbe, type ProbeMeasurement } from '../measure/probe-run.js';
 import type { ReadTraceSpec } from '../trace/io-events.js';
 import type { KernelClockReport } from '../trace/probe-tracer.js';
@@ -13,9 +14,15 @@ export interface RoundFigures {
   samples: number;
 }
 
-/** Short measurements on one open target, for A/B rounds; corrected figures (FFI cost taken off). */
+/**
+ * Short measurements on one open target, for A/B rounds; corrected figures (FFI cost taken off).
+ * A round ends after `roundMs` or ROUND_IOS reads, whichever comes first: on a fast device the
+ * rounds, and so the blocks, stay short enough that a burst on the machine lands on both arms.
+ */
 export class Meter {
   private warmed = false;
+  /** The first round's tight-loop calibration, reused by the later rounds (each still has its in-situ figure). */
+  private calibration: Calibration | undefined;
   constructor(
     private readonly engine: IoEngine,
     private readonly spanBytes: number,
@@ -24,8 +31,18 @@ export class Meter {
   ) {}
 
   async round(ms = this.roundMs): Promise<{ figures: RoundFigures; measurement: ProbeMeasurement }> {
-    const m = await runProbe({ engine: this.engine, spanBytes: this.spanBytes, rampMs: this.warmed ? 50 : 300, durationMs: ms, signal: this.signal });
+    // After the first, a round's ramp only has to drop the reads a knob switch may have disturbed.
+    const m = await runProbe({
+      engine: this.engine,
+      spanBytes: this.spanBytes,
+      rampMs: this.warmed ? ROUND_RAMP_MS : 300,
+      durationMs: ms,
+      ios: ROUND_IOS,
+      signal: this.signal,
+      ...(this.calibration ? { calibration: this.calibration } : {}),
+    });
     this.warmed = true;
+    this.calibration ??= m.overhead.before;
     return { figures: figures(m), measurement: m };
   }
 
@@ -35,21 +52,30 @@ export class Meter {
     this.warmed = true;
     return kernelClock;
   }
+}
 
-  /** Several rounds merged: the figures of all their samples together. */
-  async rounds(n: number): Promise<{ figures: RoundFigures; histogram: HistogramJson }> {
-    const h = new Histogram();
-    let samples = 0;
-    let seconds = 0;
-    for (let i = 0; i < n; i++) {
-      const { measurement } = await this.round();
-      h.merge(Histogram.fromJSON(measurement.correctedHistogram));
-      samples += measurement.samples;
-      seconds += measurement.wallSeconds;
-    }
-    const us = (p: number) => Math.round(h.percentile(p)) / 1000;
-    return { figures: { p50Us: us(50), p99Us: us(99), p999Us: us(99.9), iops: Math.round(samples / seconds), samples }, histogram: h.toJSON() };
+/** Reads dropped at the start of every round after the first (the first warms up for 300 ms). */
+export const ROUND_RAMP_MS = 10;
+/** A round ends after this many reads if its time is not up first: enough for a p50 within a few %. */
+export const ROUND_IOS = 2000;
+
+export interface MergedRounds {
+  figures: RoundFigures;
+  histogram: HistogramJson;
+}
+
+/** The figures of all the rounds' samples together (one histogram), not a median of per-round figures. */
+export function mergeRounds(ms: ProbeMeasurement[]): MergedRounds {
+  const h = new Histogram();
+  let samples = 0;
+  let seconds = 0;
+  for (const m of ms) {
+    h.merge(Histogram.fromJSON(m.correctedHistogram));
+    samples += m.samples;
+    seconds += m.wallSeconds;
   }
+  const us = (p: number) => Math.round(h.percentile(p)) / 1000;
+  return { figures: { p50Us: us(50), p99Us: us(99), p999Us: us(99.9), iops: seconds > 0 ? Math.round(samples / seconds) : 0, samples }, histogram: h.toJSON() };
 }
 
 function figures(m: ProbeMeasurement): RoundFigures {

@@ -10,6 +10,7 @@ import { NvprobeError } from '../errors.js';
 import type { Root } from '../host/root.js';
 import { ensureDir } from '../host/state-dir.js';
 import type { ResolvedAction } from '../rules/types.js';
+import type { HostReference } from './host-reference.js';
 
 /** The one-shot verification `tune --persist` arms for the next boot; `nvprobe verify` consumes it. */
 export const PENDING_VERIFY = 'pending-verify.json';
@@ -49,22 +50,31 @@ export interface PendingVerify {
   changes: string[];
   expects: Expectation[];
   settings: MeasureSettings;
-  /** The baseline: p50 of each round, µs (corrected figures), and the kernel-clock phases when traced. */
-  baseline: { roundsP50Us: number[]; medianP50Us: number; kernelClock: unknown | null };
+  /**
+   * The baseline: p50 of each round, µs (corrected figures), the kernel-clock phases when traced,
+   * and the host reference around the rounds (records armed before it existed have none).
+   */
+  baseline: { roundsP50Us: number[]; medianP50Us: number; kernelClock: unknown | null; reference?: HostReference | null };
 }
 
 export interface Verdict {
   run: string;
   at: string;
   boot: number;
-  verdict: 'kept' | 'reverted-no-gain' | 'reverted-not-in-effect' | 'reverted-boot-bound' | 'measure-failed';
+  verdict: 'kept' | 'reverted-no-gain' | 'reverted-too-noisy' | 'reverted-host-changed' | 'reverted-not-in-effect' | 'reverted-boot-bound' | 'measure-failed';
   reason: string;
   checks: Array<Expectation & { inEffect: boolean; live: string | null; why: string | null }>;
   baselineMedianP50Us: number;
+  /** The baseline's rounds, so that the verdict file alone shows what was compared (absent in older verdicts). */
+  baselineRoundsP50Us?: number[];
   afterRoundsP50Us: number[] | null;
   afterMedianP50Us: number | null;
-  /** after / before (median p50): below 1 − margin is a gain. */
+  /** after / before: the Hodges–Lehmann estimate over the rounds' p50s (records before the interval: the median ratio). */
   ratio: number | null;
+  /** The ratio's interval, each end one-sided at 1 − FALSE_KEEP_RATE: kept only when its upper end is below 1 − margin. */
+  interval?: [number | null, number | null] | null;
+  /** The host reference before the reboot and after it: when it moved, nothing is kept. */
+  reference?: { before: HostReference | null; after: HostReference } | null;
   margin: number;
   rebooting: boolean;
 }
@@ -77,6 +87,7 @@ export function pendingRecord(o: {
   reboot: boolean;
   settings: MeasureSettings;
   baselineRoundsP50Us: number[];
+  reference?: HostReference | null;
   kernelClock: unknown | null;
   bootId?: string | null;
 }): PendingVerify {
@@ -92,7 +103,7 @@ export function pendingRecord(o: {
     changes: [...new Set(o.rebootOnly.map((a) => a.target))],
     expects: o.expects,
     settings: o.settings,
-    baseline: { roundsP50Us: o.baselineRoundsP50Us, medianP50Us: median(o.baselineRoundsP50Us), kernelClock: o.kernelClock },
+    baseline: { roundsP50Us: o.baselineRoundsP50Us, medianP50Us: median(o.baselineRoundsP50Us), kernelClock: o.kernelClock, reference: o.reference ?? null },
   };
 }
 

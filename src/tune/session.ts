@@ -5,13 +5,30 @@ import { writeSubject } from '../knobs/write.js';
 import type { HistogramJson } from '../measure/histogram.js';
 import type { ProbeTarget } from '../measure/target.js';
 import type { IoEngine } from '../io/engine.js';
-import { abTest, gridPairs, judge, type AbPair } from './ab-test.js';
+import {
+  decide,
+  FALSE_KEEP_RATE,
+  FINAL_BLOCKS,
+  LOOKS,
+  MIN_GAIN,
+  ALPHA_PER_LOOK,
+  measureBlock,
+  NOISE_BLOCKS,
+  randomOrder,
+  ratioBounds,
+  REPORT_ALPHA,
+  type Block,
+  type BlockOrder,
+  type Evidence,
+} from './decision.js';
 import { Applier, WriteRefused } from './applier.js';
 import { gridSearch, type GridPoint } from './autotune.js';
 import type { Journal } from './journal.js';
-import { Meter, type RoundFigures } from './meter.js';
+import { Meter, mergeRounds, type RoundFigures } from './meter.js';
+import type { ProbeMeasurement } from '../measure/probe-run.js';
 import type { PlannedChange, TunePlan } from './plan.js';
 import { idlePollShare } from './poll-cost.js';
+import { KeptSwitch, type NoiseFloor, noiseFloor, tracedPair } from './closing.js';
 import type { ReadTraceSpec } from '../trace/io-events.js';
 import type { KernelClockReport } from '../trace/probe-tracer.js';
 
@@ -24,13 +41,16 @@ export interface SessionOptions {
   engine: IoEngine;
   budgetMs: number;
   roundMs: number;
-  pairs: number;
+  /** At most this many blocks per change (the sequential test's last look at or below it). */
+  maxBlocks: number;
   passes: number;
   pollWindowMs: number;
   /** Whose reads to trace for the before/after phase split; null: no kernel-clock measurement. */
   trace: ReadTraceSpec | null;
   signal?: AbortSignal;
   say: (text: string) => void;
+  /** The order of each block (tests replay recorded orders); default a fair coin. */
+  order?: () => BlockOrder;
 }
 
 export interface Figures extends RoundFigures {
@@ -46,13 +66,30 @@ export interface ChangeResult {
   to: string | number | null;
   decision: 'kept' | 'reverted' | 'skipped';
   reason: string;
+  /** The estimated p50 ratio with the change over without (Hodges–Lehmann over the blocks); null: not measured. */
   medianRatio: number | null;
-  pairs: AbPair[];
+  /** The decision's evidence: outcome, estimate and interval, blocks and looks; null: not measured. */
+  evidence?: Evidence | null;
+  /** The randomly ordered ABBA/BAAB blocks the decision rests on. */
+  blocks?: Block[];
+  /** Runs saved before blocks (schema 1, A/B pairs): read, never written. */
+  pairs?: Array<{ a: RoundFigures; b: RoundFigures; ratio: number }>;
   grid?: GridPoint[];
   pollShare?: { before: number | null; after: number | null };
+  /** How long deciding this change took (grid, blocks, the switch back). */
+  elapsedMs?: number;
+}
+
+/** The final state against the original, interleaved at the end of the run: the result a user reads. */
+export interface FinalComparison {
+  blocks: Block[];
+  ratio: number;
+  /** A 1 − 2·REPORT_ALPHA interval of the ratio; null ends: too few blocks. */
+  interval: [number | null, number | null];
 }
 
 export interface SessionResult {
+  /** The original settings and the final ones, from the same interleaved blocks at the end (the noise floor's two arms when nothing was kept). */
   before: Figures;
   after: Figures;
   histograms: { before: HistogramJson; after: HistogramJson };
@@ -61,47 +98,81 @@ export interface SessionResult {
   partial: boolean;
   stopReason: string | null;
   elapsedMs: number;
+  noise?: NoiseFloor;
+  /** Null when nothing was kept: before and after are the same settings. */
+  final?: FinalComparison | null;
+  /** The rule every decision applied. */
+  rule?: { minGain: number; falseKeepRate: number; looks: number[]; alphaPerLook: number };
   /**
-   * One traced measurement of the baseline and one of the final state, on the kernel's clock:
-   * per-phase figures (submit, device and host, completion → return). Absent when tracing was off.
+   * One traced measurement of the original and one of the final state, back to back at the end,
+   * on the kernel's clock: per-phase figures (submit, device and host, completion → return).
+   * Absent when tracing was off.
    */
   kernelClock?: { before: KernelClockReport; after: KernelClockReport };
 }
 
-const BASE_ROUNDS = 3;
-/** The traced before/after measurements: as long as the baseline's rounds together, at least 400 ms (8 slices). */
-const tracedMs = (roundMs: number) => Math.max(BASE_ROUNDS * roundMs, 400);
+/** The traced before/after measurements: as long as three rounds, at least 400 ms (8 slices). */
+const tracedMs = (roundMs: number) => Math.max(3 * roundMs, 400);
+
+/** Which arm a round belongs to, so that a block's rounds can be merged per arm. */
+type Arm = 'A' | 'B';
 
 /**
- * Baseline → for each change: apply, measure against the old value in interleaved rounds, keep
- * or put back → final measurement. Every write goes through the journal; on any failure this
- * run's changes are undone before the error leaves.
+ * Noise floor (the settings against themselves) → for each change: apply, measure against the
+ * old value in randomly ordered blocks until the sequential test decides, keep or put back →
+ * the final state against the original, interleaved. Every write goes through the journal; on
+ * any failure this run's changes are undone before the error leaves.
  */
 export async function runSession(o: SessionOptions): Promise<SessionResult> {
   const t0 = performance.now();
   const deadline = t0 + o.budgetMs;
   const applier = new Applier(o.root, o.journal, o.run);
   const meter = new Meter(o.engine, o.target.spanBytes, o.roundMs, o.signal);
-  const measure = async () => (await meter.round()).figures;
+  // Every round's measurement, by the arm it was taken in: the final comparison merges them.
+  let arm: Arm = 'A';
+  let recorded: Record<Arm, ProbeMeasurement[]> | null = null;
+  const measure = async () => {
+    const { figures, measurement } = await meter.round();
+    recorded?.[arm].push(measurement);
+    return figures;
+  };
   const changes: ChangeResult[] = [];
   const kept: PlannedChange[] = [];
+  const keptSwitch = new KeptSwitch();
   let stopReason: string | null = null;
 
-  o.say('measuring the baseline');
-  const base = await meter.rounds(BASE_ROUNDS);
-  if (o.trace) o.say('measuring the baseline on the kernel clock');
-  const tracedBefore = o.trace ? await meter.traced(o.trace, tracedMs(o.roundMs)) : null;
+  o.say('measuring the noise floor (the current settings against themselves)');
+  recorded = { A: [], B: [] };
+  const noiseT0 = performance.now();
+  const noiseBlocks: Block[] = [];
+  for (let i = 0; i < NOISE_BLOCKS; i++) {
+    noiseBlocks.push(
+      await measureBlock(
+        (o.order ?? randomOrder)(),
+        () => void (arm = 'A'),
+        () => void (arm = 'B'),
+        measure,
+      ),
+    );
+  }
+  const noiseRecorded = recorded;
+  recorded = null;
+  // What one round costs here (ramp, set-up, the measuring itself): the budget's unit.
+  const roundCost = (performance.now() - noiseT0) / (NOISE_BLOCKS * 4);
+  const noise = noiseFloor(noiseBlocks);
   // Idle polling only moves with machine-wide idle settings; skip the idle windows otherwise.
   const idleMatters = o.plan.changes.some((c) => c.action.kind !== 'queue-attr');
   const pollShare = () => (idleMatters ? idlePollShare(o.root, o.pollWindowMs) : Promise.resolve(null));
   const pollBefore = await pollShare();
-  const finalCost = BASE_ROUNDS * o.roundMs * 1.4 + (o.trace ? tracedMs(o.roundMs) * 1.4 : 0) + (idleMatters ? o.pollWindowMs : 0) + 500;
+  const tracedCost = o.trace ? 2 * (tracedMs(o.roundMs) + 300) * 1.4 : 0;
+  const finalCost = FINAL_BLOCKS * 4 * roundCost * 1.2 + tracedCost + (idleMatters ? o.pollWindowMs : 0) + 500;
+  const blockCost = 4 * roundCost * 1.2;
 
   try {
     for (const change of o.plan.changes) {
       const knob = runtimeKnob(change.action.kind);
       const grid = change.action.grid;
-      const cost = (grid ? grid.length * o.passes + 2 * o.pairs : 2 * o.pairs) * o.roundMs * 1.4;
+      const cost = (grid ? grid.length * o.passes * roundCost * 1.2 : 0) + LOOKS[0] * blockCost;
       if (stopReason || performance.now() + cost + finalCost > deadline) {
         stopReason ??= `budget of ${(o.budgetMs / 1000).toFixed(0)} s reached`;
         changes.push(result(change, null, 'skipped', `not evaluated: ${stopReason}`, null, []));
@@ -109,6 +180,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       }
       if (o.signal?.aborted) throw new NvprobeError('interrupted');
       o.say(`trying ${change.action.target}`);
+      const changeT0 = performance.now();
       // Each trial write is journaled; set(v) undoes the previous trial first so that only
       // one entry per change is ever outstanding, and undoing it restores the original.
       let trialSeqs: number[] = [];
@@ -132,9 +204,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
 
       let to: string | number = change.action.value;
       let gridPoints: GridPoint[] | undefined;
-      let prior: AbPair[] = [];
       let changePoll: ChangeResult['pollShare'];
       if (grid) {
+        // The grid only chooses the value; its rounds do not count as evidence (the chosen value
+        // is the one that looked best, so its own rounds flatter it).
         const g = await gridSearch(grid, o.passes, (v) => (isOriginal(change, v) ? original() : set(v)), measure);
         gridPoints = g.points;
         to = g.chosen.value;
@@ -146,22 +219,100 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
           });
           continue;
         }
-        // Each pass already measured the chosen value against the original: those pairs count too.
-        const originalPoint = g.points.find((p) => isOriginal(change, p.value));
-        if (originalPoint) prior = gridPairs(originalPoint.rounds, g.chosen.rounds);
       }
-      const pairs = [...prior, ...(await abTest(o.pairs, original, () => set(to), measure))];
-      const verdict = judge(pairs, change.prerequisite);
-      if (verdict.keep) {
-        set(to);
+      let evidence: Evidence;
+      let blocks: Block[] = [];
+      if (change.prerequisite) {
+        evidence = { outcome: 'prerequisite', ratio: Number.NaN, interval: [null, null], blocks: 0, looks: 0, reason: 'kept as a prerequisite of other changes (not measured on its own)' };
+      } else {
+        const target = to;
+        let current: Arm | null = null;
+        const d = await decide({
+          setA: () => {
+            if (current !== 'A') original();
+            current = 'A';
+          },
+          setB: () => {
+            if (current !== 'B') set(target);
+            current = 'B';
+          },
+          measure,
+          canAffordBlock: () => performance.now() + blockCost + finalCost <= deadline,
+          maxBlocks: o.maxBlocks,
+          order: o.order,
+        });
+        evidence = d.evidence;
+        blocks = d.blocks;
+      }
+      const keep = evidence.outcome === 'gain' || evidence.outcome === 'prerequisite';
+      if (keep) {
+        const target = to;
+        set(target);
         if (change.action.kind !== 'queue-attr') changePoll = { before: pollBefore, after: await pollShare() };
-        kept.push({ ...change, action: { ...change.action, value: to } });
-        trialSeqs = []; // stays applied; its journal entries stay outstanding for revert
+        kept.push({ ...change, action: { ...change.action, value: target } });
+        keptSwitch.add(() => set(target), original);
       } else {
         original();
       }
-      changes.push({ ...result(change, to, verdict.keep ? 'kept' : 'reverted', verdict.reason, verdict.medianRatio, pairs), grid: gridPoints, pollShare: changePoll });
+      const ratio = Number.isFinite(evidence.ratio) ? evidence.ratio : null;
+      changes.push({
+        ...result(change, to, keep ? 'kept' : 'reverted', evidence.reason, ratio, blocks),
+        evidence,
+        grid: gridPoints,
+        pollShare: changePoll,
+        elapsedMs: Math.round(performance.now() - changeT0),
+      });
+      if (evidence.reason.includes('the budget ended')) stopReason ??= `budget of ${(o.budgetMs / 1000).toFixed(0)} s reached`;
     }
+
+    // The result: the final state against the original, interleaved now, not two periods apart.
+    let final: FinalComparison | null = null;
+    let figures: Record<Arm, ProbeMeasurement[]> = noiseRecorded;
+    if (keptSwitch.size) {
+      o.say('measuring the result (the final settings against the original ones, interleaved)');
+      const to = (a: Arm) => {
+        keptSwitch.to(a === 'A' ? 'original' : 'final');
+        arm = a;
+      };
+      recorded = { A: [], B: [] };
+      const blocks: Block[] = [];
+      for (let i = 0; i < FINAL_BLOCKS; i++)
+        blocks.push(
+          await measureBlock(
+            (o.order ?? randomOrder)(),
+            () => to('A'),
+            () => to('B'),
+            measure,
+          ),
+        );
+      to('B');
+      figures = recorded;
+      recorded = null;
+      const r = ratioBounds(blocks, REPORT_ALPHA);
+      final = { blocks, ratio: r.ratio, interval: [r.lower, r.upper] };
+    }
+    let kernelClock: SessionResult['kernelClock'];
+    if (o.trace) {
+      o.say('measuring the original and the result on the kernel clock');
+      kernelClock = await tracedPair(meter, o.trace, tracedMs(o.roundMs), keptSwitch);
+    }
+    const pollAfter = await pollShare();
+    const before = mergeRounds(figures.A);
+    const after = mergeRounds(figures.B);
+    return {
+      before: { ...before.figures, idlePollShare: pollBefore },
+      after: { ...after.figures, idlePollShare: pollAfter },
+      histograms: { before: before.histogram, after: after.histogram },
+      changes,
+      kept,
+      partial: stopReason !== null,
+      stopReason,
+      elapsedMs: Math.round(performance.now() - t0),
+      noise,
+      final,
+      rule: { minGain: MIN_GAIN, falseKeepRate: FALSE_KEEP_RATE, looks: [...LOOKS], alphaPerLook: ALPHA_PER_LOOK },
+      ...(kernelClock ? { kernelClock } : {}),
+    };
   } catch (err) {
     undoRun(applier, o.journal, o.run);
     if (err instanceof WriteRefused) {
@@ -172,31 +323,14 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     }
     throw err;
   }
-
-  o.say('measuring the result');
-  const fin = await meter.rounds(BASE_ROUNDS);
-  if (o.trace) o.say('measuring the result on the kernel clock');
-  const tracedAfter = o.trace ? await meter.traced(o.trace, tracedMs(o.roundMs)) : null;
-  const pollAfter = await pollShare();
-  return {
-    before: { ...base.figures, idlePollShare: pollBefore },
-    after: { ...fin.figures, idlePollShare: pollAfter },
-    histograms: { before: base.histogram, after: fin.histogram },
-    changes,
-    kept,
-    partial: stopReason !== null,
-    stopReason,
-    elapsedMs: Math.round(performance.now() - t0),
-    ...(tracedBefore && tracedAfter ? { kernelClock: { before: tracedBefore, after: tracedAfter } } : {}),
-  };
 }
 
 function isOriginal(change: PlannedChange, v: string | number): boolean {
   return change.from.length > 0 && change.from.every((f) => f !== null && String(f) === String(v));
 }
 
-function result(change: PlannedChange, to: string | number | null, decision: ChangeResult['decision'], reason: string, medianRatio: number | null, pairs: AbPair[]): ChangeResult {
-  return { findingId: change.findingId, title: change.title, target: change.action.target, from: change.from, to, decision, reason, medianRatio, pairs };
+function result(change: PlannedChange, to: string | number | null, decision: ChangeResult['decision'], reason: string, medianRatio: number | null, blocks: Block[]): ChangeResult {
+  return { findingId: change.findingId, title: change.title, target: change.action.target, from: change.from, to, decision, reason, medianRatio, blocks };
 }
 
 /** Undo everything this run still has applied, newest first. */

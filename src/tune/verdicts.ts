@@ -51,8 +51,9 @@ function toVerdict(run: TuneReport, c: ChangeResult): MeasuredVerdict {
   };
 }
 
-/** Median p50 without (A) and with (B) the change over the A/B pairs; a grid without pairs: the original value vs the best other. */
+/** Median p50 without (A) and with (B) the change over its blocks (older runs: A/B pairs); a grid without either: the original value vs the best other. */
 function p50s(c: ChangeResult): { before: number | null; after: number | null } {
+  if (c.blocks?.length) return { before: median(c.blocks.flatMap((b) => b.a.map((r) => r.p50Us))), after: median(c.blocks.flatMap((b) => b.b.map((r) => r.p50Us))) };
   if (c.pairs?.length) return { before: median(c.pairs.map((p) => p.a.p50Us)), after: median(c.pairs.map((p) => p.b.p50Us)) };
   if (c.grid?.length) {
     const isFrom = (v: string | number) => c.from.length > 0 && c.from.every((f) => f !== null && String(f) === String(v));

@@ -74,7 +74,7 @@ beforeAll(async () => {
     // Noise can pass for a gain now and then: run again (the newest run is the one check must show)
     // until at least one change was measured and put back.
     for (let attempt = 0; attempt < 4; attempt++) {
-      const r = await runCli(['tune', loop.dev, '--yes', '--json', '--rules', rulesDir, '--state-dir', state, '--only', only, '--round', '120ms', '--pairs', '3', '--budget', '60s']);
+      const r = await runCli(['tune', loop.dev, '--yes', '--json', '--rules', rulesDir, '--state-dir', state, '--only', only, '--round', '120ms', '--max-blocks', '8', '--budget', '60s']);
       if (r.code !== 0) throw new Error(`tune failed (${r.code}): ${r.stderr}`);
       tuned = JSON.parse(r.stdout);
       // Put back what was kept, so that every rule fires again and check has a finding for each change.

@@ -21,7 +21,7 @@ export async function savedTuneRun(dir: string): Promise<{ stateDir: string; run
     writeFileSync(join(dir, 'rules', 'loop.yaml'), loopRules(loop.name, actions));
     const stateDir = join(dir, 'state');
     const only = actions.map((a, i) => `test-loop-${i}-${a.attr.replace(/_/g, '-')}`).join(',');
-    const r = await runCli(['tune', loop.dev, '--yes', '--json', '--rules', join(dir, 'rules'), '--state-dir', stateDir, '--only', only, '--round', '150ms', '--pairs', '1', '--budget', '60s']);
+    const r = await runCli(['tune', loop.dev, '--yes', '--json', '--rules', join(dir, 'rules'), '--state-dir', stateDir, '--only', only, '--round', '150ms', '--max-blocks', '8', '--budget', '60s']);
     if (r.code !== 0) throw new Error(`tune failed (${r.code}): ${r.stderr}`);
     const doc = JSON.parse(r.stdout) as { savedTo: string };
     const rv = await runCli(['revert', '--state-dir', stateDir]);

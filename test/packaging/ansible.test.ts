@@ -121,7 +121,7 @@ function caseDir(actions: Array<{ attr: string; value: number }>) {
       nvprobe_rules_dir: join(dir, 'rules'),
       nvprobe_only: only,
       nvprobe_budget: '60s',
-      nvprobe_tune_args: ['--round', '120ms', '--pairs', '1'],
+      nvprobe_tune_args: ['--round', '120ms', '--max-blocks', '8'],
     },
   };
 }
@@ -160,6 +160,10 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
       expect(first.code, first.out).toBe(0);
       expect(first.stats).toMatchObject({ changed: 1, failures: 0 });
       expect(facts(first)).toMatchObject({ reboot_required: false, kept: [`${loop.name}:queue/nomerges`, `${loop.name}:queue/rq_affinity`] });
+      // The result the role reports is the final state against the original, interleaved at the end of the run.
+      expect((first.tasks.get('Report') as { msg: string }).msg).toMatch(
+        /^kept: \S+, \S+, final against original \(interleaved at the end of the run\): p50 ratio [\d.]+, interval [\d.-]+–[\d.-]+; reboot required: False$/,
+      );
       expect(queueAttrs(loop.name)).toMatchObject(applied);
       const status = await runCli(['status', '--state-dir', c.state, '--json']);
       expect(JSON.parse(status.stdout).entries.map((e: { state: string }) => e.state)).toEqual(['applied', 'applied']);
@@ -168,6 +172,7 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
       expect(second.code, second.out).toBe(0);
       expect(second.stats).toMatchObject({ changed: 0, failures: 0 });
       expect(facts(second)).toMatchObject({ reboot_required: false, kept: [] });
+      expect((second.tasks.get('Report') as { msg: string }).msg).toBe('kept: nothing; reboot required: False');
       expect(queueAttrs(loop.name)).toMatchObject(applied);
 
       const revert = await play({ ...c.vars, nvprobe_action: 'revert' });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveRun } from '../../src/host/run-store.js';
 import { Journal } from '../../src/tune/journal.js';
 import { LAST_VERDICT, writeState } from '../../src/tune/pending-verify.js';
 import { NVPROBE, REPO, runCli, runCommand } from '../helpers/cli.js';
@@ -45,6 +46,17 @@ describe('probe --format prometheus with the tuning state', () => {
       margin: 0.03,
       rebooting: false,
     });
+    // Two saved runs: the newer one measured (one change kept, one too noisy), the older one did not.
+    const fig = (p50Us: number) => ({ p50Us, p99Us: 2 * p50Us, p999Us: 4 * p50Us, iops: 1000, samples: 1000, idlePollShare: null });
+    const change = (outcome: string, decision: string) => ({ target: `t-${outcome}`, decision, evidence: { outcome }, blocks: [] });
+    saveRun(state, 'r0', { kind: 'nvprobe.tune', schemaVersion: 1, createdAt: '2026-01-01T00:00:00.000Z', run: 'r0', result: null });
+    saveRun(state, 'r1', {
+      kind: 'nvprobe.tune',
+      schemaVersion: 1,
+      createdAt: '2026-01-02T00:00:00.000Z',
+      run: 'r1',
+      result: { before: fig(80), after: fig(72), changes: [change('gain', 'kept'), change('too-noisy', 'reverted')], final: { blocks: [], ratio: 0.9, interval: [0.87, 0.93] } },
+    });
     const out = join(tmp.dir, 'nvprobe.prom');
     const r = await runCli(['probe', join(tmp.dir, 'target'), '--duration', '300ms', '--ramp', '0s', '--format', 'prometheus', '--state-dir', state, '-o', out]);
     expect(r.stderr).toBe('');
@@ -69,6 +81,19 @@ describe('probe --format prometheus with the tuning state', () => {
       ['baseline', 50e-6],
       ['after', 60e-6],
     ]);
+    // The newest measuring run's result: final against original, interleaved at its end, and its outcomes.
+    expect(fams.get('nvprobe_tune_last_run_p50_seconds')!.samples.map((s) => [s.labels.settings, s.value])).toEqual([
+      ['original', 80e-6],
+      ['final', 72e-6],
+    ]);
+    expect(fams.get('nvprobe_tune_last_run_p50_ratio')!.samples.map((s) => [s.labels.bound, s.value])).toEqual([
+      ['estimate', 0.9],
+      ['lower', 0.87],
+      ['upper', 0.93],
+    ]);
+    const outcomes = Object.fromEntries(fams.get('nvprobe_tune_last_run_changes')!.samples.map((s) => [s.labels.outcome, s.value]));
+    expect(outcomes).toEqual({ gain: 1, prerequisite: 0, 'no-gain': 0, slower: 0, 'too-noisy': 1, skipped: 0 });
+    expect(fams.get('nvprobe_tune_last_run_timestamp_seconds')!.samples[0]!.value).toBe(Date.parse('2026-01-02T00:00:00.000Z') / 1000);
     expect(fams.has('nvprobe_read_latency_seconds')).toBe(true);
     // A named state dir that does not exist: exit 2 before measuring.
     expect((await runCli(['probe', join(tmp.dir, 'target'), '--format', 'prometheus', '--state-dir', join(tmp.dir, 'nope')])).code).toBe(2);

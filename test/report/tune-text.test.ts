@@ -1,26 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { TuneReport } from '../../src/contracts/tune-document.js';
 import { renderTuneText } from '../../src/report/tune-text.js';
-import type { AbPair } from '../../src/tune/ab-test.js';
+import { makeBlock, type Block } from '../../src/tune/decision.js';
 import type { RoundFigures } from '../../src/tune/meter.js';
 
 // Figures as a noisy shared VM gives them: every change reverted, yet the final rounds happen
 // to be far better than the baseline (a neighbour's burst during the baseline).
 const fig = (p50Us: number, p999Us = p50Us * 4): RoundFigures => ({ p50Us, p99Us: p50Us * 2, p999Us, iops: Math.round(1e6 / p50Us), samples: 3000 });
-const pair = (a: number, b: number): AbPair => ({ a: fig(a), b: fig(b), ratio: b / a });
+const block = (a1: number, b1: number, b2: number, a2: number): Block => makeBlock('ABBA', [fig(a1), fig(a2)], [fig(b1), fig(b2)]);
 function report(decision: 'kept' | 'reverted'): TuneReport {
-  const change = (target: string, pairs: AbPair[]) => ({
+  const change = (target: string, blocks: Block[]) => ({
     findingId: target,
     title: target,
     target,
     from: ['0'],
     to: '2',
     decision,
-    reason: 'p50 4.0 % higher: slower with the change, 2 of 2 pairs agree',
+    reason: 'p50 4.0 % higher: slower with the change (interval 1.021–1.052 over 8 blocks)',
     medianRatio: 1.04,
-    pairs,
+    evidence: { outcome: 'slower' as const, ratio: 1.04, interval: [1.021, 1.052] as [number, number], blocks: 8, looks: 1, reason: '' },
+    blocks,
   });
-  const changes = [change('loop0:queue/nomerges', [pair(61.2, 63.5), pair(59.8, 62.3)]), change('loop0:queue/rq_affinity', [pair(60.4, 63.0), pair(62.9, 65.1)])];
+  const changes = [change('loop0:queue/nomerges', [block(61.2, 63.5, 62.0, 60.0), block(59.8, 62.3, 61.0, 59.0)]), change('loop0:queue/rq_affinity', [block(60.4, 63.0, 62.2, 60.8)])];
+  const noiseBlocks = [block(60.0, 60.6, 59.1, 59.4), block(61.0, 62.3, 61.2, 61.5)];
   return {
     schemaVersion: 1,
     kind: 'nvprobe.tune',
@@ -40,6 +42,9 @@ function report(decision: 'kept' | 'reverted'): TuneReport {
       partial: false,
       stopReason: null,
       elapsedMs: 4000,
+      noise: { blocks: noiseBlocks, range: [1.0058, 1.0129], spread: 0.0129 },
+      final: decision === 'kept' ? { blocks: noiseBlocks, ratio: 0.912, interval: [0.884, 0.941] } : null,
+      rule: { minGain: 0.03, falseKeepRate: 0.02, looks: [8, 12, 16, 24, 32], alphaPerLook: 0.004 },
     },
     persisted: null,
     savedTo: null,
@@ -47,17 +52,25 @@ function report(decision: 'kept' | 'reverted'): TuneReport {
 }
 
 describe('tune text: the before/after table', () => {
-  it('when every change was reverted, calls the differences noise and shows the spread', () => {
+  it('when every change was reverted, calls the differences noise and shows the noise floor', () => {
     const text = renderTuneText(report('reverted'));
     expect(text).toContain('No change kept: the settings are as they were, and the differences below are run-to-run noise.');
-    expect(text).toMatch(/^Spread: p50 of the unchanged settings 59\.8–62\.9 µs over 4 rounds \(5\.2 % apart\); pair ratios B\/A 1\.035–1\.043\.$/m);
+    expect(text).toMatch(/^Noise floor: the current settings against themselves, 2 blocks: ratios 1\.006–1\.013 \(up to 1\.3 % apart with nothing changed\)\.$/m);
     expect(text).toMatch(/difference \(noise\)/);
+    expect(text).not.toMatch(/^Result:/m);
     expect(text).not.toMatch(/ change\s*$/m);
   });
 
-  it('when something was kept, the table is a result', () => {
+  it('shows each change with its interval and block count, and the rule with its false-keep rate', () => {
+    const text = renderTuneText(report('reverted'));
+    expect(text).toMatch(/loop0:queue\/nomerges\s+0\s+2\s+1\.040\s+1\.021–1\.052\s+8\s+reverted/);
+    expect(text).toMatch(/kept at most 2 % of the time/);
+  });
+
+  it('when something was kept, the table is the result: final against original, interleaved at the end', () => {
     const text = renderTuneText(report('kept'));
-    expect(text).not.toMatch(/noise/);
+    expect(text).not.toMatch(/run-to-run noise/);
+    expect(text).toMatch(/^Result: the final settings against the original ones, 2 interleaved blocks at the end: p50 8\.8 % lower \(ratio 0\.912, 96 % interval 0\.884–0\.941\)\.$/m);
     expect(text).toMatch(/before\s+after\s+change/);
   });
 });

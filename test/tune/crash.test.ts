@@ -37,7 +37,21 @@ describe('kill -9 at every journal step, then revert', () => {
     try {
       for (let n = 1; n <= 40; n++) {
         const state = join(tmp.dir, `state-${n}`);
-        const args = ['tune', loop.dev, '--yes', '--rules', join(tmp.dir, 'rules'), '--state-dir', state, '--only', 'test-loop-0-scheduler,test-loop-1-nomerges', '--round', '60ms', '--pairs', '1'];
+        const args = [
+          'tune',
+          loop.dev,
+          '--yes',
+          '--rules',
+          join(tmp.dir, 'rules'),
+          '--state-dir',
+          state,
+          '--only',
+          'test-loop-0-scheduler,test-loop-1-nomerges',
+          '--round',
+          '60ms',
+          '--max-blocks',
+          '8',
+        ];
         const r = await runCommand(NVPROBE, args, { env: { ...process.env, NVPROBE_TEST_CRASH_AT: String(n) }, timeout: 60_000 });
         if (r.signal !== 'SIGKILL') {
           // Past the last crash point the run completes normally.

@@ -41,8 +41,8 @@ const tuneArgs = (state: string) => [
   ACTIONS.map((a, i) => `test-loop-${i}-${a.attr.replace(/_/g, '-')}`).join(','),
   '--round',
   '60ms',
-  '--pairs',
-  '1',
+  '--max-blocks',
+  '8',
   '--budget',
   '60s',
 ];
@@ -93,7 +93,7 @@ describe('revert --all over two runs that changed the same attributes', () => {
     writeFileSync(join(rules2, 'loop.yaml'), loopRules(loop.name, second));
     try {
       expect((await runCli(tuneArgs(state))).code).toBe(0);
-      const r2 = await runCli(['tune', loop.dev, '--yes', '--rules', rules2, '--state-dir', state, '--only', 'test-loop-0-nomerges,test-loop-1-rq-affinity', '--round', '60ms', '--pairs', '1']);
+      const r2 = await runCli(['tune', loop.dev, '--yes', '--rules', rules2, '--state-dir', state, '--only', 'test-loop-0-nomerges,test-loop-1-rq-affinity', '--round', '60ms', '--max-blocks', '8']);
       expect(r2.code, r2.stderr).toBe(0);
       expect(JSON.parse((await runCli(['status', '--state-dir', state, '--json'])).stdout).entries).toHaveLength(5);
       const rv = await runCli(['revert', '--all', '--state-dir', state]);

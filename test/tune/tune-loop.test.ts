@@ -31,7 +31,7 @@ function setup(actions: Array<{ attr: string; value: string | number }>) {
   writeFileSync(join(dir, 'rules', 'loop.yaml'), loopRules(loop.name, actions));
   const state = join(dir, 'state');
   const only = actions.map((_, i) => `test-loop-${i}-${actions[i]!.attr.replace(/_/g, '-')}`).join(',');
-  const args = ['tune', loop.dev, '--yes', '--rules', join(dir, 'rules'), '--state-dir', state, '--only', only, '--round', '120ms', '--pairs', '1', '--budget', '60s'];
+  const args = ['tune', loop.dev, '--yes', '--rules', join(dir, 'rules'), '--state-dir', state, '--only', only, '--round', '120ms', '--max-blocks', '8', '--budget', '60s'];
   return { dir, state, args };
 }
 const ACTIONS = [
@@ -51,7 +51,7 @@ describe('nvprobe tune and revert on a loop device', () => {
       const doc = JSON.parse(r.stdout);
       expect(doc).toMatchObject({ schemaVersion: 1, kind: 'nvprobe.tune', dryRun: false });
       expect(doc.result.changes.map((c: { target: string; decision: string }) => [c.target, c.decision])).toEqual(ACTIONS.map((a) => [`${loop.name}:queue/${a.attr}`, 'kept']));
-      expect(doc.result.changes[0].pairs).toHaveLength(1);
+      expect(doc.result.changes[0].evidence.outcome).toBe('prerequisite');
       expect(doc.result.before.p50Us).toBeGreaterThan(0);
       expect(existsSync(doc.savedTo)).toBe(true);
       // The kept values are live, and status says so.

@@ -6,8 +6,9 @@ import { diskTempDir } from '../helpers/files.js';
 import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from '../helpers/loop-target.js';
 import { nvprobeInstances, restoreTracefs, tracefsMounted, tracingUnavailable } from '../helpers/tracefs-state.js';
 
-// tune on a loop device this test attaches: one traced measurement of the baseline and one of the
-// result, per phase on the kernel clock, in the JSON document and the text.
+// tune on a loop device this test attaches: one traced measurement of the original settings and
+// one of the final ones, back to back at the end, per phase on the kernel clock, in the JSON
+// document and the text.
 let tmp: ReturnType<typeof diskTempDir>;
 let loop: ReturnType<typeof attachLoop>;
 let original: Record<string, string>;
@@ -34,7 +35,10 @@ function args(name: string): { state: string; args: string[] } {
   chmodSync(tmp.dir, 0o755);
   writeFileSync(join(dir, 'rules', 'loop.yaml'), loopRules(loop.name, [{ attr: 'nomerges', value: 2 }]));
   const state = join(dir, 'state');
-  return { state, args: ['tune', loop.dev, '--yes', '--rules', join(dir, 'rules'), '--state-dir', state, '--only', 'test-loop-0-nomerges', '--round', '150ms', '--pairs', '1', '--budget', '60s'] };
+  return {
+    state,
+    args: ['tune', loop.dev, '--yes', '--rules', join(dir, 'rules'), '--state-dir', state, '--only', 'test-loop-0-nomerges', '--round', '150ms', '--max-blocks', '8', '--budget', '60s'],
+  };
 }
 
 describe('nvprobe tune: per-phase before/after on the kernel clock', () => {
@@ -74,7 +78,7 @@ describe('nvprobe tune: per-phase before/after on the kernel clock', () => {
       const p50 = (us: number) => (us < 10 ? us.toFixed(2) : us < 1000 ? us.toFixed(1) : String(Math.round(us)));
       const d = kc.before.phases.completion.latency.percentilesUs.p50;
       const e = kc.after.phases.completion.latency.percentilesUs.p50;
-      expect(text.stdout).toMatch(/^Per phase, kernel clock \(one traced measurement before and one after/m);
+      expect(text.stdout).toMatch(/^Per phase, kernel clock \(one traced measurement of the original settings and one of the final ones, back to back at the end/m);
       expect(text.stdout).toMatch(new RegExp(`^completion → return +${p50(d).replace('.', '\\.')} +${p50(e).replace('.', '\\.')} +[-+]?[\\d.]+ %`, 'm'));
       expect(text.stdout).toMatch(/^device and host +[\d.]+ +[\d.]+ /m);
     } finally {

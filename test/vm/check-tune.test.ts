@@ -52,7 +52,7 @@ describe('nvprobe tune in the lab guest', () => {
     expect(await read()).toBe(original);
 
     const state = `/tmp/nvprobe-state-${disk}`;
-    const r = await guest.run(`node bin/nvprobe tune /dev/${disk} --yes --json --state-dir ${state} --only iostats-on,virtio-blk-rotational --round 150ms --pairs 1`);
+    const r = await guest.run(`node bin/nvprobe tune /dev/${disk} --yes --json --state-dir ${state} --only iostats-on,virtio-blk-rotational --round 150ms --max-blocks 8`);
     expect(r.exitCode, r.stderr).toBe(0);
     const changes = JSON.parse(r.stdout).result.changes as Array<{ target: string; decision: string }>;
     expect(changes.map((c) => c.target)).toContain(`${disk}:queue/iostats`);

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { Root } from '../../src/host/root.js';
+import { judgeBoots, VERIFY_ROUNDS } from '../../src/tune/boot-verify.js';
+import { cpuTimes, cpuWorkNs, type HostReference, hostChange, stealBetween } from '../../src/tune/host-reference.js';
+
+// The boot-time decision's arithmetic: two periods (before the reboot, after it), guarded by a
+// rank-sum interval and by the host reference. Rounds here are p50 µs as verify records them.
+
+/** Rounds around `us` with a fixed ±2 % wobble (the same pattern every time: the test is exact). */
+const rounds = (us: number, n = VERIFY_ROUNDS) => Array.from({ length: n }, (_, i) => us * (1 + 0.02 * Math.sin(i * 1.7)));
+const ref = (cpuWorkNs: number, stealShare: number | null = 0.01): HostReference => ({ cpuWorkNs, stealShare });
+
+describe('judgeBoots', () => {
+  it('10 % faster after the reboot, the same host: kept, with the interval in the reason', () => {
+    const j = judgeBoots(rounds(70), rounds(63), ref(2e6), ref(2.02e6), 0.03);
+    expect(j.verdict).toBe('kept');
+    expect(j.ratio).toBeCloseTo(0.9, 2);
+    expect(j.interval[1]!).toBeLessThan(0.97);
+    expect(j.reason).toMatch(
+      /^median p50 6\d\.\d µs over 12 rounds vs [67]\d\.\d µs over 12 before the reboot \(ratio 0\.90\d, interval 0\.\d+–0\.\d+\): at least [\d.]+ % lower, beyond the 3 % margin: kept$/,
+    );
+  });
+
+  it('10 % faster, but the same CPU work takes 8 % longer after the reboot: the host changed, nothing kept', () => {
+    const j = judgeBoots(rounds(70), rounds(63), ref(2e6), ref(2.16e6), 0.03);
+    expect(j.verdict).toBe('reverted-host-changed');
+    expect(j.reason).toMatch(/the host changed between the boots \(the same CPU work took 8\.0 % longer \(2\.00 ms → 2\.16 ms\)\)/);
+  });
+
+  it('the steal share moved by 5 points: the host changed', () => {
+    expect(judgeBoots(rounds(70), rounds(63), ref(2e6, 0.01), ref(2e6, 0.06), 0.03).verdict).toBe('reverted-host-changed');
+    expect(hostChange(ref(2e6, 0.01), ref(2e6, 0.03))).toBeNull();
+  });
+
+  it('a burst in the boot after (3 of 12 rounds at 3×) does not hide a real 10 % gain: ranks, not means', () => {
+    const after = rounds(63).map((x, i) => (i % 4 === 1 ? x * 3 : x));
+    expect(judgeBoots(rounds(70), after, ref(2e6), ref(2e6), 0.03).verdict).toBe('kept');
+  });
+
+  it('1 % faster: no gain (the whole interval short of 3 %) — or too noisy, never kept', () => {
+    const j = judgeBoots(rounds(70), rounds(69.3), ref(2e6), ref(2e6), 0.03);
+    expect(j.verdict).toBe('reverted-no-gain');
+    const noisy = judgeBoots(
+      rounds(70).map((x, i) => x * (i % 2 ? 1.3 : 0.8)),
+      rounds(66).map((x, i) => x * (i % 2 ? 1.3 : 0.8)),
+      ref(2e6),
+      ref(2e6),
+      0.03,
+    );
+    expect(noisy.verdict).toBe('reverted-too-noisy');
+  });
+
+  it('a record armed before the host reference existed: judged on the interval, and the reason says it was not guarded', () => {
+    const j = judgeBoots(rounds(70), rounds(63), null, ref(2e6), 0.03);
+    expect(j.verdict).toBe('kept');
+    expect(j.reason).toMatch(/no host reference from before the reboot: not guarded against a host change/);
+  });
+
+  it('the test-only margin 1 never keeps', () => {
+    expect(judgeBoots(rounds(70), rounds(7), ref(2e6), ref(2e6), 1).verdict).toBe('reverted-no-gain');
+  });
+});
+
+describe('the host reference on this machine', () => {
+  it('times the CPU work (ms, repeatable within the tolerance back to back) and reads the steal share from /proc/stat', async () => {
+    const a = cpuWorkNs();
+    const b = cpuWorkNs();
+    expect(a).toBeGreaterThan(1e4);
+    expect(a).toBeLessThan(1e9);
+    // Back to back on one machine: not a host change (a busy neighbour stretches some runs, not the lower quartile).
+    expect(Math.abs(b / a - 1)).toBeLessThan(0.25);
+    const root = new Root('/');
+    const t0 = cpuTimes(root);
+    expect(t0).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 200));
+    const share = stealBetween(t0, cpuTimes(root));
+    expect(share).not.toBeNull();
+    expect(share!).toBeGreaterThanOrEqual(0);
+    expect(share!).toBeLessThan(1);
+  });
+});
