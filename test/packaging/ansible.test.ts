@@ -149,6 +149,35 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
     }
   });
 
+  it('a host without nvprobe and no nvprobe_package: one clear message naming what to set, not a raw ENOENT', async () => {
+    const r = await play({ nvprobe_command: join(tmp.dir, 'no-such-nvprobe') });
+    expect(r.code).not.toBe(0);
+    const msg = (r.tasks.get('Say what to set when nvprobe is missing') as { msg: string }).msg;
+    expect(msg).toBe(
+      `${join(tmp.dir, 'no-such-nvprobe')} is not on localhost: set nvprobe_package to the .deb or .rpm to install (e.g. -e nvprobe_package=packaging/out/nvprobe_0.1.0_amd64.deb), or nvprobe_command to where nvprobe is installed`,
+    );
+    expect(r.out).not.toMatch(/No such file or directory/);
+    // Check mode passes and reports the same (a real run would stop there).
+    const check = await play({ nvprobe_command: join(tmp.dir, 'no-such-nvprobe') }, { check: true });
+    expect(check.code, check.out).toBe(0);
+    expect((check.tasks.get('Report (check mode, nvprobe not installed yet)') as { msg: string }).msg).toBe(`check mode: a real run would stop here: ${msg}`);
+  });
+
+  it('check mode on a host without nvprobe yet, with nvprobe_package: passes, says a real run would install it, and copies nothing', async () => {
+    const name = `nvprobe-check-${process.pid}-${n}_0.1.0_amd64.deb`;
+    const pkg = join(tmp.dir, name);
+    writeFileSync(pkg, 'not read in check mode\n');
+    const dest = join(tmp.dir, `host-copy-${n}`, name);
+    const r = await play({ nvprobe_command: join(tmp.dir, 'no-such-nvprobe'), nvprobe_package: pkg, nvprobe_package_dest: dest }, { check: true });
+    expect(r.code, r.out).toBe(0);
+    expect(r.stats.failures).toBe(0);
+    expect((r.tasks.get('Report (check mode, nvprobe not installed yet)') as { msg: string }).msg).toBe(
+      `check mode: nvprobe is not installed on this host yet; a real run installs ${name}, then runs nvprobe tune`,
+    );
+    expect(r.tasks.get('Install the .deb')).toMatchObject({ skipped: true });
+    expect(existsSync(dest)).toBe(false);
+  });
+
   it('a real run applies and reports what it kept (changed); a second run is idempotent (changed=0); revert puts it back, once', async () => {
     const c = caseDir([
       { attr: 'nomerges', value: away('nomerges') },
