@@ -6,7 +6,8 @@ import { fmtBytes, fmtUs } from './format.js';
 import { escapeHtml as e } from './html-escape.js';
 import { latencySeries, phaseCharts, type ReportModel } from './report-model.js';
 import { cdfSvg, histogramSvg, sharedRange } from './svg-charts.js';
-import { finalLine, intervalText, noiseLine, ruleLine } from './tune-text.js';
+import { intervalText } from '../tune/decision.js';
+import { finalLine, noiseLine, ruleLine } from './tune-text.js';
 
 const GROUPS: Array<{ status: FindingStatus; heading: string }> = [
   { status: 'recommend', heading: 'Apply in the guest' },

@@ -2,7 +2,7 @@ import type { PersistedReport, TuneReport } from '../contracts/tune-document.js'
 import type { TunePlan } from '../tune/plan.js';
 import type { Figures, SessionResult } from '../tune/session.js';
 import { fmtUs, table } from './format.js';
-import { p50Change } from '../tune/decision.js';
+import { intervalText, p50Change } from '../tune/decision.js';
 
 function persistedText(p: PersistedReport): string[] {
   const lines = ['', 'Persisted (nvprobe revert removes it again):'];
@@ -89,8 +89,6 @@ export function ruleLine(res: SessionResult): string | null {
   if (!r) return null;
   return `Rule: keep a change only when the conservative end of its interval is ${r.minGain * 100} % or more faster; blocks A B B A / B A A B in random order, signed-rank test looked at after ${r.looks.join(', ')} blocks; a change that does nothing is kept at most ${r.falseKeepRate * 100} % of the time.`;
 }
-
-export const intervalText = (i: [number | null, number | null] | undefined) => (i ? `${i[0] === null ? '−∞' : i[0].toFixed(3)}–${i[1] === null ? '∞' : i[1].toFixed(3)}` : '-');
 
 /** The final state against the original, interleaved at the end: the run's result in one line. */
 export function finalLine(res: SessionResult): string | null {

@@ -8,7 +8,7 @@ import { openTarget } from '../measure/probe-pipeline.js';
 import { Applier } from './applier.js';
 import { Journal } from './journal.js';
 import { Meter } from './meter.js';
-import { FALSE_KEEP_RATE, MIN_GAIN } from './decision.js';
+import { FALSE_KEEP_RATE, intervalText, MIN_GAIN } from './decision.js';
 import { cpuTimes, cpuWorkNs, hostChange, stealBetween, type HostReference } from './host-reference.js';
 import { rankSumBounds } from './rank-test.js';
 import { checkExpectations, disarm, LAST_VERDICT, PENDING_VERIFY, readPending, writeState, type MeasureSettings, type Verdict } from './pending-verify.js';
@@ -181,8 +181,7 @@ export function judgeBoots(
   const ratio = Math.exp(b.estimate);
   const interval: [number | null, number | null] = [Number.isFinite(b.lower) ? Math.exp(b.lower) : null, Number.isFinite(b.upper) ? Math.exp(b.upper) : null];
   const fmt = (x: number) => x.toFixed(1);
-  const ends = `${interval[0] === null ? '−∞' : interval[0].toFixed(3)}–${interval[1] === null ? '∞' : interval[1].toFixed(3)}`;
-  const figures = `median p50 ${fmt(median(after))} µs over ${after.length} rounds vs ${fmt(median(before))} µs over ${before.length} before the reboot (ratio ${ratio.toFixed(3)}, interval ${ends})`;
+  const figures = `median p50 ${fmt(median(after))} µs over ${after.length} rounds vs ${fmt(median(before))} µs over ${before.length} before the reboot (ratio ${ratio.toFixed(3)}, interval ${intervalText(interval)})`;
   const moved = refBefore && refAfter ? hostChange(refBefore, refAfter) : null;
   const threshold = 1 - margin;
   if (moved) return { verdict: 'reverted-host-changed', ratio, interval, reason: `${figures}; but the host changed between the boots (${moved}): the difference cannot be put down to the changes` };

@@ -63,7 +63,8 @@ export function ratioBounds(blocks: Block[], alpha: number): { ratio: number; lo
 }
 
 const pct = (x: number) => `${(Math.abs(x - 1) * 100).toFixed(1)} %`;
-const fmtInterval = (lo: number | null, hi: number | null) => `${lo === null ? '−∞' : lo.toFixed(3)}–${hi === null ? '∞' : hi.toFixed(3)}`;
+/** "0.884–0.941"; an end too few blocks could bound shows as −∞ or ∞. */
+export const intervalText = ([lo, hi]: [number | null, number | null]) => `${lo === null ? '−∞' : lo.toFixed(3)}–${hi === null ? '∞' : hi.toFixed(3)}`;
 /** "p50 8.8 % higher" / "p50 4.0 % lower": the direction in words, never a signed number to decode. */
 export function p50Change(ratio: number): string {
   if (Math.abs(ratio - 1) < 0.0005) return 'p50 unchanged';
@@ -78,7 +79,7 @@ export function p50Change(ratio: number): string {
 export function assess(blocks: Block[], looks: number, last: boolean): Evidence | null {
   const { ratio, lower, upper } = ratioBounds(blocks, ALPHA_PER_LOOK);
   const interval: [number | null, number | null] = [lower, upper];
-  const ci = `interval ${fmtInterval(lower, upper)} over ${blocks.length} blocks`;
+  const ci = `interval ${intervalText([lower, upper])} over ${blocks.length} blocks`;
   const evidence = (outcome: Outcome, reason: string): Evidence => ({ outcome, ratio, interval, blocks: blocks.length, looks, reason });
   const threshold = 1 - MIN_GAIN;
   if (upper !== null && upper <= threshold) return evidence('gain', `${p50Change(ratio)} (${ci}: at least ${pct(upper)} lower)`);

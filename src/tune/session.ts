@@ -136,6 +136,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     recorded?.[arm].push(measurement);
     return figures;
   };
+  const order = o.order ?? randomOrder;
   const changes: ChangeResult[] = [];
   const kept: PlannedChange[] = [];
   const keptSwitch = new KeptSwitch();
@@ -148,7 +149,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   for (let i = 0; i < NOISE_BLOCKS; i++) {
     noiseBlocks.push(
       await measureBlock(
-        (o.order ?? randomOrder)(),
+        order(),
         () => void (arm = 'A'),
         () => void (arm = 'B'),
         measure,
@@ -239,7 +240,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
           measure,
           canAffordBlock: () => performance.now() + blockCost + finalCost <= deadline,
           maxBlocks: o.maxBlocks,
-          order: o.order,
+          order,
         });
         evidence = d.evidence;
         blocks = d.blocks;
@@ -279,7 +280,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       for (let i = 0; i < FINAL_BLOCKS; i++)
         blocks.push(
           await measureBlock(
-            (o.order ?? randomOrder)(),
+            order(),
             () => to('A'),
             () => to('B'),
             measure,
