@@ -22,9 +22,10 @@ import { Journal } from '../tune/journal.js';
 import { planTune, type TunePlan } from '../tune/plan.js';
 import { newRunId } from '../tune/run-id.js';
 import { measureRounds, rebootNow, VERIFY_MARGIN, VERIFY_ROUNDS } from '../tune/boot-verify.js';
-import { currentBootId, diskDriver, expectationsFor, PENDING_VERIFY, pendingRecord, readPending, writeState } from '../tune/pending-verify.js';
+import { currentBootId, diskDriver, type Expectation, expectationsFor, PENDING_VERIFY, pendingRecord, readPending, writeState } from '../tune/pending-verify.js';
 import { runSession, undoRun } from '../tune/session.js';
-import { openTarget } from '../measure/probe-pipeline.js';
+import { openEngine, type OpenedTarget, openTarget } from '../measure/probe-pipeline.js';
+import type { OpenedEngine } from '../measure/engine-choice.js';
 import { startProgress } from './progress.js';
 import { loadRulesOrFail } from './rules-loading.js';
 import type { TuneSettings } from './tune-command.js';
@@ -111,9 +112,16 @@ export async function tune(s: TuneSettings): Promise<number> {
       // Persist what was kept, and what only a reboot can apply (never measured: the user asked for it).
       // Reboot-only changes: the baseline the next boot's verification compares with, in the state they start from.
       let baseline: Awaited<ReturnType<typeof measureRounds>> | null = null;
+      let baselineEngine = opened.engine.engine;
       if (expects.length > 0) {
         progress.update(`measuring the baseline (${VERIFY_ROUNDS} rounds) for the verification after the reboot`);
-        baseline = await measureRounds(root, opened.engine.engine, opened.target.spanBytes, s.roundMs, VERIFY_ROUNDS);
+        const polled = pollingEngineAfterReboot(root, expects, opened);
+        try {
+          baselineEngine = polled?.engine ?? baselineEngine;
+          baseline = await measureRounds(root, baselineEngine, opened.target.spanBytes, s.roundMs, VERIFY_ROUNDS);
+        } finally {
+          polled?.engine.close();
+        }
       }
       const persisted = s.persist ? persist(root, journal, run, [...(result?.kept.map((k) => k.action) ?? []), ...plan.rebootOnly.map((r) => r.action)]) : null;
       progress.stop();
@@ -125,7 +133,7 @@ export async function tune(s: TuneSettings): Promise<number> {
           rebootOnly: plan.rebootOnly.map((r) => r.action),
           expects,
           reboot: s.reboot,
-          settings: { target: opened.scratch ? null : opened.target.path, engine: opened.engine.engine.name, blockSize: 4096, spanBytes: opened.target.spanBytes, roundMs: s.roundMs },
+          settings: { target: opened.scratch ? null : opened.target.path, engine: baselineEngine.name, blockSize: 4096, spanBytes: opened.target.spanBytes, roundMs: s.roundMs },
           baselineRoundsP50Us: baseline.roundsP50Us,
           reference: baseline.reference,
           kernelClock: result?.kernelClock?.after ?? null,
@@ -178,6 +186,23 @@ function refuseAfterUnfinishedRun(journal: Journal, dir: string): void {
     `an earlier tune (run ${u.run}${u.at ? `, started ${u.at}` : ''}) did not finish (killed?): ${u.outstanding} of its change(s) may still be in effect, so this run would start from its values, not the machine's`,
     `run \`nvprobe revert${dir === resolveStateDir(undefined) ? '' : ` --state-dir ${dir}`}\` first (\`nvprobe status\` shows what is in effect)`,
   );
+}
+
+/**
+ * Poll queues written for the next boot help only reads that poll: io_uring with IOPOLL (psync2's
+ * RWF_HIPRI is ignored for synchronous reads since 5.19). When they are armed for the measured
+ * disk and tune measures with psync2, the verification's baseline is io_uring's, completed by
+ * interrupt now; after the reboot verify opens io_uring again, which then polls. null: keep the
+ * session's engine (already io_uring, no poll-queue change for this disk, or io_uring unusable).
+ */
+function pollingEngineAfterReboot(root: Root, expects: Expectation[], opened: OpenedTarget): OpenedEngine | null {
+  if (opened.engine.engine.name !== 'psync2' || opened.target.disk === null) return null;
+  if (!expects.some((e) => e.kind === 'disk-poll' && e.disk === opened.target.disk)) return null;
+  try {
+    return openEngine(root, opened.target, { engine: 'io_uring', blockSize: 4096, hipri: true });
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -167,7 +167,8 @@ export async function openTarget(root: Root, s: ProbeMeasureSettings, say: (text
   return { target, engine: openEngine(root, target, s), scratch };
 }
 
-function openEngine(root: Root, target: ProbeTarget, s: ProbeMeasureSettings): OpenedEngine {
+/** Open an engine on a target openTarget inspected (tune opens a second one for a verification's baseline). */
+export function openEngine(root: Root, target: ProbeTarget, s: Pick<ProbeMeasureSettings, 'engine' | 'blockSize' | 'hipri'>): OpenedEngine {
   try {
     return openProbeEngine({
       choice: s.engine,
