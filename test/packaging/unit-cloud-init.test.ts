@@ -69,8 +69,9 @@ describe('nvprobe-verify.service', () => {
     expect(service.get('Type')).toEqual(['oneshot']);
     expect(service.get('ExecStart')).toEqual(['/usr/bin/nvprobe verify --json --settle 60s']);
     expect(unit.get('ConditionPathExists')).toEqual(['/var/lib/nvprobe/pending-verify.json']);
-    expect(unit.get('After')![0]!.split(' ')).toEqual(expect.arrayContaining(['local-fs.target', 'nvprobe-tune.service']));
-    expect(unit.get('Before')![0]!.split(' ')).toContain('multi-user.target');
+    expect(unit.get('After')![0]!.split(' ')).toContain('local-fs.target');
+    // The boot-time tune refuses while a verification is armed: verify first, it disarms.
+    expect(unit.get('Before')![0]!.split(' ')).toEqual(expect.arrayContaining(['nvprobe-tune.service', 'multi-user.target']));
     expect(section(text, 'Install').get('WantedBy')).toEqual(['multi-user.target']);
     // A revert rewrites the boot loader configuration: /etc and /boot must stay writable.
     for (const k of ['ProtectSystem', 'ReadOnlyPaths', 'ProtectKernelTunables']) expect(service.has(k), k).toBe(false);
