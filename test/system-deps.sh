@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The system packages the tests need, installed by the test commands themselves (`npm test` runs
 # this from `pretest`, `npm run test:vm` with --vm; .ci/run goes through the same commands).
+# `npm run test:deploy` with --deploy.
 # Idempotent: when everything is present it does nothing and prints nothing. Otherwise, as root
 # with apt-get, it prints one line naming what it installs, runs `apt-get update` and installs.
 # Not root, or no apt-get: it names what is missing and exits 0; the tests that need it skip
-# and say why.   usage: test/system-deps.sh [--vm]
+# and say why.   usage: test/system-deps.sh [--vm|--deploy]
 set -euo pipefail
 
-vm=
+vm= deploy=
 case "${1:-}" in
   --vm) vm=1 ;;
+  --deploy) vm=1 deploy=1 ;;
   '') ;;
-  *) echo "usage: test/system-deps.sh [--vm]" >&2; exit 2 ;;
+  *) echo "usage: test/system-deps.sh [--vm|--deploy]" >&2; exit 2 ;;
 esac
 
 need=()
@@ -52,6 +54,15 @@ if [ -n "$vm" ]; then
   command -v strip >/dev/null || want binutils
   # Boot sequences' boot disk (test/vm/lab/boot-disk.ts): mkfs.ext4 -d, debugfs, e2fsck.
   for t in mkfs.ext4 debugfs e2fsck; do command -v $t >/dev/null || want e2fsprogs; done
+fi
+
+if [ -n "$deploy" ]; then
+  # Debian guest lab (test/deploy): the image from Debian's packages (mmdebstrap), guests on
+  # copy-on-write overlays (qemu-img), NoCloud seeds (genisoimage), ssh and scp into the guests.
+  command -v mmdebstrap >/dev/null || want mmdebstrap
+  command -v qemu-img >/dev/null || want qemu-utils
+  command -v genisoimage >/dev/null || want genisoimage
+  for t in ssh scp ssh-keygen; do command -v $t >/dev/null || want openssh-client; done
 fi
 
 [ ${#need[@]} -gt 0 ] || [ -n "$lists" ] || exit 0

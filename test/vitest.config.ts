@@ -7,7 +7,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/vm/**', 'node_modules/**'],
+    exclude: ['test/vm/**', 'test/deploy/**', 'node_modules/**'],
     fileParallelism: false,
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup/blocked-loop.ts'],

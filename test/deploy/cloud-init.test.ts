@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { trackTempDir } from '../vm/lab/live-processes.js';
+import { DebianGuest } from './lab/debian-guest.js';
+import { nvprobeDeb } from './lab/package-file.js';
+import { noCloudSeed, OneFileServer } from './lab/seed.js';
+
+// packaging/cloud-init/nvprobe.cloud-config.yaml as a user deploys it: the three lines it tells
+// them to fill in, filled in, on a NoCloud seed; first boot installs the .deb from its URL (here
+// the host, reached through qemu's guestfwd: the guest has no other network), tunes with
+// --persist --reboot and reboots; the next boot's nvprobe-verify.service gives the verdict.
+const CONFIG = readFileSync(new URL('../../packaging/cloud-init/nvprobe.cloud-config.yaml', import.meta.url), 'utf8');
+const TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';
+let guest: DebianGuest;
+let server: OneFileServer;
+let deb: string;
+
+/** Replace the one line that starts with `prefix` (after indentation); fail when it is not there exactly once. */
+function fillIn(text: string, prefix: string, line: string): string {
+  const re = new RegExp(`^(\\s*)${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*$`, 'gm');
+  const hits = text.match(re) ?? [];
+  if (hits.length !== 1) throw new Error(`the cloud-config has ${hits.length} lines starting with ${prefix}`);
+  return text.replace(re, `$1${line}`);
+}
+
+beforeAll(async () => {
+  deb = await nvprobeDeb();
+  server = await OneFileServer.start(deb);
+  const dir = mkdtempSync(join(tmpdir(), 'nvprobe-seed-'));
+  trackTempDir(dir);
+  let userData = fillIn(CONFIG, 'NVPROBE_DEB=', `NVPROBE_DEB=http://10.0.2.100/${basename(deb)}`);
+  userData = fillIn(userData, 'NVPROBE_PERSIST=', 'NVPROBE_PERSIST="--persist --reboot"');
+  userData = fillIn(userData, 'NVPROBE_TEXTFILE_DIR=', `NVPROBE_TEXTFILE_DIR=${TEXTFILE_DIR}`);
+  const seed = await noCloudSeed(dir, userData, 'nvprobe-ci-1');
+  guest = await DebianGuest.boot('cloud-init', { seedIso: seed, httpPort: server.port });
+});
+afterAll(async () => {
+  await guest?.shutdown();
+  await server?.close();
+});
+
+describe('the cloud-config on a NoCloud first boot', () => {
+  test('first boot installs and tunes with --persist --reboot; the next boot verifies; systemd, the journal and nvprobe status agree', async () => {
+    // Wait across the reboot(s) for a boot with a verdict and nothing armed.
+    const deadline = Date.now() + 900_000;
+    let status: { pending: unknown; lastVerdict: { verdict: string; run: string } | null } | undefined;
+    for (;;) {
+      const r = await guest.ssh('nvprobe status --json 2>/dev/null', { timeoutMs: 60_000 });
+      if (r.stdout.trim().startsWith('{')) {
+        status = JSON.parse(r.stdout);
+        if (status?.lastVerdict && !status.pending) break;
+      }
+      if (Date.now() > deadline) throw new Error(`no verdict within 15 min\n${guest.consoleTail()}`);
+      await new Promise((res) => setTimeout(res, 5000));
+    }
+    await guest.waitBootFinished();
+    const verdict = status!.lastVerdict!;
+    expect(server.downloads).toBe(1);
+    const boots = (await guest.run('journalctl --list-boots --no-pager | tail -n +2 | wc -l')).trim();
+    expect(Number(boots)).toBeGreaterThanOrEqual(2);
+    const output = await guest.run('cat /var/log/cloud-init-output.log');
+    expect(output).toContain('== nvprobe check');
+    expect(output).toContain('== nvprobe tune');
+    expect(output).toMatch(/nvprobe tune exit status \d+/);
+    // systemd: the verify unit ran and succeeded this boot, then the boot-time tune (enabled by the config).
+    expect(await guest.run('systemctl show -p Result -p ActiveState nvprobe-verify.service')).toMatch(/Result=success/);
+    const journal = await guest.run('journalctl -b -u nvprobe-verify.service -o cat --no-pager');
+    expect(journal).toContain(`"verdict": "${verdict.verdict}"`);
+    expect(journal).toContain(verdict.run);
+    expect(await guest.run('systemctl is-enabled nvprobe-tune.service nvprobe-verify.service')).toBe('enabled\nenabled\n');
+    const tuneUnit = await guest.run('systemctl show -p Result -p ActiveState nvprobe-tune.service');
+    expect(tuneUnit, await guest.run('journalctl -b -u nvprobe-tune.service -o cat --no-pager | tail -20')).toMatch(/Result=success/);
+    expect(await guest.run('systemctl status --no-pager nvprobe-verify.service || true')).toContain('nvprobe-verify.service');
+    // Prometheus: the units wrote the textfile where /etc/default/nvprobe says.
+    const prom = await guest.run(`cat ${TEXTFILE_DIR}/nvprobe.prom`);
+    expect(prom).toMatch(/^nvprobe_/m);
+    console.log(`cloud-init first boot: verdict ${verdict.verdict} (run ${verdict.run})\n${(await guest.ssh('nvprobe status')).stdout}`);
+  });
+});

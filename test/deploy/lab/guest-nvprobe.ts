@@ -1,0 +1,21 @@
+import { basename } from 'node:path';
+import type { DebianGuest } from './debian-guest.js';
+
+/** Install the .deb in the guest, offline, as README says. */
+export async function installNvprobe(guest: DebianGuest, deb: string): Promise<void> {
+  await guest.copyTo(deb, `/root/${basename(deb)}`);
+  await guest.run(`DEBIAN_FRONTEND=noninteractive apt-get install -y /root/${basename(deb)} > /dev/null`);
+}
+
+/** The places nvprobe persists to (boot loader, module options, udev rules) as `sha256  path` lines, sorted. */
+export async function persistedFileHashes(guest: DebianGuest): Promise<string> {
+  return guest.run('find /etc/default /etc/kernel /etc/modprobe.d /etc/udev/rules.d /boot/grub/grub.cfg /boot/loader -xdev -type f 2>/dev/null | sort | xargs -r sha256sum');
+}
+
+/** `nvprobe status --json` once the boot's units are done (verify runs before multi-user.target). */
+export async function statusAfterBoot(guest: DebianGuest): Promise<Record<string, unknown>> {
+  await guest.waitBootFinished();
+  const r = await guest.ssh('nvprobe status --json');
+  if (![0, 6, 7, 8].includes(r.code ?? -1)) throw new Error(`nvprobe status --json exited with ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}

@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Debian guests under TCG on a 2-vCPU machine: one file at a time (each boots its own guests),
+// the image built once by globalSetup; the lab bounds every boot and command itself.
+export default defineConfig({
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  test: {
+    include: ['test/deploy/**/*.test.ts'],
+    exclude: ['node_modules/**', 'test/deploy/.cache/**'],
+    fileParallelism: false,
+    globalSetup: ['test/deploy/global-setup.ts'],
+    setupFiles: ['test/setup/blocked-loop.ts'],
+    testTimeout: 900_000,
+    hookTimeout: 900_000,
+  },
+});
