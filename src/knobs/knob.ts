@@ -13,6 +13,11 @@ export interface RuntimeKnob {
   writes(root: Root, action: ResolvedAction, value?: string | number): Write[];
   /** Whether the live value(s) equal `value`. */
   verify(root: Root, action: ResolvedAction, value?: string | number): boolean;
+  /**
+   * What it takes, after a write, for the value to be what the next measurement sees (absent:
+   * nothing, the write itself). Awaited before the next measuring round.
+   */
+  settle?(root: Root, action: ResolvedAction): Promise<void>;
 }
 
 /** The active choice of a `[x] y z` list attribute, or the trimmed value. */

@@ -1,4 +1,22 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sameValue, type RuntimeKnob } from './knob.js';
+
+/**
+ * Idle periods after a haltpoll parameter changed. The haltpoll governor keeps a poll limit per
+ * CPU and moves it towards guest_halt_poll_ns only when that CPU halts (governors/haltpoll.c:
+ * adjust_poll_limit runs after the halt state). A CPU kept busy by QD1 reads never halts: every
+ * wait ends inside the poll window, so a LOWERED guest_halt_poll_ns has no effect on it until it
+ * sleeps, and a measurement right after the write still polls (measured: 0 after 400000 read as
+ * fast as 400000). Each sleep outlasts any poll window tune tries (≤ 400 µs), so the CPU halts and
+ * the limit shrinks once (÷ guest_halt_poll_shrink, 0 below guest_halt_poll_grow_start): 12 halts
+ * bring any limit up to 4096 × grow_start down to 0 with the defaults. ~25 ms per switch.
+ */
+const SETTLE_SLEEPS = 12;
+const SETTLE_SLEEP_MS = 2;
+
+async function haltpollSettle(): Promise<void> {
+  for (let i = 0; i < SETTLE_SLEEPS; i++) await sleep(SETTLE_SLEEP_MS);
+}
 
 /** /sys/module/<module>/parameters/<param> for parameters writable at runtime (haltpoll's). */
 export const moduleParamKnob: RuntimeKnob = {
@@ -8,4 +26,5 @@ export const moduleParamKnob: RuntimeKnob = {
   verify(root, a, value = a.value) {
     return this.read(root, a).every((v) => sameValue(v, value));
   },
+  settle: (_root, a) => (a.module === 'haltpoll' ? haltpollSettle() : Promise.resolve()),
 };

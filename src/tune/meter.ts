@@ -23,6 +23,8 @@ export class Meter {
   private warmed = false;
   /** The first round's tight-loop calibration, reused by the later rounds (each still has its in-situ figure). */
   private calibration: Calibration | undefined;
+  /** A knob's settling after a write, awaited before the next round (see RuntimeKnob.settle). */
+  private pendingSettle: (() => Promise<void>) | null = null;
   constructor(
     private readonly engine: IoEngine,
     private readonly spanBytes: number,
@@ -30,7 +32,19 @@ export class Meter {
     private readonly signal?: AbortSignal,
   ) {}
 
+  /** Run `settle` before the next measurement (the latest one wins: it follows the latest write). */
+  settleFirst(settle: () => Promise<void>): void {
+    this.pendingSettle = settle;
+  }
+
+  private async settled(): Promise<void> {
+    const s = this.pendingSettle;
+    this.pendingSettle = null;
+    if (s) await s();
+  }
+
   async round(ms = this.roundMs): Promise<{ figures: RoundFigures; measurement: ProbeMeasurement }> {
+    await this.settled();
     // After the first, a round's ramp only has to drop the reads a knob switch may have disturbed.
     const m = await runProbe({
       engine: this.engine,
@@ -48,6 +62,7 @@ export class Meter {
 
   /** One measurement on the kernel's clock (per-phase figures): the tracer's slices, not an A/B round. */
   async traced(spec: ReadTraceSpec, ms: number): Promise<KernelClockReport> {
+    await this.settled();
     const { kernelClock } = await tracedProbe({ engine: this.engine, spanBytes: this.spanBytes, rampMs: this.warmed ? 50 : 300, durationMs: ms, signal: this.signal }, spec);
     this.warmed = true;
     return kernelClock;

@@ -192,6 +192,11 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
           .reverse())
           applier.undo(e);
         trialSeqs = [];
+        settle();
+      };
+      const settle = () => {
+        const s = knob.settle;
+        if (s) meter.settleFirst(() => s(o.root, change.action));
       };
       const set = (v: string | number) => {
         undoTrial();
@@ -200,6 +205,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
         if (!knob.verify(o.root, change.action, v)) {
           throw new WriteRefused(change.action.target, ws[0] ? writeSubject(ws[0]) : change.action.target, `read back ${JSON.stringify(knob.read(o.root, change.action))}, not ${v}`);
         }
+        settle();
       };
       const original = () => undoTrial();
 
