@@ -18,8 +18,13 @@ export interface ProbeReport {
   engine: ProbeEngineReport;
   config: { durationMs: number | null; ios: number | null; rampMs: number };
   result: ProbeMeasurement;
-  /** Which figures are the headline: the kernel clock where tracing ran, else the FFI-calibrated ones. */
-  headline?: 'kernel' | 'calibrated';
+  /**
+   * Which series is the headline (see measure/headline.ts): 'native' = the kernel clock's window
+   * with the syscall boundary added and tracing's in-window cost taken off (kernelClock.native);
+   * 'calibrated' = process-timed, nvprobe's per-call cost subtracted (result.corrected), where
+   * tracing did not run. Older documents: 'kernel' (the traced total, corrected or not).
+   */
+  headline?: 'native' | 'calibrated' | 'kernel';
   /** Every read on the kernel's clock (ftrace), with its phases; or why not. Absent in older documents. */
   kernelClock?: KernelClockReport;
 }

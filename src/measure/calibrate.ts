@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { quantileSorted } from 'simple-statistics';
 import type { IoEngine } from '../io/engine.js';
-import { round3 } from './summary.js';
+import { medianHalfWidth, round3 } from './summary.js';
 
 export interface Calibration {
   /** Median cost, µs, of the engine's no-I/O call timed exactly like a read: FFI + clock. */
@@ -10,17 +10,28 @@ export interface Calibration {
   ffiP90Us: number;
   /** Median cost, µs, of the same syscall with nothing to transfer, beyond `ffiUs`. */
   emptySyscallUs: number;
+  /**
+   * Half-width, µs, of a 95 % interval of `emptySyscallUs` (the two medians' order-statistic
+   * intervals, combined). Absent in older documents.
+   */
+  emptySyscallCiUs?: number;
   calls: number;
 }
 
-function timeCalls(fn: () => void, calls: number, out: Float64Array): number[] {
+/** Time `calls` calls of `a` and of `b`, alternating (a drift of the machine hits both alike); each sorted, µs. */
+function timeAlternating(a: () => void, b: () => void, calls: number): [number[], number[]] {
   const now = performance.now.bind(performance);
+  const ta = new Float64Array(calls);
+  const tb = new Float64Array(calls);
   for (let i = 0; i < calls; i++) {
-    const t0 = now();
-    fn();
-    out[i] = (now() - t0) * 1000;
+    let t0 = now();
+    a();
+    ta[i] = (now() - t0) * 1000;
+    t0 = now();
+    b();
+    tb[i] = (now() - t0) * 1000;
   }
-  return Array.from(out.subarray(0, calls)).sort((a, b) => a - b);
+  return [Array.from(ta).sort((x, y) => x - y), Array.from(tb).sort((x, y) => x - y)];
 }
 
 /**
@@ -28,16 +39,38 @@ function timeCalls(fn: () => void, calls: number, out: Float64Array): number[] {
  * The no-I/O call has the read's exact argument list, so the only difference left is the kernel.
  */
 export function calibrate(engine: IoEngine, calls = 3000): Calibration {
-  const buf = new Float64Array(calls);
-  timeCalls(() => engine.noop(), Math.min(500, calls), buf); // JIT and caches warm
-  const noop = timeCalls(() => engine.noop(), calls, buf);
-  const empty = timeCalls(() => engine.emptySyscall(), calls, buf);
+  timeAlternating(
+    () => engine.noop(),
+    () => engine.emptySyscall(),
+    Math.min(500, calls),
+  ); // JIT and caches warm
+  const [noop, empty] = timeAlternating(
+    () => engine.noop(),
+    () => engine.emptySyscall(),
+    calls,
+  );
   const ffiUs = quantileSorted(noop, 0.5);
+  const ci = Math.hypot(medianHalfWidth(noop), medianHalfWidth(empty));
   return {
     ffiUs: round3(ffiUs),
     ffiP10Us: round3(quantileSorted(noop, 0.1)),
     ffiP90Us: round3(quantileSorted(noop, 0.9)),
     emptySyscallUs: round3(Math.max(0, quantileSorted(empty, 0.5) - ffiUs)),
+    emptySyscallCiUs: round3(ci),
     calls,
+  };
+}
+
+/**
+ * The engine's calls the kernel tracer needs for its native estimate (trace/probe-tracer.ts): the
+ * empty call, and its process-timed cost beyond the no-kernel call (the syscall boundary).
+ */
+export function boundaryCalls(engine: IoEngine): { empty: () => void; untraced: () => { boundaryUs: number; ciUs: number } } {
+  return {
+    empty: () => engine.emptySyscall(),
+    untraced: () => {
+      const c = calibrate(engine);
+      return { boundaryUs: c.emptySyscallUs, ciUs: c.emptySyscallCiUs ?? 0 };
+    },
   };
 }

@@ -9,10 +9,11 @@ import { findRootFsDevice } from '../detect/root-fs.js';
 import { planEngine } from './engine-plan.js';
 import { parseKernelRelease, type KernelVersion, type QueuePolling } from './hipri.js';
 import { runProbe } from './probe-run.js';
+import { boundaryCalls } from './calibrate.js';
 import { inspectTarget, openError, rootFsDevice, type ProbeTarget } from './target.js';
 import { pinToCpu } from '../native/libc.js';
 import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../contracts/probe-document.js';
-import type { EngineChoice, EngineDescriptor, EngineName } from '../io/engine.js';
+import type { EngineChoice, EngineDescriptor, EngineName, IoEngine } from '../io/engine.js';
 import { engineDescriptor } from '../io/engines.js';
 import { openProbeEngine, type OpenedEngine } from './engine-choice.js';
 import { ProbeTracer } from '../trace/probe-tracer.js';
@@ -82,7 +83,7 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
             beforeSlice: tracer.beforeSlice,
             // Right after the loop: the events go off before the closing calibration's empty syscalls.
             onSamples: (loop: { samplesNs: Float64Array; sliceStarts: number[] }) => {
-              kernelClock = finishTrace(tracer!, loop);
+              kernelClock = finishTrace(tracer!, loop, engine);
               tracer = null;
             },
           }
@@ -110,7 +111,7 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
       },
       config: { durationMs: s.durationMs ?? null, ios: s.ios ?? null, rampMs: s.rampMs },
       result,
-      headline: kernelClock?.available ? 'kernel' : 'calibrated',
+      headline: headlineOf(kernelClock),
       kernelClock: kernelClock ?? { available: false, reason: 'no read was measured' },
     };
   } finally {
@@ -120,10 +121,15 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
   }
 }
 
+/** The closure above assigns the report: read it through its declared type. */
+function headlineOf(k: KernelClockReport | null): 'native' | 'calibrated' {
+  return k?.available && k.native ? 'native' : 'calibrated';
+}
+
 /** The tracer's report; a failure while reading the buffers becomes the reason, never the run's failure. */
-function finishTrace(tracer: ProbeTracer, loop: { samplesNs: Float64Array; sliceStarts: number[] }): KernelClockReport {
+function finishTrace(tracer: ProbeTracer, loop: { samplesNs: Float64Array; sliceStarts: number[] }, engine: IoEngine): KernelClockReport {
   try {
-    return tracer.finish(loop);
+    return tracer.finish(loop, boundaryCalls(engine));
   } catch (err) {
     return { available: false, reason: `kernel tracing failed while reading its buffers: ${(err as Error).message}` };
   }

@@ -44,3 +44,13 @@ export function subtractOverhead(s: LatencySummary, overheadUs: number): Latency
 export function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
+
+/** Half the width of the distribution-free 95 % interval of a sorted sample's median (ranks n/2 ± 0.98·√n). */
+export function medianHalfWidth(sorted: ArrayLike<number>): number {
+  const n = sorted.length;
+  if (n < 2) return 0;
+  const d = Math.ceil(0.98 * Math.sqrt(n));
+  const lo = Math.max(0, Math.floor(n / 2) - d);
+  const hi = Math.min(n - 1, Math.floor(n / 2) + d);
+  return (sorted[hi]! - sorted[lo]!) / 2;
+}

@@ -161,6 +161,8 @@ function finding(f: Finding): string {
   return parts.join('\n');
 }
 
+const PCT_KEYS = ['p50', 'p90', 'p99', 'p99.9'] as const;
+
 function latencySection(m: ReportModel): string[] {
   const series = latencySeries(m);
   const out = ['<h2 id="latency">Latency</h2>'];
@@ -170,14 +172,17 @@ function latencySection(m: ReportModel): string[] {
   }
   const what = m.run
     ? `QD1 random 4 KiB reads on <code>${e(m.run.target?.path ?? '?')}</code>, before and after tune run ${e(m.run.run)}`
-    : `QD1 random reads on <code>${e(m.probe?.target.path ?? '?')}</code> (probe, corrected latency)`;
+    : `QD1 random reads on <code>${e(m.probe?.target.path ?? '?')}</code> (probe: ${e(latencySeries(m)[0]?.name ?? '')})`;
   out.push(`<p>${what}.</p>`);
   const pct = [50, 90, 99, 99.9];
   out.push(
     `<table class="percentiles"><tr><th>series</th><th>I/Os</th>${pct.map((p) => `<th>p${p} µs</th>`).join('')}<th>max µs</th></tr>${series
       .map((s) => {
         const h = Histogram.fromJSON(s.histogram);
-        return `<tr><td>${e(s.name)}</td><td class="num">${h.count}</td>${pct.map((p) => `<td class="num">${e(fmtUs(h.percentile(p) / 1000))}</td>`).join('')}<td class="num">${e(fmtUs(s.histogram.maxNs / 1000))}</td></tr>`;
+        // Exact percentiles where the input has them, so the page says what the text says.
+        const exact = s.latency && PCT_KEYS.every((k) => typeof s.latency!.percentilesUs?.[k] === 'number') ? s.latency : null;
+        const at = (p: number, i: number) => (exact ? exact.percentilesUs[PCT_KEYS[i]!] : h.percentile(p) / 1000);
+        return `<tr><td>${e(s.name)}</td><td class="num">${h.count}</td>${pct.map((p, i) => `<td class="num">${e(fmtUs(at(p, i)))}</td>`).join('')}<td class="num">${e(fmtUs(s.histogram.maxNs / 1000))}</td></tr>`;
       })
       .join('')}</table>`,
   );
@@ -195,8 +200,8 @@ function phasesSection(m: ReportModel): string[] {
   const out = ['<h2 id="phases">Where the time goes (kernel clock)</h2>'];
   out.push(
     m.run
-      ? "<p>Each read split on the kernel's clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return, from one traced measurement of the original settings and one of the final ones, back to back at the end of the run.</p>"
-      : "<p>Each read split on the kernel's clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return; from the slices of the run with every event on.</p>",
+      ? "<p>Each read split on the kernel's clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return, from one traced measurement of the original settings and one of the final ones, back to back at the end of the run. The phases lie inside the syscall's window by design: the syscall's entry and exit are in none of them.</p>"
+      : "<p>Each read split on the kernel's clock (ftrace) into submit (syscall entry → request issued), device and host (issued → completed) and completion → return; from the slices of the run with every event on. The phases lie inside the syscall's window by design: the boundary the headline adds (entry and exit) is in none of them.</p>",
   );
   const pct = [50, 90, 99];
   const rowsHtml = charts

@@ -17,17 +17,19 @@ export function kernelClockLines(k: KernelClockReport): string[] {
   const lines = [
     `  clock     kernel (ftrace ${k.clock}, ns): ${k.reads} of ${k.readsIssued} traced reads timed, ${k.lostEvents} events lost${k.unmatched ? `, ${k.unmatched} reads UNTIMED` : ''}; ${cost}${phaseCost}`,
   ];
-  const c = k.correction;
-  if (c?.applied && k.correctedTotal) {
+  const n = k.native;
+  if (n) {
     lines.push(
-      `            headline corrected for tracing's own cost: ${fmtUs(c.perIoUs!)} µs taken off every traced read (± ${fmtUs(c.standardErrorUs!)} µs across ${c.cycleCostsUs.length} traced/untraced cycles); as traced p50 ${fmtUs(k.total.latency.percentilesUs.p50)} µs`,
+      `  headline  native estimate p50 ${fmtUs(n.total.latency.percentilesUs.p50)} µs (± ${fmtUs(n.uncertaintyUs)}) = kernel window p50 ${fmtUs(n.windowP50Us)} + syscall boundary ${fmtUs(n.boundaryUs)} (± ${fmtUs(n.boundaryCiUs)}) − tracing's in-window cost ${fmtUs(n.inWindowUs)} (± ${fmtUs(n.inWindowCiUs)}), measured with ${n.calls} empty calls each; nvprobe's own call and clock reads excluded`,
     );
-  } else if (c) {
-    lines.push(`            kernel-clock total as traced, NOT corrected for tracing's own cost: ${c.reason}`);
+  } else if (k.correctedTotal) {
+    lines.push(`            older document: headline corrected for tracing's whole cost (${fmtUs(k.correction?.perIoUs ?? 0)} µs/read)`);
+  } else {
+    lines.push(`  headline  process clock − nvprobe's per-call cost (no native estimate: ${k.nativeReason ?? 'not measured'})`);
   }
   if (k.totalFrom === 'syscall-events')
     lines.push(`            total from ${k.totalReads} reads with only the syscall's entry and exit traced; phases from the ${k.phaseSliceReads} reads with every event on`);
-  if (k.lostEvents > 0 || k.unmatched > 0) lines.push(`            ring buffer overrun: the kernel-clock figures cover ${k.reads} of ${k.readsIssued} reads; raw and corrected cover all`);
+  if (k.lostEvents > 0 || k.unmatched > 0) lines.push(`            ring buffer overrun: the kernel-clock figures cover ${k.reads} of ${k.readsIssued} reads; the process-clock rows cover all`);
   if (k.migrated > 0) lines.push(`            ${k.migrated} reads returned on another CPU than they entered on (the trace clock is global: phases stay exact)`);
   return lines;
 }
@@ -47,7 +49,7 @@ export function phaseTable(k: Available): string[] {
   const lines = [
     '',
     table([
-      [k.totalFrom === 'syscall-events' ? 'phase µs (kernel clock, all-events slices)' : 'phase µs (kernel clock)', 'p50', 'p90', 'p99', 'p99.9', 'mean', 'share'],
+      [k.totalFrom === 'syscall-events' ? 'phase µs (kernel clock, all-events slices, in-window)' : 'phase µs (kernel clock, in-window)', 'p50', 'p90', 'p99', 'p99.9', 'mean', 'share'],
       [...row('submit (syscall → issue)', ph.submit.latency), share(ph.submit.latency)],
       [...row(`device and host (${events})`, ph.device.latency), share(ph.device.latency)],
       [...row('completion → return', ph.completion.latency), share(ph.completion.latency)],

@@ -3,6 +3,7 @@ import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summ
 import { fmtBytes, fmtUs, table } from './format.js';
 import { renderHistogram } from './terminal-histogram.js';
 import { kernelClockLines, phaseTable } from './kernel-clock-text.js';
+import { probeHeadline } from '../measure/headline.js';
 
 function latencyRow(label: string, s: LatencySummary): string[] {
   return [label, fmtUs(s.minUs), ...PERCENTILES.map((p) => fmtUs(s.percentilesUs[percentileKey(p)])), fmtUs(s.maxUs), fmtUs(s.meanUs), fmtUs(s.stdevUs)];
@@ -31,17 +32,18 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
   );
   const k = r.kernelClock;
   if (k) lines.push(...kernelClockLines(k));
-  const kernelRow = !k?.available
-    ? []
-    : k.correctedTotal
-      ? [latencyRow("kernel, corrected for tracing's own cost", k.correctedTotal.latency), latencyRow('kernel as traced (syscall entry → exit)', k.total.latency)]
-      : [latencyRow('kernel (syscall entry → exit, as traced)', k.total.latency)];
-  lines.push('', table([['latency µs', 'min', ...PERCENTILES.map((p) => `p${p}`), 'max', 'mean', 'stdev'], ...kernelRow, latencyRow('corrected', m.corrected), latencyRow('raw', m.raw)]));
+  // The headline first (measure/headline.ts), then what it is made from.
+  const h = probeHeadline(r);
+  const rows = [latencyRow(h.label, h.latency)];
+  if (k?.available) rows.push(latencyRow('kernel window (syscall entry → exit, as traced)', k.total.latency));
+  if (h.name !== 'calibrated') rows.push(latencyRow("process clock − nvprobe's per-call cost", m.corrected));
+  rows.push(latencyRow('raw (process clock)', m.raw));
+  lines.push('', table([['latency µs', 'min', ...PERCENTILES.map((p) => `p${p}`), 'max', 'mean', 'stdev'], ...rows]));
   if (k?.available) lines.push(...phaseTable(k));
   if (opts.histogram) {
-    // The kernel one counts the traced reads; the corrected one (last) every read.
-    if (k?.available) lines.push('', `kernel-clock latency histogram (${k.reads} traced reads)`, renderHistogram(k.total.histogram));
-    lines.push('', 'corrected latency histogram', renderHistogram(m.correctedHistogram));
+    // The headline's reads first (with the native estimate: the traced ones), then every read.
+    if (h.name !== 'calibrated') lines.push('', `${h.label} histogram (${h.latency.count} traced reads)`, renderHistogram(h.histogram));
+    lines.push('', "process clock − nvprobe's per-call cost histogram (every read)", renderHistogram(m.correctedHistogram));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summary.js';
 import type { ProbeReport } from '../contracts/probe-document.js';
+import { probeHeadline } from '../measure/headline.js';
 import { terminalSafe } from './terminal-safe.js';
 import type { LastRun, TuneState } from './tune-state.js';
 import type { Verdict } from '../tune/pending-verify.js';
@@ -17,7 +18,15 @@ export function renderPrometheus(r: ProbeReport, state: TuneState | null = null)
   };
   const m = r.result;
   const out: string[] = [];
-  summary(out, 'nvprobe_read_latency_seconds', "QD1 random read latency with nvprobe's per-call cost subtracted (comparable to fio clat)", labels, m.corrected);
+  const h = probeHeadline(r);
+  summary(
+    out,
+    'nvprobe_read_latency_seconds',
+    "QD1 random read latency, the headline series (nvprobe_read_latency_clock_info says which: native = each read's kernel-clock window plus the syscall boundary minus tracing's in-window cost; calibrated = process-timed minus nvprobe's per-call cost); comparable to fio clat",
+    labels,
+    h.latency,
+  );
+  summary(out, 'nvprobe_read_latency_calibrated_seconds', "QD1 random read latency as the process timed it, nvprobe's per-call cost subtracted (every read)", labels, m.corrected);
   summary(out, 'nvprobe_read_latency_raw_seconds', 'QD1 random read latency as the process timed it (per-call cost included)', labels, m.raw);
   gauge(out, 'nvprobe_read_iops', 'QD1 read I/Os per second nvprobe achieved', labels, m.iops);
   gauge(out, 'nvprobe_read_iops_corrected', "QD1 read I/Os per second the device sustains without nvprobe's per-call cost", labels, m.iopsCorrected);
@@ -48,25 +57,41 @@ function kernelClock(out: string[], r: ProbeReport, labels: Record<string, strin
   header(
     out,
     'nvprobe_read_latency_clock_info',
-    'which clock the headline latency comes from: kernel (ftrace, the syscall on the kernel clock) or calibrated (process-timed, per-call cost subtracted)',
+    'which series nvprobe_read_latency_seconds is: native (kernel clock window + syscall boundary − tracing in window), calibrated (process-timed, per-call cost subtracted) or kernel (older documents)',
     'gauge',
   );
-  out.push(sample('nvprobe_read_latency_clock_info', { ...labels, clock: r.headline ?? (on ? 'kernel' : 'calibrated'), trace_clock: on ? k.clock : 'none' }, 1));
+  out.push(sample('nvprobe_read_latency_clock_info', { ...labels, clock: probeHeadline(r).name, trace_clock: on ? k.clock : 'none' }, 1));
   if (!k?.available) return;
   summary(
     out,
     'nvprobe_read_latency_kernel_seconds',
-    'QD1 random read latency on the kernel clock: syscall entry to exit of each read (slices tracing only those two events)',
+    'QD1 random read latency on the kernel clock: syscall entry to exit of each read (slices tracing only those two events), as traced',
     labels,
     k.total.latency,
   );
+  if (k.native) {
+    gauge(
+      out,
+      'nvprobe_syscall_boundary_seconds',
+      "added to the kernel window for the headline: the syscall's entry and exit, measured with the engine's empty call",
+      labels,
+      k.native.boundaryUs / 1e6,
+    );
+    gauge(
+      out,
+      'nvprobe_tracing_in_window_seconds',
+      "taken off the kernel window for the headline: tracing's own cost inside sys_enter → sys_exit, measured with the engine's empty call",
+      labels,
+      k.native.inWindowUs / 1e6,
+    );
+  }
   const ph = k.phases;
   if (ph) {
     const family = 'nvprobe_read_phase_latency_seconds';
     header(
       out,
       family,
-      'QD1 read latency per phase on the kernel clock (slices with every event on): submit = syscall entry to request issue, device = issue to completion (device and host), completion = completion to syscall exit',
+      'QD1 read latency per phase on the kernel clock (slices with every event on; inside the syscall window by design, the boundary is in no phase): submit = syscall entry to request issue, device = issue to completion (device and host), completion = completion to syscall exit',
       'summary',
     );
     for (const { phase, key } of PHASES) summarySamples(out, family, { ...labels, phase }, ph[key].latency);

@@ -8,6 +8,8 @@ import { usageError } from '../errors.js';
 import type { ReportSource } from '../host/report-input.js';
 import { histogramJsonProblem, type HistogramJson } from '../measure/histogram.js';
 import type { Finding } from '../rules/types.js';
+import { probeHeadline } from '../measure/headline.js';
+import type { LatencySummary } from '../measure/summary.js';
 
 /** Everything a report shows; any part may be missing (a run alone has no Snapshot). */
 export interface ReportModel {
@@ -23,6 +25,8 @@ export interface ReportModel {
 export interface LatencySeries {
   name: string;
   histogram: HistogramJson;
+  /** Exact percentiles where the input has them (a probe's headline): tables show these, not the histogram's approximation. */
+  latency?: LatencySummary;
 }
 
 export function buildReportModel(src: ReportSource): ReportModel {
@@ -70,14 +74,17 @@ function checkVersion(what: string, doc: unknown, supported: number): Record<str
   return doc as Record<string, unknown>;
 }
 
-/** The latency distributions to draw: a run's before/after, else the probe's corrected latency. */
+/** The latency distributions to draw: a run's before/after, else the probe's headline series. */
 export function latencySeries(m: ReportModel): LatencySeries[] {
   if (m.run?.result)
     return [
       { name: 'before', histogram: m.run.result.histograms?.before },
       { name: 'after', histogram: m.run.result.histograms?.after },
     ];
-  if (m.probe) return [{ name: 'probe', histogram: m.probe.result?.correctedHistogram }];
+  if (m.probe) {
+    const h = probeHeadline(m.probe);
+    return [{ name: h.label, histogram: h.histogram, latency: h.latency }];
+  }
   return [];
 }
 

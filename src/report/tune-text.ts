@@ -33,8 +33,10 @@ function planText(plan: TunePlan): string[] {
 }
 
 function figuresTable(before: Figures, after: Figures, noise = false): string {
+  // The decisions' series: interleaved untraced rounds, timed by the process (tracing every round
+  // would add its own cost to both arms); the native estimate of the same states is below.
   return table([
-    ['', 'before', 'after', noise ? 'difference (noise)' : 'change'],
+    ["process clock − nvprobe's per-call cost", 'before', 'after', noise ? 'difference (noise)' : 'change'],
     ['p50 µs', fmtUs(before.p50Us), fmtUs(after.p50Us), delta(before.p50Us, after.p50Us)],
     ['p99 µs', fmtUs(before.p99Us), fmtUs(after.p99Us), delta(before.p99Us, after.p99Us)],
     ['p99.9 µs', fmtUs(before.p999Us), fmtUs(after.p999Us), delta(before.p999Us, after.p999Us)],
@@ -67,8 +69,9 @@ export function phaseBeforeAfter(res: SessionResult): string[] {
     `Per phase, kernel clock (${res.kept.length ? 'one traced measurement of the original settings and one of the final ones' : 'two traced measurements of the unchanged settings'}, back to back at the end: ${b.totalReads ?? b.reads} / ${a.totalReads ?? a.reads} reads timed; phases from the slices with every event on):`,
     table([
       ['µs', 'p50 before', 'p50 after', 'change', 'p99 before', 'p99 after'],
-      row('total (syscall entry → exit)', b.total.latency, a.total.latency),
-      row('submit (syscall → issue)', b.phases.submit.latency, a.phases.submit.latency),
+      ...(b.native && a.native ? [row('read latency (native estimate)', b.native.total.latency, a.native.total.latency)] : []),
+      row('kernel window (syscall entry → exit)', b.total.latency, a.total.latency),
+      row('submit (syscall → issue, in-window)', b.phases.submit.latency, a.phases.submit.latency),
       row('device and host', b.phases.device.latency, a.phases.device.latency),
       row('completion → return', b.phases.completion.latency, a.phases.completion.latency),
       row('guest-side (submit + completion)', b.phases.guestSide, a.phases.guestSide),

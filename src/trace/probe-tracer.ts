@@ -1,5 +1,5 @@
-import { median } from 'simple-statistics';
-import { round3, type LatencySummary } from '../measure/summary.js';
+import { median, quantileSorted } from 'simple-statistics';
+import { medianHalfWidth, round3, type LatencySummary } from '../measure/summary.js';
 import { TraceInstance, TraceUnavailable, TRACE_CLOCK } from './instance.js';
 import { ioEventSpecs, IoEventDecoder, type IoEvent, type IoEventKind, type ReadTraceSpec } from './io-events.js';
 import { outsideSyscall, readStats, selectReads, shiftedTotal, type PhaseStats, type ReadStats } from './phase-stats.js';
@@ -9,13 +9,6 @@ import { ReadJoiner } from './read-joiner.js';
 const SLICES_PER_ROUND = 4;
 const OFF_EVERY = 4;
 const BUFFER_KB = 8192;
-/** Slices per cycle: OFF_EVERY rounds, the last one untraced. */
-const CYCLE_SLICES = SLICES_PER_ROUND * OFF_EVERY;
-/** The correction needs this many cycles (traced rounds, then an untraced one) of at least MIN_CYCLE_READS reads each side. */
-const MIN_CYCLES = 3;
-const MIN_CYCLE_READS = 50;
-/** ... and a standard error across cycles at most this fraction of the cost it estimates. */
-const MAX_RELATIVE_SE = 0.2;
 
 /**
  * What a slice traces: 'syscall' only the probe thread's syscall entry and exit (cheap: the
@@ -54,7 +47,8 @@ export interface TracingOverhead {
 }
 
 /**
- * Whether the headline total was corrected for the cost of its own events, and why (not). The
+ * Older documents only (no longer written): whether their headline total was corrected for the
+ * cost of its own events, and why (not). The
  * cost is estimated per cycle (the traced slices of its rounds, then the untraced round that
  * follows them: interleaved, so a drift of the machine hits both sides); it is subtracted only
  * when it is above zero and its standard error across cycles is small against it.
@@ -71,24 +65,52 @@ export interface TracingCorrection {
   reason?: string;
 }
 
-/** Decide whether a measured tracing cost can be taken off the kernel-clock total. */
-export function tracingCorrection(pooledCostUs: number | null, cycleCostsUs: number[]): TracingCorrection {
-  const n = cycleCostsUs.length;
-  let se: number | null = null;
-  if (n >= 2) {
-    const mean = cycleCostsUs.reduce((a, b) => a + b, 0) / n;
-    const sd = Math.sqrt(cycleCostsUs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-    se = round3(sd / Math.sqrt(n));
-  }
-  const out = (reason: string): TracingCorrection => ({ applied: false, perIoUs: null, cycleCostsUs, standardErrorUs: se, reason });
-  if (pooledCostUs === null) return out("tracing's cost was not measured (no untraced round)");
-  if (n < MIN_CYCLES) return out(`only ${n} cycle${n === 1 ? '' : 's'} of traced and untraced rounds (${MIN_CYCLES} needed, ${MIN_CYCLES * CYCLE_SLICES * 50} ms of measuring)`);
-  if (pooledCostUs <= 0) return out(`the measured cost (${pooledCostUs} µs/read) is not above zero: it could not be separated from run-to-run noise`);
-  if (se === null || se > MAX_RELATIVE_SE * pooledCostUs) {
-    return out(`the cost (${pooledCostUs} µs/read) varies too much between cycles (standard error ${se} µs): it could not be separated from run-to-run noise`);
-  }
-  return { applied: true, perIoUs: pooledCostUs, cycleCostsUs, standardErrorUs: se };
+/**
+ * What a native program would see for each read: the traced window (sys_enter → sys_exit), plus
+ * the syscall boundary the window leaves out (entry and exit, with whatever the CPU's mitigations
+ * make them cost), minus what tracing itself adds inside the window. Both corrections are measured
+ * in this run with the engine's empty call (the same syscall with nothing to transfer):
+ *   boundary  = its process-timed cost beyond a call that does not enter the kernel, events off
+ *               (entry + exit + the empty call's tiny body);
+ *   in-window = its sys_enter → sys_exit on the kernel clock, syscall events on
+ *               (tracing's in-window share + the same tiny body).
+ * The body cancels: native = window − in-window + boundary, for every read (a constant shift).
+ * nvprobe's own costs (the ffi-rs call, its clock reads) stay outside: they are not in the window.
+ */
+export interface NativeEstimate {
+  method: string;
+  /** p50 of the window as traced (the reads `total` covers), µs. */
+  windowP50Us: number;
+  /** Added: the untraced empty syscall's cost beyond the no-kernel call (median), µs; ± its 95 % half-width. */
+  boundaryUs: number;
+  boundaryCiUs: number;
+  /** Subtracted: the traced empty syscall's sys_enter → sys_exit (median), µs; ± its 95 % half-width. */
+  inWindowUs: number;
+  inWindowCiUs: number;
+  /** Empty calls each side. */
+  calls: number;
+  /** Added to every read's window: boundaryUs − inWindowUs. */
+  shiftUs: number;
+  /** Half-width of a 95 % interval of the shift (the two medians' intervals combined). */
+  uncertaintyUs: number;
+  /** The estimate for every read of `total`: the headline. */
+  total: PhaseStats;
 }
+
+/** The engine's calls the native estimate needs, run by the tracer right after the read loop. */
+export interface BoundaryCalls {
+  /** The engine's empty call (same syscall, nothing to transfer). */
+  empty: () => void;
+  /** Process-timed boundary with events off: median empty − median no-kernel call, and its half-width (µs). */
+  untraced: () => { boundaryUs: number; ciUs: number };
+}
+
+const EMPTY_CALLS = 3000;
+
+export const NATIVE_METHOD =
+  "each read's sys_enter → sys_exit on the kernel clock, plus the syscall boundary (the engine's empty call timed by the process with events off, " +
+  "beyond a call that does not enter the kernel), minus tracing's in-window cost (the same empty call's sys_enter → sys_exit with the syscall events on); " +
+  `${EMPTY_CALLS} empty calls each side, right after the reads`;
 
 export type KernelClockReport =
   | ({
@@ -118,12 +140,15 @@ export type KernelClockReport =
       outsideSyscall: LatencySummary | null;
       overhead: TracingOverhead;
       /**
-       * `total` with tracing's own cost taken off every read (its p50 is the headline when present);
-       * `total` stays the figure as traced. Absent when the cost could not be separated from noise.
+       * Older documents: `total` with tracing's whole per-read cost taken off (it was their
+       * headline). No longer written: part of that cost lies outside the window (see `native`).
        */
       correctedTotal?: PhaseStats;
-      /** Whether and why (not) `correctedTotal` exists. Absent in older documents. */
+      /** Older documents: whether and why (not) `correctedTotal` exists. No longer written. */
       correction?: TracingCorrection;
+      /** The headline: what a native program would see for each read. Absent: see `nativeReason`. */
+      native?: NativeEstimate;
+      nativeReason?: string;
       /** Leftover instances of dead nvprobe processes removed at start. */
       removedLeftovers: string[];
     } & ReadStats)
@@ -208,7 +233,7 @@ export class ProbeTracer {
   }
 
   /** Stop, drain, join; then the instance is removed. `samplesNs`/`sliceStarts` from the loop, if it ran one. */
-  finish(loop?: { samplesNs: Float64Array; sliceStarts: number[] }): KernelClockReport {
+  finish(loop?: { samplesNs: Float64Array; sliceStarts: number[] }, boundary?: BoundaryCalls): KernelClockReport {
     if (this.finished) throw new Error('ProbeTracer.finish called twice');
     this.finished = true;
     try {
@@ -216,7 +241,8 @@ export class ProbeTracer {
       this.instance.setEnabled(false);
       this.drain();
       this.mode = 'off';
-      return this.report(loop);
+      const parts = boundary ? this.boundaryParts(boundary) : null;
+      return this.report(loop, parts);
     } finally {
       this.instance.close();
     }
@@ -245,27 +271,39 @@ export class ProbeTracer {
     this.drainMs += performance.now() - t0;
   }
 
-  /** Per complete cycle with enough reads both sides: p50 of its `mode` slices minus p50 of its untraced slices (µs). */
-  private cycleCosts(samplesNs: Float64Array, sliceStarts: number[], mode: SliceMode): number[] {
-    const cycles = new Map<number, { on: number[]; off: number[] }>();
-    for (let s = 0; s < sliceStarts.length; s++) {
-      const m = this.sliceModes[s] ?? 'off';
-      if (m !== mode && m !== 'off') continue;
-      const c = Math.floor(s / CYCLE_SLICES);
-      let cyc = cycles.get(c);
-      if (!cyc) cycles.set(c, (cyc = { on: [], off: [] }));
-      const into = m === 'off' ? cyc.off : cyc.on;
-      const end = s + 1 < sliceStarts.length ? sliceStarts[s + 1]! : samplesNs.length;
-      for (let i = sliceStarts[s]!; i < end; i++) into.push(samplesNs[i]!);
+  /**
+   * The two corrections of the native estimate, with the read loop's events drained and off:
+   * the empty call untraced (process clock), then traced with the syscall events only.
+   */
+  private boundaryParts(b: BoundaryCalls): { boundaryUs: number; boundaryCiUs: number; windowsNs: Float64Array } | string {
+    const untraced = b.untraced();
+    this.instance.enableOnly((e) => e.system === 'syscalls');
+    try {
+      for (let i = 0; i < EMPTY_CALLS; i++) b.empty();
+    } finally {
+      this.instance.setEnabled(false);
     }
-    const out: number[] = [];
-    for (const { on, off } of cycles.values()) {
-      if (on.length >= MIN_CYCLE_READS && off.length >= MIN_CYCLE_READS) out.push(round3((median(on) - median(off)) / 1000));
+    const events: IoEvent[] = [];
+    this.instance.drain((cpu, ts, view, at, len) => {
+      const e = this.decoder.decode(cpu, ts, view, at, len);
+      if (e && (e.kind === 'enter' || e.kind === 'exit')) events.push(e);
+    });
+    events.sort((a, b2) => a.tsNs - b2.tsNs);
+    // One thread, one call at a time: each entry is followed by its exit (returning 0: nothing read).
+    const windows: number[] = [];
+    for (let i = 0; i + 1 < events.length; i++) {
+      const a = events[i]!;
+      const z = events[i + 1]!;
+      if (a.kind === 'enter' && z.kind === 'exit' && a.pid === z.pid && z.value === 0) {
+        windows.push(z.tsNs - a.tsNs);
+        i++;
+      }
     }
-    return out;
+    if (windows.length < EMPTY_CALLS / 2) return `only ${windows.length} of ${EMPTY_CALLS} traced empty calls were seen (${this.instance.lostEvents()} events lost)`;
+    return { boundaryUs: untraced.boundaryUs, boundaryCiUs: untraced.ciUs, windowsNs: Float64Array.from(windows).sort() };
   }
 
-  private report(loop?: { samplesNs: Float64Array; sliceStarts: number[] }): KernelClockReport {
+  private report(loop?: { samplesNs: Float64Array; sliceStarts: number[] }, parts?: ReturnType<ProbeTracer['boundaryParts']> | null): KernelClockReport {
     const reads = this.joiner.reads;
     const syscallReads = selectReads(reads, this.ranges.syscall);
     const phaseReads = selectReads(reads, this.ranges.all);
@@ -274,7 +312,6 @@ export class ProbeTracer {
     const lostEvents = this.instance.lostEvents();
     let readsIssued = reads.n;
     let outside: LatencySummary | null = null;
-    let cycleCosts: number[] = [];
     const overhead: TracingOverhead = { perIoUs: null, tracedP50Us: null, untracedP50Us: null, tracedReads: reads.n, untracedReads: 0, drainMs: round3(this.drainMs) };
     if (loop) {
       const by: Record<SliceMode, number[]> = { off: [], syscall: [], all: [] };
@@ -286,7 +323,6 @@ export class ProbeTracer {
       }
       const headlineMode: SliceMode = syscallReads.n > 0 ? 'syscall' : 'all';
       const headlineSamples = by[headlineMode];
-      cycleCosts = this.cycleCosts(samplesNs, sliceStarts, headlineMode);
       readsIssued = by.syscall.length + by.all.length;
       overhead.tracedReads = headlineSamples.length;
       overhead.untracedReads = by.off.length;
@@ -303,8 +339,28 @@ export class ProbeTracer {
     if (!headline) {
       return { available: false, reason: `no read was seen by the kernel tracer (${readsIssued} issued, ${lostEvents} events lost)` };
     }
-    const correction = tracingCorrection(overhead.perIoUs, cycleCosts);
-    const correctedTotal = correction.applied ? shiftedTotal(syscallReads.n > 0 ? syscallReads : phaseReads, correction.perIoUs! * 1000) : null;
+    const totalReads = syscallReads.n > 0 ? syscallReads : phaseReads;
+    let native: NativeEstimate | undefined;
+    let nativeReason: string | undefined;
+    if (!parts) nativeReason = 'the boundary and in-window calls were not run';
+    else if (typeof parts === 'string') nativeReason = parts;
+    else {
+      const inWindowUs = round3(quantileSorted(Array.from(parts.windowsNs), 0.5) / 1000);
+      const inWindowCiUs = round3(medianHalfWidth(parts.windowsNs) / 1000);
+      const shiftUs = round3(parts.boundaryUs - inWindowUs);
+      native = {
+        method: NATIVE_METHOD,
+        windowP50Us: headline.total.latency.percentilesUs.p50,
+        boundaryUs: parts.boundaryUs,
+        boundaryCiUs: parts.boundaryCiUs,
+        inWindowUs,
+        inWindowCiUs,
+        calls: EMPTY_CALLS,
+        shiftUs,
+        uncertaintyUs: round3(Math.hypot(parts.boundaryCiUs, inWindowCiUs)),
+        total: shiftedTotal(totalReads, -shiftUs * 1000),
+      };
+    }
     const phaseStats = phased ?? { withPhases: 0, phases: null, idleCompletions: 0, wokeFromIdle: null };
     return {
       available: true,
@@ -327,8 +383,7 @@ export class ProbeTracer {
       missingOptional: this.instance.missingOptional,
       outsideSyscall: outside,
       overhead,
-      ...(correctedTotal ? { correctedTotal } : {}),
-      correction,
+      ...(native ? { native } : { nativeReason }),
       removedLeftovers: this.instance.removedLeftovers,
       reads: reads.n,
       total: headline.total,

@@ -1,3 +1,4 @@
+import { boundaryCalls } from '../measure/calibrate.js';
 import { runProbe, type ProbeMeasurement, type ProbeRunOptions } from '../measure/probe-run.js';
 import { TraceUnavailable } from './instance.js';
 import type { ReadTraceSpec } from './io-events.js';
@@ -26,7 +27,7 @@ export async function tracedProbe(opts: Omit<ProbeRunOptions, 'beforeSlice' | 'o
             beforeSlice: t.beforeSlice,
             onSamples: (loop: { samplesNs: Float64Array; sliceStarts: number[] }) => {
               try {
-                kernelClock = t.finish(loop);
+                kernelClock = t.finish(loop, boundaryCalls(opts.engine));
               } catch (err) {
                 kernelClock = { available: false, reason: `kernel tracing failed while reading its buffers: ${(err as Error).message}` };
               }
