@@ -27,6 +27,15 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+/** Filesystem failures that are the machine's state, not a bug (their text for the one line). */
+const STORAGE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EROFS: 'the filesystem is read-only',
+  EFBIG: 'file too large',
+};
+
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     // commander already printed its own one-line message (or help/version) to stderr/stdout.
@@ -38,6 +47,15 @@ export function reportError(err: unknown): number {
     process.stderr.write(`nvprobe: ${terminalSafeLine(err.message)}\n`);
     if (err.hint) process.stderr.write(`hint: ${terminalSafeLine(err.hint)}\n`);
     return err.exitCode;
+  }
+  // The machine, not nvprobe: a full or failing filesystem is one line and exit 1, not a bug report.
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && code in STORAGE_ERRORS) {
+    const e = err as NodeJS.ErrnoException;
+    const where = e.path ? ` ${e.path}` : '';
+    process.stderr.write(`nvprobe: ${e.syscall ?? 'an operation'}${terminalSafeLine(where)} failed: ${STORAGE_ERRORS[code]} (${code}); nothing further was done\n`);
+    process.stderr.write('hint: free space (or fix the filesystem) where nvprobe writes, then run nvprobe status\n');
+    return ExitCode.failure;
   }
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`nvprobe: internal error: ${terminalSafeLine(message)}\n`);

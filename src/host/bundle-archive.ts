@@ -6,6 +6,7 @@ import { ExitCode, NvprobeError, usageError } from '../errors.js';
 import { registerCleanup } from './cleanup.js';
 import { readRegularFile } from './safe-read.js';
 import { writeFileSafely } from './safe-create.js';
+import { writeAllSync } from './write-all.js';
 import { readTar, TarError, writeTar, type TarEntry } from './tar.js';
 
 /** Limits a bundle must stay under to be opened: collect writes far less (≤ 5 MB). */
@@ -88,7 +89,7 @@ export function extractArchive(entries: readonly TarEntry[]): ExtractedBundle {
       } else {
         const fd = fs.openSync(host, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
         try {
-          fs.writeSync(fd, e.data);
+          writeAllSync(fd, e.data);
         } finally {
           fs.closeSync(fd);
         }

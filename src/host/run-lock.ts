@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { writeAllSync } from './write-all.js';
 import * as path from 'node:path';
 import { ExitCode, NvprobeError } from '../errors.js';
 import { tryLockExclusive } from '../native/libc.js';
@@ -61,7 +62,7 @@ function lockFile(file: string, what: string): HeldLock {
       throw new NvprobeError(`another ${who}; ${what} stops here and changes nothing`, { exitCode: ExitCode.failure, hint: 'let it finish, then try again' });
     }
     fs.ftruncateSync(fd, 0);
-    fs.writeSync(fd, `${process.pid} ${what}\n`, 0);
+    writeAllSync(fd, `${process.pid} ${what}\n`, 0);
   } catch (err) {
     fs.closeSync(fd);
     throw err;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
+import { expectSize, writeAllSync } from './write-all.js';
 
 /**
  * Creating files as root in directories others may write to (a textfile-collector directory,
@@ -117,8 +118,10 @@ export function replaceFileAtomic(file: string, data: Buffer | string, mode: num
   const { fd, tmp } = createTempBeside(abs, mode);
   try {
     try {
-      fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      const buf = typeof data === 'string' ? Buffer.from(data) : data;
+      writeAllSync(fd, buf);
       fs.fsyncSync(fd);
+      expectSize(fd, buf.length);
     } finally {
       fs.closeSync(fd);
     }

@@ -1,5 +1,6 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
 import * as fs from 'node:fs';
+import { writeAllAsync } from './write-all.js';
 import * as path from 'node:path';
 import { NvprobeError } from '../errors.js';
 import { registerCleanup } from './cleanup.js';
@@ -61,7 +62,7 @@ export async function createScratchFile(dir: string, sizeBytes: number, onProgre
       base.copy(chunk, 0, 0, len);
       // Stamp each block with its offset so that no two blocks are alike (no dedup, no zero pages).
       for (let b = 0; b < len; b += BLOCK) chunk.writeDoubleLE(pos + b, b);
-      await handle.write(chunk, 0, len, pos);
+      await writeAllAsync(handle, chunk, len, pos);
       onProgress?.(pos + len);
     }
     await handle.sync();

@@ -4,6 +4,7 @@ import { NvprobeError } from '../errors.js';
 import type { Root } from './root.js';
 import { replaceFileAtomic, syncDirectory } from './safe-create.js';
 import { writeAllowed } from './write-allowlist.js';
+import { writeAllSync } from './write-all.js';
 
 /** Refuse a write outside the allowlist: a programming error or a hostile input, never a user's. */
 function guard(guestPath: string): void {
@@ -18,7 +19,7 @@ export function writeAttr(root: Root, guestPath: string, value: string): void {
   // A captured tree (revert --root) is plain files: never write through a link, never wait on a FIFO.
   const fd = fs.openSync(host, root.live ? 'r+' : fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o644);
   try {
-    fs.writeSync(fd, value);
+    writeAllSync(fd, value);
   } finally {
     fs.closeSync(fd);
   }

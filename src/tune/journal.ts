@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NvprobeError, usageError } from '../errors.js';
+import { ExitCode, NvprobeError, usageError } from '../errors.js';
+import { writeAllSync } from '../host/write-all.js';
 import { ensureDir } from '../host/state-dir.js';
 import type { Previous, Write } from '../knobs/write.js';
 import { crashPoint } from './crash-point.js';
@@ -74,8 +75,26 @@ export class Journal {
     ensureDir(path.dirname(this.file));
     const fd = openJournal(this.file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT);
     try {
-      fs.writeSync(fd, encodeRecord(r));
-      fs.fsyncSync(fd);
+      const before = fs.fstatSync(fd).size;
+      try {
+        writeAllSync(fd, encodeRecord(r));
+        fs.fsyncSync(fd);
+      } catch (err) {
+        // A record is durable whole or not at all: cut a torn one off, so the journal still says
+        // exactly what is in effect; the caller makes no change it could not announce.
+        try {
+          fs.ftruncateSync(fd, before);
+          fs.fsyncSync(fd);
+        } catch {
+          // the next open drops a torn last line anyway
+        }
+        const code = (err as NodeJS.ErrnoException).code ?? String(err);
+        throw new NvprobeError(`the journal ${this.file} could not record ${describeRecord(r)}: ${code}`, {
+          exitCode: ExitCode.failure,
+          hint: r.t === 'intent' ? 'nothing was changed for it; free space on the state filesystem and run again' : 'free space on the state filesystem, then run nvprobe status',
+          cause: err,
+        });
+      }
     } finally {
       fs.closeSync(fd);
     }
@@ -202,4 +221,12 @@ function parseLine(file: string, line: string, n: number): JournalRecord {
   if (!['run', 'intent', 'done', 'undone', 'end'].includes(String(obj.t))) throw corrupt(`unknown record type ${String(obj.t)}`);
   const { v: _v, ...record } = rest;
   return record as JournalRecord;
+}
+
+/** What a record announces, for the line that says it could not be written. */
+function describeRecord(r: JournalRecord): string {
+  if (r.t === 'intent') return `the change ${r.label}`;
+  if (r.t === 'run') return `the start of run ${r.run}`;
+  if (r.t === 'end') return `the end of run ${r.run}`;
+  return `that change ${r.seq} of run ${r.run} was ${r.t}`;
 }

@@ -9,6 +9,7 @@ import { SysReader } from '../detect/reader.js';
 import { NvprobeError } from '../errors.js';
 import type { Root } from '../host/root.js';
 import { ensureDir } from '../host/state-dir.js';
+import { replaceFileAtomic } from '../host/safe-create.js';
 import type { ResolvedAction } from '../rules/types.js';
 import type { HostReference } from './host-reference.js';
 
@@ -225,21 +226,8 @@ export function readPending(dir: string): PendingVerify | null {
 export function writeState(dir: string, name: string, doc: unknown): string {
   ensureDir(dir);
   const file = path.join(dir, name);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, `${JSON.stringify(doc, null, 2)}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const d = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(d);
-  } finally {
-    fs.closeSync(d);
-  }
+  // Every byte or nothing: a short write fails, the old record stays, no temp file is left.
+  replaceFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`, 0o600);
   return file;
 }
 
