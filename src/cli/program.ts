@@ -19,7 +19,7 @@ const EXIT_CODES: Record<number, string> = {
   4: "partially applied: some actions failed and this run's changes were reverted",
   5: 'check --strict: something is recommended (not measured here as no gain) or advised',
   6: 'status: a setting nvprobe applied has drifted (its live value differs)',
-  7: 'reboot required: tune --persist wrote changes that take effect at the next boot (a verification is armed; status says so too)',
+  7: 'reboot required: tune --persist wrote changes that take effect at the next boot (a verification is armed; status says so too; verify before that boot judges nothing)',
   8: 'verify: the changes of the last tune --persist did not take effect or did not help after the reboot; they were reverted',
   130: "interrupted (Ctrl-C; 143 for SIGTERM): a tune run's changes were put back",
 };
@@ -45,7 +45,7 @@ const COMMAND_EXIT_CODES: Record<string, number[]> = {
   check: [0, 1, 2, 5],
   rules: [0, 1, 2],
   tune: [0, 1, 2, 3, 4, 7, 130],
-  verify: [0, 1, 2, 3, 8],
+  verify: [0, 1, 2, 3, 7, 8],
   revert: [0, 1, 2, 3, 4],
   status: [0, 1, 2, 3, 6, 7, 8],
   collect: [0, 1, 2, 130],

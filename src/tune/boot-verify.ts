@@ -2,7 +2,7 @@ import { median } from 'simple-statistics';
 import * as fs from 'node:fs';
 import type { Root } from '../host/root.js';
 import { runCommand } from '../host/commands.js';
-import { NvprobeError } from '../errors.js';
+import { ExitCode, NvprobeError } from '../errors.js';
 import type { EngineChoice, IoEngine } from '../io/engine.js';
 import { openTarget } from '../measure/probe-pipeline.js';
 import { Applier } from './applier.js';
@@ -11,7 +11,7 @@ import { Meter } from './meter.js';
 import { FALSE_KEEP_RATE, intervalText, MIN_GAIN } from './decision.js';
 import { cpuTimes, cpuWorkNs, hostChange, stealBetween, type HostReference } from './host-reference.js';
 import { rankSumBounds } from './rank-test.js';
-import { checkExpectations, disarm, LAST_VERDICT, PENDING_VERIFY, readPending, writeState, type MeasureSettings, type Verdict } from './pending-verify.js';
+import { bootedSince, checkExpectations, disarm, LAST_VERDICT, PENDING_VERIFY, readPending, writeState, type MeasureSettings, type PendingVerify, type Verdict } from './pending-verify.js';
 import { undoRun } from './session.js';
 
 /** Rounds measured before the reboot and again after it: enough for the rank-sum bound at FALSE_KEEP_RATE. */
@@ -83,6 +83,15 @@ export interface VerifyOptions {
 export async function verifyAfterBoot(o: VerifyOptions): Promise<Verdict | null> {
   const pending = readPending(o.dir);
   if (pending === null) return null;
+  refuseWrongSystem(o.root, pending);
+  // Before the reboot there is nothing to judge: reverting now would undo the kept runtime changes
+  // too, and a --reboot record would reboot for nothing. Nothing is changed, not even the counter.
+  if (bootedSince(o.root, pending) === false) {
+    throw new NvprobeError(
+      `the machine has not booted since tune --persist armed this verification (${pending.bootId ? 'boot id unchanged' : 'boot time before arming'}, run ${pending.run}): nothing judged, nothing reverted`,
+      { exitCode: ExitCode.rebootRequired, hint: 'reboot first; nvprobe-verify.service runs verify at the next boot (nvprobe revert undoes the changes without one)' },
+    );
+  }
   pending.boots += 1;
   writeState(o.dir, PENDING_VERIFY, pending);
 
@@ -200,5 +209,29 @@ async function measureWith(root: Root, s: MeasureSettings, rounds: number, say: 
   } finally {
     opened.engine.engine.close();
     opened.scratch?.remove();
+  }
+}
+
+/**
+ * `verify --root TREE` judges and reverts the tree the armed run wrote into, and plain `verify`
+ * this machine: never one system's boot state against the other's journal (reverting a tree's
+ * copies while the live changes stay, or the reverse, and marking them undone).
+ */
+function refuseWrongSystem(root: Root, pending: PendingVerify): void {
+  const armedOn = pending.root ?? null;
+  const here = root.live ? null : realRoot(root.dir);
+  if (armedOn === here) return;
+  const name = (r: string | null) => (r === null ? 'this machine' : `the tree ${r}`);
+  throw new NvprobeError(`run ${pending.run} changed ${name(armedOn)}, not ${name(here)}: verify judges only the system the changes were made on; nothing judged, nothing reverted`, {
+    exitCode: ExitCode.usage,
+    hint: armedOn === null ? 'run nvprobe verify without --root, on this machine' : `run nvprobe verify --root ${armedOn}`,
+  });
+}
+
+function realRoot(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
   }
 }

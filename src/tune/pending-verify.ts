@@ -43,6 +43,11 @@ export interface PendingVerify {
   armedAt: string;
   /** /proc/sys/kernel/random/boot_id when armed: a different one now means the machine has booted since. */
   bootId?: string | null;
+  /**
+   * Where the journaled writes were made: absent or null = this machine; else the captured tree
+   * (its real path) they went into. `verify` judges and reverts only the system they were made on.
+   */
+  root?: string | null;
   /** Boots seen by `verify` since arming; incremented and made durable before verify acts. */
   boots: number;
   maxBoots: number;
@@ -91,12 +96,14 @@ export function pendingRecord(o: {
   reference?: HostReference | null;
   kernelClock: unknown | null;
   bootId?: string | null;
+  root?: string | null;
 }): PendingVerify {
   return {
     version: PENDING_VERSION,
     run: o.run,
     armedAt: new Date().toISOString(),
     bootId: o.bootId ?? null,
+    ...(o.root ? { root: o.root } : {}),
     boots: 0,
     maxBoots: MAX_BOOTS,
     reboot: o.reboot,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
@@ -51,9 +51,13 @@ function armed(o: { baselineUs: number; reboot: boolean; boots?: number }): { tr
       settings: { target, engine: 'psync2', blockSize: 4096, spanBytes: 4096 * 4096, roundMs: 80 },
       baselineRoundsP50Us: Array.from({ length: VERIFY_ROUNDS }, () => o.baselineUs),
       kernelClock: null,
+      // Armed on this tree, in the boot its boot id names (booted() gives it a new one).
+      bootId: ARMED_BOOT,
+      root: realpathSync(tree.dir),
     }),
     boots: o.boots ?? 0,
   };
+  putFiles(tree.dir, { '/proc/sys/kernel/random/boot_id': `${ARMED_BOOT}\n` });
   writeState(state, PENDING_VERIFY, record);
   const marker = join(tmp.dir, `rebooted${n}`);
   return { tree, state, before, marker, env: { ...process.env, NVPROBE_REBOOT_COMMAND: `touch ${marker}` } };
@@ -62,8 +66,14 @@ function armed(o: { baselineUs: number; reboot: boolean; boots?: number }): { tr
 /** The tree as the next boot shows it: the word on the running command line, the parameter in effect. */
 function booted(tree: PersistTree, withWord = true): void {
   const cmdline = readFileSync(join(tree.dir, 'proc/cmdline'), 'utf8').trim();
-  putFiles(tree.dir, { '/proc/cmdline': `${cmdline}${withWord ? ' nvme.poll_queues=1' : ''}\n`, '/sys/module/nvme/parameters/poll_queues': withWord ? '1\n' : '0\n' });
+  putFiles(tree.dir, {
+    '/proc/sys/kernel/random/boot_id': 'e0c4a4b6-9a51-4d0e-8a7e-2f0d5c1b7a42\n',
+    '/proc/cmdline': `${cmdline}${withWord ? ' nvme.poll_queues=1' : ''}\n`,
+    '/sys/module/nvme/parameters/poll_queues': withWord ? '1\n' : '0\n',
+  });
 }
+
+const ARMED_BOOT = '6f1f2d8e-3c1b-4d5e-9f00-0a1b2c3d4e5f';
 
 const verify = (a: ReturnType<typeof armed>) => runCli(['verify', '--root', a.tree.dir, '--state-dir', a.state, '--settle', '0s', '--json'], { env: a.env });
 
@@ -137,10 +147,13 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     const a = armed({ baselineUs: 1e9, reboot: true });
     try {
       expect(a.tree.read('/etc/default/grub')).toMatch(/nvme\.poll_queues=1/);
-      booted(a.tree);
       const status = await runCli(['status', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
       expect(status.code).toBe(7);
       expect(JSON.parse(status.stdout).pending).toMatchObject({ verificationArmed: true, rebootRequired: true, changes: [POLL.target] });
+      booted(a.tree);
+      const since = await runCli(['status', '--root', a.tree.dir, '--state-dir', a.state, '--json']);
+      expect(since.code).toBe(0);
+      expect(JSON.parse(since.stdout).pending).toMatchObject({ verificationArmed: true, rebootRequired: false });
       const r = await verify(a);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
@@ -282,5 +295,59 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n')[0]).toMatch(/^nvprobe: --state-dir .*missing: no such directory/);
+  });
+});
+
+describe('nvprobe verify refuses to judge what it cannot', () => {
+  it('in the boot tune --persist armed it in: exit 7, nothing judged, nothing reverted, no reboot, the record untouched', async () => {
+    const a = armed({ baselineUs: 0.001, reboot: true });
+    try {
+      const grub = a.tree.read('/etc/default/grub');
+      const record = readFileSync(join(a.state, PENDING_VERIFY), 'utf8');
+      const journal = readFileSync(join(a.state, 'journal.jsonl'), 'utf8');
+      const r = await verify(a);
+      expect(r.code).toBe(7);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(
+        /^nvprobe: the machine has not booted since tune --persist armed this verification \(boot id unchanged, run run-\d+\): nothing judged, nothing reverted\nhint: reboot first/,
+      );
+      expect(a.tree.read('/etc/default/grub')).toBe(grub);
+      expect(readFileSync(join(a.state, PENDING_VERIFY), 'utf8')).toBe(record);
+      expect(readFileSync(join(a.state, 'journal.jsonl'), 'utf8')).toBe(journal);
+      expect(existsSync(join(a.state, LAST_VERDICT))).toBe(false);
+      expect(existsSync(a.marker)).toBe(false);
+    } finally {
+      a.tree.remove();
+    }
+  });
+
+  it("a run armed on one system is never judged on another: --root of a live run, or the live machine for a tree's run, exit 2, nothing changed", async () => {
+    const a = armed({ baselineUs: 0.001, reboot: true });
+    try {
+      booted(a.tree, false);
+      const grub = a.tree.read('/etc/default/grub');
+      const record = readFileSync(join(a.state, PENDING_VERIFY), 'utf8');
+      // The tree's run, verify on this machine.
+      const live = await runCli(['verify', '--state-dir', a.state, '--settle', '0s', '--json'], { env: a.env });
+      expect(live.code).toBe(2);
+      expect(live.stderr).toMatch(
+        /^nvprobe: run run-\d+ changed the tree .+, not this machine: verify judges only the system the changes were made on; nothing judged, nothing reverted\nhint: run nvprobe verify --root /,
+      );
+      // A live run (no root in its record), verify --root TREE.
+      const rec = JSON.parse(record);
+      delete rec.root;
+      writeState(a.state, PENDING_VERIFY, rec);
+      const tree = await verify(a);
+      expect(tree.code).toBe(2);
+      expect(tree.stderr).toMatch(
+        /changed this machine, not the tree .+: verify judges only the system the changes were made on; nothing judged, nothing reverted\nhint: run nvprobe verify without --root/,
+      );
+      expect(a.tree.read('/etc/default/grub')).toBe(grub);
+      expect(JSON.parse(readFileSync(join(a.state, PENDING_VERIFY), 'utf8')).boots).toBe(0);
+      expect(existsSync(join(a.state, LAST_VERDICT))).toBe(false);
+      expect(existsSync(a.marker)).toBe(false);
+    } finally {
+      a.tree.remove();
+    }
   });
 });

@@ -92,7 +92,7 @@ describe('exit codes 7 and 8 are documented', () => {
     expect(top.stdout).toMatch(/^ +7 {2}reboot required: /m);
     expect(top.stdout).toMatch(/^ +8 {2}verify: /m);
     expect(top.stdout).toMatch(/NVPROBE_REBOOT_COMMAND/);
-    expect((await runCli(['verify', '--help'])).stdout).toMatch(/Exit codes: 0 ok, 1 runtime failure, 2 bad input, 3 needs root, 8 verification failed/);
+    expect((await runCli(['verify', '--help'])).stdout).toMatch(/Exit codes: 0 ok, 1 runtime failure, 2 bad input, 3 needs root, 7 reboot required, 8 verification failed/);
     expect((await runCli(['status', '--help'])).stdout).toMatch(/7 reboot required, 8 verification failed/);
     expect((await runCli(['tune', '--help'])).stdout).toMatch(/--reboot[\s\S]*7 reboot required/);
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
