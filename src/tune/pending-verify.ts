@@ -6,7 +6,8 @@ import { detectHaltpoll } from '../detect/haltpoll.js';
 import { detectHypervisor } from '../detect/hypervisor.js';
 import { moduleName } from '../detect/kernel-modules.js';
 import { SysReader } from '../detect/reader.js';
-import { NvprobeError } from '../errors.js';
+import { ExitCode, NvprobeError } from '../errors.js';
+import { readStateRecord } from '../host/state-record.js';
 import type { Root } from '../host/root.js';
 import { ensureDir } from '../host/state-dir.js';
 import { replaceFileAtomic } from '../host/safe-create.js';
@@ -210,23 +211,28 @@ function notKvm(root: Root, r: SysReader): string | null {
 
 export function readPending(dir: string): PendingVerify | null {
   const file = path.join(dir, PENDING_VERIFY);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new NvprobeError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  let doc: PendingVerify;
-  try {
-    doc = JSON.parse(text) as PendingVerify;
-  } catch {
-    throw new NvprobeError(`${file} is not JSON: nvprobe will not guess what it armed`, { hint: `run \`nvprobe revert\`, then remove ${file}` });
-  }
-  if (doc.version !== PENDING_VERSION || typeof doc.run !== 'string' || typeof doc.boots !== 'number') {
-    throw new NvprobeError(`${file} is not a verification record this nvprobe reads`, { hint: `run \`nvprobe revert\`, then remove ${file}` });
-  }
+  const doc = readStateRecord(file) as PendingVerify | null;
+  if (doc === null) return null;
+  const problem = pendingProblem(doc);
+  if (problem) throw new NvprobeError(`${file} is not a verification record this nvprobe reads (${problem})`, { exitCode: ExitCode.usage, hint: `run \`nvprobe revert\`, then remove ${file}` });
   return doc;
+}
+
+/** What makes a record unusable: a verdict computed from it would be nonsense (a −1 µs baseline). */
+function pendingProblem(doc: PendingVerify): string | null {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not an object';
+  if (doc.version !== PENDING_VERSION) return `version ${JSON.stringify(doc.version)}`;
+  if (typeof doc.run !== 'string' || !/^[\w.:-]{1,100}$/.test(doc.run)) return 'run';
+  if (!Number.isInteger(doc.boots) || doc.boots < 0 || !Number.isInteger(doc.maxBoots) || doc.maxBoots < 1 || doc.maxBoots > 10) return 'boot counter';
+  if (typeof doc.reboot !== 'boolean') return 'reboot';
+  if (!Array.isArray(doc.changes) || !doc.changes.every((c) => typeof c === 'string')) return 'changes';
+  if (!Array.isArray(doc.expects)) return 'expectations';
+  const b = doc.baseline;
+  const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  if (typeof b !== 'object' || b === null || !Array.isArray(b.roundsP50Us) || b.roundsP50Us.length === 0 || !b.roundsP50Us.every(positive) || !positive(b.medianP50Us)) return 'baseline';
+  if (typeof doc.settings !== 'object' || doc.settings === null) return 'settings';
+  if (doc.root !== undefined && doc.root !== null && typeof doc.root !== 'string') return 'root';
+  return null;
 }
 
 /** Durable write (temp + fsync + rename + directory fsync): a crash leaves the old or the new record. */
@@ -262,10 +268,11 @@ export function disarm(dir: string): void {
   fs.rmSync(path.join(dir, PENDING_VERIFY), { force: true });
 }
 
+/** The last verdict, for status and the metrics; a record nvprobe did not write is refused (exit 2). */
 export function readVerdict(dir: string): Verdict | null {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, LAST_VERDICT), 'utf8')) as Verdict;
-  } catch {
-    return null;
+  const v = readStateRecord(path.join(dir, LAST_VERDICT)) as Verdict | null;
+  if (v !== null && (typeof v !== 'object' || typeof v.verdict !== 'string' || typeof v.run !== 'string')) {
+    throw new NvprobeError(`${path.join(dir, LAST_VERDICT)} is not a verdict this nvprobe reads`, { exitCode: ExitCode.usage, hint: `remove ${path.join(dir, LAST_VERDICT)}` });
   }
+  return v;
 }
