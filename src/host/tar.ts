@@ -186,16 +186,29 @@ function cstr(b: Buffer): string {
   return b.subarray(0, end < 0 ? b.length : end).toString('utf8');
 }
 
+/** A pax header bigger than this is not one nvprobe wrote (a path is at most 4 KiB). */
+const MAX_PAX_BYTES = 64 * 1024;
+
+/**
+ * `LEN key=value\n` records, each LEN bytes long including itself: a LEN that does not move
+ * forward, runs past the body or lacks its newline is corrupt (a 0 looped forever).
+ */
 function parsePax(body: Buffer): Record<string, string> {
+  if (body.length > MAX_PAX_BYTES) throw new TarError(`a pax header of ${body.length} bytes, above the limit of ${MAX_PAX_BYTES}`);
   const out: Record<string, string> = {};
-  let text = body.toString('utf8');
-  while (text.length > 0) {
-    const m = /^(\d+) ([^=]+)=/.exec(text);
-    if (!m) throw new TarError('corrupt pax header');
-    const len = Number(m[1]);
-    const record = Buffer.from(text).subarray(0, len).toString('utf8');
-    out[m[2]!] = record.slice(m[0].length, -1);
-    text = Buffer.from(text).subarray(len).toString('utf8');
+  let at = 0;
+  while (at < body.length) {
+    const space = body.indexOf(0x20, at);
+    const digits = space < 0 ? '' : body.subarray(at, space).toString('latin1');
+    if (!/^[1-9]\d{0,5}$/.test(digits)) throw new TarError('corrupt pax header (bad record length)');
+    const len = Number(digits);
+    const end = at + len;
+    if (end > body.length || len <= digits.length + 3 || body[end - 1] !== 0x0a) throw new TarError('corrupt pax header (record length)');
+    const record = body.subarray(space + 1, end - 1).toString('utf8');
+    const eq = record.indexOf('=');
+    if (eq <= 0) throw new TarError('corrupt pax header (no key)');
+    out[record.slice(0, eq)] = record.slice(eq + 1);
+    at = end;
   }
   return out;
 }
@@ -217,35 +230,32 @@ function checkName(name: string): string {
 function checkLinksStayInside(entries: readonly TarEntry[]): void {
   const links = new Map<string, string>();
   for (const e of entries) if (e.kind === 'link') links.set(e.name, e.target);
-  const resolve = (start: string[], rel: string, member: string, depth: number): string[] => {
-    if (depth > 40) throw new TarError(`symlink ${JSON.stringify(member)} is part of a loop`, member);
-    const cur = [...start];
-    for (const part of rel.split('/')) {
+  // Like the kernel: at most MAX_FOLLOWS links followed in one resolution (MAXSYMLINKS), so
+  // chains and fans of links cost linear work, never exponential.
+  const MAX_FOLLOWS = 40;
+  for (const [name, target] of links) {
+    let follows = 0;
+    // A work list of path components still to walk, from the link's directory.
+    const cur = path.posix
+      .dirname(name)
+      .split('/')
+      .filter((p) => p !== '.' && p !== '');
+    const todo = target.split('/').reverse();
+    while (todo.length > 0) {
+      const part = todo.pop()!;
       if (part === '' || part === '.') continue;
       if (part === '..') {
-        if (cur.length === 0) throw new TarError(`symlink ${JSON.stringify(member)} points outside the archive`, member);
+        if (cur.length === 0) throw new TarError(`symlink ${JSON.stringify(name)} points outside the archive`, name);
         cur.pop();
         continue;
       }
       cur.push(part);
-      const target = links.get(cur.join('/'));
-      if (target !== undefined) {
-        if (target.startsWith('/')) throw new TarError(`symlink ${JSON.stringify(member)} points at an absolute path`, member);
-        cur.pop();
-        const resolved = resolve(cur, target, member, depth + 1);
-        cur.splice(0, cur.length, ...resolved);
-      }
+      const next = links.get(cur.join('/'));
+      if (next === undefined) continue;
+      if (++follows > MAX_FOLLOWS) throw new TarError(`symlink ${JSON.stringify(name)} is part of a loop, or a chain longer than ${MAX_FOLLOWS} links`, name);
+      if (next.startsWith('/')) throw new TarError(`symlink ${JSON.stringify(name)} points at an absolute path`, name);
+      cur.pop();
+      for (const p of next.split('/').reverse()) todo.push(p);
     }
-    return cur;
-  };
-  for (const [name, target] of links)
-    resolve(
-      path.posix
-        .dirname(name)
-        .split('/')
-        .filter((p) => p !== '.'),
-      target,
-      name,
-      0,
-    );
+  }
 }

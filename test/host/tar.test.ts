@@ -133,3 +133,84 @@ describe('tar writer and reader', () => {
     expect(() => readTar(Buffer.alloc(1024, 0x41), LIMITS)).toThrow(/not a tar archive/);
   });
 });
+
+/** One raw ustar header block (checksum filled in) followed by `body`, padded: hand-made members. */
+function rawMember(name: string, type: string, body: Buffer): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write('0000644\0', 100, 8, 'latin1');
+  h.write('0000000\0', 108, 8, 'latin1');
+  h.write('0000000\0', 116, 8, 'latin1');
+  h.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124, 12, 'latin1');
+  h.write('00000000000\0', 136, 12, 'latin1');
+  h.write(type, 156, 1, 'latin1');
+  h.write('ustar\0', 257, 6, 'latin1');
+  h.write('00', 263, 2, 'latin1');
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+  const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
+  return Buffer.concat([h, body, pad]);
+}
+const END = Buffer.alloc(1024);
+
+describe('tar reader against hostile archives: bounded, one clear error, quickly', () => {
+  const timed = (buf: Buffer, limits = LIMITS) => {
+    const t0 = performance.now();
+    let err: unknown = null;
+    try {
+      readTar(buf, limits);
+    } catch (e) {
+      err = e;
+    }
+    return { ms: performance.now() - t0, message: err instanceof Error ? err.message : null };
+  };
+
+  it('a pax record whose length is 0, or runs past its header, or lacks its newline, is corrupt (it looped forever)', () => {
+    for (const body of ['0 path=x\n', '99 path=x\n', '12 path=abc!', '3 \n', 'x path=a\n', '']) {
+      const r = timed(Buffer.concat([rawMember('PaxHeader', 'x', Buffer.from(body)), rawMember('a', '0', Buffer.from('a')), END]));
+      expect(r.ms, JSON.stringify(body)).toBeLessThan(500);
+      if (body !== '') expect(r.message, JSON.stringify(body)).toMatch(/corrupt pax header/);
+    }
+  });
+
+  it('a 1 MB pax name fails at its header, before anything else is read', () => {
+    const rec = (v: string) => {
+      const body = ` path=${v}\n`;
+      let len = body.length + 7;
+      while (String(len).length + body.length !== len) len = String(len).length + body.length;
+      return `${len}${body}`;
+    };
+    const r = timed(Buffer.concat([rawMember('PaxHeader', 'x', Buffer.from(rec('n'.repeat(1 << 20)))), rawMember('a', '0', Buffer.from('a')), END]), { ...LIMITS, maxMemberBytes: 4 << 20 });
+    expect(r.message).toMatch(/a pax header of \d+ bytes, above the limit of 65536/);
+  });
+
+  it('37 chained symlinks, a loop, and links that fan out twice per step are refused or accepted in milliseconds', () => {
+    // l0 -> l1/../l1 -> ...: every link walks through the next one twice (2^37 walks, unbounded).
+    const chain: TarEntry[] = [
+      { kind: 'dir', name: 'd' },
+      { kind: 'dir', name: 'd/s' },
+    ];
+    for (let i = 0; i < 37; i++) chain.push({ kind: 'link', name: `d/l${i}`, target: i === 36 ? 's' : `l${i + 1}/../l${i + 1}` });
+    const c = timed(writeTar(chain));
+    expect(c.ms).toBeLessThan(1000);
+    expect(c.message).toMatch(/part of a loop, or a chain longer than 40 links/);
+    const loop = timed(
+      writeTar([
+        { kind: 'link', name: 'a', target: 'b' },
+        { kind: 'link', name: 'b', target: 'a' },
+      ]),
+    );
+    expect(loop.message).toMatch(/part of a loop/);
+    // 45,000 links of the kind a sys tree holds, all staying inside: accepted, fast.
+    const many: TarEntry[] = [
+      { kind: 'dir', name: 'sys' },
+      { kind: 'dir', name: 'sys/devices' },
+    ];
+    for (let i = 0; i < 45_000; i++) many.push({ kind: 'link', name: `sys/l${i}`, target: `devices/d${i}` });
+    const m = timed(writeTar(many), { ...LIMITS, maxMembers: 50_000 });
+    expect(m.message).toBeNull();
+    expect(m.ms).toBeLessThan(5000);
+  });
+});
