@@ -53,6 +53,13 @@ export function checkedStateDir(override: string | undefined, use: StateDirUse):
   }
   if ((use === 'revert' || use === 'tune') && (st.mode & 0o022) !== 0)
     throw usageError(`${name} is writable by other users; its journal decides what nvprobe writes as root`, 'chmod go-w it, or give a directory only root can write');
+  // Read as root too (status, collect): a journal planted in another user's directory would make
+  // root read and print the files it names. Refused the way sshd refuses loose permissions.
+  if ((use === 'read' || use === 'collect') && isRoot() && ((st.mode & 0o022) !== 0 || st.uid !== 0))
+    throw usageError(
+      `${name} ${st.uid !== 0 ? `belongs to another user (uid ${st.uid})` : 'is writable by other users'}; root reads only a state dir only root can write`,
+      'give a directory owned by root and not writable by group or others',
+    );
   // Root's or ours: a dir of another ordinary user could hold links that root then writes through.
   if ((use === 'revert' || use === 'tune') && typeof process.geteuid === 'function' && st.uid !== 0 && st.uid !== process.geteuid())
     throw usageError(`${name} belongs to another user (uid ${st.uid})`, 'give a directory owned by root or by the user running nvprobe');

@@ -55,6 +55,12 @@ export function writeSubject(w: Write): string {
 }
 
 /** The modprobe command a module write runs. */
+/** A module name and `name=value` parameters as modprobe takes them: never an option (`-C file`). */
+const MODULE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+const MODULE_PARAM = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}=[A-Za-z0-9_.,:-]{0,128}$/;
+
 export function moduleArgv(w: ModuleWrite): string[] {
+  // The journal is read back by revert as root: what it names must still be a module, not an argument.
+  if (!MODULE_NAME.test(w.module) || !w.params.every((p) => MODULE_PARAM.test(p))) throw new Error(`refusing modprobe arguments ${JSON.stringify([w.module, ...w.params])}`);
   return w.load ? ['modprobe', w.module, ...w.params] : ['modprobe', '-r', w.module];
 }

@@ -6,6 +6,7 @@ import { deleteFile, fileMode, writeAttr, writeFileAtomic } from '../host/writer
 import { modulePresence } from '../detect/kernel-modules.js';
 import { moduleArgv, writeSubject, type Previous, type Write } from '../knobs/write.js';
 import { crashPoint } from './crash-point.js';
+import { isRegenerateCommand } from '../knobs/persist/regenerate.js';
 import type { Journal, JournalEntry } from './journal.js';
 
 /** A write the kernel (or the filesystem) refused; what this run applied gets reverted. */
@@ -52,7 +53,7 @@ export class Applier {
   /** Put back the value an entry replaced, and record that it is undone. */
   undo(entry: Pick<JournalEntry, 'run' | 'seq' | 'write' | 'prev'>): void {
     restore(this.root, entry.write, entry.prev);
-    this.regenerate(entry.write);
+    this.regenerate(entry.write, 'journal');
     crashPoint('restored');
     this.journal.append({ t: 'undone', run: entry.run, seq: entry.seq });
   }
@@ -66,11 +67,20 @@ export class Applier {
     return { op: 'file', content: this.root.text(write.path), mode: fileMode(this.root, write.path) };
   }
 
-  /** Bootloader/initramfs regeneration after a file changed: only on the live system. */
-  private regenerate(write: Write): void {
+  /**
+   * Bootloader/initramfs regeneration after a file changed: only on the live system. A command
+   * read back from the journal runs only if it is one nvprobe itself would run on this system
+   * (the journal is a file; what root executes comes from the code).
+   */
+  private regenerate(write: Write, from: 'plan' | 'journal' = 'plan'): void {
     if (write.op !== 'file' || !write.regenerate || !this.root.live) return;
-    const r = runCommand(write.regenerate);
-    if (!r.ok) this.notes.push(`${write.regenerate.join(' ')} failed (${r.output}); run it by hand`);
+    const argv = write.regenerate;
+    if (from === 'journal' && !isRegenerateCommand(this.root, argv)) {
+      this.notes.push(`the journal names ${JSON.stringify(argv)} to regenerate after ${write.path}, not a command nvprobe runs here: not run; regenerate the boot configuration yourself`);
+      return;
+    }
+    const r = runCommand(argv);
+    if (!r.ok) this.notes.push(`${argv.join(' ')} failed (${r.output}); run it by hand`);
   }
 }
 

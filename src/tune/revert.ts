@@ -5,6 +5,7 @@ import { Applier, restorableValue } from './applier.js';
 import { sameValue } from '../knobs/knob.js';
 import { writeSubject, type Write } from '../knobs/write.js';
 import type { Journal, JournalEntry } from './journal.js';
+import { writeAllowed } from '../host/write-allowlist.js';
 
 export interface Reverted {
   run: string;
@@ -111,6 +112,10 @@ export interface StatusEntry {
 /** What nvprobe has in effect, and whether the live values still match what it wrote. */
 export function changeStatus(root: Root, journal: Journal): StatusEntry[] {
   return journal.outstanding().map((e) => {
+    // The journal names the paths: only those nvprobe may write are read back (never /etc/shadow, never a FIFO).
+    if ((e.write.op === 'attr' || e.write.op === 'file') && !writeAllowed(e.write.path)) {
+      return { run: e.run, label: e.label, path: e.write.path, written: '(refused)', live: null, state: 'unknown' as const };
+    }
     if (e.write.op === 'attr') {
       const raw = root.attr(e.write.path);
       const live = raw === null ? null : (activeChoice(raw) ?? raw);
