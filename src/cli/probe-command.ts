@@ -8,7 +8,7 @@ import type { ProbeMeasureSettings } from '../measure/probe-pipeline.js';
 import { fioJob } from '../report/fio-job.js';
 import { renderProbeText } from '../report/probe-report.js';
 import { renderPrometheus } from '../report/prometheus.js';
-import { jsonSafe, terminalSafe } from '../report/terminal-safe.js';
+import { inlineStrings, jsonSafe, terminalSafe } from '../report/terminal-safe.js';
 import { readTuneState, stateDirForMetrics } from '../report/tune-state.js';
 import { archConstants } from '../native/arch.js';
 import { printText } from './output.js';
@@ -103,7 +103,7 @@ async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
     const rendered =
       s.format === 'json'
         ? `${jsonSafe(JSON.stringify(report, null, 2))}\n`
-        : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report, state) : renderProbeText(report, { histogram: !!flags.histogram }));
+        : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report, state) : renderProbeText(inlineStrings(report), { histogram: !!flags.histogram }));
     if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
     else process.stdout.write(rendered);
     return ExitCode.ok;

@@ -52,6 +52,13 @@ function lockFile(file: string, what: string): HeldLock {
     if (code === 'ELOOP')
       throw new NvprobeError(`cannot open the lock file ${file}: it is a symbolic link`, { exitCode: ExitCode.usage, hint: `remove ${file}; nvprobe never follows a link there`, cause: err });
     if (code === 'EISDIR') throw new NvprobeError(`the lock file ${file} is not a regular file`, { exitCode: ExitCode.usage, hint: `remove ${file}`, cause: err });
+    // An ordinary user meets root's lock: the command needs root, it did not fail.
+    if ((code === 'EACCES' || code === 'EPERM') && process.geteuid?.() !== 0)
+      throw new NvprobeError(`cannot open the lock file ${file} (${code}): this command changes the machine and needs root`, {
+        exitCode: ExitCode.needsRoot,
+        hint: 'rerun as root (e.g. with sudo)',
+        cause: err,
+      });
     throw new NvprobeError(`cannot open the lock file ${file}: ${code}`, { cause: err });
   }
   try {

@@ -293,4 +293,23 @@ describe('paths echoed by "wrote …" lines', () => {
     expect(s.stdout).toMatch(/^wrote .*\\x0aFORGED: \d+ files/);
     for (const out of [c.stdout, r.stdout, s.stdout]) expect(out).not.toMatch(/^FORGED/m);
   });
+
+  it('a target path with a line feed is one line in probe text', async () => {
+    const odd = join(tmp.dir, `odd-${n++}\nFORGED`);
+    writeOffsetFile(odd, 256);
+    const r = await run(['probe', odd, '--ios', '200', '--ramp', '0', '--no-trace']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}target {4}.*odd-\d+\\x0aFORGED \(file/m);
+    expect(r.stdout).not.toMatch(/^FORGED/m);
+  });
+
+  it('verify as an ordinary user: exit 3 (needs root), not a runtime failure', async (ctx) => {
+    const nobody = asNobody(ctx);
+    const state = fresh('verify-nobody');
+    chmodSync(state, 0o755);
+    chmodSync(tmp.dir, 0o755);
+    const r = await nobody.run(['verify', '--state-dir', state], { timeout: 10_000 });
+    expect(r.stderr).toMatch(/^nvprobe: .*needs root\nhint: rerun as root/);
+    expect(r.code).toBe(3);
+  });
 });
