@@ -110,7 +110,7 @@ export function checkCreatable(file: string): string {
  * Refusals are exit-2 errors; a failing write (ENOSPC, EIO) is rethrown as the fs error, with
  * the temp file removed (`syscall` 'open' when the temp file could not be created).
  */
-export function replaceFileAtomic(file: string, data: Buffer | string, mode: number, shownAs = file): void {
+export function replaceFileAtomic(file: string, data: Buffer | string, mode: number, shownAs = file, owner?: { uid: number; gid: number } | null): void {
   const abs = path.resolve(file);
   const dir = path.dirname(abs);
   checkWriteDir(dir, shownAs);
@@ -118,6 +118,8 @@ export function replaceFileAtomic(file: string, data: Buffer | string, mode: num
   const { fd, tmp } = createTempBeside(abs, mode);
   try {
     try {
+      // The file's owner as it was (a group-readable /etc/default/grub stays its group's), on the fd.
+      if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
       const buf = typeof data === 'string' ? Buffer.from(data) : data;
       writeAllSync(fd, buf);
       fs.fsyncSync(fd);

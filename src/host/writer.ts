@@ -26,13 +26,13 @@ export function writeAttr(root: Root, guestPath: string, value: string): void {
 }
 
 /** Replace a file atomically: temp file in the same directory, fsync, rename, fsync the directory. */
-export function writeFileAtomic(root: Root, guestPath: string, content: string, mode = 0o644): void {
+export function writeFileAtomic(root: Root, guestPath: string, content: string, mode = 0o644, owner?: FileOwner | null): void {
   guard(guestPath);
   const host = root.resolve(guestPath);
   const dir = path.dirname(host);
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   // Unpredictable temp name, O_EXCL|O_NOFOLLOW, mode set on the fd; never replaces a link or special file.
-  replaceFileAtomic(host, content, mode, guestPath);
+  replaceFileAtomic(host, content, mode, guestPath, owner);
 }
 
 export function deleteFile(root: Root, guestPath: string): void {
@@ -40,6 +40,21 @@ export function deleteFile(root: Root, guestPath: string): void {
   const host = root.resolve(guestPath);
   fs.rmSync(host, { force: true });
   syncDirectory(path.dirname(host));
+}
+
+export interface FileOwner {
+  uid: number;
+  gid: number;
+}
+
+/** Owner of a file under the root, or null when absent. */
+export function fileOwner(root: Root, guestPath: string): FileOwner | null {
+  try {
+    const st = fs.statSync(root.resolve(guestPath));
+    return { uid: st.uid, gid: st.gid };
+  } catch {
+    return null;
+  }
 }
 
 export function fileMode(root: Root, guestPath: string): number | null {

@@ -41,9 +41,9 @@ export interface ModuleWrite {
 /** What a write replaced, recorded in the journal before the write happens. */
 export type Previous =
   | { op: 'attr'; value: string | null }
-  | { op: 'file'; content: string | null; mode: number | null }
+  | { op: 'file'; content: string | null; mode: number | null; owner?: { uid: number; gid: number } | null }
   /** A command: every file it may touch, as it was (null: absent). */
-  | { op: 'command'; files: Record<string, { content: string | null; mode: number | null }> }
+  | { op: 'command'; files: Record<string, { content: string | null; mode: number | null; owner?: { uid: number; gid: number } | null }> }
   /** A module load: whether it was loaded, and the cpuidle governor (loading a cpuidle driver may switch it). */
   | { op: 'module'; loaded: boolean | null; governor: string | null };
 

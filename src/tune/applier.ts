@@ -2,7 +2,7 @@ import { NvprobeError } from '../errors.js';
 import type { Root } from '../host/root.js';
 import { runCommand } from '../host/commands.js';
 import { activeChoice } from '../host/sysfs-choice.js';
-import { deleteFile, fileMode, writeAttr, writeFileAtomic } from '../host/writer.js';
+import { deleteFile, fileMode, fileOwner, writeAttr, writeFileAtomic } from '../host/writer.js';
 import { modulePresence } from '../detect/kernel-modules.js';
 import { moduleArgv, writeSubject, type Previous, type Write } from '../knobs/write.js';
 import { crashPoint } from './crash-point.js';
@@ -62,9 +62,9 @@ export class Applier {
     if (write.op === 'module') return { op: 'module', loaded: modulePresence(this.root, write.module).loaded, governor: this.root.attr(GOVERNOR) };
     if (write.op === 'attr') return { op: 'attr', value: this.root.text(write.path)?.replace(/\n$/, '') ?? null };
     if (write.op === 'command') {
-      return { op: 'command', files: Object.fromEntries(write.touches.map((p) => [p, { content: this.root.text(p), mode: fileMode(this.root, p) }])) };
+      return { op: 'command', files: Object.fromEntries(write.touches.map((p) => [p, { content: this.root.text(p), mode: fileMode(this.root, p), owner: fileOwner(this.root, p) }])) };
     }
-    return { op: 'file', content: this.root.text(write.path), mode: fileMode(this.root, write.path) };
+    return { op: 'file', content: this.root.text(write.path), mode: fileMode(this.root, write.path), owner: fileOwner(this.root, write.path) };
   }
 
   /**
@@ -105,7 +105,11 @@ function perform(root: Root, w: Write): void {
   }
   if (w.op === 'attr') writeAttr(root, w.path, w.value);
   else if (w.content === null) deleteFile(root, w.path);
-  else writeFileAtomic(root, w.path, w.content, w.mode);
+  else {
+    // An existing file keeps its owner and mode: only its text is nvprobe's to change.
+    const mode = fileMode(root, w.path);
+    writeFileAtomic(root, w.path, w.content, mode ?? w.mode, fileOwner(root, w.path));
+  }
 }
 
 /** The inverse write: the old attribute value, or the old file (absent → deleted). */
@@ -124,7 +128,7 @@ export function restore(root: Root, w: Write, prev: Previous): void {
     if (prev.op !== 'command') return;
     for (const [p, f] of Object.entries(prev.files)) {
       if (f.content === null) deleteFile(root, p);
-      else writeFileAtomic(root, p, f.content, f.mode ?? 0o644);
+      else writeFileAtomic(root, p, f.content, f.mode ?? 0o644, f.owner);
     }
     return;
   }
@@ -133,7 +137,7 @@ export function restore(root: Root, w: Write, prev: Previous): void {
     writeAttr(root, w.path, restorableValue(prev.value));
   } else if (prev.op === 'file') {
     if (prev.content === null) deleteFile(root, w.path);
-    else writeFileAtomic(root, w.path, prev.content, prev.mode ?? 0o644);
+    else writeFileAtomic(root, w.path, prev.content, prev.mode ?? 0o644, prev.owner);
   }
 }
 
