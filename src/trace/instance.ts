@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { registerCleanup, type CleanupHandle } from '../host/cleanup.js';
 import { pidRunning } from '../host/state-dir.js';
 import { findTracefs, kernelHasTracefs, mountTracefs, NVPROBE_MOUNT_SOURCE, TracefsDir, unmountTracefs, type RawPipe } from '../host/tracefs.js';
@@ -30,14 +31,44 @@ export interface EnabledEvent extends EventSpec {
   format: EventFormat;
 }
 
-/** Instances `nvprobe-<pid>` whose process is gone (a kill -9): removed, names returned. */
+/**
+ * Proof that an instance is nvprobe's: a marker nvprobe writes in a root-only directory when it
+ * creates the instance and removes with it. A `nvprobe-<N>` instance without one was made by
+ * someone else, whatever N is, and is never removed.
+ */
+export const MARKER_DIR = '/run/nvprobe/trace-instances';
+
+function writeMarker(name: string): void {
+  try {
+    fs.mkdirSync(MARKER_DIR, { recursive: true, mode: 0o700 });
+    const st = fs.lstatSync(MARKER_DIR);
+    if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0) return; // not a place that proves anything
+    const file = `${MARKER_DIR}/${name}`;
+    fs.rmSync(file, { force: true }); // a marker of an earlier process with this pid, its instance gone
+    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    fs.closeSync(fd);
+  } catch {
+    // Without a marker a leftover of this run is left for the user to remove; tracing still works.
+  }
+}
+
+function hasMarker(name: string): boolean {
+  return fs.lstatSync(`${MARKER_DIR}/${name}`, { throwIfNoEntry: false })?.isFile() === true;
+}
+
+function removeMarker(name: string): void {
+  fs.rmSync(`${MARKER_DIR}/${name}`, { force: true });
+}
+
+/** Instances `nvprobe-<pid>` nvprobe made (its marker says so) whose process is gone (a kill -9): removed, names returned. */
 export function removeDeadInstances(top: TracefsDir, alive: (pid: number) => boolean = pidRunning): string[] {
   const removed: string[] = [];
   for (const name of top.list('instances')) {
     const m = INSTANCE_RE.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || alive(Number(m[1])) || !hasMarker(name)) continue;
     try {
       top.removeInstance(name);
+      removeMarker(name);
       removed.push(name);
     } catch {
       // busy (a reader still has it open): leave it for the next start
@@ -127,6 +158,7 @@ export class TraceInstance {
       removed = removeDeadInstances(top);
       try {
         dir = top.makeInstance(name);
+        writeMarker(name);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EEXIST') throw new TraceUnavailable(`the trace instance ${name} already exists and is in use`);
@@ -161,6 +193,7 @@ export class TraceInstance {
     } catch (err) {
       try {
         top.removeInstance(name);
+        removeMarker(name);
       } catch {
         // reported below
       }
@@ -238,7 +271,13 @@ export class TraceInstance {
     }
     for (const p of this.pipes) p.close();
     this.pipes = [];
-    this.top.removeInstance(this.name);
+    try {
+      this.top.removeInstance(this.name);
+    } catch (err) {
+      // Removed already (the next nvprobe took it for a killed run's leftover): nothing to do.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    removeMarker(this.name);
     if (this.mountedByUs && this.top.list('instances').length === 0) unmountTracefs(this.top.dir);
   }
 }

@@ -2,13 +2,13 @@
 // this kernel lacks, a ring buffer too small for the run, a target with no block device, no root.
 // Each case goes through nvprobe's own code against the real tracefs and puts tracing back as found.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, rmdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Psync2Engine } from '../../src/io/psync2.js';
 import { runProbe } from '../../src/measure/probe-run.js';
 import { kernelClockLines } from '../../src/report/kernel-clock-text.js';
-import { TraceInstance, TraceUnavailable } from '../../src/trace/instance.js';
+import { MARKER_DIR, TraceInstance, TraceUnavailable } from '../../src/trace/instance.js';
 import { ProbeTracer, type KernelClockReport } from '../../src/trace/probe-tracer.js';
 import { runCli } from '../helpers/cli.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
@@ -74,21 +74,29 @@ describe('tracing faults', () => {
     expectRestored();
   });
 
-  it("removes a dead nvprobe's leftover instance and says so", (ctx) => {
+  it("removes a killed nvprobe's leftover instance and says so; a nvprobe-<dead pid> someone else made is left alone", (ctx) => {
     const why = tracingUnavailable();
     if (why) ctx.skip(why);
     mountTracefsForTest();
+    // A leftover as a kill -9 leaves it: created by nvprobe (marker and all) for a pid now dead, never closed.
     const dead = spawnSync('true').pid!;
-    mkdirSync(`${TRACEFS}/instances/nvprobe-${dead}`);
+    const leftover = TraceInstance.create({ events: SYSCALL_EVENTS, pid: dead });
+    // Someone else's directory under the same naming scheme: no marker, so not provably nvprobe's.
+    const foreign = spawnSync('true').pid!;
+    mkdirSync(`${TRACEFS}/instances/nvprobe-${foreign}`);
     try {
       const inst = TraceInstance.create({ events: SYSCALL_EVENTS });
       try {
         expect(inst.removedLeftovers).toEqual([`nvprobe-${dead}`]);
-        expect(nvprobeInstances()).toEqual([inst.name]);
+        expect(nvprobeInstances().sort()).toEqual([inst.name, `nvprobe-${foreign}`].sort());
+        expect(existsSync(`${MARKER_DIR}/nvprobe-${dead}`)).toBe(false);
       } finally {
         inst.close();
       }
+      expect(existsSync(`${MARKER_DIR}/${inst.name}`)).toBe(false);
     } finally {
+      rmdirSync(`${TRACEFS}/instances/nvprobe-${foreign}`);
+      leftover.close(); // its process's exit handler, in a real kill -9 never run: a no-op now
       restoreTracefs(wasMounted);
     }
     expectRestored();

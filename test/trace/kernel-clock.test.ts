@@ -148,8 +148,14 @@ describe('kernel-clock tracing of real reads', () => {
     const why = tracingUnavailable();
     if (why) ctx.skip(why);
     mountTracefsForTest();
-    const dead = spawnSync('true').pid!;
-    mkdirSync(`/sys/kernel/tracing/instances/nvprobe-${dead}`);
+    // A real kill -9: the probe's instance (and its marker) stay behind.
+    const killed = spawn(NVPROBE, ['probe', file, '--duration', '60s', '--ramp', '0', '--json'], { stdio: 'ignore' });
+    const deadline = Date.now() + 20_000;
+    while (!nvprobeInstances().includes(`nvprobe-${killed.pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(nvprobeInstances()).toContain(`nvprobe-${killed.pid}`);
+    killed.kill('SIGKILL');
+    await new Promise((r) => killed.on('exit', r));
+    expect(nvprobeInstances()).toContain(`nvprobe-${killed.pid}`);
     mkdirSync('/sys/kernel/tracing/instances/nvprobe-1'); // pid 1 is alive: not ours to remove
     try {
       const tracer = ProbeTracer.open({ syscall: 'preadv2', who: { pid: process.pid }, devs: [] });
