@@ -1,16 +1,16 @@
 import * as fs from 'node:fs';
+import { parseUntrustedJson, UntrustedJsonError } from '../bundle/untrusted-json.js';
 import { ExitCode, NvprobeError } from '../errors.js';
 
 /** State records are a few KiB; a bigger one was not written by nvprobe. */
 export const MAX_RECORD_BYTES = 1 << 20;
-/** Deeper than any record nvprobe writes; a deeper one is refused before it is walked. */
-const MAX_DEPTH = 32;
 
 /**
  * The one reader of nvprobe's small state records (pending-verify.json, last-verify.json): opened
- * O_NONBLOCK|O_NOFOLLOW, read only as a regular file within MAX_RECORD_BYTES, parsed as JSON no
- * deeper than MAX_DEPTH. A FIFO must not hang status or verify, a link must not lead root to read
- * what it points at. Absent: null. Anything else: one line, exit 2.
+ * O_NONBLOCK|O_NOFOLLOW, read only as a regular file within MAX_RECORD_BYTES, parsed as untrusted
+ * JSON (no deep nesting, no out-of-range numbers, no __proto__). A FIFO must not hang status or
+ * verify, a link must not lead root to read what it points at. Absent: null. Anything else: one
+ * line, exit 2.
  */
 export function readStateRecord(file: string): unknown | null {
   let fd: number;
@@ -30,11 +30,10 @@ export function readStateRecord(file: string): unknown | null {
   } finally {
     fs.closeSync(fd);
   }
-  if (maxDepth(text) > MAX_DEPTH) throw bad(file, `nests deeper than ${MAX_DEPTH} levels`);
   try {
-    return JSON.parse(text);
-  } catch {
-    throw bad(file, 'is not JSON');
+    return parseUntrustedJson(text);
+  } catch (err) {
+    throw bad(file, err instanceof UntrustedJsonError ? err.message : 'is not JSON');
   }
 }
 
@@ -43,21 +42,4 @@ function bad(file: string, why: string): NvprobeError {
     exitCode: ExitCode.usage,
     hint: `look at it, run \`nvprobe revert\` if changes are in effect, then remove ${file}`,
   });
-}
-
-/** Bracket depth of a JSON text, strings skipped: checked before JSON.parse walks it. */
-function maxDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
-    else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return max;
 }
