@@ -77,6 +77,8 @@ function tuneScript(only: string, extra = ''): string {
 }
 // verify reboots by itself after a revert (the record says --reboot); after a kept verdict the
 // script reboots, to show the next boot. verify.rc is written only when verify did not reboot.
+// The armed record as the next boot finds it: another boot id than the one it was armed in.
+const EARLIER_BOOT = `node -e 'const fs = require("fs"); const f = "${STATE}/pending-verify.json"; const r = JSON.parse(fs.readFileSync(f, "utf8")); r.bootId = "an-earlier-boot"; fs.writeFileSync(f, JSON.stringify(r))'`;
 const VERIFY_SCRIPT = `rm -f ${STATE}/verify.rc; ${NV} verify --json --settle 0 > ${STATE}/verify.json 2> ${STATE}/verify.err; echo $? > ${STATE}/verify.rc; sync; reboot`;
 
 describe('tune --persist --reboot in the lab: the verifying boot keeps or reverts, and a revert restores the boot byte for byte', () => {
@@ -242,8 +244,10 @@ describe('tune --persist --reboot in the lab: the verifying boot keeps or revert
     await writeGuestFile(g, `${RULES_DIR}/test-haltpoll.yaml`, HALTPOLL_RULE_YAML); // /tmp is the initramfs: gone since boot 3
     expect((await g.runBytes(`cat ${KERNEL_CMDLINE}`)).stdout.equals(originalFile)).toBe(true);
     await sh(g, `cp ${KERNEL_CMDLINE} /tmp/original-cmdline`);
-    // Both phases' words at once: tune's writes, and verify's revert of them (verify in the same boot:
-    // nothing is in effect, so it reverts at once, through the same journaled steps as after a reboot).
+    // Both phases' words at once: tune's writes, and verify's revert of them. verify judges only a
+    // boot that happened: the record is edited to say it was armed in an earlier boot (what a reboot
+    // does to it); nothing is in effect here, so verify reverts at once, through the same journaled
+    // steps as after a reboot.
     const tune = `${NV} tune ${TARGET} --persist --yes --only ${POLL_RULES},${HALTPOLL_RULE} --rules ${RULES_DIR} --round 20ms --budget 30s --no-trace --json > /dev/null 2>&1`;
     // One console round trip per step: run, revert --all, then what is left.
     const check = `echo rc=$?; ${NV} revert --all --json > /dev/null 2>&1 || echo revert-failed; test -e ${STATE}/pending-verify.json && echo still-armed; cmp -s ${KERNEL_CMDLINE} /tmp/original-cmdline || echo changed; true`;
@@ -251,7 +255,8 @@ describe('tune --persist --reboot in the lab: the verifying boot keeps or revert
     for (const phase of ['tune', 'verify'] as const) {
       for (let n = 1; n < 30; n++) {
         const env = `NVPROBE_TEST_CRASH_AT=${n}`;
-        const script = phase === 'tune' ? `${env} ${tune}; ${check}` : `${tune}; test $? = 7 || { echo tune-failed; exit 1; }; ${env} ${NV} verify --json --settle 0 > /dev/null 2>&1; ${check}`;
+        const script =
+          phase === 'tune' ? `${env} ${tune}; ${check}` : `${tune}; test $? = 7 || { echo tune-failed; exit 1; }; ${EARLIER_BOOT}; ${env} ${NV} verify --json --settle 0 > /dev/null 2>&1; ${check}`;
         const out = (await sh(g, script)).trim().split('\n');
         const rc = out[0];
         // After the kill (137) or after the command finished (tune: 7, reboot required; verify: 8, reverted):
