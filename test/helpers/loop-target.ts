@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeOffsetFile } from './files.js';
 
@@ -47,4 +47,39 @@ export function loopRules(name: string, actions: Array<{ attr: string; value: st
 `,
     )
     .join('')}`;
+}
+
+/** The two changes the journal-fault tests make: a scheduler and nomerges, both away from the defaults. */
+const TWO_CHANGES = [
+  { attr: 'scheduler', value: 'mq-deadline' },
+  { attr: 'nomerges', value: 2 },
+];
+
+/**
+ * A loop device with test rules for two of its queue attributes, in `dir` (made 0755: nvprobe as
+ * root reads the rules there): what the crash and full-disk tests tune. `tuneArgs` run those two
+ * changes with short rounds; `cleanUp` restores the attributes and detaches.
+ */
+export function retunableLoop(dir: string): {
+  loop: ReturnType<typeof attachLoop>;
+  original: Record<string, string>;
+  tuneArgs: (stateDir: string) => string[];
+  cleanUp(): void;
+} {
+  chmodSync(dir, 0o755);
+  const loop = attachLoop(dir);
+  const original = queueAttrs(loop.name);
+  const rules = join(dir, 'rules');
+  mkdirSync(rules);
+  writeFileSync(join(rules, 'loop.yaml'), loopRules(loop.name, TWO_CHANGES));
+  const only = TWO_CHANGES.map((a, i) => `test-loop-${i}-${a.attr}`).join(',');
+  return {
+    loop,
+    original,
+    tuneArgs: (stateDir) => ['tune', loop.dev, '--yes', '--rules', rules, '--state-dir', stateDir, '--only', only, '--round', '60ms', '--max-blocks', '8'],
+    cleanUp() {
+      restoreQueueAttrs(loop.name, original);
+      loop.detach();
+    },
+  };
 }

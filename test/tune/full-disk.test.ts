@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NVPROBE, runCli, runCommand } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
-import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from '../helpers/loop-target.js';
+import { queueAttrs, restoreQueueAttrs, retunableLoop } from '../helpers/loop-target.js';
 
 // The state dir on a tiny filesystem (a 256 KiB tmpfs), filled to leave 0 to 20 KiB free (the
 // lock and the journal's records) and 104 to 136 KiB (the saved run, ~110 KiB) in 4 KiB steps:
@@ -16,32 +16,20 @@ import { attachLoop, loopRules, queueAttrs, restoreQueueAttrs } from '../helpers
 const FS_KIB = 256;
 const LEVELS_KIB = [0, 4, 8, 12, 16, 20, 104, 108, 112, 116, 120, 124, 128, 132, 136, 200];
 let tmp: ReturnType<typeof diskTempDir>;
-let loop: ReturnType<typeof attachLoop>;
-let original: Record<string, string>;
+let target: ReturnType<typeof retunableLoop>;
 let mnt: string;
 let mounted = false;
 
 beforeAll(() => {
   tmp = diskTempDir('nvprobe-fulldisk-');
-  chmodSync(tmp.dir, 0o755);
-  loop = attachLoop(tmp.dir);
-  original = queueAttrs(loop.name);
-  mkdirSync(join(tmp.dir, 'rules'));
-  writeFileSync(
-    join(tmp.dir, 'rules', 'loop.yaml'),
-    loopRules(loop.name, [
-      { attr: 'scheduler', value: 'mq-deadline' },
-      { attr: 'nomerges', value: 2 },
-    ]),
-  );
+  target = retunableLoop(tmp.dir);
   mnt = join(tmp.dir, 'statefs');
   mkdirSync(mnt);
   const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_KIB}k,mode=0700`, 'nvprobe-test-statefs', mnt], { encoding: 'utf8' });
   mounted = m.status === 0;
 });
 afterAll(() => {
-  restoreQueueAttrs(loop.name, original);
-  loop.detach();
+  target.cleanUp();
   if (mounted) spawnSync('umount', [mnt]);
   tmp.remove();
 });
@@ -66,8 +54,7 @@ describe('tune and revert with the state dir on a full filesystem', () => {
         rmSync(join(mnt, 'state'), { recursive: true, force: true });
         fillTo(freeKiB);
         const state = join(mnt, 'state');
-        const args = ['tune', loop.dev, '--yes', '--json', '--rules', join(tmp.dir, 'rules'), '--state-dir', state];
-        args.push('--only', 'test-loop-0-scheduler,test-loop-1-nomerges', '--round', '60ms', '--max-blocks', '8');
+        const args = [...target.tuneArgs(state), '--json'];
         const r = await runCommand(NVPROBE, args, { timeout: 60_000 });
         const where = `${freeKiB} KiB free: exit ${r.code}, ${r.stderr.trim()}`;
         expect(r.stderr, where).not.toMatch(/internal error/);
@@ -84,8 +71,8 @@ describe('tune and revert with the state dir on a full filesystem', () => {
         // Every value that differs from the original is one the journal says is in effect.
         const st = await runCli(['status', '--state-dir', state, '--json']);
         const inEffect = new Set(existsSync(state) ? (JSON.parse(st.stdout).entries as Array<{ path: string }>).map((e) => e.path) : []);
-        const now = queueAttrs(loop.name);
-        for (const [attr, v] of Object.entries(original)) {
+        const now = queueAttrs(target.loop.name);
+        for (const [attr, v] of Object.entries(target.original)) {
           if (now[attr] !== v)
             expect(
               [...inEffect].some((p) => p.endsWith(`/queue/${attr}`)),
@@ -98,10 +85,10 @@ describe('tune and revert with the state dir on a full filesystem', () => {
           const rv = await runCli(['revert', '--all', '--state-dir', state]);
           expect(rv.code, `${where}; revert: ${rv.stderr}`).toBe(0);
         }
-        expect(queueAttrs(loop.name), where).toEqual(original);
+        expect(queueAttrs(target.loop.name), where).toEqual(target.original);
       }
     } finally {
-      restoreQueueAttrs(loop.name, original);
+      restoreQueueAttrs(target.loop.name, target.original);
     }
     // Some levels must fail and some succeed, or the test did not reach the boundary.
     expect(
