@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { quantileSorted } from 'simple-statistics';
 import type { IoEngine } from '../io/engine.js';
-import { medianHalfWidth, round3 } from './summary.js';
+import { medianHalfWidth, round3 } from '../stats/summary.js';
 
 export interface Calibration {
   /** Median cost, µs, of the engine's no-I/O call timed exactly like a read: FFI + clock. */

@@ -1,6 +1,6 @@
 import type { ProbeReport } from '../contracts/probe-document.js';
-import type { HistogramJson } from './histogram.js';
-import type { LatencySummary } from './summary.js';
+import type { HistogramJson } from '../stats/histogram.js';
+import type { LatencySummary } from '../stats/summary.js';
 
 /**
  * The one latency series a probe leads with, in every output (text, JSON consumers, Prometheus,

@@ -1,9 +1,9 @@
 import type { IoEngine } from '../io/engine.js';
 import { calibrate, type Calibration } from './calibrate.js';
-import { Histogram, type HistogramJson } from './histogram.js';
+import { Histogram, type HistogramJson } from '../stats/histogram.js';
 import { RandomOffsets } from './offsets.js';
 import { runQd1, type LoopProgress } from './qd1-loop.js';
-import { round3, subtractOverhead, summarize, type LatencySummary } from './summary.js';
+import { round3, subtractOverhead, summarize, type LatencySummary } from '../stats/summary.js';
 
 export interface ProbeRunOptions {
   engine: IoEngine;

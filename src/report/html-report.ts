@@ -1,5 +1,5 @@
 import type { DiskInfo } from '../detect/disks.js';
-import { Histogram } from '../measure/histogram.js';
+import { Histogram } from '../stats/histogram.js';
 import type { Finding, FindingStatus } from '../rules/types.js';
 import { measuredLine } from './findings-text.js';
 import { fmtBytes, fmtUs } from './format.js';

@@ -1,4 +1,4 @@
-import type { LatencySummary } from '../measure/summary.js';
+import type { LatencySummary } from '../stats/summary.js';
 import type { KernelClockReport } from '../trace/probe-tracer.js';
 import { fmtUs, table } from './format.js';
 

@@ -1,5 +1,5 @@
 import type { ProbeEngineReport, ProbeReport } from '../contracts/probe-document.js';
-import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summary.js';
+import { PERCENTILES, percentileKey, type LatencySummary } from '../stats/summary.js';
 import { fmtBytes, fmtUs, table } from './format.js';
 import { renderHistogram } from './terminal-histogram.js';
 import { kernelClockLines, phaseTable } from './kernel-clock-text.js';

@@ -1,4 +1,4 @@
-import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summary.js';
+import { PERCENTILES, percentileKey, type LatencySummary } from '../stats/summary.js';
 import type { ProbeReport } from '../contracts/probe-document.js';
 import { probeHeadline } from '../measure/headline.js';
 import { terminalSafe } from './terminal-safe.js';

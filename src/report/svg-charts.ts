@@ -1,4 +1,4 @@
-import { coarseBins, Histogram } from '../measure/histogram.js';
+import { coarseBins, Histogram } from '../stats/histogram.js';
 import { fmtUs } from './format.js';
 import { escapeHtml } from './html-escape.js';
 import type { LatencySeries } from './report-model.js';

@@ -1,4 +1,4 @@
-import { coarseBins, Histogram, type HistogramJson } from '../measure/histogram.js';
+import { coarseBins, Histogram, type HistogramJson } from '../stats/histogram.js';
 import { fmtUs } from './format.js';
 
 /**

@@ -1,5 +1,5 @@
-import { Histogram, type HistogramJson } from '../measure/histogram.js';
-import { round3, summarize, type LatencySummary } from '../measure/summary.js';
+import { Histogram, type HistogramJson } from '../stats/histogram.js';
+import { round3, summarize, type LatencySummary } from '../stats/summary.js';
 import { ReadColumns, SOURCE_BIO, SOURCE_NONE, SOURCE_REQUEST } from './read-joiner.js';
 
 export interface PhaseStats {

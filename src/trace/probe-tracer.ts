@@ -1,5 +1,5 @@
 import { median, quantileSorted } from 'simple-statistics';
-import { medianHalfWidth, round3, type LatencySummary } from '../measure/summary.js';
+import { medianHalfWidth, round3, type LatencySummary } from '../stats/summary.js';
 import { TraceInstance, TraceUnavailable, TRACE_CLOCK } from './instance.js';
 import { ioEventSpecs, IoEventDecoder, type IoEvent, type IoEventKind, type ReadTraceSpec } from './io-events.js';
 import { outsideSyscall, readStats, selectReads, shiftedTotal, type PhaseStats, type ReadStats } from './phase-stats.js';

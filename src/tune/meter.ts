@@ -1,5 +1,5 @@
 import type { IoEngine } from '../io/engine.js';
-import { Histogram, type HistogramJson } from '../measure/histogram.js';
+import { Histogram, type HistogramJson } from '../stats/histogram.js';
 import type { Calibration } from '../measure/calibrate.js';
 import { runProbe, type ProbeMeasurement } from '../measure/probe-run.js';
 import type { ReadTraceSpec } from '../trace/io-events.js';

@@ -2,7 +2,7 @@ import { ExitCode, NvprobeError } from '../errors.js';
 import type { Root } from '../host/root.js';
 import { runtimeKnob } from '../knobs/index.js';
 import { writeSubject } from '../knobs/write.js';
-import type { HistogramJson } from '../measure/histogram.js';
+import type { HistogramJson } from '../stats/histogram.js';
 import type { ProbeTarget } from '../measure/target.js';
 import type { IoEngine } from '../io/engine.js';
 import {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IoUringEngine } from '../../src/io/io-uring.js';
 import { Psync2Engine } from '../../src/io/psync2.js';
-import { Histogram } from '../../src/measure/histogram.js';
+import { Histogram } from '../../src/stats/histogram.js';
 import { runProbe } from '../../src/measure/probe-run.js';
 import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTar } from '../../src/host/tar.js';
-import { Histogram } from '../../src/measure/histogram.js';
+import { Histogram } from '../../src/stats/histogram.js';
 import { fmtUs } from '../../src/report/format.js';
 import { member } from '../helpers/bundle.js';
 import { REPO, runCli, runCommand } from '../helpers/cli.js';

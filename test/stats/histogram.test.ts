@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketBounds, bucketIndex, Histogram } from '../../src/measure/histogram.js';
+import { bucketBounds, bucketIndex, Histogram } from '../../src/stats/histogram.js';
 
 // Deterministic pseudo-random values spread over 100 ns .. 100 ms on a log scale.
 function logSpread(n: number): number[] {

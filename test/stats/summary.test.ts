@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { subtractOverhead, summarize } from '../../src/measure/summary.js';
+import { subtractOverhead, summarize } from '../../src/stats/summary.js';
 
 describe('latency summary', () => {
   // 1..10000 µs in shuffled order, as ns.
