@@ -8,18 +8,14 @@ import { detectDisk } from '../detect/disks.js';
 import { findRootFsDevice } from '../detect/root-fs.js';
 import { planEngine } from './engine-plan.js';
 import { parseKernelRelease, type KernelVersion, type QueuePolling } from './hipri.js';
-import { runProbe } from './probe-run.js';
-import { boundaryCalls } from './calibrate.js';
 import { inspectTarget, openError, rootFsDevice, type ProbeTarget } from './target.js';
 import { pinToCpu } from '../native/libc.js';
 import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../contracts/probe-document.js';
-import type { EngineChoice, EngineDescriptor, EngineName, IoEngine } from '../io/engine.js';
+import type { EngineChoice, EngineDescriptor, EngineName } from '../io/engine.js';
 import { engineDescriptor } from '../io/engines.js';
 import { openProbeEngine, type OpenedEngine } from './engine-choice.js';
-import { ProbeTracer } from '../trace/probe-tracer.js';
-import { TraceUnavailable } from '../trace/instance.js';
 import { traceDevices } from '../trace/target-devices.js';
-import type { KernelClockReport } from '../trace/probe-tracer.js';
+import { tracedProbe } from './traced-measurement.js';
 
 const DEFAULT_SCRATCH_BYTES = 1 << 30;
 
@@ -53,44 +49,23 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
   const opened = await openTarget(root, s, say);
   const { target, scratch } = opened;
   const { engine } = opened.engine;
-  let tracer: ProbeTracer | null = null;
-  let kernelClock: KernelClockReport | null = null;
   try {
     if (s.cpu !== null) pinToCpu(s.cpu);
-    if (s.trace === false) kernelClock = { available: false, reason: 'turned off (--no-trace)' };
-    else {
-      try {
-        say('setting up kernel tracing');
-        tracer = ProbeTracer.open({
-          syscall: engineDescriptor(engine.name).syscall ?? 'preadv2',
-          who: { pid: process.pid },
-          devs: traceDevices(root, target.path, target.disk),
-        });
-      } catch (err) {
-        if (!(err instanceof TraceUnavailable)) throw err;
-        kernelClock = { available: false, reason: err.message };
-      }
-    }
-    const result = await runProbe({
-      engine,
-      spanBytes: target.spanBytes,
-      rampMs: s.rampMs,
-      durationMs: s.durationMs,
-      ios: s.ios,
-      signal,
-      ...(tracer
-        ? {
-            beforeSlice: tracer.beforeSlice,
-            // Right after the loop: the events go off before the closing calibration's empty syscalls.
-            onSamples: (loop: { samplesNs: Float64Array; sliceStarts: number[] }) => {
-              kernelClock = finishTrace(tracer!, loop, engine);
-              tracer = null;
-            },
-          }
-        : {}),
-      onProgress: (p) =>
-        say(p.phase === 'calibrate' ? "calibrating nvprobe's own overhead" : `${p.phase === 'ramp' ? 'warming up' : 'measuring'}: ${p.ios} I/Os, ${(p.elapsedMs / 1000).toFixed(1)} s`),
-    });
+    if (s.trace !== false) say('setting up kernel tracing');
+    const trace = s.trace === false ? null : { syscall: engineDescriptor(engine.name).syscall ?? 'preadv2', who: { pid: process.pid }, devs: traceDevices(root, target.path, target.disk) };
+    const { measurement: result, kernelClock } = await tracedProbe(
+      {
+        engine,
+        spanBytes: target.spanBytes,
+        rampMs: s.rampMs,
+        durationMs: s.durationMs,
+        ios: s.ios,
+        signal,
+        onProgress: (p) =>
+          say(p.phase === 'calibrate' ? "calibrating nvprobe's own overhead" : `${p.phase === 'ramp' ? 'warming up' : 'measuring'}: ${p.ios} I/Os, ${(p.elapsedMs / 1000).toFixed(1)} s`),
+      },
+      trace,
+    );
     return {
       schemaVersion: PROBE_SCHEMA_VERSION,
       kind: 'nvprobe.probe',
@@ -111,27 +86,12 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
       },
       config: { durationMs: s.durationMs ?? null, ios: s.ios ?? null, rampMs: s.rampMs },
       result,
-      headline: headlineOf(kernelClock),
-      kernelClock: kernelClock ?? { available: false, reason: 'no read was measured' },
+      headline: kernelClock.available && kernelClock.native ? 'native' : 'calibrated',
+      kernelClock,
     };
   } finally {
-    tracer?.close();
     engine.close();
     scratch?.remove();
-  }
-}
-
-/** The closure above assigns the report: read it through its declared type. */
-function headlineOf(k: KernelClockReport | null): 'native' | 'calibrated' {
-  return k?.available && k.native ? 'native' : 'calibrated';
-}
-
-/** The tracer's report; a failure while reading the buffers becomes the reason, never the run's failure. */
-function finishTrace(tracer: ProbeTracer, loop: { samplesNs: Float64Array; sliceStarts: number[] }, engine: IoEngine): KernelClockReport {
-  try {
-    return tracer.finish(loop, boundaryCalls(engine));
-  } catch (err) {
-    return { available: false, reason: `kernel tracing failed while reading its buffers: ${(err as Error).message}` };
   }
 }
 

@@ -4,7 +4,7 @@ import type { Calibration } from '../measure/calibrate.js';
 import { runProbe, type ProbeMeasurement } from '../measure/probe-run.js';
 import type { ReadTraceSpec } from '../trace/io-events.js';
 import type { KernelClockReport } from '../trace/probe-tracer.js';
-import { tracedProbe } from '../trace/traced-run.js';
+import { tracedProbe } from '../measure/traced-measurement.js';
 
 export interface RoundFigures {
   p50Us: number;
