@@ -1,7 +1,6 @@
-import { DataType } from 'ffi-rs';
 import { archConstants } from './arch.js';
 import { IORING_FEAT_SINGLE_MMAP, IORING_OFF_CQ_RING, IORING_OFF_SQ_RING, IORING_OFF_SQES, PARAMS, parseRingParams, ringSizes, type RingParams } from './io-uring-abi.js';
-import { BoundCall, closeFd, mapAligned, mapShared, type NativeMemory } from './libc.js';
+import { BoundCall, closeFd, dataTypes, mapAligned, mapShared, type FieldType, type NativeMemory } from './libc.js';
 import { NativeError } from './native-error.js';
 
 /**
@@ -12,7 +11,10 @@ import { NativeError } from './native-error.js';
  * (argsz) is left out: the kernel reads it only with IORING_ENTER_EXT_ARG or a non-NULL
  * sigmask, and we pass neither. One argument less is ~0.5 µs less ffi-rs cost per read.
  */
-export const ENTER_SHAPE = [DataType.I64, DataType.I64, DataType.I64, DataType.I64, DataType.I64, DataType.I64];
+export function enterShape(): FieldType[] {
+  const { I64 } = dataTypes();
+  return [I64, I64, I64, I64, I64, I64];
+}
 
 /** One io_uring instance with its three shared mappings. */
 export interface RingMappings {
@@ -42,7 +44,8 @@ export function setupRing(entries: number, flags: number): RingMappings {
   try {
     params.view.fill(0, 0, PARAMS.size);
     params.view.writeUInt32LE(flags, PARAMS.flags);
-    const setup = new BoundCall('syscall', [DataType.I64, DataType.I64, DataType.I64], [nr.io_uring_setup, entries, params.address]).invokeWithErrno();
+    const { I64 } = dataTypes();
+    const setup = new BoundCall('syscall', [I64, I64, I64], [nr.io_uring_setup, entries, params.address]).invokeWithErrno();
     if (setup.value < 0) throw new NativeError('io_uring_setup', setup.errno, undefined, `${entries} entries, flags 0x${flags.toString(16)}`);
     fd = setup.value;
     const p = parseRingParams(params.view);
@@ -62,7 +65,7 @@ export function setupRing(entries: number, flags: number): RingMappings {
       sqRing: sq.view,
       cqRing: cq.view,
       sqes: sqes.view,
-      enterCall: (toSubmit, minComplete, enterFlags) => new BoundCall('syscall', ENTER_SHAPE, [nr.io_uring_enter, ringFd, toSubmit, minComplete, enterFlags, 0]),
+      enterCall: (toSubmit, minComplete, enterFlags) => new BoundCall('syscall', enterShape(), [nr.io_uring_enter, ringFd, toSubmit, minComplete, enterFlags, 0]),
       close() {
         if (closed) return;
         closed = true;

@@ -1,16 +1,36 @@
-import { createExternalBuffer, DataType, load, open as openLibrary, type FieldType, type JsExternal } from 'ffi-rs';
+import { createRequire } from 'node:module';
+import type * as FfiRs from 'ffi-rs';
 import { archConstants, BLKGETSIZE64, BLKSSZGET, MAP_ANONYMOUS, MAP_PRIVATE, MAP_POPULATE, MAP_SHARED, O_CLOEXEC, O_RDONLY, PAGE_SIZE, PROT_READ, PROT_WRITE } from './arch.js';
 import { ERRNO, NativeError } from './native-error.js';
 
 // ffi-rs resolves symbols by library key; an empty path dlopens the running process,
 // whose libc Node itself uses.
 const LIBC = 'nvprobe-libc';
-let opened = false;
-function ensureOpen(): void {
-  if (opened) return;
+
+export type FieldType = FfiRs.FieldType;
+type JsExternal = FfiRs.JsExternal;
+
+// ffi-rs loads its native addon when it is loaded, so it is loaded on first use only: after
+// archConstants() has refused an unsupported architecture, and never by the commands that only
+// read what the engines are (help, report), however many modules they import.
+let ffi: typeof FfiRs | undefined;
+let load: typeof FfiRs.load;
+let DataType: typeof FfiRs.DataType;
+function ensureOpen(): typeof FfiRs {
+  if (ffi) return ffi;
   archConstants(); // refuse unsupported architectures before touching any ABI
-  openLibrary({ library: LIBC, path: '' });
-  opened = true;
+  const lib = createRequire(import.meta.url)('ffi-rs') as typeof FfiRs;
+  lib.open({ library: LIBC, path: '' });
+  load = lib.load;
+  DataType = lib.DataType;
+  ffi = lib;
+  return lib;
+}
+
+/** ffi-rs's argument types (loading it on first use). */
+export function dataTypes(): typeof FfiRs.DataType {
+  ensureOpen();
+  return DataType;
 }
 
 /**
@@ -26,11 +46,11 @@ export class BoundCall {
     readonly funcName: string,
     paramsType: FieldType[],
     args: unknown[],
-    retType: FieldType = DataType.I64,
+    retType?: FieldType,
   ) {
     ensureOpen();
     this.args = args;
-    this.params = { library: LIBC, funcName, retType, paramsType, paramsValue: args, freeResultMemory: false };
+    this.params = { library: LIBC, funcName, retType: retType ?? DataType.I64, paramsType, paramsValue: args, freeResultMemory: false };
     this.withErrno = { ...this.params, errno: true };
   }
 
@@ -45,9 +65,9 @@ export class BoundCall {
   }
 }
 
-function call(funcName: string, paramsType: FieldType[], args: unknown[], retType: FieldType = DataType.I64) {
+function call(funcName: string, paramsType: FieldType[], args: unknown[], retType?: FieldType) {
   ensureOpen();
-  const r = load({ library: LIBC, funcName, retType, paramsType, paramsValue: args, errno: true, freeResultMemory: false }) as unknown as {
+  const r = load({ library: LIBC, funcName, retType: retType ?? DataType.I64, paramsType, paramsValue: args, errno: true, freeResultMemory: false }) as unknown as {
     value: number;
     errnoCode: number;
   };
@@ -57,12 +77,14 @@ function call(funcName: string, paramsType: FieldType[], args: unknown[], retTyp
 /** open(2) read-only; O_DIRECT when asked. Targets are never opened for writing. */
 export function openReadOnly(path: string, opts: { direct: boolean }): number {
   const flags = O_RDONLY | O_CLOEXEC | (opts.direct ? archConstants().O_DIRECT : 0);
+  ensureOpen();
   const r = call('open', [DataType.String, DataType.I32, DataType.I32], [path, flags, 0], DataType.I32);
   if (r.value < 0) throw new NativeError('open', r.errno, path, opts.direct ? 'O_DIRECT' : undefined);
   return r.value;
 }
 
 export function closeFd(fd: number): void {
+  ensureOpen();
   call('close', [DataType.I32], [fd], DataType.I32);
 }
 
@@ -116,7 +138,7 @@ export function mapShared(fd: number, length: number, offset: number, subject: s
 }
 
 function mappedMemory(ext: JsExternal, address: number, len: number): NativeMemory {
-  const view = createExternalBuffer(ext, len);
+  const view = ensureOpen().createExternalBuffer(ext, len);
   let freed = false;
   return {
     address,
@@ -168,6 +190,7 @@ const LOCK_NB = 4;
  * kernel drops the lock when its holder exits, however it exits (kill -9 included).
  */
 export function tryLockExclusive(fd: number, subject: string): boolean {
+  ensureOpen();
   const r = call('flock', [DataType.I32, DataType.I32], [fd, LOCK_EX | LOCK_NB], DataType.I32);
   if (r.value === 0) return true;
   if (r.errno === ERRNO.EWOULDBLOCK || r.errno === ERRNO.EAGAIN) return false;
