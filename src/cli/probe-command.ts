@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
-import { ENGINE_CHOICES, type EngineChoice } from '../io/engine.js';
+import type { EngineChoice } from '../io/engine.js';
+import { engineChoices, engineDescriptor, engineHelp, hipriEngines, noHipriHelp } from '../io/engines.js';
 import { checkOutputPath, writeOutputFileAtomic } from '../host/output-file.js';
 import { Root } from '../host/root.js';
 import type { ProbeMeasureSettings } from '../measure/probe-pipeline.js';
@@ -54,12 +55,8 @@ export function registerProbe(program: Command): Command {
     .option('--bs <size>', 'block size: a power of two and a multiple of the logical block size', '4k')
     .option('--size <size>', 'span of the target the random offsets cover (default: all of it; scratch file size: 1G)')
     .option('--cpu <n>', 'pin the issuing thread to this CPU')
-    .addOption(
-      new Option('--engine <name>', 'auto: io_uring with IOPOLL where the disk has poll queues, else psync2; psync2: preadv2; io_uring: IOPOLL where the disk polls, else interrupt completion')
-        .choices(ENGINE_CHOICES)
-        .default('auto'),
-    )
-    .option('--no-hipri', 'psync2 only: do not pass RWF_HIPRI to preadv2 (with --engine auto: use psync2)')
+    .addOption(new Option('--engine <name>', engineHelp()).choices(engineChoices()).default('auto'))
+    .option('--no-hipri', noHipriHelp())
     .option('--no-trace', "do not time reads on the kernel's clock (ftrace); report the FFI-calibrated figures only")
     .option('--json', 'print one JSON document (schemaVersion) and nothing else on stdout (same as --format json)')
     .addOption(new Option('--format <format>', 'text, json, or prometheus (node_exporter textfile-collector format)').choices(PROBE_FORMATS))
@@ -116,8 +113,9 @@ export function parseProbeFlags(target: string | undefined, flags: ProbeFlags, d
   const blockSize = parseSize(flags.bs, '--bs');
   if (!isPowerOfTwo(blockSize)) throw new NvprobeError(`--bs must be a power of two (512, 4k, 64k...), not ${flags.bs}`, { exitCode: ExitCode.usage });
   const ios = flags.ios !== undefined ? parseCount(flags.ios, '--ios') : undefined;
-  if (flags.engine === 'io_uring' && !flags.hipri) {
-    throw usageError('--no-hipri is a psync2 setting: the io_uring engine does not use RWF_HIPRI', 'drop --no-hipri, or use --engine psync2');
+  if (flags.engine !== 'auto' && !flags.hipri && !engineDescriptor(flags.engine).options.includes('hipri')) {
+    const takers = hipriEngines().map((e) => e.name);
+    throw usageError(`--no-hipri is a ${takers.join(' and ')} setting: the ${flags.engine} engine does not use RWF_HIPRI`, `drop --no-hipri, or use --engine ${takers.join(' or ')}`);
   }
   if (flags.json && flags.format !== undefined && flags.format !== 'json') {
     throw usageError(`--json contradicts --format ${flags.format}`, 'use one of them: --json is --format json');

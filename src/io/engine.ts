@@ -18,7 +18,8 @@ export interface IoEngine {
   close(): void;
 }
 
-export type EngineName = 'psync2' | 'io_uring' | 'null';
+/** An engine's name, as its descriptor gives it (the registry in engines.ts knows them all). */
+export type EngineName = string;
 
 export interface EngineOptions {
   path: string;
@@ -27,25 +28,41 @@ export interface EngineOptions {
   hipri: boolean;
 }
 
-/** What `probe --engine` accepts: `auto` picks io_uring with IOPOLL where the queue polls, else psync2. */
-export const ENGINE_CHOICES = ['auto', 'psync2', 'io_uring'] as const;
-export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+/** What `probe --engine` accepts: `auto` (see EngineDescriptor.auto) or a choosable engine's name. */
+export type EngineChoice = 'auto' | EngineName;
+
+/** How an engine asks the kernel to poll for completion; what measure/ makes of each is in engine-plan.ts. */
+export type PollingMethod = 'RWF_HIPRI' | 'IORING_SETUP_IOPOLL';
 
 /**
- * Everything nvprobe knows about one engine, in one place (fio's engines are ops tables too).
- * The registry is `ENGINES` in engines.ts; `EngineName` and `ENGINE_CHOICES` above must list
- * the name (they stay free of the FFI layer, which every command loads otherwise).
+ * Everything nvprobe knows about one engine, in one place (fio's engines are ops tables too): the
+ * plan, the tracer, the report and the CLI read it, none of them knows an engine by its name. The
+ * registry is engines.ts. Only `open` touches the FFI layer, which loads on first use.
  */
 export interface EngineDescriptor {
   name: EngineName;
   /** `probe --engine` offers it (the null engine is for tests only). */
   choosable: boolean;
+  /** How one read is issued, as a report names it: `psync2 (preadv2)`. */
+  reads: string;
+  /** What it does, for `probe --help`'s --engine. */
+  help: string;
+  /**
+   * What `--engine auto` does with it: 'where-queue-polls' picks it where the disk's queue has poll
+   * queues; 'otherwise' picks it everywhere else, and with --no-hipri; null: never. At most one
+   * engine per role (registerEngine checks).
+   */
+  auto: 'where-queue-polls' | 'otherwise' | null;
   /** The fio job that reads the same way: `ioengine=` and the option that turns polling on. */
   fio: { ioengine: string; pollOption: string };
   /** The syscall one read enters, which kernel tracing follows (trace/io-events.ts knows these); null: none. */
   syscall: 'preadv2' | 'io_uring_enter' | null;
-  /** How it asks the kernel to poll for completion, or null when it cannot. */
-  polling: 'RWF_HIPRI' | 'IORING_SETUP_IOPOLL' | null;
+  /**
+   * How it asks the kernel to poll for completion, or null when it cannot. RWF_HIPRI is asked
+   * for per read whenever the hipri option is on; IORING_SETUP_IOPOLL at setup, only where the
+   * queue has poll queues (elsewhere the reads would fail).
+   */
+  polling: PollingMethod | null;
   /** The probe options it takes besides the target and block size (`hipri`: --no-hipri). */
   options: readonly 'hipri'[];
   /** Open `path` for O_DIRECT reads; `poll` asks for polled completion by the engine's own means. */

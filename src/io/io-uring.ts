@@ -1,5 +1,5 @@
 import { CQE, IORING_ENTER_GETEVENTS, IORING_OP_READ, IORING_SETUP_IOPOLL, SQE } from '../native/io-uring-abi.js';
-import { ENTER_SHAPE, setupRing, type RingMappings } from '../native/io-uring-syscalls.js';
+import { enterShape, setupRing, type RingMappings } from '../native/io-uring-syscalls.js';
 import { BoundCall, closeFd, mapAligned, openReadOnly, type NativeMemory } from '../native/libc.js';
 import { ERRNO, NativeError } from '../native/native-error.js';
 import type { EngineDescriptor, IoEngine } from './engine.js';
@@ -99,7 +99,7 @@ export class IoUringEngine implements IoEngine {
     this.emptyCall = ring.enterCall(0, 0, 0);
     // labs(3) with io_uring_enter's argument list: identical ffi-rs marshalling, no kernel entry.
     // The extra arguments travel in registers the callee ignores (x86_64 SysV, AAPCS64).
-    this.noopCall = new BoundCall('labs', ENTER_SHAPE, [...this.submitAndWait.args]);
+    this.noopCall = new BoundCall('labs', enterShape(), [...this.submitAndWait.args]);
 
     try {
       this.read(0);
@@ -189,6 +189,9 @@ function checkError(err: unknown, poll: boolean): unknown {
 export const IO_URING: EngineDescriptor = {
   name: 'io_uring',
   choosable: true,
+  reads: 'IORING_OP_READ, one io_uring_enter per read',
+  help: 'IOPOLL where the disk polls, else interrupt completion',
+  auto: 'where-queue-polls',
   // fio's io_uring hipri=1 is IORING_SETUP_IOPOLL.
   fio: { ioengine: 'io_uring', pollOption: 'hipri' },
   syscall: 'io_uring_enter',

@@ -33,6 +33,9 @@ export class NullEngine implements IoEngine {
 export const NULL_ENGINE: EngineDescriptor = {
   name: 'null',
   choosable: false,
+  reads: 'no device: stamps each offset into the buffer',
+  help: 'no device (tests only)',
+  auto: null,
   fio: { ioengine: 'null', pollOption: 'hipri' },
   syscall: null,
   polling: null,

@@ -1,10 +1,13 @@
-import { DataType } from 'ffi-rs';
 import { PAGE_SIZE, RWF_HIPRI } from '../native/arch.js';
-import { BoundCall, closeFd, mapAligned, openReadOnly, type NativeMemory } from '../native/libc.js';
+import { BoundCall, closeFd, dataTypes, mapAligned, openReadOnly, type FieldType, type NativeMemory } from '../native/libc.js';
 import { NativeError } from '../native/native-error.js';
 import type { EngineDescriptor, EngineOptions, IoEngine } from './engine.js';
 
-const PREADV2_SHAPE = [DataType.I32, DataType.I64, DataType.I32, DataType.I64, DataType.I32];
+/** preadv2(fd, iov, iovcnt, offset, flags). */
+function preadv2Shape(): FieldType[] {
+  const { I32, I64 } = dataTypes();
+  return [I32, I64, I32, I64, I32];
+}
 
 /** preadv2(2) with O_DIRECT, optionally RWF_HIPRI — what fio calls `pvsync2`. */
 export class Psync2Engine implements IoEngine {
@@ -35,11 +38,12 @@ export class Psync2Engine implements IoEngine {
     this.memory.view.writeBigUInt64LE(BigInt(opts.blockSize), 8);
     this.data = this.memory.view.subarray(PAGE_SIZE, PAGE_SIZE + opts.blockSize);
     const flags = opts.hipri ? RWF_HIPRI : 0;
-    this.readCall = new BoundCall('preadv2', PREADV2_SHAPE, [this.fd, iov, 1, 0, flags]);
-    this.emptyCall = new BoundCall('preadv2', PREADV2_SHAPE, [this.fd, iov, 0, 0, flags]);
+    const shape = preadv2Shape();
+    this.readCall = new BoundCall('preadv2', shape, [this.fd, iov, 1, 0, flags]);
+    this.emptyCall = new BoundCall('preadv2', shape, [this.fd, iov, 0, 0, flags]);
     // labs(3) with preadv2's argument list: identical marshalling in ffi-rs, no kernel entry.
     // The extra arguments travel in registers the callee ignores (x86_64 SysV, AAPCS64).
-    this.noopCall = new BoundCall('labs', PREADV2_SHAPE, [this.fd, iov, 1, 0, flags]);
+    this.noopCall = new BoundCall('labs', shape, [this.fd, iov, 1, 0, flags]);
   }
 
   read(offset: number): void {
@@ -77,6 +81,9 @@ export class Psync2Engine implements IoEngine {
 export const PSYNC2: EngineDescriptor = {
   name: 'psync2',
   choosable: true,
+  reads: 'preadv2',
+  help: 'preadv2',
+  auto: 'otherwise',
   fio: { ioengine: 'pvsync2', pollOption: 'hipri' },
   syscall: 'preadv2',
   polling: 'RWF_HIPRI',

@@ -1,8 +1,7 @@
-import type { EngineChoice, IoEngine } from '../io/engine.js';
-import { IO_URING } from '../io/io-uring.js';
+import type { EngineChoice, EngineDescriptor, IoEngine } from '../io/engine.js';
+import { autoEngine, engineDescriptor } from '../io/engines.js';
 import { explainIoUringError, IoUringError, type IoUringHostFacts } from '../io/io-uring-errors.js';
-import { PSYNC2 } from '../io/psync2.js';
-import { HIPRI_NOT_USED, ioUringIopollRefused, ioUringPolled, planEngine, psync2Polled, type PolledVerdict } from './engine-plan.js';
+import { asksToPoll, hipriNotUsed, hipriPolled, iopollRefused, iopollVerdict, neverPolled, planEngine, type PolledVerdict } from './engine-plan.js';
 import { decideHipri, type HipriVerdict, type KernelVersion, type QueuePolling } from './hipri.js';
 import { ERRNO } from '../native/native-error.js';
 
@@ -10,7 +9,7 @@ export interface ProbeEngineRequest {
   choice: EngineChoice;
   path: string;
   blockSize: number;
-  /** psync2: pass RWF_HIPRI (false: --no-hipri). */
+  /** Engines that poll by RWF_HIPRI: pass it (false: --no-hipri). */
   hipri: boolean;
   /** The queue serving the target; null when the target is not on an inspectable block device. */
   queue: QueuePolling | null;
@@ -22,61 +21,56 @@ export interface ProbeEngineRequest {
 /** An open engine and the honest account of how it completes reads (report field `engine`). */
 export interface OpenedEngine {
   engine: IoEngine;
+  /** The engine's descriptor: what traces and reports it. */
+  descriptor: EngineDescriptor;
   requested: EngineChoice;
-  /** Why this engine (and IOPOLL or not) was chosen. */
+  /** Why this engine (and polling or not) was chosen. */
   selection: string;
   polled: PolledVerdict;
   hipri: HipriVerdict;
-  /** auto wanted io_uring but io_uring could not be used here. */
+  /** auto wanted another engine, which could not be used here. */
   fallbackReason: string | null;
 }
 
 /**
- * Open the engine `--engine` asks for. auto falls back to psync2 when io_uring cannot be set up
- * (and says so); an explicit `--engine io_uring` never silently becomes psync2: it fails with
- * the reason, except that refused IOPOLL reads fall back to interrupt completion, reported.
+ * Open the engine `--engine` asks for. auto falls back to its fallback engine when io_uring cannot
+ * be set up (and says so); an engine asked for by name never silently becomes another: it fails
+ * with the reason, except that refused IOPOLL reads fall back to interrupt completion, reported.
  */
 export function openProbeEngine(req: ProbeEngineRequest): OpenedEngine {
   const plan = planEngine(req.choice, req.queue, req.hipri);
-  if (plan.engine === 'psync2') return openPsync2(req, plan.why, null);
+  const planned = engineDescriptor(plan.engine);
   try {
-    return openIoUring(req, plan.iopoll, plan.why);
+    return openDescribed(req, planned, plan.poll, plan.why, null);
   } catch (err) {
     if (!(err instanceof IoUringError)) throw err;
     const why = explainIoUringError(err, { ...req.ioUringSysctls(), kernel: req.kernel, disk: req.queue?.disk ?? null });
-    if (req.choice === 'io_uring') throw why;
-    return openPsync2(req, plan.why, `io_uring could not be used: ${why.message}; measured with psync2 instead`);
+    if (req.choice !== 'auto') throw why;
+    const fallback = autoEngine('otherwise');
+    const reason = `${planned.name} could not be used: ${why.message}; measured with ${fallback.name} instead`;
+    return openDescribed(req, fallback, asksToPoll(fallback, req.queue, req.hipri), plan.why, reason);
   }
 }
 
-function openIoUring(req: ProbeEngineRequest, iopoll: boolean, selection: string): OpenedEngine {
-  const opened = (engine: IoEngine, polled: PolledVerdict): OpenedEngine => ({
-    engine,
-    requested: req.choice,
-    selection,
-    polled,
-    hipri: HIPRI_NOT_USED,
-    fallbackReason: null,
-  });
+function openDescribed(req: ProbeEngineRequest, d: EngineDescriptor, poll: boolean, selection: string, fallbackReason: string | null): OpenedEngine {
+  const opened = (engine: IoEngine, v: { polled: PolledVerdict; hipri: HipriVerdict }): OpenedEngine => ({ engine, descriptor: d, requested: req.choice, selection, ...v, fallbackReason });
   try {
-    return opened(IO_URING.open(req, { poll: iopoll }), ioUringPolled(req.queue, iopoll));
+    return opened(d.open(req, { poll }), verdicts(req, d, poll));
   } catch (err) {
     // The queue claims poll queues but the kernel refuses polled reads (a filesystem or stacked
-    // driver without iopoll). Asked for io_uring explicitly: measure it interrupt-completed.
-    const refused = iopoll && err instanceof IoUringError && err.stage === 'first-read' && err.errno === ERRNO.EOPNOTSUPP;
-    if (!refused || req.choice !== 'io_uring') throw err;
-    return opened(IO_URING.open(req, { poll: false }), ioUringIopollRefused(req.queue, err.code));
+    // driver without iopoll). Asked for by name: measure it interrupt-completed.
+    const refused = poll && d.polling === 'IORING_SETUP_IOPOLL' && err instanceof IoUringError && err.stage === 'first-read' && err.errno === ERRNO.EOPNOTSUPP;
+    if (!refused || req.choice !== d.name) throw err;
+    return opened(d.open(req, { poll: false }), { polled: iopollRefused(req.queue, err.code), hipri: hipriNotUsed(d.name) });
   }
 }
 
-function openPsync2(req: ProbeEngineRequest, selection: string, fallbackReason: string | null): OpenedEngine {
-  const hipri = decideHipri(req.hipri, req.kernel, req.queue);
-  return {
-    engine: PSYNC2.open(req, { poll: req.hipri }),
-    requested: req.choice,
-    selection,
-    polled: psync2Polled(hipri),
-    hipri,
-    fallbackReason,
-  };
+/** Whether the reads poll, by the engine's means of polling (its descriptor's `polling`). */
+function verdicts(req: ProbeEngineRequest, d: EngineDescriptor, poll: boolean): { polled: PolledVerdict; hipri: HipriVerdict } {
+  if (d.polling === 'RWF_HIPRI') {
+    const hipri = decideHipri(req.hipri, req.kernel, req.queue);
+    return { polled: hipriPolled(hipri), hipri };
+  }
+  if (d.polling === 'IORING_SETUP_IOPOLL') return { polled: iopollVerdict(req.queue, poll), hipri: hipriNotUsed(d.name) };
+  return { polled: neverPolled(d.name), hipri: hipriNotUsed(d.name) };
 }

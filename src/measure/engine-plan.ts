@@ -1,4 +1,5 @@
-import type { EngineChoice } from '../io/engine.js';
+import type { EngineChoice, EngineDescriptor, EngineName } from '../io/engine.js';
+import { autoEngine, engineDescriptor } from '../io/engines.js';
 import type { HipriVerdict, QueuePolling } from './hipri.js';
 
 /** Whether reads really completed by polling, for any engine, and why (report field `engine.polled`). */
@@ -7,42 +8,63 @@ export interface PolledVerdict {
   reason: string;
 }
 
-/** Which engine to open, before anything is opened. */
-export type EnginePlan = { engine: 'psync2'; why: string } | { engine: 'io_uring'; iopoll: boolean; why: string };
-
-export const HIPRI_NOT_USED: HipriVerdict = { requested: false, effective: false, reason: 'not used by the io_uring engine' };
-
-/**
- * auto: io_uring with IORING_SETUP_IOPOLL where the disk's queue has poll queues (the only
- * way to a truly polled QD1 read since 5.19), else psync2 as before; --no-hipri asks for
- * psync2. io_uring: IOPOLL where the queue polls, otherwise interrupt completion.
- */
-export function planEngine(choice: EngineChoice, queue: QueuePolling | null, hipri: boolean): EnginePlan {
-  const polls = queue?.ioPoll === true;
-  if (choice === 'psync2') return { engine: 'psync2', why: '--engine psync2' };
-  if (choice === 'io_uring') return { engine: 'io_uring', iopoll: polls, why: '--engine io_uring' };
-  if (!hipri) return { engine: 'psync2', why: 'auto: --no-hipri is a psync2 setting' };
-  if (polls) return { engine: 'io_uring', iopoll: true, why: `auto: ${queue!.disk} has poll queues (queue/io_poll=1)` };
-  return { engine: 'psync2', why: `auto: ${queueWords(queue)}` };
+/** Which engine to open, and whether to ask it to poll, before anything is opened. */
+export interface EnginePlan {
+  engine: EngineName;
+  /** Ask for polled completion by the engine's own means (its descriptor's `polling`). */
+  poll: boolean;
+  why: string;
 }
 
-/** The verdict for an io_uring engine that was opened with or without IOPOLL. */
-export function ioUringPolled(queue: QueuePolling | null, iopoll: boolean): PolledVerdict {
+/** The hipri verdict of an engine that does not poll by RWF_HIPRI. */
+export function hipriNotUsed(engine: EngineName): HipriVerdict {
+  return { requested: false, effective: false, reason: `not used by the ${engine} engine` };
+}
+
+/**
+ * auto: the engine that polls where the disk's queue has poll queues (io_uring with
+ * IORING_SETUP_IOPOLL: the only way to a truly polled QD1 read since 5.19), else the fallback
+ * (psync2); --no-hipri asks for the fallback. An engine by name: polling as its descriptor says.
+ */
+export function planEngine(choice: EngineChoice, queue: QueuePolling | null, hipri: boolean): EnginePlan {
+  const plan = (d: EngineDescriptor, why: string): EnginePlan => ({ engine: d.name, poll: asksToPoll(d, queue, hipri), why });
+  if (choice !== 'auto') return plan(engineDescriptor(choice), `--engine ${choice}`);
+  const fallback = autoEngine('otherwise');
+  if (!hipri) return plan(fallback, `auto: --no-hipri is a ${fallback.name} setting`);
+  const polling = autoEngine('where-queue-polls');
+  if (polling && queue?.ioPoll === true) return plan(polling, `auto: ${queue.disk} has poll queues (queue/io_poll=1)`);
+  return plan(fallback, `auto: ${queueWords(queue)}`);
+}
+
+/** RWF_HIPRI is asked for whenever the user leaves it on; IOPOLL only where the queue can poll (elsewhere reads fail). */
+export function asksToPoll(d: EngineDescriptor, queue: QueuePolling | null, hipri: boolean): boolean {
+  if (d.polling === 'RWF_HIPRI') return hipri;
+  if (d.polling === 'IORING_SETUP_IOPOLL') return queue?.ioPoll === true;
+  return false;
+}
+
+/** The verdict for an engine that polls by IORING_SETUP_IOPOLL, opened with or without it. */
+export function iopollVerdict(queue: QueuePolling | null, iopoll: boolean): PolledVerdict {
   if (iopoll) return { polled: true, reason: `IORING_SETUP_IOPOLL on ${queue?.disk ?? 'the target'} which has poll queues (queue/io_poll=1)` };
   return { polled: false, reason: `${queueWords(queue)}: interrupt completion` };
 }
 
 /** IOPOLL was asked for because the queue claims poll queues, but the kernel refused the reads. */
-export function ioUringIopollRefused(queue: QueuePolling | null, code: string): PolledVerdict {
+export function iopollRefused(queue: QueuePolling | null, code: string): PolledVerdict {
   return {
     polled: false,
     reason: `IORING_SETUP_IOPOLL reads of ${queue?.disk ?? 'the target'} were refused (${code}) although queue/io_poll=1 (the filesystem or a stacked driver cannot poll): interrupt completion`,
   };
 }
 
-/** psync2 polls exactly when RWF_HIPRI is effective. */
-export function psync2Polled(hipri: HipriVerdict): PolledVerdict {
+/** An engine that polls by RWF_HIPRI polls exactly when RWF_HIPRI is effective. */
+export function hipriPolled(hipri: HipriVerdict): PolledVerdict {
   return { polled: hipri.effective, reason: hipri.reason };
+}
+
+/** An engine without a way to poll. */
+export function neverPolled(engine: EngineName): PolledVerdict {
+  return { polled: false, reason: `the ${engine} engine cannot poll: interrupt completion` };
 }
 
 function queueWords(queue: QueuePolling | null): string {

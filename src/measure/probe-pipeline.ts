@@ -14,8 +14,7 @@ import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../contracts/probe-docum
 import type { EngineChoice, EngineDescriptor, EngineName } from '../io/engine.js';
 import { engineDescriptor } from '../io/engines.js';
 import { openProbeEngine, type OpenedEngine } from './engine-choice.js';
-import { traceDevices } from '../trace/target-devices.js';
-import { tracedProbe } from './traced-measurement.js';
+import { probeTraceSpec, tracedProbe } from './traced-measurement.js';
 
 const DEFAULT_SCRATCH_BYTES = 1 << 30;
 
@@ -52,7 +51,7 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
   try {
     if (s.cpu !== null) pinToCpu(s.cpu);
     if (s.trace !== false) say('setting up kernel tracing');
-    const trace = s.trace === false ? null : { syscall: engineDescriptor(engine.name).syscall ?? 'preadv2', who: { pid: process.pid }, devs: traceDevices(root, target.path, target.disk) };
+    const trace = s.trace === false ? null : probeTraceSpec(root, target, opened.engine.descriptor);
     const { measurement: result, kernelClock } = await tracedProbe(
       {
         engine,
@@ -164,10 +163,10 @@ export interface ProbeJob {
   filename: string;
   blockSize: number;
   spanBytes: number;
-  engine: Exclude<EngineName, 'null'>;
+  engine: EngineName;
   /** The engine's fio equivalent, from its descriptor. */
   fio: EngineDescriptor['fio'];
-  /** The engine polls for completion (psync2: RWF_HIPRI; io_uring: IORING_SETUP_IOPOLL). */
+  /** The engine asks to poll for completion, by its descriptor's `polling` (fio's option turns the same on). */
   polled: boolean;
   durationMs?: number;
   ios?: number;
@@ -198,7 +197,7 @@ export function probeJob(root: Root, s: ProbeMeasureSettings): ProbeJob {
     spanBytes: span,
     engine: plan.engine,
     fio: engineDescriptor(plan.engine).fio,
-    polled: plan.engine === 'io_uring' ? plan.iopoll : s.hipri,
+    polled: plan.poll,
     durationMs: s.durationMs,
     ios: s.ios,
     rampMs: s.rampMs,

@@ -1,8 +1,12 @@
+import type { EngineDescriptor } from '../io/engine.js';
+import type { Root } from '../host/root.js';
 import { TraceUnavailable } from '../trace/instance.js';
+import { traceDevices } from '../trace/target-devices.js';
 import type { ReadTraceSpec } from '../trace/io-events.js';
 import { ProbeTracer, type KernelClockReport } from '../trace/probe-tracer.js';
 import { boundaryCalls } from './calibrate.js';
 import { runProbe, type ProbeMeasurement, type ProbeRunOptions } from './probe-run.js';
+import type { ProbeTarget } from './target.js';
 
 export interface TracedMeasurement {
   measurement: ProbeMeasurement;
@@ -48,6 +52,15 @@ export async function tracedProbe(opts: Omit<ProbeRunOptions, 'beforeSlice' | 'o
   } finally {
     tracer?.close();
   }
+}
+
+/**
+ * The probe thread's reads of `target` on the syscall its engine enters (from the descriptor): what
+ * the kernel tracer follows. An engine that enters none (the null engine) is traced as preadv2, and
+ * its report says no read was seen.
+ */
+export function probeTraceSpec(root: Root, target: Pick<ProbeTarget, 'path' | 'disk'>, engine: EngineDescriptor): ReadTraceSpec {
+  return { syscall: engine.syscall ?? 'preadv2', who: { pid: process.pid }, devs: traceDevices(root, target.path, target.disk) };
 }
 
 /** The tracer's report; a failure while reading the buffers becomes the reason, never the run's failure. */

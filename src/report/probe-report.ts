@@ -4,6 +4,7 @@ import { fmtBytes, fmtUs, table } from './format.js';
 import { renderHistogram } from './terminal-histogram.js';
 import { kernelClockLines, phaseTable } from './kernel-clock-text.js';
 import { probeHeadline } from '../measure/headline.js';
+import { findEngine } from '../io/engines.js';
 
 function latencyRow(label: string, s: LatencySummary): string[] {
   return [label, fmtUs(s.minUs), ...PERCENTILES.map((p) => fmtUs(s.percentilesUs[percentileKey(p)])), fmtUs(s.maxUs), fmtUs(s.meanUs), fmtUs(s.stdevUs)];
@@ -23,7 +24,7 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
   lines.push(`  engine    ${engineWords(e)}${e.cpu !== null ? `, pinned to CPU ${e.cpu}` : ''}; ${e.selection}`);
   if (e.fallbackReason) lines.push(`            ${e.fallbackReason}`);
   lines.push(
-    e.name === 'psync2'
+    findEngine(e.name)?.polling === 'RWF_HIPRI'
       ? `  polling   RWF_HIPRI ${e.hipri.requested ? 'requested' : 'off'}, ${e.hipri.effective ? 'EFFECTIVE' : 'not effective'}: ${e.hipri.reason}`
       : `  polling   ${e.polled.polled ? 'POLLED' : 'not polled'}: ${e.polled.reason}`,
     `  ran       ${m.wallSeconds.toFixed(2)} s, ${m.samples} I/Os measured (${m.rampIos} ramp I/Os dropped)${m.aborted ? ', INTERRUPTED' : ''}`,
@@ -48,8 +49,14 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): s
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The engine as its descriptor describes its reads; an engine that polls by a setup flag names it
+ * when the reads polled (RWF_HIPRI has its own polling line). Names no descriptor knows (documents
+ * from elsewhere) stand as they are.
+ */
 function engineWords(e: ProbeEngineReport): string {
-  if (e.name === 'psync2') return 'psync2 (preadv2)';
-  if (e.name === 'io_uring') return `io_uring (IORING_OP_READ, one io_uring_enter per read${e.polled.polled ? ', IORING_SETUP_IOPOLL' : ''})`;
-  return e.name;
+  const d = findEngine(e.name);
+  if (!d) return e.name;
+  const setupFlag = d.polling !== null && d.polling !== 'RWF_HIPRI' && e.polled.polled ? `, ${d.polling}` : '';
+  return `${d.name} (${d.reads}${setupFlag})`;
 }

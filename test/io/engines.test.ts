@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ENGINE_CHOICES } from '../../src/io/engine.js';
-import { ENGINES, engineDescriptor } from '../../src/io/engines.js';
+import { ENGINES, engineChoices, engineDescriptor, engineHelp, noHipriHelp } from '../../src/io/engines.js';
 
 describe('engine descriptors', () => {
   it('offer exactly the choosable engines to --engine, after auto, in registry order', () => {
-    expect(ENGINE_CHOICES).toEqual(['auto', ...ENGINES.filter((e) => e.choosable).map((e) => e.name)]);
+    expect(engineChoices()).toEqual(['auto', ...ENGINES.filter((e) => e.choosable).map((e) => e.name)]);
+    expect(engineChoices()).toEqual(['auto', 'psync2', 'io_uring']);
+  });
+
+  it('say in --help what auto and each engine do, from the descriptors', () => {
+    expect(engineHelp()).toBe('auto: io_uring with IOPOLL where the disk has poll queues, else psync2; psync2: preadv2; io_uring: IOPOLL where the disk polls, else interrupt completion');
+    expect(noHipriHelp()).toBe('psync2 only: do not pass RWF_HIPRI to preadv2 (with --engine auto: use psync2)');
   });
 
   it('one descriptor per name, each with its fio equivalent', () => {
