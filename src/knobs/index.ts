@@ -1,5 +1,5 @@
 import { NvprobeError } from '../errors.js';
-import type { ActionKind } from '../rules/types.js';
+import type { ActionKind } from '../contracts/actions.js';
 import type { RuntimeKnob } from './knob.js';
 import { moduleLoadKnob } from './module-load.js';
 import { moduleParamKnob } from './module-param.js';

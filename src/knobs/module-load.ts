@@ -1,6 +1,6 @@
 import { modulePresence, moduleName } from '../detect/kernel-modules.js';
 import type { Root } from '../host/root.js';
-import type { ResolvedAction } from '../rules/types.js';
+import type { ResolvedAction } from '../contracts/actions.js';
 import { sameValue, type RuntimeKnob } from './knob.js';
 
 /**

@@ -1,7 +1,8 @@
 import { interpolate, placeholders } from './field-path.js';
 import type { ConditionProblem, FieldCheck } from './condition.js';
 import { LOADABLE_MODULES, QUEUE_ATTRS, RUNTIME_MODULE_PARAMS } from '../host/write-allowlist.js';
-import type { ActionKind, ActionSpec, ResolvedAction, RuleScope } from './types.js';
+import type { ActionKind, ActionSpec, ResolvedAction } from '../contracts/actions.js';
+import type { RuleScope } from '../contracts/rule-types.js';
 
 /**
  * The only things a rule may change, by kind. A rule naming anything else is refused at load:

@@ -11,7 +11,7 @@ import { readStateRecord } from '../host/state-record.js';
 import type { Root } from '../host/root.js';
 import { ensureDir } from '../host/state-dir.js';
 import { replaceFileAtomic } from '../host/safe-create.js';
-import type { ResolvedAction } from '../rules/types.js';
+import type { ResolvedAction } from '../contracts/actions.js';
 import type { HostReference } from './host-reference.js';
 
 /** The one-shot verification `tune --persist` arms for the next boot; `nvprobe verify` consumes it. */

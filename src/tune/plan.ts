@@ -1,6 +1,7 @@
 import { isRuntimeKind, runtimeKnob } from '../knobs/index.js';
 import type { Root } from '../host/root.js';
-import type { Finding, ResolvedAction } from '../rules/types.js';
+import type { ResolvedAction } from '../contracts/actions.js';
+import type { Finding } from '../contracts/rule-types.js';
 
 /** One recommended runtime change, as tune will try it. */
 export interface PlannedChange {

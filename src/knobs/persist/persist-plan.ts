@@ -1,6 +1,6 @@
 import { parseCmdline } from '../../detect/cmdline.js';
 import type { Root } from '../../host/root.js';
-import type { ResolvedAction } from '../../rules/types.js';
+import type { ResolvedAction } from '../../contracts/actions.js';
 import type { PersistWrite } from './command-write.js';
 import { planKernelParams } from './kernel-cmdline.js';
 import { MODPROBE_CONF, modprobeNotes, setModprobeOptions, type ModuleOption } from './modprobe-conf.js';
