@@ -1,14 +1,23 @@
-/** What a rule may change in the guest: only these kinds, each with an allowlisted target. */
-export type ActionSpec =
-  | { kind: 'queue-attr'; attr: string; value: string | number; grid?: Array<string | number> }
-  | { kind: 'module-param'; module: string; param: string; value: string | number; grid?: Array<string | number> }
-  | { kind: 'pm-qos'; value: number; grid?: number[] }
-  | { kind: 'kernel-cmdline'; param: string; value: string | number }
-  | { kind: 'modprobe-option'; module: string; param: string; value: string | number }
-  /** Load a module at runtime with one parameter (`modprobe cpuidle-haltpoll force=1`); revert unloads it. */
-  | { kind: 'module-load'; module: string; param: string; value: string | number };
+/**
+ * What a rule asks to change in the guest, as its YAML gives it: a kind and that kind's keys.
+ * Which kinds exist, which keys each takes and what each may name belong to the kind's
+ * descriptor (src/knobs/kinds/), which checks every action when rules load: a kind is a name
+ * here so that adding one takes no edit of this file.
+ */
+export type ActionKind = string;
 
-export type ActionKind = ActionSpec['kind'];
+export interface ActionSpec {
+  kind: ActionKind;
+  value: string | number;
+  /** Values tune tries, to choose the best (kinds that take a grid). */
+  grid?: Array<string | number>;
+  /** A block queue attribute (`scheduler`), for queue kinds. */
+  attr?: string;
+  /** A kernel module (`haltpoll`), for module kinds. */
+  module?: string;
+  /** A module or kernel command-line parameter. */
+  param?: string;
+}
 
 /** An action with everything resolved for this machine: which disk, which value. */
 export interface ResolvedAction {
