@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { RULES_SCHEMA_VERSION, type RulesDocument } from '../contracts/rules-document.js';
 import { ExitCode, usageError } from '../errors.js';
-import type { Condition } from '../rules/types.js';
+import type { Condition } from '../contracts/rule-types.js';
 import { printErrorLine, printJson, printText } from './output.js';
 import { inlineText } from '../report/terminal-safe.js';
 

@@ -16,7 +16,7 @@ import { evaluateRules } from '../rules/evaluate.js';
 import { TUNE_SCHEMA_VERSION, type PersistedReport, type TuneReport } from '../contracts/tune-document.js';
 import { renderTuneText } from '../report/tune-text.js';
 import { planPersistence } from '../knobs/persist/persist-plan.js';
-import type { ResolvedAction } from '../rules/types.js';
+import type { ResolvedAction } from '../contracts/actions.js';
 import { Applier, WriteRefused } from '../tune/applier.js';
 import { Journal } from '../tune/journal.js';
 import { planTune, type TunePlan } from '../tune/plan.js';

@@ -1,5 +1,5 @@
 import type { CheckSummary } from '../report/findings-text.js';
-import type { Finding } from '../rules/types.js';
+import type { Finding } from './rule-types.js';
 
 export const CHECK_SCHEMA_VERSION = 1;
 

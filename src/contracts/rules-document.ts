@@ -1,4 +1,4 @@
-import type { Rule } from '../rules/types.js';
+import type { Rule } from './rule-types.js';
 
 export const RULES_SCHEMA_VERSION = 1;
 

@@ -1,6 +1,6 @@
 import type { Root } from '../host/root.js';
 import { activeChoice } from '../host/sysfs-choice.js';
-import type { ResolvedAction } from '../rules/types.js';
+import type { ResolvedAction } from '../contracts/actions.js';
 import type { Write } from './write.js';
 
 /** A runtime knob kind: where an action's value lives, how to read it, what to write. */

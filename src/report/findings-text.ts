@@ -1,4 +1,4 @@
-import type { Finding, FindingStatus, MeasuredVerdict } from '../rules/types.js';
+import type { Finding, FindingStatus, MeasuredVerdict } from '../contracts/rule-types.js';
 import { measuredNoGain } from '../tune/verdicts.js';
 
 const GROUPS: Array<{ status: FindingStatus | 'measuredNoGain'; heading: string }> = [

@@ -1,6 +1,6 @@
 import type { DiskInfo } from '../detect/disks.js';
 import { Histogram } from '../stats/histogram.js';
-import type { Finding, FindingStatus } from '../rules/types.js';
+import type { Finding, FindingStatus } from '../contracts/rule-types.js';
 import { measuredLine } from './findings-text.js';
 import { fmtBytes, fmtUs } from './format.js';
 import { escapeHtml as e } from './html-escape.js';

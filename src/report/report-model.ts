@@ -7,7 +7,7 @@ import { TUNE_SCHEMA_VERSION, type TuneReport } from '../contracts/tune-document
 import { usageError } from '../errors.js';
 import type { ReportSource } from '../host/report-input.js';
 import { histogramJsonProblem, type HistogramJson } from '../stats/histogram.js';
-import type { Finding } from '../rules/types.js';
+import type { Finding } from '../contracts/rule-types.js';
 import { probeHeadline } from '../measure/headline.js';
 import type { LatencySummary } from '../stats/summary.js';
 

@@ -1,6 +1,6 @@
 import { compareKernelVersions, type KernelVersion } from '../detect/kernel.js';
 import { resolveField } from './field-path.js';
-import { COMPARISONS, type Comparison, type Condition, type Evidence, type Operand } from './types.js';
+import { COMPARISONS, type Comparison, type Condition, type Evidence, type Operand } from '../contracts/rule-types.js';
 
 export interface ConditionProblem {
   at: string;

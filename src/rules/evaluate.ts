@@ -3,7 +3,7 @@ import { resolveAction } from './actions.js';
 import { evaluateCondition } from './condition.js';
 import { interpolate, resolveField } from './field-path.js';
 import { sourceOf } from './fields.js';
-import type { Condition, Evidence, Finding, FindingStatus, HostAdvice, Rule } from './types.js';
+import type { Condition, Evidence, Finding, FindingStatus, HostAdvice, Rule } from '../contracts/rule-types.js';
 
 /** Pure: the same Snapshot and rules always give the same findings, in rule order. */
 export function evaluateRules(snapshot: Snapshot, rules: Rule[]): Finding[] {

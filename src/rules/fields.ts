@@ -1,7 +1,7 @@
 import type { DiskInfo } from '../detect/disks.js';
 import type { Snapshot } from '../contracts/detect-document.js';
 import { allResolved, interpolate } from './field-path.js';
-import type { RuleScope } from './types.js';
+import type { RuleScope } from '../contracts/rule-types.js';
 
 /**
  * The Snapshot's shape as data, so that a rule naming a field that does not exist is refused at

@@ -6,7 +6,8 @@ import { parseAction } from './actions.js';
 import { parseCondition, type ConditionProblem } from './condition.js';
 import { placeholders } from './field-path.js';
 import { fieldExistsIn } from './fields.js';
-import type { ActionSpec, HostAdvice, Rule, RuleScope, Severity } from './types.js';
+import type { ActionSpec } from '../contracts/actions.js';
+import type { HostAdvice, Rule, RuleScope, Severity } from '../contracts/rule-types.js';
 
 export interface RuleError {
   file: string;

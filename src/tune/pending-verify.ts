@@ -11,7 +11,8 @@ import { readStateRecord } from '../host/state-record.js';
 import type { Root } from '../host/root.js';
 import { ensureDir } from '../host/state-dir.js';
 import { replaceFileAtomic } from '../host/safe-create.js';
-import type { ResolvedAction } from '../rules/types.js';
+import type { ResolvedAction } from '../contracts/actions.js';
+import { findKnobKind } from '../knobs/kinds.js';
 import type { HostReference } from './host-reference.js';
 
 /** The one-shot verification `tune --persist` arms for the next boot; `nvprobe verify` consumes it. */
@@ -125,15 +126,16 @@ export function expectationsFor(actions: ResolvedAction[], disk: string | null, 
   const out: Expectation[] = [];
   const seen = new Set<string>();
   for (const a of actions) {
-    if (a.kind !== 'kernel-cmdline' && a.kind !== 'modprobe-option') continue;
+    const kind = findKnobKind(a.kind);
+    if (kind?.takesEffect !== 'boot') continue;
     // The same change asked for by two findings (vda and vdb both without poll queues) is one expectation set.
     const key = `${a.kind} ${a.target}=${String(a.value)}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const value = String(a.value);
     const change = a.target;
-    if (a.kind === 'kernel-cmdline') out.push({ kind: 'cmdline-word', change, word: `${a.param}=${value}` });
-    const [mod, param] = a.kind === 'kernel-cmdline' ? splitParam(a.param!) : [moduleName(a.module!), a.param!];
+    const { cmdlineWord, module: mod, param } = kind.bootSetting(a);
+    if (cmdlineWord !== null) out.push({ kind: 'cmdline-word', change, word: cmdlineWord });
     if (mod === 'cpuidle_haltpoll' && param === 'force') out.push({ kind: 'cpuidle-driver', change, driver: 'haltpoll' });
     else if (mod && param && mod !== 'cpuidle') out.push({ kind: 'module-param', change, module: mod, param, value });
     if (param === 'poll_queues' && Number(value) > 0 && disk !== null && (diskDriver === null || diskDriver === mod)) out.push({ kind: 'disk-poll', change, disk });
@@ -149,11 +151,6 @@ export function diskDriver(root: Root, disk: string | null): string | null {
   if (disk === null) return null;
   const link = root.readlink(`/sys/block/${disk}/device/driver`) ?? root.readlink(`/sys/block/${disk}/device/device/driver`);
   return link === null ? null : moduleName(path.basename(link));
-}
-
-function splitParam(p: string): [string | null, string | null] {
-  const i = p.indexOf('.');
-  return i < 0 ? [null, null] : [moduleName(p.slice(0, i)), p.slice(i + 1)];
 }
 
 const Y = (v: string | null) => (v === 'Y' ? '1' : v === 'N' ? '0' : v);

@@ -1,6 +1,7 @@
-import { isRuntimeKind, runtimeKnob } from '../knobs/index.js';
+import { knobKind } from '../knobs/kinds.js';
 import type { Root } from '../host/root.js';
-import type { Finding, ResolvedAction } from '../rules/types.js';
+import type { ResolvedAction } from '../contracts/actions.js';
+import type { Finding } from '../contracts/rule-types.js';
 
 /** One recommended runtime change, as tune will try it. */
 export interface PlannedChange {
@@ -24,28 +25,29 @@ export interface TunePlan {
 }
 
 /**
- * Turn findings into the changes a run will measure. A queue change is measurable only on the
- * disk the probe reads; machine-wide ones (haltpoll, PM QoS) always are. Order: machine-wide
- * first (they move every later figure), then per-disk ones.
+ * Turn findings into the changes a run will measure. A per-disk change (a queue attribute) is
+ * measurable only on the disk the probe reads; machine-wide ones (haltpoll, PM QoS) always are.
+ * Order: machine-wide first (they move every later figure), then per-disk ones.
  */
 export function planTune(root: Root, findings: Finding[], targetDisk: string | null): TunePlan {
   const plan: TunePlan = { changes: [], rebootOnly: [], skipped: [] };
   for (const f of findings) {
     if (f.status !== 'recommend') continue;
     for (const action of f.actions) {
-      if (!isRuntimeKind(action.kind)) {
+      const kind = knobKind(action.kind);
+      if (kind.takesEffect === 'boot') {
         plan.rebootOnly.push({ findingId: f.id, title: f.title, action, reason: rebootReason(f, action) });
         continue;
       }
-      if (action.kind === 'queue-attr' && action.disk !== targetDisk) {
+      if (kind.scope === 'disk' && action.disk !== targetDisk) {
         plan.skipped.push({ findingId: f.id, action, reason: `the probe reads ${targetDisk ?? 'no block device'}, not ${action.disk}: give ${action.disk} as TARGET to tune it` });
         continue;
       }
-      plan.changes.push({ findingId: f.id, title: f.title, action, from: runtimeKnob(action.kind).read(root, action), prerequisite: f.prerequisite });
+      plan.changes.push({ findingId: f.id, title: f.title, action, from: kind.knob.read(root, action), prerequisite: f.prerequisite });
     }
   }
-  const machineWide = (c: PlannedChange) => (c.action.kind === 'queue-attr' ? 1 : 0);
-  plan.changes.sort((a, b) => machineWide(a) - machineWide(b));
+  const perDiskLast = (c: PlannedChange) => (knobKind(c.action.kind).scope === 'disk' ? 1 : 0);
+  plan.changes.sort((a, b) => perDiskLast(a) - perDiskLast(b));
   return plan;
 }
 

@@ -1,6 +1,6 @@
 import { ExitCode, NvprobeError } from '../errors.js';
 import type { Root } from '../host/root.js';
-import { runtimeKnob } from '../knobs/index.js';
+import { knobKind, runtimeKnob } from '../knobs/kinds.js';
 import { writeSubject } from '../knobs/write.js';
 import type { HistogramJson } from '../stats/histogram.js';
 import type { ProbeTarget } from '../measure/target.js';
@@ -162,7 +162,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   const roundCost = (performance.now() - noiseT0) / (NOISE_BLOCKS * 4);
   const noise = noiseFloor(noiseBlocks);
   // Idle polling only moves with machine-wide idle settings; skip the idle windows otherwise.
-  const idleMatters = o.plan.changes.some((c) => c.action.kind !== 'queue-attr');
+  const machineWide = (c: PlannedChange) => knobKind(c.action.kind).scope === 'machine';
+  const idleMatters = o.plan.changes.some(machineWide);
   const pollShare = () => (idleMatters ? idlePollShare(o.root, o.pollWindowMs) : Promise.resolve(null));
   const pollBefore = await pollShare();
   const tracedCost = o.trace ? 2 * (tracedMs(o.roundMs) + 300) * 1.4 : 0;
@@ -255,7 +256,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       if (keep) {
         const target = to;
         set(target);
-        if (change.action.kind !== 'queue-attr') changePoll = { before: pollBefore, after: await pollShare() };
+        if (machineWide(change)) changePoll = { before: pollBefore, after: await pollShare() };
         kept.push({ ...change, action: { ...change.action, value: target } });
         keptSwitch.add(() => set(target), original);
       } else {

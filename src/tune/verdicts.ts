@@ -1,6 +1,7 @@
 import { median } from 'simple-statistics';
 import { TUNE_SCHEMA_VERSION, type TuneReport } from '../contracts/tune-document.js';
-import type { Finding, MeasuredVerdict, ResolvedAction } from '../rules/types.js';
+import type { ResolvedAction } from '../contracts/actions.js';
+import type { Finding, MeasuredVerdict } from '../contracts/rule-types.js';
 import type { ChangeResult } from './session.js';
 
 /**

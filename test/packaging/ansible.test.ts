@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
-import type { ResolvedAction } from '../../src/rules/types.js';
+import type { ResolvedAction } from '../../src/contracts/actions.js';
 import { Applier } from '../../src/tune/applier.js';
 import { Journal } from '../../src/tune/journal.js';
 import { expectationsFor, PENDING_VERIFY, pendingRecord, writeState } from '../../src/tune/pending-verify.js';

@@ -5,7 +5,7 @@ import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { Root } from '../../src/host/root.js';
 import { evaluateRules } from '../../src/rules/evaluate.js';
 import { defaultRuleDirs, loadRules } from '../../src/rules/load.js';
-import type { Finding } from '../../src/rules/types.js';
+import type { Finding } from '../../src/contracts/rule-types.js';
 import { copyFixture, fixtureRoot, KVM_FIXTURE, removeTemp } from '../helpers/fixtures.js';
 import { addNvmeDisk, writeFiles } from '../helpers/tree-edit.js';
 

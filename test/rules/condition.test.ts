@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCondition, parseCondition, type ConditionProblem } from '../../src/rules/condition.js';
-import type { Evidence } from '../../src/rules/types.js';
+import type { Evidence } from '../../src/contracts/rule-types.js';
 
 const scope = {
   kernel: { release: '6.1.0-18-cloud-amd64', version: { major: 6, minor: 1, patch: 0 } },

@@ -6,7 +6,7 @@ import { Root } from '../../src/host/root.js';
 import { evaluateRules } from '../../src/rules/evaluate.js';
 import { resolveField } from '../../src/rules/field-path.js';
 import { defaultRuleDirs, loadRules } from '../../src/rules/load.js';
-import type { Finding, Rule } from '../../src/rules/types.js';
+import type { Finding, Rule } from '../../src/contracts/rule-types.js';
 import { fixtureRoot, removeTemp } from '../helpers/fixtures.js';
 import { bareMetalTree, xenGuestTree } from '../helpers/guest-trees.js';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
-import type { ResolvedAction } from '../../src/rules/types.js';
+import type { ResolvedAction } from '../../src/contracts/actions.js';
 import { Applier } from '../../src/tune/applier.js';
 import { Journal } from '../../src/tune/journal.js';
 import { measureRounds, VERIFY_ROUNDS } from '../../src/tune/boot-verify.js';

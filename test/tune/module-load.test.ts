@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { modulePresence } from '../../src/detect/kernel-modules.js';
 import { Root } from '../../src/host/root.js';
-import { runtimeKnob } from '../../src/knobs/index.js';
+import { runtimeKnob } from '../../src/knobs/kinds.js';
 import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
 import { evaluateRules } from '../../src/rules/evaluate.js';
 import { defaultRuleDirs, loadRules } from '../../src/rules/load.js';

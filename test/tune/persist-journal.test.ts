@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
-import type { ResolvedAction } from '../../src/rules/types.js';
+import type { ResolvedAction } from '../../src/contracts/actions.js';
 import { runCli, runCommand } from '../helpers/cli.js';
 import { makeTemp, removeTemp } from '../helpers/fixtures.js';
 import { deleteFiles, persistTree, type PersistTree } from '../helpers/persist-root.js';

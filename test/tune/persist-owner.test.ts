@@ -3,7 +3,7 @@ import { chmodSync, chownSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
-import type { ResolvedAction } from '../../src/rules/types.js';
+import type { ResolvedAction } from '../../src/contracts/actions.js';
 import { Applier } from '../../src/tune/applier.js';
 import { Journal } from '../../src/tune/journal.js';
 import { undoRun } from '../../src/tune/session.js';

@@ -1,22 +1,12 @@
-import { parseCmdline } from '../../detect/cmdline.js';
 import type { Root } from '../../host/root.js';
-import type { ResolvedAction } from '../../rules/types.js';
+import type { ResolvedAction } from '../../contracts/actions.js';
+import { knobKind } from '../kinds.js';
+import type { ActionRoute, PersistRoute } from './action-route.js';
 import type { PersistWrite } from './command-write.js';
 import { planKernelParams } from './kernel-cmdline.js';
 import { MODPROBE_CONF, modprobeNotes, setModprobeOptions, type ModuleOption } from './modprobe-conf.js';
-import { moduleBuild, moduleName } from './module-build.js';
-import { diskMatch, setUdevQueueAttrs, udevadm, UDEV_RULES, type QueueAttrSetting } from './udev-rules.js';
-
-/** Where a kept action persists. */
-export type PersistRoute = 'udev' | 'modprobe' | 'kernel-cmdline' | 'runtime-only' | 'none';
-
-export interface ActionRoute {
-  route: PersistRoute;
-  /** For kernel-cmdline: the parameter (`haltpoll.guest_halt_poll_ns`). */
-  param?: string;
-  /** Why this route, in words. */
-  why: string;
-}
+import { moduleName } from './module-build.js';
+import { diskMatch, setUdevQueueAttrs, type QueueAttrSetting } from './udev-rules.js';
 
 export interface PlannedWrite {
   write: PersistWrite;
@@ -38,40 +28,9 @@ export interface PersistPlan {
   manual: string[];
 }
 
-/**
- * queue-attr → udev rule; module-param and modprobe-option → /etc/modprobe.d when the module is
- * loadable, else the kernel command line (`module.param=value`; built-in modules read nothing
- * else, and kmod also applies it to a loadable one); kernel-cmdline → the boot loader;
- * pm-qos → nothing on disk.
- */
+/** Where a kept action persists, or why it does not: its kind's route. */
 export function routeAction(root: Root, a: ResolvedAction): ActionRoute {
-  switch (a.kind) {
-    case 'queue-attr':
-      if (udevadm(root) === null) return { route: 'none', why: 'udev is not installed (no udevadm): a rules file would never be read' };
-      return { route: 'udev', why: `udev rule in ${UDEV_RULES}` };
-    case 'pm-qos':
-      return { route: 'runtime-only', why: 'runtime only, nothing written on disk: re-applied at boot by the nvprobe-tune service' };
-    case 'kernel-cmdline':
-      return { route: 'kernel-cmdline', param: a.param!, why: 'kernel command line, from the next boot' };
-    case 'module-load':
-      // Not persisted yet: a loadable module needs modules-load.d plus its options in modprobe.d.
-      return {
-        route: 'none',
-        why: `not written on disk by nvprobe yet: to load it at boot, put ${moduleName(a.module!)} in /etc/modules-load.d/ and \`options ${moduleName(a.module!)} ${a.param}=${String(a.value)}\` in ${MODPROBE_CONF}`,
-      };
-    case 'module-param':
-    case 'modprobe-option': {
-      const module = moduleName(a.module!);
-      const param = `${module}.${a.param!}`;
-      const build = moduleBuild(root, module);
-      if (build.kind === 'builtin') return { route: 'kernel-cmdline', param, why: `${module} is built into the kernel (${build.evidence}): only the kernel command line sets its parameters at boot` };
-      if (build.kind === 'unknown') return { route: 'kernel-cmdline', param, why: `whether ${module} is built in is unknown (${build.evidence}): the kernel command line works either way` };
-      const cmdline = root.text('/proc/cmdline');
-      const onCmdline = cmdline === null ? undefined : parseCmdline(cmdline).params[param];
-      if (onCmdline !== undefined) return { route: 'kernel-cmdline', param, why: `the kernel command line already sets ${param}, and modprobe applies it after /etc/modprobe.d: it must change there` };
-      return { route: 'modprobe', why: `${module} is a loadable module (${build.evidence}): options in ${MODPROBE_CONF}` };
-    }
-  }
+  return knobKind(a.kind).route(root, a);
 }
 
 /** The persistent writes for the actions tune decided to keep. Pure: reads through root only. */

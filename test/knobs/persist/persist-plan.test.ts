@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PersistWrite } from '../../../src/knobs/persist/command-write.js';
 import { planPersistence, routeAction } from '../../../src/knobs/persist/persist-plan.js';
 import { resolveAction } from '../../../src/rules/actions.js';
-import type { ResolvedAction } from '../../../src/rules/types.js';
+import type { ResolvedAction } from '../../../src/contracts/actions.js';
 import { KVM_FIXTURE } from '../../helpers/fixtures.js';
 import { putFiles, treesRemovedAfterEach } from '../../helpers/persist-root.js';
 

@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sameValue, type RuntimeKnob } from './knob.js';
+import { RUNTIME_MODULE_PARAMS } from '../../host/write-allowlist.js';
+import type { KnobKind } from '../kind.js';
+import { sameValue, type RuntimeKnob } from '../knob.js';
+import { moduleOptionRoute } from '../persist/module-option-route.js';
 
 /**
  * Idle periods after a haltpoll parameter changed. The haltpoll governor keeps a poll limit per
@@ -19,7 +22,7 @@ async function haltpollSettle(): Promise<void> {
 }
 
 /** /sys/module/<module>/parameters/<param> for parameters writable at runtime (haltpoll's). */
-export const moduleParamKnob: RuntimeKnob = {
+const moduleParamKnob: RuntimeKnob = {
   paths: (_root, a) => [`/sys/module/${a.module}/parameters/${a.param}`],
   read: (root, a) => [root.attr(`/sys/module/${a.module}/parameters/${a.param}`)],
   writes: (_root, a, value = a.value) => [{ op: 'attr', path: `/sys/module/${a.module}/parameters/${a.param}`, value: String(value) }],
@@ -27,4 +30,19 @@ export const moduleParamKnob: RuntimeKnob = {
     return this.read(root, a).every((v) => sameValue(v, value));
   },
   settle: (_root, a) => (a.module === 'haltpoll' ? haltpollSettle() : Promise.resolve()),
+};
+
+/** A module parameter writable at runtime; persisted in modprobe.d or on the kernel command line. */
+export const moduleParamKind: KnobKind = {
+  name: 'module-param',
+  keys: ['kind', 'module', 'param', 'value', 'grid'],
+  scope: 'machine',
+  takesEffect: 'runtime',
+  check(a, at) {
+    if (RUNTIME_MODULE_PARAMS[String(a.module)]?.includes(String(a.param))) return [];
+    return [{ at, message: `${String(a.module)}.${String(a.param)} is not an allowed runtime module parameter` }];
+  },
+  resolve: (spec) => ({ target: `${spec.module}.${spec.param}`, module: spec.module, param: spec.param }),
+  knob: moduleParamKnob,
+  route: moduleOptionRoute,
 };
