@@ -1,3 +1,4 @@
+import { engineDescriptor } from '../../src/io/engines.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ function disk(path: string): string | null {
 }
 
 async function tracedRun(engine: IoEngine, path: string, ios: number): Promise<{ k: KernelClockReport; samples: number }> {
-  const tracer = ProbeTracer.open({ syscall: engine.name === 'io_uring' ? 'io_uring_enter' : 'preadv2', who: { pid: process.pid }, devs: traceDevices(new Root('/'), path, disk(path)) });
+  const tracer = ProbeTracer.open({ syscall: engineDescriptor(engine.name).syscall ?? 'preadv2', who: { pid: process.pid }, devs: traceDevices(new Root('/'), path, disk(path)) });
   let k: KernelClockReport | null = null;
   try {
     const m = await runProbe({ engine, spanBytes: BLOCKS * 4096, rampMs: 50, ios, seed: 7, beforeSlice: tracer.beforeSlice, onSamples: (loop) => (k = tracer.finish(loop)) });
