@@ -1,7 +1,7 @@
 import { BUNDLE_SCHEMA_VERSION, type BundleManifest } from '../contracts/collect-document.js';
 import { usageError } from '../errors.js';
 import type { TarEntry } from '../host/tar.js';
-import { parseUntrustedJson, UntrustedJsonError } from './untrusted-json.js';
+import { parseUntrustedJson, UntrustedJsonError } from '../host/untrusted-json.js';
 
 /** Where things live inside a bundle (relative member names). */
 export const BUNDLE_PATHS = {

@@ -33,11 +33,11 @@ export function registerCheck(program: Command): Command {
         { detectSnapshot },
         { evaluateRules },
         { loadRulesOrFail },
-        { renderFindingsText, countByStatus },
+        { renderFindingsText },
         { nvprobeVersion },
         { existingStateDir },
         { readRuns },
-        { attachVerdicts, latestVerdicts },
+        { attachVerdicts, countByStatus, latestVerdicts },
       ] = await Promise.all([
         import('./from-bundle.js'),
         import('../detect/snapshot.js'),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { ExitCode } from '../errors.js';
 
-export interface CollectOptions {
+interface CollectOptions {
   output?: string;
   probe: boolean;
   redact: boolean;
@@ -22,7 +23,20 @@ export function registerCollect(program: Command): Command {
     .option('--force', 'replace an existing output file')
     .option('--json', 'print what was written as one JSON document')
     .action(async (opts: CollectOptions) => {
-      const { collect } = await import('./collect-action.js');
-      process.exitCode = await collect(opts);
+      const { parseDuration } = await import('./parse-options.js');
+      const probeMs = parseDuration(opts.probeDuration, '--probe-duration');
+      const [{ collectBundle }, { printCollectOutcome }, { startProgress }, { loadRulesOrFail }, { nvprobeVersion }] = await Promise.all([
+        import('../bundle/collect.js'),
+        import('./collect-output.js'),
+        import('./progress.js'),
+        import('./rules-loading.js'),
+        import('./version.js'),
+      ]);
+      const outcome = await collectBundle(
+        { output: opts.output, probe: opts.probe, probeMs, redact: opts.redact, stateDir: opts.stateDir, force: !!opts.force },
+        { nvprobeVersion: nvprobeVersion(), loadRules: () => loadRulesOrFail(), startProgress: () => startProgress(!opts.json) },
+      );
+      printCollectOutcome(outcome, !!opts.json);
+      process.exitCode = ExitCode.ok;
     });
 }

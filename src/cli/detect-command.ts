@@ -17,7 +17,11 @@ export function registerDetect(program: Command): Command {
     .option('--json', 'print the Snapshot as one JSON document (with schemaVersion)')
     .action(async (opts: DetectOptions) => {
       // Loaded here, not at start-up: other commands need none of it.
-      const [{ openRootOrBundle }, { detectSnapshot }, { renderDetectSummary }] = await Promise.all([import('./from-bundle.js'), import('../detect/snapshot.js'), import('./detect-summary.js')]);
+      const [{ openRootOrBundle }, { detectSnapshot }, { renderDetectSummary }] = await Promise.all([
+        import('./from-bundle.js'),
+        import('../detect/snapshot.js'),
+        import('../report/detect-summary.js'),
+      ]);
       const snapshot = detectSnapshot(openRootOrBundle(opts));
       if (opts.json) printJson(snapshot);
       else printText(renderDetectSummary(inlineStrings(snapshot)));

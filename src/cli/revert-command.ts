@@ -74,28 +74,10 @@ export function registerStatus(program: Command): Command {
     .option('--root <dir>', 'compare against a captured tree instead of this machine')
     .option('--json', 'print one JSON document')
     .action(async (flags: RevertFlags) => {
-      const [{ openRoot }, { checkedStateDir }, { Journal }, { changeStatus }, { bootedSince, readPending, readVerdict }] = await Promise.all([
-        import('../host/open-root.js'),
-        import('../host/state-dir-check.js'),
-        import('../tune/journal.js'),
-        import('../tune/revert.js'),
-        import('../tune/pending-verify.js'),
-      ]);
+      const [{ openRoot }, { checkedStateDir }, { readTuningState }] = await Promise.all([import('../host/open-root.js'), import('../host/state-dir-check.js'), import('../tune/tuning-state.js')]);
       const root = openRoot(flags.root);
       const dir = checkedStateDir(flags.stateDir, 'read');
-      const entries = changeStatus(root, Journal.open(dir, { readOnly: true }));
-      const armed = readPending(dir);
-      const pending = armed && {
-        verificationArmed: true,
-        rebootRequired: armed.boots === 0 && bootedSince(root, armed) !== true,
-        run: armed.run,
-        armedAt: armed.armedAt,
-        boots: armed.boots,
-        maxBoots: armed.maxBoots,
-        changes: armed.changes,
-        reboot: armed.reboot,
-      };
-      const lastVerdict = readVerdict(dir);
+      const { entries, pending, lastVerdict } = readTuningState(root, dir);
       // Like TuneD's verify: a setting nvprobe applied that no longer holds is worth a non-zero exit;
       // then a reboot still owed, then a last verification that reverted.
       process.exitCode = entries.some((e) => e.state === 'drifted')

@@ -3,6 +3,7 @@ import { archConstants } from '../native/arch.js';
 import { usageError } from '../errors.js';
 import { parseCount, parseDuration } from './parse-options.js';
 import { FALSE_KEEP_RATE, LOOKS } from '../tune/decision.js';
+import type { TuneSettings } from '../tune/tune-run.js';
 
 export interface TuneFlags {
   dryRun?: boolean;
@@ -17,27 +18,6 @@ export interface TuneFlags {
   stateDir?: string;
   size?: string;
   only?: string;
-  trace: boolean;
-}
-
-export interface TuneSettings {
-  target?: string;
-  dryRun: boolean;
-  yes: boolean;
-  persist: boolean;
-  /** With --persist: reboot when a change needs it (verify runs at the next boot). */
-  reboot: boolean;
-  budgetMs: number;
-  roundMs: number;
-  /** At most this many blocks of four rounds per change (the sequential test stops earlier when it can decide). */
-  maxBlocks: number;
-  json: boolean;
-  rulesDir?: string;
-  stateDir?: string;
-  spanLimit?: number;
-  /** Rule or finding ids to restrict the run to. */
-  only?: string[];
-  /** One traced measurement of the baseline and one of the final state (per-phase before/after); off with --no-trace. */
   trace: boolean;
 }
 
@@ -79,8 +59,23 @@ export function registerTune(program: Command): Command {
       };
       if (settings.reboot && !settings.persist) throw usageError('--reboot needs --persist: only persisted changes need a reboot', 'add --persist (or drop --reboot)');
       archConstants();
-      const { tune } = await import('./tune-action.js');
-      process.exitCode = await tune(settings);
+      const [{ runTune }, { confirmTunePlan }, { printTuneReport }, { startProgress }, { loadRulesOrFail }, { nvprobeVersion }, { printErrorLine }] = await Promise.all([
+        import('../tune/tune-run.js'),
+        import('./tune-confirm.js'),
+        import('./tune-output.js'),
+        import('./progress.js'),
+        import('./rules-loading.js'),
+        import('./version.js'),
+        import('./output.js'),
+      ]);
+      process.exitCode = await runTune(settings, {
+        nvprobeVersion: nvprobeVersion(),
+        loadRules: loadRulesOrFail,
+        confirm: confirmTunePlan,
+        startProgress: () => startProgress(!settings.json),
+        show: (report) => printTuneReport(report, settings.json),
+        warn: printErrorLine,
+      });
     });
 }
 

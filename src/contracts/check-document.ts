@@ -1,4 +1,4 @@
-import type { CheckSummary } from '../report/findings-text.js';
+import type { CheckSummary } from '../tune/verdicts.js';
 import type { Finding } from './rule-types.js';
 
 export const CHECK_SCHEMA_VERSION = 1;

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { parseUntrustedJson, UntrustedJsonError } from '../bundle/untrusted-json.js';
+import { parseUntrustedJson, UntrustedJsonError } from './untrusted-json.js';
 import { NvprobeError, usageError } from '../errors.js';
 import { openRegularFile } from './safe-read.js';
 import { readArchive } from './bundle-archive.js';

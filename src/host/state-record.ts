@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { parseUntrustedJson, UntrustedJsonError } from '../bundle/untrusted-json.js';
+import { parseUntrustedJson, UntrustedJsonError } from './untrusted-json.js';
 import { ExitCode, NvprobeError } from '../errors.js';
 
 /** State records are a few KiB; a bigger one was not written by nvprobe. */

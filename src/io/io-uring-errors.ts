@@ -1,4 +1,4 @@
-import { kernelAtLeast } from '../detect/kernel.js';
+import { kernelAtLeast } from '../host/kernel-version.js';
 import { ExitCode, NvprobeError } from '../errors.js';
 import { ERRNO, NativeError } from '../native/native-error.js';
 

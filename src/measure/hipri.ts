@@ -5,7 +5,7 @@ export interface HipriVerdict {
   reason: string;
 }
 
-import { kernelAtLeast, parseKernelVersion } from '../detect/kernel.js';
+import { kernelAtLeast, parseKernelVersion } from '../host/kernel-version.js';
 
 /** The running kernel as the probe needs it: its release string and parsed version. */
 export interface KernelVersion {

@@ -1,5 +1,5 @@
 import type { Finding, FindingStatus, MeasuredVerdict } from '../contracts/rule-types.js';
-import { measuredNoGain } from '../tune/verdicts.js';
+import { countByStatus, measuredNoGain } from '../tune/verdicts.js';
 
 const GROUPS: Array<{ status: FindingStatus | 'measuredNoGain'; heading: string }> = [
   { status: 'recommend', heading: 'Apply in the guest' },
@@ -65,22 +65,6 @@ export function renderFindingsText(findings: Finding[], opts: { showAll: boolean
     `${counts.recommend} to apply in the guest${noGain}, ${counts.advise} for the host admin, ${counts.info} notes, ${counts.ok} fine${opts.showAll ? `, ${counts['n/a']} not applicable` : ''}.`,
   );
   return `${sections.join('\n\n')}\n`;
-}
-
-/**
- * The check document's summary: findings per status, except that a recommendation tune measured
- * here and put back counts as `measuredNoGain`, not as `recommend` (to apply). Every finding
- * counts once.
- */
-export type CheckSummary = Record<FindingStatus, number> & { measuredNoGain: number };
-
-export function countByStatus(findings: Finding[]): CheckSummary {
-  const c: CheckSummary = { recommend: 0, advise: 0, info: 0, ok: 0, 'n/a': 0, measuredNoGain: 0 };
-  for (const f of findings) {
-    if (measuredNoGain(f)) c.measuredNoGain++;
-    else c[f.status]++;
-  }
-  return c;
 }
 
 /** "by tune on 2026-11-25 14:02 UTC: p50 8.8 % higher: slower with the change, 3 of 3 pairs agree — reverted". */

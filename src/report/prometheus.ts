@@ -124,7 +124,13 @@ function tuneState(out: string[], s: TuneState): void {
   );
   for (const state of ['applied', 'drifted', 'unknown'] as const) out.push(sample('nvprobe_tune_changes', { state }, s.changes[state]));
   gauge(out, 'nvprobe_tune_verification_pending', '1 while a verification armed by tune --persist has not run yet (nvprobe verify at the next boot)', {}, s.pending ? 1 : 0);
-  gauge(out, 'nvprobe_tune_reboot_required', '1 when tune --persist wrote changes that take effect only after a reboot and no boot has verified them yet', {}, s.pending?.rebootRequired ? 1 : 0);
+  gauge(
+    out,
+    'nvprobe_tune_reboot_required',
+    '1 when tune --persist wrote changes that take effect only after a reboot and the machine has not rebooted since (as `nvprobe status` says; after the reboot only the verification is pending)',
+    {},
+    s.pending?.rebootRequired ? 1 : 0,
+  );
   if (s.lastRunAt !== null) gauge(out, 'nvprobe_tune_last_run_timestamp_seconds', 'when the newest saved tune run started, seconds since the Unix epoch', {}, s.lastRunAt);
   if (s.lastRun) lastRun(out, s.lastRun);
   const v = s.lastVerdict;

@@ -1,4 +1,4 @@
-import { renderDetectSummary } from '../cli/detect-summary.js';
+import { renderDetectSummary } from './detect-summary.js';
 import { renderFindingsText } from './findings-text.js';
 import { renderProbeText } from './probe-report.js';
 import { latencySeries, type ReportModel } from './report-model.js';

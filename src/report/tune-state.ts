@@ -1,17 +1,15 @@
-import * as fs from 'node:fs';
 import type { Root } from '../host/root.js';
 import { readRuns } from '../host/run-store.js';
 import { checkedStateDir } from '../host/state-dir-check.js';
-import { Journal } from '../tune/journal.js';
-import { readPending, readVerdict, type Verdict } from '../tune/pending-verify.js';
-import { changeStatus } from '../tune/revert.js';
+import type { Verdict } from '../tune/pending-verify.js';
 import type { SessionResult } from '../tune/session.js';
+import { readTuningStateIfReadable } from '../tune/tuning-state.js';
 
 /**
- * What a fleet dashboard needs to know about tuning on this machine, read from the state dir the
- * way `nvprobe status` reads it: the changes in effect (by live state), a verification armed by
- * `tune --persist` and whether its reboot is still owed, the last verification's verdict, and
- * when the latest tune run started.
+ * What a fleet dashboard needs to know about tuning on this machine, read from the state dir by
+ * the reader `nvprobe status` uses (tune/tuning-state.ts): the changes in effect (by live state),
+ * a verification armed by `tune --persist` and whether its reboot is still owed, the last
+ * verification's verdict, and when the latest tune run started.
  */
 export interface TuneState {
   changes: { applied: number; drifted: number; unknown: number };
@@ -60,21 +58,12 @@ export function stateDirForMetrics(override: string | undefined): string {
   return checkedStateDir(override, 'collect');
 }
 
+/** The metrics' view of the tuning state (tune/tuning-state.ts), with the saved runs' newest start and result. */
 export function readTuneState(root: Root, dir: string): TuneState | null {
-  try {
-    fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
-  } catch {
-    return null;
-  }
-  let journal: Journal;
-  try {
-    journal = Journal.open(dir, { readOnly: true });
-  } catch {
-    return null;
-  }
+  const state = readTuningStateIfReadable(root, dir);
+  if (state === null) return null;
   const changes = { applied: 0, drifted: 0, unknown: 0 };
-  for (const e of changeStatus(root, journal)) changes[e.state]++;
-  const armed = readPending(dir);
+  for (const e of state.entries) changes[e.state]++;
   let lastRunAt: number | null = null;
   let lastRun: LastRun | null = null;
   let lastMeasuredAt = -Infinity;
@@ -87,11 +76,5 @@ export function readTuneState(root: Root, dir: string): TuneState | null {
       lastMeasuredAt = at;
     }
   }
-  return {
-    changes,
-    pending: armed && { verificationArmed: true, rebootRequired: armed.boots === 0 },
-    lastVerdict: readVerdict(dir),
-    lastRunAt,
-    lastRun,
-  };
+  return { changes, pending: state.pending, lastVerdict: state.lastVerdict, lastRunAt, lastRun };
 }

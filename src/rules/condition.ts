@@ -1,4 +1,4 @@
-import { compareKernelVersions, type KernelVersion } from '../detect/kernel.js';
+import { compareKernelVersions, type KernelVersion } from '../host/kernel-version.js';
 import { resolveField } from './field-path.js';
 import { COMPARISONS, type Comparison, type Condition, type Evidence, type Operand } from '../contracts/rule-types.js';
 

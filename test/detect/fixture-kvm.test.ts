@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectDisk } from '../../src/detect/disks.js';
-import { kernelAtLeast } from '../../src/detect/kernel.js';
+import { kernelAtLeast } from '../../src/host/kernel-version.js';
 import { blockDeviceForDevno, diskNameForDevno, findRootFsDevice } from '../../src/detect/root-fs.js';
 import { SNAPSHOT_SCHEMA_VERSION } from '../../src/contracts/detect-document.js';
 import { detectSnapshot } from '../../src/detect/snapshot.js';

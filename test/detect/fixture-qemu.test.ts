@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderDetectSummary } from '../../src/cli/detect-summary.js';
+import { renderDetectSummary } from '../../src/report/detect-summary.js';
 import { detectDisk } from '../../src/detect/disks.js';
 import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { Root } from '../../src/host/root.js';

@@ -4,7 +4,7 @@ import { parseCmdline } from '../../src/detect/cmdline.js';
 import { formatCpuList, parseCpuList } from '../../src/detect/cpu-list.js';
 import { parseScheduler } from '../../src/detect/disk-queues.js';
 import { parseInterrupts } from '../../src/detect/interrupts.js';
-import { kernelAtLeast, parseKernelVersion } from '../../src/detect/kernel.js';
+import { kernelAtLeast, parseKernelVersion } from '../../src/host/kernel-version.js';
 import { parseMountinfo, splitDevno } from '../../src/detect/root-fs.js';
 import { parseVirtioFeatures } from '../../src/detect/virtio-features.js';
 

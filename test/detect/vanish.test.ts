@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderDetectSummary } from '../../src/cli/detect-summary.js';
+import { renderDetectSummary } from '../../src/report/detect-summary.js';
 import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { Root } from '../../src/host/root.js';
 import { copyFixture, KVM_FIXTURE, removeTemp } from '../helpers/fixtures.js';

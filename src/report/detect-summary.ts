@@ -1,7 +1,7 @@
 import { formatCpuList } from '../detect/cpu-list.js';
 import type { DiskInfo } from '../detect/disks.js';
 import type { Snapshot } from '../contracts/detect-document.js';
-import { fmtBytes } from '../report/format.js';
+import { fmtBytes } from './format.js';
 
 /** The human view of a Snapshot: a few lines per section and one table of disks. */
 export function renderDetectSummary(s: Snapshot): string {

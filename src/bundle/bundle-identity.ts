@@ -1,0 +1,42 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { splitInitArguments } from '../detect/cmdline.js';
+import { INIT_ARGS_TOKEN } from '../detect/redact.js';
+import type { MachineIdentity } from '../host/machine-identity.js';
+import { Redactor } from './redactor.js';
+
+/** The redactor for this machine's bundle: its host and user names, and init's arguments. */
+export function machineRedactor(identity: MachineIdentity, redact: boolean): Redactor {
+  const redactor = new Redactor(redact);
+  for (const h of identity.hostnames) redactor.addLiteral('hostname', h);
+  for (const u of identity.users) redactor.addLiteral('user', u);
+  // init's arguments after `--` are dropped from every member, as from tree/proc/cmdline; the
+  // whole command line too, for arguments too short to match on their own.
+  const cmdline = identity.cmdline === null ? null : splitInitArguments(identity.cmdline);
+  if (cmdline?.init) {
+    redactor.drop('init-args', cmdline.init, INIT_ARGS_TOKEN);
+    redactor.drop('init-args', identity.cmdline!.trim(), `${cmdline.kernel.trim()} -- ${INIT_ARGS_TOKEN}`);
+  }
+  return redactor;
+}
+
+/**
+ * What names the machine in the bundle's file name and manifest: redacted, a keyed hash of the
+ * machine id and host name (the same machine, the same token; neither readable from it); else the
+ * host name itself, made safe for a file name.
+ */
+export function bundleHostToken(identity: MachineIdentity, redact: boolean): string {
+  return redact
+    ? createHash('sha256')
+        .update(`nvprobe-bundle\0${identity.machineId ?? randomBytes(16).toString('hex')}\0${identity.hostnames[0] ?? ''}`)
+        .digest('hex')
+        .slice(0, 8)
+    : (identity.hostnames.at(-1) ?? 'host').replace(/[^A-Za-z0-9.-]/g, '_');
+}
+
+/** nvprobe-<host-token>-<UTC date and time>-<random>.tar.gz, in the current directory. */
+export function defaultBundleName(hostToken: string, now: Date): string {
+  return `nvprobe-${hostToken}-${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}.tar.gz`;
+}
