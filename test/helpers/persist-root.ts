@@ -4,7 +4,7 @@ import { afterEach } from 'vitest';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Root } from '../../src/host/root.js';
-import type { PersistWrite } from '../../src/knobs/persist/command-write.js';
+import type { PersistWrite } from '../../src/knobs/write.js';
 import { copyFixture, makeTemp, removeTemp } from './fixtures.js';
 
 export interface PersistTree {

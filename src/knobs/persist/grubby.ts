@@ -1,8 +1,8 @@
 import type { Root } from '../../host/root.js';
 import { entryOptions, grubEnv } from './boot-entries.js';
 import { describeValue, lastValue, token } from './cmdline-tokens.js';
-import type { CommandWrite } from './command-write.js';
-import type { CmdlineChange } from './kernel-cmdline.js';
+import type { CommandWrite } from '../write.js';
+import type { CmdlineChange } from './cmdline-change.js';
 
 /** grubby's entries directory and the GRUB environment block (fixed paths in grubby-bls). */
 const GRUBBY_ENTRIES = '/boot/loader/entries';

@@ -2,7 +2,7 @@ import type { Root } from '../../host/root.js';
 import type { FileWrite } from '../write.js';
 import { addEntryToken, entryOptions, findBootEntries, grubEnv, removeEntryToken } from './boot-entries.js';
 import { appendToken, describeValue, lastValue, removeToken, token } from './cmdline-tokens.js';
-import type { PersistWrite } from './command-write.js';
+import type { CmdlineChange } from './cmdline-change.js';
 import { grubbyCommands } from './grubby.js';
 import { GRUB_DEFAULTS, GRUB_DROPIN, GRUB_DROPIN_DIR, blockTokens, dropinContent, grubCmdline, nvprobeTokens, withBlock, withoutBlock } from './grub-defaults.js';
 import { checkParam, checkValue } from './safe-text.js';
@@ -42,13 +42,6 @@ export interface KernelParamChange {
   param: string;
   value: string | number;
   replaces?: string | number;
-}
-
-export interface CmdlineChange {
-  write: PersistWrite;
-  description: string;
-  /** The `k=v` tokens this change adds (or, on removal, takes out): what the journal should remember. */
-  tokens: string[];
 }
 
 export interface CmdlinePlan {

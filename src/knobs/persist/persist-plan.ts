@@ -2,7 +2,7 @@ import type { Root } from '../../host/root.js';
 import type { ResolvedAction } from '../../contracts/actions.js';
 import { knobKind } from '../kinds.js';
 import type { ActionRoute, PersistRoute } from './action-route.js';
-import type { PersistWrite } from './command-write.js';
+import type { PersistWrite } from '../write.js';
 import { planKernelParams } from './kernel-cmdline.js';
 import { MODPROBE_CONF, modprobeNotes, setModprobeOptions, type ModuleOption } from './modprobe-conf.js';
 import { moduleName } from './module-build.js';

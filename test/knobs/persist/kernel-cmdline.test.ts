@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lastValue } from '../../../src/knobs/persist/cmdline-tokens.js';
-import type { PersistWrite } from '../../../src/knobs/persist/command-write.js';
+import type { PersistWrite } from '../../../src/knobs/write.js';
 import { evaluateGrubCmdline, grubCmdline } from '../../../src/knobs/persist/grub-defaults.js';
 import { detectCmdlineMechanism, planKernelParams } from '../../../src/knobs/persist/kernel-cmdline.js';
 import { deleteFiles, putFiles, treesRemovedAfterEach, type PersistTree } from '../../helpers/persist-root.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PersistWrite } from '../../../src/knobs/persist/command-write.js';
+import type { PersistWrite } from '../../../src/knobs/write.js';
 import { planPersistence, routeAction } from '../../../src/knobs/persist/persist-plan.js';
 import { resolveAction } from '../../../src/rules/actions.js';
 import type { ResolvedAction } from '../../../src/contracts/actions.js';
