@@ -8,6 +8,7 @@ import { readMachineIdentity } from '../host/machine-identity.js';
 import { Root } from '../host/root.js';
 import { readRuns } from '../host/run-store.js';
 import { checkCreatable } from '../host/safe-create.js';
+import { SCRATCH_BYTES } from '../host/scratch-file.js';
 import { checkedStateDir } from '../host/state-dir-check.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import type { LoadedRules } from '../rules/load.js';
@@ -18,8 +19,8 @@ import { type CollectorRecord, runCollectors } from './engine.js';
 import { BUNDLE_LIMITS, BUNDLE_PATHS } from './format.js';
 import { redactMember } from './member.js';
 
-/** A short probe needs no 1 GiB span (and no 1 GiB scratch file where the disk cannot be opened). */
-const COLLECT_PROBE_SPAN = 256 << 20;
+/** A short probe needs no span larger than the scratch file any probe would write. */
+const COLLECT_PROBE_SPAN = SCRATCH_BYTES;
 
 export interface CollectSettings {
   /** The bundle to write; default: defaultBundleName() in the current directory. */

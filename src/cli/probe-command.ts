@@ -12,7 +12,7 @@ import { renderPrometheus } from '../report/prometheus.js';
 import { inlineStrings, jsonSafe, terminalSafe } from '../report/terminal-safe.js';
 import { readTuneState, stateDirForMetrics } from '../report/tune-state.js';
 import { archConstants } from '../native/arch.js';
-import { printText } from './output.js';
+import { printErrorLine, printText } from './output.js';
 import { isPowerOfTwo, parseCount, parseCpu, parseDuration, parseDurationOrZero, parseSize } from './parse-options.js';
 import { startProgress } from './progress.js';
 import { nvprobeVersion } from './version.js';
@@ -53,7 +53,7 @@ export function registerProbe(program: Command): Command {
     .option('--ios <n>', 'stop after this many measured I/Os (with --duration: whichever comes first)')
     .option('--ramp <time>', 'warm-up before measuring; its I/Os are dropped', '1s')
     .option('--bs <size>', 'block size: a power of two and a multiple of the logical block size', '4k')
-    .option('--size <size>', 'span of the target the random offsets cover (default: all of it; scratch file size: 1G)')
+    .option('--size <size>', 'span of the target the random offsets cover (default: all of it; scratch file size: 256M)')
     .option('--cpu <n>', 'pin the issuing thread to this CPU')
     .addOption(new Option('--engine <name>', engineHelp()).choices(engineChoices()).default('auto'))
     .option('--no-hipri', noHipriHelp())
@@ -93,7 +93,7 @@ async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
   const stateDir = s.format === 'prometheus' ? stateDirForMetrics(flags.stateDir) : null;
   const progress = await startProgress(s.format === 'text' && s.output === undefined);
   try {
-    const report = await measureProbe(root, s, { say: progress.update, nvprobeVersion: nvprobeVersion() });
+    const report = await measureProbe(root, s, { say: progress.update, tell: (line) => printErrorLine(`nvprobe: ${line}`), nvprobeVersion: nvprobeVersion() });
     progress.stop();
     const state = stateDir === null ? null : readTuneState(root, stateDir);
     // Escaped for a terminal either way: a file written with -o is read with cat too.

@@ -51,8 +51,12 @@ export function registerRules(program: Command): Command {
       }
       const { stringify } = await import('yaml');
       const { file, applies, check, ...rest } = rule;
-      const doc = { ...rest, applies: asWritten(applies), check: asWritten(check) };
-      printText(`# from ${file}\n${stringify(doc, { lineWidth: 100 })}`);
+      // Printed as a rules file `rules validate` accepts: a copy to edit into a rule of your own.
+      const written = Object.fromEntries(
+        Object.entries({ ...rest, applies: asWritten(applies), check: asWritten(check) }).filter(([k, v]) => v !== null && v !== undefined && !(k === 'prerequisite' && v === false)),
+      );
+      const topic = (file.split('/').at(-1) ?? 'rules').replace(/\.ya?ml$/, '');
+      printText(`# from ${file} (give it a new id before loading it beside that file)\n${stringify({ topic, rules: [written] }, { lineWidth: 100 })}`);
     });
   rules
     .command('validate')
@@ -64,7 +68,7 @@ export function registerRules(program: Command): Command {
       const loaded = paths.length ? loadRules(paths, loadRules(defaultRuleDirs()).rules) : loadRules(defaultRuleDirs());
       for (const e of loaded.errors) printErrorLine(`nvprobe: ${formatRuleError(e)}`);
       const bad = new Set(loaded.errors.map((e) => e.file)).size;
-      printText(`${loaded.rules.length} rules valid in ${loaded.files.length - bad} file(s)${bad ? `; ${bad} file(s) refused` : ''}\n`);
+      printText(`${loaded.rules.length} ${loaded.rules.length === 1 ? 'rule' : 'rules'} valid in ${loaded.files.length - bad} file(s)${bad ? `; ${bad} file(s) refused` : ''}\n`);
       process.exitCode = loaded.errors.length ? ExitCode.usage : ExitCode.ok;
     });
   return rules;

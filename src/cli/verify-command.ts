@@ -23,37 +23,42 @@ export function registerVerify(program: Command): Command {
     .option('--json', 'print one JSON document')
     .action(async (flags: VerifyFlags) => {
       const settleMs = /^0+(ms|s)?$/.test(flags.settle.trim()) ? 0 : parseDuration(flags.settle, '--settle');
-      const [{ openRoot }, { Root }, { checkedStateDir }, { acquireLock }, { verifyAfterBoot, rebootNow, verifyMargin, VERIFY_ROUNDS }] = await Promise.all([
+      const [{ openRoot }, { Root }, { checkedStateDir }, { acquireLock }, { verifyAfterBoot, rebootNow, verifyMargin, VERIFY_ROUNDS }, { readPending }] = await Promise.all([
         import('../host/open-root.js'),
         import('../host/root.js'),
         import('../host/state-dir-check.js'),
         import('../host/run-lock.js'),
         import('../tune/boot-verify.js'),
+        import('../tune/pending-verify.js'),
       ]);
       const root = openRoot(flags.root);
       const dir = checkedStateDir(flags.stateDir, 'revert');
-      const lock = acquireLock(dir, 'verify', { machine: root.live });
-      let verdict: Awaited<ReturnType<typeof verifyAfterBoot>>;
+      // Nothing armed (every boot but the one after tune --persist): nothing to judge, and no lock
+      // file or state dir created for it. Armed: read again under the lock, which decides.
+      const armed = readPending(dir) !== null;
+      const lock = armed ? acquireLock(dir, 'verify', { machine: root.live }) : null;
+      let verdict: Awaited<ReturnType<typeof verifyAfterBoot>> = null;
       try {
-        verdict = await verifyAfterBoot({
-          root,
-          measureRoot: new Root('/'),
-          dir,
-          settleMs,
-          rounds: VERIFY_ROUNDS,
-          margin: verifyMargin(),
-          say: (t) => (flags.json ? undefined : process.stderr.write(`${t}\n`)),
-        });
+        if (lock)
+          verdict = await verifyAfterBoot({
+            root,
+            measureRoot: new Root('/'),
+            dir,
+            settleMs,
+            rounds: VERIFY_ROUNDS,
+            margin: verifyMargin(),
+            say: (t) => (flags.json ? undefined : process.stderr.write(`${t}\n`)),
+          });
       } finally {
-        lock.release();
+        lock?.release();
       }
       const doc: VerifyDocument = { schemaVersion: VERIFY_SCHEMA_VERSION, kind: 'nvprobe.verify', armed: verdict !== null, verdict };
       if (flags.json) printJson(doc);
       else
         printText(
           verdict === null
-            ? 'nothing to verify: no tune --persist armed a verification'
-            : `${verdict.verdict}: ${verdict.reason}${verdict.rebooting ? '\nrebooting to return to the original state' : ''}`,
+            ? 'nothing to verify: no tune --persist armed a verification\n'
+            : `${verdict.verdict}: ${verdict.reason}${verdict.rebooting ? '\nrebooting to return to the original state' : ''}\n`,
         );
       process.exitCode = verdict === null || verdict.verdict === 'kept' ? ExitCode.ok : ExitCode.verifyFailed;
       if (verdict?.rebooting) {

@@ -18,16 +18,22 @@ export interface ScratchFile {
 }
 
 /**
+ * The one scratch file size (probe, tune and collect): a span large enough that QD1 random reads
+ * rarely hit the same block twice in a run, small enough to write in a second or two. The data
+ * is freshly written either way, so a host page cache holds it whatever its size.
+ */
+export const SCRATCH_BYTES = 256 << 20;
+
+/**
  * Where to put a scratch file so that reads of it hit the root filesystem's device:
- * nvprobe's state dir (/var/lib/nvprobe, or NVPROBE_STATE_DIR) when it is on the root filesystem,
- * else / itself.
+ * nvprobe's state dir (/var/lib/nvprobe, or NVPROBE_STATE_DIR) when it is (or, not yet created,
+ * would be) on the root filesystem, else / itself. Creates nothing: asking where is not writing.
  */
 export function scratchDirOnRootFs(dir?: string): string {
   const rootDev = statPath('/').dev;
   try {
     const state = dir ?? stateDir(); // NVPROBE_STATE_DIR too; refused places fall back to /
-    ensureDir(state);
-    const d = statPath(state).dev;
+    const d = statPath(nearestExisting(state)).dev;
     if (d.major === rootDev.major && d.minor === rootDev.minor) return state;
   } catch {
     // Fall through to the root directory.
@@ -35,11 +41,18 @@ export function scratchDirOnRootFs(dir?: string): string {
   return '/';
 }
 
+function nearestExisting(p: string): string {
+  let cur = path.resolve(p);
+  while (!fs.existsSync(cur) && cur !== path.dirname(cur)) cur = path.dirname(cur);
+  return cur;
+}
+
 /**
  * Create a file of real, non-zero, per-block-unique data (an fallocate'd or sparse file reads
  * as zeros without touching the device), fsync it, and remove it however the process ends.
  */
 export async function createScratchFile(dir: string, sizeBytes: number, onProgress?: (written: number) => void): Promise<ScratchFile> {
+  ensureDir(dir);
   removeOrphans(dir);
   const margin = 256 << 20;
   const free = freeBytes(dir);

@@ -55,6 +55,12 @@ function nearestExisting(dir: string): { existing: string; missing: string[] } {
  * must be an existing directory (exit 2 otherwise); the default one (NVPROBE_STATE_DIR or
  * /var/lib/nvprobe) may be missing, which simply means nothing was saved: null.
  */
+/** ` --state-dir DIR` for a command hint (quoted for a shell), or nothing when DIR is what a bare command uses. */
+export function stateDirFlag(dir: string): string {
+  if (dir === stateDir(undefined)) return '';
+  return ` --state-dir ${/^[\w./+:@%-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`}`;
+}
+
 export function existingStateDir(explicit?: string): string | null {
   const dir = stateDir(explicit);
   let st: fs.Stats | undefined;

@@ -3,7 +3,7 @@ import { ExitCode, NvprobeError } from '../errors.js';
 import { isRoot } from '../host/file-info.js';
 import type { Root } from '../host/root.js';
 import { IoUringUnavailableError } from '../io/io-uring-errors.js';
-import { createScratchFile, scratchDirOnRootFs, type ScratchFile } from '../host/scratch-file.js';
+import { createScratchFile, SCRATCH_BYTES, scratchDirOnRootFs, type ScratchFile } from '../host/scratch-file.js';
 import { detectDisk } from '../detect/disks.js';
 import { findRootFsDevice } from '../detect/root-fs.js';
 import { planEngine } from './engine-plan.js';
@@ -15,8 +15,6 @@ import type { EngineChoice, EngineDescriptor, EngineName } from '../io/engine.js
 import { engineDescriptor } from '../io/engines.js';
 import { openProbeEngine, type OpenedEngine } from './engine-choice.js';
 import { probeTraceSpec, tracedProbe } from './traced-measurement.js';
-
-const DEFAULT_SCRATCH_BYTES = 1 << 30;
 
 /** What a probe measures: `probe`'s options, and what tune and collect ask for. */
 export interface ProbeMeasureSettings {
@@ -38,6 +36,8 @@ export interface ProbeMeasureSettings {
 /** Who asks: progress lines, cancellation, and the version the report names. */
 export interface ProbeContext {
   say: (text: string) => void;
+  /** What must be said even without a terminal, before it happens (a scratch file written to disk). */
+  tell?: (line: string) => void;
   signal?: AbortSignal;
   nvprobeVersion: string;
 }
@@ -45,7 +45,7 @@ export interface ProbeContext {
 /** Open the target, measure, close (and remove a scratch file): the ProbeReport `probe --json` prints. */
 export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: ProbeContext): Promise<ProbeReport> {
   const { say, signal } = ctx;
-  const opened = await openTarget(root, s, say);
+  const opened = await openTarget(root, s, say, ctx.tell);
   const { target, scratch } = opened;
   const { engine } = opened.engine;
   try {
@@ -101,7 +101,7 @@ export interface OpenedTarget {
 }
 
 /** Resolve and open the target; with none given, the root filesystem's device, else a scratch file on it. */
-export async function openTarget(root: Root, s: ProbeMeasureSettings, say: (text: string) => void): Promise<OpenedTarget> {
+export async function openTarget(root: Root, s: ProbeMeasureSettings, say: (text: string) => void, tell: (line: string) => void = say): Promise<OpenedTarget> {
   if (s.target !== undefined) {
     const target = inspectTarget(root, s.target, s.blockSize, s.spanLimit);
     return { target, engine: openEngine(root, target, s) };
@@ -125,9 +125,10 @@ export async function openTarget(root: Root, s: ProbeMeasureSettings, say: (text
   } else {
     fallbackReason = 'the root filesystem is not on a block device nvprobe can open; measured a scratch file on it instead';
   }
-  const size = s.spanLimit ?? DEFAULT_SCRATCH_BYTES;
-  say(`creating a ${Math.round(size / (1 << 20))} MiB scratch file on the root filesystem`);
-  const scratch = await createScratchFile(scratchDirOnRootFs(s.scratchDir), size, (w) => say(`writing scratch file: ${Math.round((100 * w) / size)} %`));
+  const size = s.spanLimit ?? SCRATCH_BYTES;
+  const dir = scratchDirOnRootFs(s.scratchDir);
+  tell(`writing a ${Math.round(size / (1 << 20))} MiB scratch file in ${dir} (removed when done): ${fallbackReason}`);
+  const scratch = await createScratchFile(dir, size, (w) => say(`writing scratch file: ${Math.round((100 * w) / size)} %`));
   const target = { ...inspectTarget(root, scratch.path, s.blockSize, undefined), scratch: true, fallbackReason };
   return { target, engine: openEngine(root, target, s), scratch };
 }
@@ -186,7 +187,7 @@ export function probeJob(root: Root, s: ProbeMeasureSettings): ProbeJob {
     disk = target.disk;
   } else {
     filename = `${scratchDirOnRootFs()}/nvprobe-fio.dat`;
-    span = s.spanLimit ?? DEFAULT_SCRATCH_BYTES;
+    span = s.spanLimit ?? SCRATCH_BYTES;
     disk = findRootFsDevice(root)?.disk ?? null;
   }
   // The job follows the engine nvprobe would choose, polling as that engine would.

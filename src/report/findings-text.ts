@@ -62,7 +62,7 @@ export function renderFindingsText(findings: Finding[], opts: { showAll: boolean
   const counts = countByStatus(findings);
   const noGain = counts.measuredNoGain ? `, ${counts.measuredNoGain} measured: no gain here` : '';
   sections.push(
-    `${counts.recommend} to apply in the guest${noGain}, ${counts.advise} for the host admin, ${counts.info} notes, ${counts.ok} fine${opts.showAll ? `, ${counts['n/a']} not applicable` : ''}.`,
+    `${counts.recommend} to apply in the guest${noGain}, ${counts.advise} for the host admin, ${counts.info} ${counts.info === 1 ? 'note' : 'notes'}, ${counts.ok} fine${opts.showAll ? `, ${counts['n/a']} not applicable` : ''}.`,
   );
   return `${sections.join('\n\n')}\n`;
 }

@@ -18,7 +18,9 @@ export function renderHistogram(json: HistogramJson, width = 40): string {
   for (const b of rows) {
     cumulative += b.count;
     const label = b.edge === 'below' ? `< ${fmtUs(b.to / 1000)}` : b.edge === 'above' ? `>= ${fmtUs(b.from / 1000)}` : `${fmtUs(b.from / 1000)} - ${fmtUs(b.to / 1000)}`;
-    const bar = '█'.repeat(Math.max(b.count > 0 ? 1 : 0, Math.round((b.count / max) * width)));
+    // A row too small for one block still shows that it holds reads, with a thin mark, not a full block.
+    const cells = Math.round((b.count / max) * width);
+    const bar = cells > 0 ? '█'.repeat(cells) : b.count > 0 ? '▏' : '';
     lines.push(`${label.padStart(17)}  ${String(b.count).padStart(11)}  ${((b.count / h.count) * 100).toFixed(2).padStart(5)}  ${((cumulative / h.count) * 100).toFixed(2).padStart(6)}  ${bar}`);
   }
   return lines.join('\n');

@@ -1,11 +1,12 @@
 import type { PersistedReport, TuneReport } from '../contracts/tune-document.js';
 import type { TunePlan } from '../tune/plan.js';
 import type { Figures, SessionResult } from '../tune/session.js';
+import { stateDirFlag } from '../host/state-dir.js';
 import { fmtUs, table } from './format.js';
 import { intervalText, p50Change } from '../tune/decision.js';
 
-function persistedText(p: PersistedReport): string[] {
-  const lines = ['', 'Persisted (nvprobe revert removes it again):'];
+function persistedText(p: PersistedReport, revert: string): string[] {
+  const lines = ['', `Persisted (${revert} removes it again):`];
   for (const a of p.actions) lines.push(`  ${a.target}: ${a.text}`);
   for (const w of p.writes) lines.push(`  wrote: ${w}`);
   for (const n of p.notes) lines.push(`  note: ${n}`);
@@ -105,7 +106,7 @@ export function renderTuneText(r: TuneReport): string {
   if (r.dryRun || !r.result) {
     lines.push(r.dryRun ? 'nvprobe tune --dry-run: nothing will be changed' : 'nvprobe tune');
     lines.push(...planText(r.plan));
-    if (r.persisted) lines.push(...persistedText(r.persisted));
+    if (r.persisted) lines.push(...persistedText(r.persisted, revertCommand(r.savedTo)));
     if (r.savedTo) lines.push('', `Saved: ${r.savedTo}`);
     return `${lines.join('\n')}\n`;
   }
@@ -149,8 +150,15 @@ export function renderTuneText(r: TuneReport): string {
     for (const x of r.plan.rebootOnly) lines.push(`  ${x.action.target} = ${x.action.value}`, ...(x.reason ? [`    why: ${x.reason}`] : [])); // runs saved before reasons were recorded have none
   }
   for (const k of r.plan.skipped) lines.push(`Not tried: ${k.action.target}: ${k.reason}`);
-  if (r.persisted) lines.push(...persistedText(r.persisted));
+  if (r.persisted) lines.push(...persistedText(r.persisted, revertCommand(r.savedTo)));
   if (r.savedTo) lines.push('', `Saved: ${r.savedTo}`);
-  if (res.kept.length) lines.push(`Kept ${res.kept.length} change(s); undo them with: nvprobe revert`);
+  if (res.kept.length) lines.push(`Kept ${res.kept.length} change(s); undo them with: ${revertCommand(r.savedTo)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The revert command for a run's changes: the state dir it was saved under, unless that is the default. */
+function revertCommand(savedTo: string | null): string {
+  // savedTo is STATE_DIR/runs/RUN.json.
+  const dir = savedTo ? savedTo.split('/').slice(0, -2).join('/') : null;
+  return `nvprobe revert${dir ? stateDirFlag(dir) : ''}`;
 }

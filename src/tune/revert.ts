@@ -94,7 +94,8 @@ function shown(w: Write): string {
 }
 
 function describe(e: JournalEntry): string | null {
-  if (e.prev.op === 'attr') return e.prev.value;
+  // What is written back (`mq-deadline`), not the list it was read as (`none [mq-deadline] kyber`).
+  if (e.prev.op === 'attr') return e.prev.value === null ? null : restorableValue(e.prev.value);
   if (e.prev.op === 'command') return `(previous content of ${Object.keys(e.prev.files).join(', ')})`;
   if (e.prev.op === 'module') return e.prev.loaded === false ? '(not loaded)' : '(loaded)';
   return e.prev.content === null ? '(file removed)' : '(previous file content)';

@@ -1,12 +1,7 @@
 import { usageError } from '../errors.js';
-import { stateDir as resolveStateDir } from '../host/state-dir.js';
+import { stateDirFlag } from '../host/state-dir.js';
 import type { Journal } from './journal.js';
 import { readPending } from './pending-verify.js';
-
-/** ` --state-dir DIR` for a hint, or nothing for the default state dir. */
-function stateDirFlag(dir: string): string {
-  return dir === resolveStateDir(undefined) ? '' : ` --state-dir ${dir}`;
-}
 
 /**
  * A run that was killed left its changes (maybe half a grid's trial value) in effect: measuring

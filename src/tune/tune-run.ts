@@ -25,8 +25,6 @@ import { runSession, undoRun } from './session.js';
 import { targetDisk } from './target-disk.js';
 import { refuseAfterUnfinishedRun, refuseWhileVerificationArmed } from './tune-refusals.js';
 
-const TUNE_SCRATCH_BYTES = 512 << 20;
-
 export interface TuneSettings {
   target?: string;
   dryRun: boolean;
@@ -120,11 +118,7 @@ export async function runTune(s: TuneSettings, ui: TuneUi): Promise<number> {
     refuseWhileVerificationArmed(dir);
     const run = newRunId();
     const progress = await ui.startProgress();
-    const opened = await openTarget(
-      root,
-      { target: s.target, blockSize: 4096, rampMs: 0, cpu: null, engine: 'auto', hipri: true, spanLimit: s.spanLimit ?? (s.target ? undefined : TUNE_SCRATCH_BYTES), scratchDir: dir },
-      progress.update,
-    );
+    const opened = await openTarget(root, { target: s.target, blockSize: 4096, rampMs: 0, cpu: null, engine: 'auto', hipri: true, spanLimit: s.spanLimit, scratchDir: dir }, progress.update, ui.warn);
     // Ctrl-C or SIGTERM mid-run: put back what this run changed, then exit.
     const undoAtExit = registerCleanup(() => undoRun(new Applier(root, journal, run), journal, run));
     try {

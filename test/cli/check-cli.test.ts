@@ -86,10 +86,27 @@ describe('nvprobe rules', () => {
     expect(list.stdout).toMatch(/^haltpoll-polling-disabled\s+machine\s+high\s+/m);
     const show = await runCli(['rules', 'show', 'scheduler-not-none']);
     expect(show.code).toBe(0);
-    expect(show.stdout).toMatch(/^check:\n {2}field: disk\.settings\.scheduler\n {2}notEquals: none$/m);
+    expect(show.stdout).toMatch(/^ {4}check:\n {6}field: disk\.settings\.scheduler\n {6}notEquals: none$/m);
     const v = await runCli(['rules', 'validate']);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^\d+ rules valid in 6 file\(s\)$/m);
+  });
+
+  it('show prints a rules file that validate accepts once the rule has an id of its own', async () => {
+    const ids = (await runCli(['rules', 'list'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)[0]!);
+    expect(ids.length).toBeGreaterThan(5);
+    for (const id of ids) {
+      const show = await runCli(['rules', 'show', id]);
+      expect(show.code).toBe(0);
+      const file = join(tmp, `copy-${id}.yaml`);
+      writeFileSync(file, show.stdout.replace(`  - id: ${id}\n`, `  - id: copy-${id}\n`));
+      const v = await runCli(['rules', 'validate', file]);
+      expect(v.stderr, id).toBe('');
+      expect(v.stdout, id).toBe('1 rule valid in 1 file(s)\n');
+    }
   });
 
   it('show of an unknown id is a usage error', async () => {

@@ -74,3 +74,20 @@ describe('tune text: the before/after table', () => {
     expect(text).toMatch(/before\s+after\s+change/);
   });
 });
+
+describe('tune text: the undo hint', () => {
+  it('names the state dir the run was saved under, quoted for a shell, unless it is the default', () => {
+    const own = { ...report('kept'), savedTo: "/srv/state dir/it's/runs/r1.json" };
+    expect(renderTuneText(own)).toContain(`undo them with: nvprobe revert --state-dir '/srv/state dir/it'\\''s'`);
+    const plain = { ...report('kept'), savedTo: '/srv/nvprobe-state/runs/r1.json' };
+    expect(renderTuneText(plain)).toContain('undo them with: nvprobe revert --state-dir /srv/nvprobe-state\n');
+    const prev = process.env.NVPROBE_STATE_DIR;
+    delete process.env.NVPROBE_STATE_DIR;
+    try {
+      const dflt = { ...report('kept'), savedTo: '/var/lib/nvprobe/runs/r1.json' };
+      expect(renderTuneText(dflt)).toMatch(/undo them with: nvprobe revert\n/);
+    } finally {
+      if (prev !== undefined) process.env.NVPROBE_STATE_DIR = prev;
+    }
+  });
+});

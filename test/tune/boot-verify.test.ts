@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPersistence } from '../../src/knobs/persist/persist-plan.js';
@@ -288,6 +288,15 @@ describe('nvprobe verify: the boot after tune --persist', () => {
     } finally {
       a.tree.remove();
     }
+  });
+
+  it('nothing armed: says so on one line, exit 0, and writes nothing (no lock file in the state dir)', async () => {
+    const dir = join(tmp.dir, 'nothing-armed');
+    mkdirSync(dir);
+    const r = await runCli(['verify', '--state-dir', dir, '--settle', '0s']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('nothing to verify: no tune --persist armed a verification\n');
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('bad input: a state dir that does not exist is one stderr line and exit 2', async () => {

@@ -102,7 +102,7 @@ describe('revert --all over two runs that changed the same attributes', () => {
       expect(lines).toHaveLength(3);
       expect(lines).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^restored \/sys\/block\/loop\d+\/queue\/scheduler = /),
+          `restored /sys/block/${loop.name}/queue/scheduler = ${/\[(.+?)\]/.exec(original.scheduler!)![1]}`,
           `restored /sys/block/${loop.name}/queue/nomerges = ${original.nomerges}`,
           `restored /sys/block/${loop.name}/queue/rq_affinity = ${original.rq_affinity}`,
         ]),
