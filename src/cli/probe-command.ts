@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
-import { ENGINE_CHOICES, type EngineChoice } from '../io/engine.js';
+import { ENGINE_CHOICES, type EngineChoice } from '../contracts/probe-document.js';
 import { checkOutputPath, writeOutputFileAtomic } from '../host/output-file.js';
 import { Root } from '../host/root.js';
 import type { ProbeMeasureSettings } from '../measure/probe-pipeline.js';

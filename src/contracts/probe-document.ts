@@ -1,9 +1,5 @@
-import type { EngineChoice } from '../io/engine.js';
-import type { PolledVerdict } from '../measure/engine-plan.js';
-import type { HipriVerdict } from '../measure/hipri.js';
-import type { ProbeMeasurement } from '../measure/probe-run.js';
-import type { ProbeTarget } from '../measure/target.js';
-import type { KernelClockReport } from '../trace/probe-tracer.js';
+import type { ProbeMeasurement, ProbeTarget } from './probe-measurement.js';
+import type { KernelClockReport } from './probe-kernel-clock.js';
 
 export const PROBE_SCHEMA_VERSION = 1;
 
@@ -46,4 +42,22 @@ export interface ProbeEngineReport {
   /** Present when --engine auto wanted io_uring and measured with psync2 instead. */
   fallbackReason?: string;
   cpu: number | null;
+}
+
+/** What `probe --engine` accepts: `auto` picks io_uring with IOPOLL where the queue polls, else psync2. */
+export const ENGINE_CHOICES = ['auto', 'psync2', 'io_uring'] as const;
+
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
+/** Whether reads really completed by polling, for any engine, and why (report field `engine.polled`). */
+export interface PolledVerdict {
+  polled: boolean;
+  reason: string;
+}
+
+/** Whether RWF_HIPRI actually made preadv2 poll — not just whether the flag was passed. */
+export interface HipriVerdict {
+  requested: boolean;
+  effective: boolean;
+  reason: string;
 }

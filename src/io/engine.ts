@@ -27,14 +27,11 @@ export interface EngineOptions {
   hipri: boolean;
 }
 
-/** What `probe --engine` accepts: `auto` picks io_uring with IOPOLL where the queue polls, else psync2. */
-export const ENGINE_CHOICES = ['auto', 'psync2', 'io_uring'] as const;
-export type EngineChoice = (typeof ENGINE_CHOICES)[number];
-
 /**
  * Everything nvprobe knows about one engine, in one place (fio's engines are ops tables too).
- * The registry is `ENGINES` in engines.ts; `EngineName` and `ENGINE_CHOICES` above must list
- * the name (they stay free of the FFI layer, which every command loads otherwise).
+ * The registry is `ENGINES` in engines.ts; `EngineName` above and `ENGINE_CHOICES` (the probe
+ * document's contract) must list the name (they stay free of the FFI layer, which every command
+ * loads otherwise).
  */
 export interface EngineDescriptor {
   name: EngineName;

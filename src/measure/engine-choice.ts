@@ -1,9 +1,10 @@
-import type { EngineChoice, IoEngine } from '../io/engine.js';
+import type { IoEngine } from '../io/engine.js';
+import type { EngineChoice, PolledVerdict, HipriVerdict } from '../contracts/probe-document.js';
 import { IO_URING } from '../io/io-uring.js';
 import { explainIoUringError, IoUringError, type IoUringHostFacts } from '../io/io-uring-errors.js';
 import { PSYNC2 } from '../io/psync2.js';
-import { HIPRI_NOT_USED, ioUringIopollRefused, ioUringPolled, planEngine, psync2Polled, type PolledVerdict } from './engine-plan.js';
-import { decideHipri, type HipriVerdict, type KernelVersion, type QueuePolling } from './hipri.js';
+import { HIPRI_NOT_USED, ioUringIopollRefused, ioUringPolled, planEngine, psync2Polled } from './engine-plan.js';
+import { decideHipri, type KernelVersion, type QueuePolling } from './hipri.js';
 import { ERRNO } from '../native/native-error.js';
 
 export interface ProbeEngineRequest {

@@ -1,11 +1,5 @@
-import type { EngineChoice } from '../io/engine.js';
-import type { HipriVerdict, QueuePolling } from './hipri.js';
-
-/** Whether reads really completed by polling, for any engine, and why (report field `engine.polled`). */
-export interface PolledVerdict {
-  polled: boolean;
-  reason: string;
-}
+import type { EngineChoice, HipriVerdict, PolledVerdict } from '../contracts/probe-document.js';
+import type { QueuePolling } from './hipri.js';
 
 /** Which engine to open, before anything is opened. */
 export type EnginePlan = { engine: 'psync2'; why: string } | { engine: 'io_uring'; iopoll: boolean; why: string };

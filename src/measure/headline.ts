@@ -1,6 +1,5 @@
 import type { ProbeReport } from '../contracts/probe-document.js';
-import type { HistogramJson } from './histogram.js';
-import type { LatencySummary } from './summary.js';
+import type { HistogramJson, LatencySummary } from '../contracts/latency-stats.js';
 
 /**
  * The one latency series a probe leads with, in every output (text, JSON consumers, Prometheus,

@@ -10,16 +10,17 @@ import { planEngine } from './engine-plan.js';
 import { parseKernelRelease, type KernelVersion, type QueuePolling } from './hipri.js';
 import { runProbe } from './probe-run.js';
 import { boundaryCalls } from './calibrate.js';
-import { inspectTarget, openError, rootFsDevice, type ProbeTarget } from './target.js';
+import { inspectTarget, openError, rootFsDevice } from './target.js';
+import type { ProbeTarget } from '../contracts/probe-measurement.js';
 import { pinToCpu } from '../native/libc.js';
-import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../contracts/probe-document.js';
-import type { EngineChoice, EngineDescriptor, EngineName, IoEngine } from '../io/engine.js';
+import { PROBE_SCHEMA_VERSION, type ProbeReport, type EngineChoice } from '../contracts/probe-document.js';
+import type { EngineDescriptor, EngineName, IoEngine } from '../io/engine.js';
 import { engineDescriptor } from '../io/engines.js';
 import { openProbeEngine, type OpenedEngine } from './engine-choice.js';
 import { ProbeTracer } from '../trace/probe-tracer.js';
 import { TraceUnavailable } from '../trace/instance.js';
 import { traceDevices } from '../trace/target-devices.js';
-import type { KernelClockReport } from '../trace/probe-tracer.js';
+import type { KernelClockReport } from '../contracts/probe-kernel-clock.js';
 
 const DEFAULT_SCRATCH_BYTES = 1 << 30;
 

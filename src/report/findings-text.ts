@@ -1,5 +1,6 @@
 import type { Finding, FindingStatus, MeasuredVerdict } from '../rules/types.js';
 import { measuredNoGain } from '../tune/verdicts.js';
+import type { CheckSummary } from '../contracts/check-document.js';
 
 const GROUPS: Array<{ status: FindingStatus | 'measuredNoGain'; heading: string }> = [
   { status: 'recommend', heading: 'Apply in the guest' },
@@ -66,13 +67,6 @@ export function renderFindingsText(findings: Finding[], opts: { showAll: boolean
   );
   return `${sections.join('\n\n')}\n`;
 }
-
-/**
- * The check document's summary: findings per status, except that a recommendation tune measured
- * here and put back counts as `measuredNoGain`, not as `recommend` (to apply). Every finding
- * counts once.
- */
-export type CheckSummary = Record<FindingStatus, number> & { measuredNoGain: number };
 
 export function countByStatus(findings: Finding[]): CheckSummary {
   const c: CheckSummary = { recommend: 0, advise: 0, info: 0, ok: 0, 'n/a': 0, measuredNoGain: 0 };

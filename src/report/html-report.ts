@@ -1,4 +1,4 @@
-import type { DiskInfo } from '../detect/disks.js';
+import type { DiskInfo } from '../contracts/detect-disks.js';
 import { Histogram } from '../measure/histogram.js';
 import type { Finding, FindingStatus } from '../rules/types.js';
 import { measuredLine } from './findings-text.js';

@@ -1,5 +1,5 @@
-import type { LatencySummary } from '../measure/summary.js';
-import type { KernelClockReport } from '../trace/probe-tracer.js';
+import type { LatencySummary } from '../contracts/latency-stats.js';
+import type { KernelClockReport } from '../contracts/probe-kernel-clock.js';
 import { fmtUs, table } from './format.js';
 
 type Available = Extract<KernelClockReport, { available: true }>;

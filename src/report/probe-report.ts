@@ -1,5 +1,6 @@
 import type { ProbeEngineReport, ProbeReport } from '../contracts/probe-document.js';
-import { PERCENTILES, percentileKey, type LatencySummary } from '../measure/summary.js';
+import { PERCENTILES, percentileKey } from '../measure/summary.js';
+import type { LatencySummary } from '../contracts/latency-stats.js';
 import { fmtBytes, fmtUs, table } from './format.js';
 import { renderHistogram } from './terminal-histogram.js';
 import { kernelClockLines, phaseTable } from './kernel-clock-text.js';

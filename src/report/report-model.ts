@@ -6,10 +6,10 @@ import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../contracts/probe-docum
 import { TUNE_SCHEMA_VERSION, type TuneReport } from '../contracts/tune-document.js';
 import { usageError } from '../errors.js';
 import type { ReportSource } from '../host/report-input.js';
-import { histogramJsonProblem, type HistogramJson } from '../measure/histogram.js';
+import { histogramJsonProblem } from '../measure/histogram.js';
+import type { HistogramJson, LatencySummary } from '../contracts/latency-stats.js';
 import type { Finding } from '../rules/types.js';
 import { probeHeadline } from '../measure/headline.js';
-import type { LatencySummary } from '../measure/summary.js';
 
 /** Everything a report shows; any part may be missing (a run alone has no Snapshot). */
 export interface ReportModel {

@@ -1,4 +1,5 @@
-import { coarseBins, Histogram, type HistogramJson } from '../measure/histogram.js';
+import { coarseBins, Histogram } from '../measure/histogram.js';
+import type { HistogramJson } from '../contracts/latency-stats.js';
 import { fmtUs } from './format.js';
 
 /**

@@ -3,9 +3,10 @@ import type { Root } from '../host/root.js';
 import { readRuns } from '../host/run-store.js';
 import { checkedStateDir } from '../host/state-dir-check.js';
 import { Journal } from '../tune/journal.js';
-import { readPending, readVerdict, type Verdict } from '../tune/pending-verify.js';
+import { readPending, readVerdict } from '../tune/pending-verify.js';
+import type { Verdict } from '../contracts/boot-verdict.js';
 import { changeStatus } from '../tune/revert.js';
-import type { SessionResult } from '../tune/session.js';
+import type { SessionResult } from '../contracts/tune-session.js';
 
 /**
  * What a fleet dashboard needs to know about tuning on this machine, read from the state dir the

@@ -1,6 +1,6 @@
 import type { PersistedReport, TuneReport } from '../contracts/tune-document.js';
-import type { TunePlan } from '../tune/plan.js';
-import type { Figures, SessionResult } from '../tune/session.js';
+import type { TunePlan } from '../contracts/tune-plan.js';
+import type { Figures, SessionResult } from '../contracts/tune-session.js';
 import { fmtUs, table } from './format.js';
 import { intervalText, p50Change } from '../tune/decision.js';
 

@@ -1,4 +1,5 @@
-import { compareKernelVersions, type KernelVersion } from '../detect/kernel.js';
+import { compareKernelVersions } from '../detect/kernel.js';
+import type { KernelVersion } from '../contracts/detect-system.js';
 import { resolveField } from './field-path.js';
 import { COMPARISONS, type Comparison, type Condition, type Evidence, type Operand } from './types.js';
 

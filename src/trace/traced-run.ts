@@ -1,8 +1,10 @@
 import { boundaryCalls } from '../measure/calibrate.js';
-import { runProbe, type ProbeMeasurement, type ProbeRunOptions } from '../measure/probe-run.js';
+import { runProbe, type ProbeRunOptions } from '../measure/probe-run.js';
+import type { ProbeMeasurement } from '../contracts/probe-measurement.js';
 import { TraceUnavailable } from './instance.js';
 import type { ReadTraceSpec } from './io-events.js';
-import { ProbeTracer, type KernelClockReport } from './probe-tracer.js';
+import { ProbeTracer } from './probe-tracer.js';
+import type { KernelClockReport } from '../contracts/probe-kernel-clock.js';
 
 /**
  * One measurement with the kernel tracer on (its slices as `probe` runs them): the process-timed

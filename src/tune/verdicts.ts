@@ -1,7 +1,7 @@
 import { median } from 'simple-statistics';
 import { TUNE_SCHEMA_VERSION, type TuneReport } from '../contracts/tune-document.js';
 import type { Finding, MeasuredVerdict, ResolvedAction } from '../rules/types.js';
-import type { ChangeResult } from './session.js';
+import type { ChangeResult } from '../contracts/tune-session.js';
 
 /**
  * What tune measured, per change target, newest run last: the memory that keeps `check` from

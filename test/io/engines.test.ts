@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENGINE_CHOICES } from '../../src/io/engine.js';
+import { ENGINE_CHOICES } from '../../src/contracts/probe-document.js';
 import { ENGINES, engineDescriptor } from '../../src/io/engines.js';
 
 describe('engine descriptors', () => {
