@@ -15,9 +15,10 @@ import type { LoadedRules } from '../rules/load.js';
 import { attachVerdicts, countByStatus, latestVerdicts } from '../tune/verdicts.js';
 import { bundleHostToken, defaultBundleName, machineRedactor } from './bundle-identity.js';
 import { bundleCollectors } from './collectors.js';
-import { type CollectorRecord, runCollectors } from './engine.js';
+import { runCollectors } from './engine.js';
 import { BUNDLE_LIMITS, BUNDLE_PATHS } from './format.js';
 import { redactMember } from './member.js';
+import type { CollectorRecord } from '../contracts/collect-document.js';
 
 /** A short probe needs no span larger than the scratch file any probe would write. */
 const COLLECT_PROBE_SPAN = SCRATCH_BYTES;

@@ -1,6 +1,7 @@
 import type { TarEntry } from '../host/tar.js';
 import { redactMember } from './member.js';
 import type { Redactor } from './redactor.js';
+import type { CollectorRecord } from '../contracts/collect-document.js';
 
 /**
  * One thing a collector hands over: a file (its text is redacted on the way in, see
@@ -31,25 +32,6 @@ export interface Collector {
   skip?: string | null;
   /** `skipped`: nothing to gather here (e.g. the kernel log is not readable), with why. */
   collect(ctx: CollectContext): Promise<CollectedItem[] | { items: CollectedItem[]; truncated?: string[]; note?: string; skipped?: string }>;
-}
-
-export type CollectorStatus = 'ok' | 'skipped' | 'failed' | 'timeout';
-
-export interface CollectorRecord {
-  name: string;
-  gathers: string;
-  status: CollectorStatus;
-  /** Why skipped or failed, or a note from the collector. */
-  reason: string | null;
-  startedAt: string;
-  ms: number;
-  files: number;
-  bytes: number;
-  /** Paths cut at the per-item (or whole-bundle) limit. */
-  truncated: string[];
-  timedOut: boolean;
-  timeoutMs: number;
-  maxItemBytes: number;
 }
 
 const TRUNCATED_MARK = '\n[nvprobe: truncated here]\n';

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
-import type { EngineChoice } from '../io/engine.js';
 import { engineChoices, engineDescriptor, engineHelp, hipriEngines, noHipriHelp } from '../io/engines.js';
 import { checkOutputPath, writeOutputFileAtomic } from '../host/output-file.js';
 import { Root } from '../host/root.js';
@@ -16,6 +15,7 @@ import { printErrorLine, printText } from './output.js';
 import { isPowerOfTwo, parseCount, parseCpu, parseDuration, parseDurationOrZero, parseSize } from './parse-options.js';
 import { startProgress } from './progress.js';
 import { nvprobeVersion } from './version.js';
+import type { EngineChoice } from '../contracts/probe-document.js';
 
 export interface ProbeFlags {
   duration: string;

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { ExitCode, NvprobeError, usageError } from '../errors.js';
-import type { TunePlan } from '../tune/plan.js';
 import { printErrorLine } from './output.js';
+import type { TunePlan } from '../contracts/tune-plan.js';
 
 /** Ask on the terminal before tune changes anything; anything but yes stops it (exit 0, nothing changed). */
 export async function confirmTunePlan(plan: TunePlan): Promise<void> {

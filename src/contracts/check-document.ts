@@ -1,5 +1,4 @@
-import type { CheckSummary } from '../tune/verdicts.js';
-import type { Finding } from './rule-types.js';
+import type { Finding, FindingStatus } from './rule-types.js';
 
 export const CHECK_SCHEMA_VERSION = 1;
 
@@ -18,3 +17,10 @@ export interface CheckDocument {
   /** Findings; those whose change tune measured on this machine carry `measured` (its latest verdict). */
   findings: Finding[];
 }
+
+/**
+ * The check document's summary: findings per status, except that a recommendation tune measured
+ * here and put back counts as `measuredNoGain`, not as `recommend` (to apply). Every finding
+ * counts once.
+ */
+export type CheckSummary = Record<FindingStatus, number> & { measuredNoGain: number };

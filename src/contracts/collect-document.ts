@@ -1,5 +1,3 @@
-import type { CollectorRecord } from '../bundle/engine.js';
-
 /** Bumped when a member changes meaning or moves; readers refuse a newer one. */
 export const BUNDLE_SCHEMA_VERSION = 1 as const;
 
@@ -28,3 +26,22 @@ export interface CollectResult {
 }
 
 export const REDACTION_MAP_SCHEMA_VERSION = 1;
+
+export interface CollectorRecord {
+  name: string;
+  gathers: string;
+  status: CollectorStatus;
+  /** Why skipped or failed, or a note from the collector. */
+  reason: string | null;
+  startedAt: string;
+  ms: number;
+  files: number;
+  bytes: number;
+  /** Paths cut at the per-item (or whole-bundle) limit. */
+  truncated: string[];
+  timedOut: boolean;
+  timeoutMs: number;
+  maxItemBytes: number;
+}
+
+export type CollectorStatus = 'ok' | 'skipped' | 'failed' | 'timeout';

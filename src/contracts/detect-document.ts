@@ -1,12 +1,6 @@
-import type { CpuidleInfo } from '../detect/cpuidle.js';
-import type { CpuTopology } from '../detect/cpus.js';
-import type { DiskInfo } from '../detect/disks.js';
-import type { DriverModules } from '../detect/driver-modules.js';
-import type { HypervisorInfo } from '../detect/hypervisor.js';
-import type { KernelInfo } from '../detect/kernel.js';
-import type { MachineInfo } from '../detect/machine.js';
-import type { Unavailable } from '../detect/reader.js';
-import type { RootFsInfo } from '../detect/root-fs.js';
+import type { CpuidleInfo, CpuTopology } from './detect-cpus.js';
+import type { DiskInfo } from './detect-disks.js';
+import type { DriverModules, HypervisorInfo, KernelInfo, MachineInfo, RootFsInfo } from './detect-system.js';
 
 /** Bumped when a field changes meaning or disappears; adding fields keeps it. */
 export const SNAPSHOT_SCHEMA_VERSION = 1;
@@ -30,3 +24,13 @@ export interface Snapshot {
   /** Why values are null: each file that could not be read or parsed, sorted by path. */
   unavailable: Unavailable[];
 }
+
+/** Why a value in the Snapshot is null: the file it comes from, and what went wrong. */
+export interface Unavailable {
+  path: string;
+  reason: ReadFailure | 'unparsable';
+  detail: string;
+}
+
+/** Why an attribute could not be read: the tree lacks it, or the kernel refused. */
+export type ReadFailure = 'missing' | 'denied' | 'io-error' | 'not-a-file';

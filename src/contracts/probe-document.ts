@@ -1,9 +1,5 @@
-import type { EngineChoice } from '../io/engine.js';
-import type { PolledVerdict } from '../measure/engine-plan.js';
-import type { HipriVerdict } from '../measure/hipri.js';
-import type { ProbeMeasurement } from '../measure/probe-run.js';
-import type { ProbeTarget } from '../measure/target.js';
-import type { KernelClockReport } from '../trace/probe-tracer.js';
+import type { ProbeMeasurement, ProbeTarget } from './probe-measurement.js';
+import type { KernelClockReport } from './probe-kernel-clock.js';
 
 export const PROBE_SCHEMA_VERSION = 1;
 
@@ -46,4 +42,23 @@ export interface ProbeEngineReport {
   /** Present when --engine auto wanted io_uring and measured with psync2 instead. */
   fallbackReason?: string;
   cpu: number | null;
+}
+
+/** An engine's name as its descriptor gives it (psync2, io_uring; the registry in io/engines.ts knows them all). */
+export type EngineName = string;
+
+/** What `probe --engine` accepts: `auto` (io_uring with IOPOLL where the queue polls, else psync2) or an engine's name. */
+export type EngineChoice = 'auto' | EngineName;
+
+/** Whether reads really completed by polling, for any engine, and why (report field `engine.polled`). */
+export interface PolledVerdict {
+  polled: boolean;
+  reason: string;
+}
+
+/** Whether RWF_HIPRI actually made preadv2 poll — not just whether the flag was passed. */
+export interface HipriVerdict {
+  requested: boolean;
+  effective: boolean;
+  reason: string;
 }

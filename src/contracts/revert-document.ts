@@ -1,5 +1,4 @@
-import type { Verdict } from '../tune/pending-verify.js';
-import type { Reverted, StatusEntry } from '../tune/revert.js';
+import type { Verdict } from './boot-verdict.js';
 import type { PendingStatus } from './verify-document.js';
 
 export const REVERT_SCHEMA_VERSION = 1;
@@ -22,4 +21,23 @@ export interface StatusDocument {
   pending: PendingStatus | null;
   /** The verdict of the last `nvprobe verify` that ran; null when none ever did. */
   lastVerdict: Verdict | null;
+}
+
+export interface Reverted {
+  run: string;
+  label: string;
+  path: string;
+  restored: string | null;
+  error?: string;
+  /** Not restored: someone else changed the value since nvprobe set it (`now`, `wrote`). */
+  left?: { now: string; wrote: string };
+}
+
+export interface StatusEntry {
+  run: string;
+  label: string;
+  path: string;
+  written: string | null;
+  live: string | null;
+  state: 'applied' | 'drifted' | 'unknown';
 }

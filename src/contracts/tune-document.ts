@@ -1,7 +1,7 @@
-import type { ProbeTarget } from '../measure/target.js';
-import type { TunePlan } from '../tune/plan.js';
-import type { Expectation } from '../tune/pending-verify.js';
-import type { SessionResult } from '../tune/session.js';
+import type { ProbeTarget } from './probe-measurement.js';
+import type { TunePlan } from './tune-plan.js';
+import type { Expectation } from './boot-verdict.js';
+import type { SessionResult } from './tune-session.js';
 
 export const TUNE_SCHEMA_VERSION = 1 as const;
 

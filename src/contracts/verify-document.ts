@@ -1,4 +1,4 @@
-import type { Verdict } from '../tune/pending-verify.js';
+import type { Verdict } from './boot-verdict.js';
 
 export const VERIFY_SCHEMA_VERSION = 1 as const;
 

@@ -1,14 +1,4 @@
-/** The kernel command line, raw and parsed. */
-export interface KernelCmdline {
-  /** /proc/cmdline as read (a captured tree holds it redacted: UUIDs and init arguments replaced). */
-  raw: string;
-  /**
-   * Kernel parameters before a lone `--`, last one wins: `quiet` → true, `a.b=1` → "1".
-   * Module parameters keep their dotted name (`cpuidle_haltpoll.force`). The kernel treats `-`
-   * and `_` alike in names (parameq()), so names are stored with `_` only.
-   */
-  params: Record<string, string | true>;
-}
+import type { KernelCmdline } from '../contracts/detect-system.js';
 
 /** One blank-separated word of a command line, with where it sits in the text. */
 export interface CmdlineSpan {

@@ -1,60 +1,8 @@
 import { parseCpuList } from './cpu-list.js';
 import { cpuDirectories } from './cpus.js';
-import { detectHaltpoll, type HaltpollInfo } from './haltpoll.js';
+import { detectHaltpoll } from './haltpoll.js';
 import type { SysReader } from './reader.js';
-
-export interface CpuidleState {
-  /** K of stateK. */
-  index: number;
-  name: string | null;
-  desc: string | null;
-  /** Exit latency in µs. */
-  latencyUs: number | null;
-  /** Target residency in µs. */
-  residencyUs: number | null;
-  /** The state is disabled for this CPU (stateK/disable = 1). */
-  disabled: boolean | null;
-  /** Times entered (volatile). */
-  usage: number | null;
-  /** µs spent in the state (volatile). */
-  timeUs: number | null;
-}
-
-export interface CpuIdleStates {
-  cpu: number;
-  states: CpuidleState[];
-}
-
-/**
- * Per-CPU PM QoS resume latency (cpuN/power/pm_qos_resume_latency_us). The kernel shows "0" for
- * "no constraint" and "n/a" for "0 µs allowed" (the idle governor then only polls).
- */
-export interface CpuResumeLatency {
-  cpu: number;
-  raw: string | null;
-  /** The limit in µs: null = no constraint, 0 = no idle state may be entered except polling. */
-  limitUs: number | null;
-}
-
-export interface CpufreqPolicy {
-  policy: string;
-  cpus: number[] | null;
-  driver: string | null;
-  governor: string | null;
-}
-
-export interface CpuidleInfo {
-  /** /sys/devices/system/cpu/cpuidle/current_driver, e.g. "haltpoll", "intel_idle", "acpi_idle", "none". */
-  driver: string | null;
-  /** current_governor (or current_governor_ro on kernels without governor switching). */
-  governor: string | null;
-  availableGovernors: string[] | null;
-  perCpu: CpuIdleStates[];
-  haltpoll: HaltpollInfo;
-  resumeLatency: CpuResumeLatency[];
-  /** cpufreq policies; empty when the guest has no cpufreq (usual in VMs). */
-  cpufreq: CpufreqPolicy[];
-}
+import type { CpuidleState, CpuResumeLatency, CpufreqPolicy, CpuidleInfo } from '../contracts/detect-cpus.js';
 
 const CPU = '/sys/devices/system/cpu';
 

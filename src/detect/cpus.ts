@@ -1,22 +1,6 @@
 import { parseCpuList } from './cpu-list.js';
 import type { SysReader } from './reader.js';
-
-export interface NumaNode {
-  node: number;
-  cpus: number[];
-}
-
-export interface CpuTopology {
-  /** /sys/devices/system/cpu/online, parsed ("0-3,8" → [0,1,2,3,8]). */
-  online: number[] | null;
-  possible: number[] | null;
-  /** Nodes from /sys/devices/system/node/nodeN/cpulist; empty when the kernel has no NUMA. */
-  numaNodes: NumaNode[];
-  /** isolcpus= CPUs (empty list: none isolated). */
-  isolated: number[] | null;
-  /** nohz_full= CPUs (empty: none); null when the file is absent (kernel without CONFIG_NO_HZ_FULL). */
-  nohzFull: number[] | null;
-}
+import type { NumaNode, CpuTopology } from '../contracts/detect-cpus.js';
 
 const CPU = '/sys/devices/system/cpu';
 

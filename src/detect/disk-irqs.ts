@@ -1,20 +1,7 @@
 import { parseCpuList } from './cpu-list.js';
 import type { InterruptTable } from './interrupts.js';
 import type { SysReader } from './reader.js';
-
-export interface QueueIrq {
-  irq: number;
-  /** Handler name, e.g. "virtio1-req.0", "nvme0q1". */
-  name: string;
-  /** Hardware queue index the name refers to (virtio req.N → N, nvmeXqN → N-1); null when not derivable. */
-  queue: number | null;
-  /** CPUs the interrupt is delivered to now (/proc/irq/N/effective_affinity_list, else smp_affinity_list). */
-  effectiveCpus: number[] | null;
-  /** CPUs allowed by smp_affinity_list. */
-  affinityCpus: number[] | null;
-  /** Interrupts so far, summed over CPUs (volatile). */
-  count: number;
-}
+import type { QueueIrq } from '../contracts/detect-disk-queues.js';
 
 /** Which handler names belong to a disk's queues. */
 export interface IrqNaming {

@@ -1,47 +1,6 @@
 import { parseCpuList } from './cpu-list.js';
 import type { SysReader } from './reader.js';
-
-export interface HardwareQueue {
-  /** N of mq/N. */
-  index: number;
-  /** CPUs whose submissions go to this queue (mq/N/cpu_list). */
-  cpus: number[] | null;
-}
-
-export interface DiskQueues {
-  /** Number of mq/N directories (all hardware queues, default + read + poll); null for bio-based devices without mq/. */
-  hwQueues: number | null;
-  queues: HardwareQueue[];
-  /** queue/io_poll: the queue has poll queues (read-only since 5.16). */
-  ioPoll: boolean | null;
-  /** queue/io_poll_delay: -1 classic polling, 0 hybrid. */
-  ioPollDelay: number | null;
-  /** The driver's poll_queues module parameter now (virtio_blk, nvme); applies when the device is probed. */
-  pollQueuesParam: number | null;
-  /** The module parameter read, e.g. "/sys/module/nvme/parameters/poll_queues"; null when the driver has none. */
-  pollQueuesParamPath: string | null;
-}
-
-/** The block layer's per-queue settings (queue/*). */
-export interface QueueSettings {
-  /** Active scheduler, from "none [mq-deadline] kyber" → "mq-deadline". */
-  scheduler: string | null;
-  availableSchedulers: string[] | null;
-  rotational: boolean | null;
-  nrRequests: number | null;
-  nomerges: number | null;
-  rqAffinity: number | null;
-  addRandom: boolean | null;
-  iostats: boolean | null;
-  /** queue/wbt_lat_usec: writeback throttling target (0 = off); null when absent. */
-  wbtLatUsec: number | null;
-  logicalBlockSize: number | null;
-  physicalBlockSize: number | null;
-  maxSectorsKb: number | null;
-  readAheadKb: number | null;
-  /** "write back" or "write through". */
-  writeCache: string | null;
-}
+import type { HardwareQueue, DiskQueues, QueueSettings } from '../contracts/detect-disk-queues.js';
 
 /** Module names whose poll_queues parameter gives a transport its poll queues. */
 const POLL_QUEUE_MODULES: Record<string, string> = { 'virtio-blk': 'virtio_blk', nvme: 'nvme' };

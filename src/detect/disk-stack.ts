@@ -1,26 +1,5 @@
 import type { SysReader } from './reader.js';
-
-export interface Partition {
-  name: string;
-  /** "major:minor". */
-  dev: string | null;
-  number: number | null;
-  startSector: number | null;
-  sizeBytes: number | null;
-}
-
-/** How a disk sits among stacked devices (partitions, device-mapper, md). */
-export interface DiskStack {
-  partitions: Partition[];
-  /** Devices this one is built on (slaves/), as listed: may be partitions ("vda1"). */
-  slaves: string[];
-  /** Devices built on this one or on its partitions (holders/). */
-  holders: string[];
-  /** The whole physical disks at the bottom of the stack (recursively through dm/md); empty for a plain disk. */
-  backingDisks: string[];
-  dm: { name: string | null /** Target family from the uuid prefix: "LVM", "CRYPT", "mpath"... */; uuidPrefix: string | null } | null;
-  md: { level: string | null } | null;
-}
+import type { Partition, DiskStack } from '../contracts/detect-disks.js';
 
 export function detectStack(r: SysReader, name: string, sysPath: string | null): DiskStack {
   const dir = sysPath ?? `/sys/block/${name}`;

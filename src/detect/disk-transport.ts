@@ -1,24 +1,5 @@
 import type { SysReader } from './reader.js';
-
-/** How a block device reaches its storage, read from its place in the sysfs device tree. */
-export type Transport =
-  | 'virtio-blk'
-  | 'virtio-scsi'
-  | 'nvme'
-  | 'scsi'
-  | 'ata'
-  | 'usb'
-  | 'mmc'
-  | 'xen-blkfront'
-  | 'hyperv-storvsc'
-  | 'loop'
-  | 'zram'
-  | 'dm'
-  | 'md'
-  | 'nbd'
-  | 'ram'
-  | 'virtual'
-  | 'unknown';
+import type { Transport } from '../contracts/detect-disks.js';
 
 /** Where the disk sits and which ancestors matter, all as canonical guest paths. */
 export interface DeviceChain {

@@ -1,65 +1,16 @@
 import type { Root } from '../host/root.js';
 import { parseCpuList } from './cpu-list.js';
-import { detectQueueIrqs, type QueueIrq } from './disk-irqs.js';
-import { detectQueues, detectQueueSettings, type DiskQueues, type QueueSettings } from './disk-queues.js';
-import { detectStack, type DiskStack } from './disk-stack.js';
-import { resolveDeviceChain, type Transport } from './disk-transport.js';
+import { detectQueueIrqs } from './disk-irqs.js';
+import { detectQueues, detectQueueSettings } from './disk-queues.js';
+import { detectStack } from './disk-stack.js';
+import { resolveDeviceChain } from './disk-transport.js';
 import { parseInterrupts, type InterruptTable } from './interrupts.js';
-import { detectNvme, type NvmeInfo } from './nvme-controller.js';
+import { detectNvme } from './nvme-controller.js';
 import { SysReader } from './reader.js';
-import { detectRootFs, type RootFsInfo } from './root-fs.js';
-import { detectVirtio, type VirtioInfo } from './virtio-features.js';
-
-/** The PCI function a disk hangs off (its nearest PCI ancestor). */
-export interface PciFunction {
-  /** "0000:00:02.0". */
-  address: string;
-  /** Four hex digits without 0x, e.g. "1af4". */
-  vendorId: string | null;
-  deviceId: string | null;
-  subsystemVendorId: string | null;
-  subsystemDeviceId: string | null;
-  /** The device's NUMA node; -1 when the platform does not say. */
-  numaNode: number | null;
-  /** CPUs local to the device (local_cpulist). */
-  localCpus: number[] | null;
-}
-
-export interface DiskInfo {
-  name: string;
-  /** "major:minor". */
-  dev: string | null;
-  /** Canonical sysfs directory of the disk; null when /sys/block/NAME did not resolve. */
-  sysPath: string | null;
-  transport: Transport;
-  transportEvidence: string;
-  /** Driver of the nearest ancestor device: virtio_blk, nvme, sd, vbd... */
-  driver: string | null;
-  /** SCSI host adapter (virtio_scsi, storvsc, ahci...) for SCSI-attached disks. */
-  scsiHost: string | null;
-  /** Model string (nvme controller model, SCSI device/model); virtio-blk has none. */
-  model: string | null;
-  /** SCSI device/vendor. */
-  vendor: string | null;
-  /** Identifiers, null when the device has none: a captured tree holds placeholders instead. */
-  ids: { serial: string | null; wwid: string | null };
-  sizeBytes: number | null;
-  readOnly: boolean | null;
-  removable: boolean | null;
-  pci: PciFunction | null;
-  /** NUMA node of the PCI device (-1 unknown); null without a PCI device. */
-  numaNode: number | null;
-  nvme: NvmeInfo | null;
-  virtio: VirtioInfo | null;
-  queues: DiskQueues;
-  settings: QueueSettings;
-  irqs: QueueIrq[];
-  stack: DiskStack;
-  /** How this disk holds the root filesystem: itself, one of its partitions, or a dm/md stacked on it; null if not. */
-  rootFs: 'self' | 'partition' | 'stacked' | null;
-  /** The disk disappeared while it was being read (hot-unplug, loop detach). */
-  vanished: boolean;
-}
+import { detectRootFs } from './root-fs.js';
+import type { RootFsInfo } from '../contracts/detect-system.js';
+import { detectVirtio } from './virtio-features.js';
+import type { PciFunction, DiskInfo } from '../contracts/detect-disks.js';
 
 /** What all disks share: read once per Snapshot. */
 export interface DiskContext {

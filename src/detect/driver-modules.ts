@@ -1,8 +1,6 @@
-import type { DiskInfo } from './disks.js';
+import type { DiskInfo } from '../contracts/detect-disks.js';
 import type { SysReader } from './reader.js';
-
-/** Parameters of the storage driver modules in use: module → parameter → value as the kernel shows it. */
-export type DriverModules = Record<string, Record<string, string>>;
+import type { DriverModules } from '../contracts/detect-system.js';
 
 // A transport's driver and the core modules whose parameters shape its queues and power states.
 const MODULES_OF: Partial<Record<DiskInfo['transport'], string[]>> = {

@@ -1,51 +1,6 @@
-import { modulePresence, type ModuleKind } from './kernel-modules.js';
+import { modulePresence } from './kernel-modules.js';
 import type { SysReader } from './reader.js';
-
-/** /sys/module/haltpoll/parameters (Documentation/virt/guest-halt-polling.rst). */
-export interface HaltpollParameters {
-  /** Maximum poll time before halting, ns (default 200000; 0 disables polling). */
-  guestHaltPollNs: number | null;
-  guestHaltPollShrink: number | null;
-  guestHaltPollGrow: number | null;
-  guestHaltPollGrowStart: number | null;
-  guestHaltPollAllowShrink: boolean | null;
-}
-
-export type HaltpollAbsence =
-  /** No cpuidle at all in this kernel/tree. */
-  | 'no-cpuidle'
-  /** Another cpuidle driver is in use: cpuidle-haltpoll did not load (no KVM paravirt, not forced, `idle=` given, or not built). */
-  | 'driver-not-loaded'
-  /** Driver haltpoll is in use but /sys/module/haltpoll is absent: CONFIG_CPU_IDLE_GOV_HALTPOLL is not set. */
-  | 'governor-not-built'
-  /** Both exist but another governor was chosen (cpuidle.governor= or a write to current_governor). */
-  | 'governor-not-selected';
-
-export interface HaltpollInfo {
-  driverActive: boolean | null;
-  /** /sys/module/haltpoll exists (the governor is built in or loaded). */
-  governorBuilt: boolean;
-  governorActive: boolean | null;
-  /**
-   * How the cpuidle-haltpoll driver exists in this kernel: built in (only `cpuidle_haltpoll.force=1`
-   * and a reboot can bring it up once it declined at boot), a loadable module (`modprobe
-   * cpuidle-haltpoll force=1` works at runtime), absent, or null when nothing readable says.
-   */
-  driverModule: ModuleKind | null;
-  /** The module is loaded (built in: true; a .ko: /sys/module/cpuidle_haltpoll/initstate = live). */
-  driverModuleLoaded: boolean | null;
-  /** Which file said how the driver exists. */
-  driverModuleEvidence: string;
-  /** cpuidle_haltpoll.force (loads the driver without the KVM hint-dedicated feature). */
-  forced: boolean | null;
-  parameters: HaltpollParameters | null;
-  /** Guest halt polling really happens: driver and governor active and guest_halt_poll_ns > 0. */
-  polling: boolean | null;
-  /** Why polling cannot happen; null when it is active or only disabled by guest_halt_poll_ns = 0. */
-  absence: HaltpollAbsence | null;
-  /** The situation in one sentence. */
-  explanation: string;
-}
+import type { HaltpollParameters, HaltpollInfo } from '../contracts/detect-cpus.js';
 
 const PARAMS = '/sys/module/haltpoll/parameters';
 

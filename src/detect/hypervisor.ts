@@ -1,38 +1,6 @@
 import type { CpuinfoFacts } from './cpuinfo.js';
 import type { SysReader } from './reader.js';
-
-/** 'tcg': QEMU emulating the CPU in software (no hardware virtualization, no KVM paravirt). */
-export type HypervisorKind = 'kvm' | 'xen' | 'hyperv' | 'vmware' | 'tcg' | 'none' | 'unknown';
-
-/** Every signal looked at, as read (null: not present in this tree). */
-export interface HypervisorSignals {
-  /** x86 CPUID "hypervisor" bit as /proc/cpuinfo shows it; null when cpuinfo is unreadable or not x86. */
-  cpuinfoHypervisorFlag: boolean | null;
-  /** /proc/cpuinfo "model name" of the first CPU ("QEMU TCG CPU version 2.5+" under TCG with -cpu max). */
-  cpuModel: string | null;
-  /** /sys/hypervisor/type ("xen" on Xen guests). */
-  sysHypervisorType: string | null;
-  dmiSysVendor: string | null;
-  dmiProductName: string | null;
-  dmiBiosVendor: string | null;
-  currentClocksource: string | null;
-  availableClocksources: string[] | null;
-  /** Paravirtual buses with devices: /sys/bus/xen/devices, /sys/bus/vmbus/devices. */
-  paravirtBuses: string[];
-  /** cpuidle driver "haltpoll" loads only with KVM paravirt features. */
-  cpuidleDriver: string | null;
-}
-
-export interface HypervisorInfo {
-  kind: HypervisorKind;
-  /** DMI sys_vendor when there is DMI, e.g. "QEMU", "Amazon EC2", "Microsoft Corporation". */
-  vendor: string | null;
-  /** DMI product_name, e.g. "Standard PC (Q35 + ICH9, 2009)", "HVM domU", "Virtual Machine". */
-  product: string | null;
-  /** The signals that decided `kind`, strongest first, in words. */
-  evidence: string[];
-  signals: HypervisorSignals;
-}
+import type { HypervisorKind, HypervisorSignals, HypervisorInfo } from '../contracts/detect-system.js';
 
 export function detectHypervisor(r: SysReader, cpuinfo: CpuinfoFacts | null): HypervisorInfo {
   const available = r.optional('/sys/devices/system/clocksource/clocksource0/available_clocksource');

@@ -1,15 +1,14 @@
 import type { Root } from '../host/root.js';
+import type { ModuleKind } from '../contracts/detect-system.js';
 
 /**
- * How a kernel module exists in the running kernel, read through a Root (so a captured tree
- * answers like the machine it came from):
+ * How a kernel module exists, read through a Root (so a captured tree answers like the machine
+ * it came from):
  * 1. `/sys/module/<m>/initstate` exists only for a module loaded from a .ko (kernel/module/sysfs.c);
  * 2. `/lib/modules/<release>/modules.builtin` lists every built-in module, `modules.dep` every .ko;
  * 3. `/sys/module/<m>` without `initstate`: built in (the kernel makes the directory for a built-in
  *    module that has parameters).
  */
-export type ModuleKind = 'builtin' | 'module' | 'absent';
-
 export interface ModulePresence {
   /** null: nothing readable says. */
   kind: ModuleKind | null;

@@ -1,13 +1,6 @@
 import type { CpuinfoFacts } from './cpuinfo.js';
 import type { SysReader } from './reader.js';
-
-export interface MachineInfo {
-  /** `uname -m`: from kernel.arch (Linux ≥ 6.1), else inferred from /proc/cpuinfo. */
-  architecture: string | null;
-  architectureSource: 'kernel.arch' | 'cpuinfo' | null;
-  cpuVendor: string | null;
-  cpuModel: string | null;
-}
+import type { MachineInfo } from '../contracts/detect-system.js';
 
 export function detectMachine(r: SysReader, cpuinfo: CpuinfoFacts | null): MachineInfo {
   const arch = r.optional('/proc/sys/kernel/arch');

@@ -1,28 +1,5 @@
 import type { SysReader } from './reader.js';
-
-/** Who is behind an NVMe controller, as far as its model and PCI ids tell. */
-export type NvmeControllerKind =
-  | 'qemu-emulated'
-  | 'aws-ebs'
-  | 'aws-instance-store'
-  | 'gce-persistent-disk'
-  | 'gce-local-ssd'
-  | 'azure-nvme'
-  /** Anything else: a real SSD passed through, or an unrecognised virtual controller. */
-  | 'other';
-
-export interface NvmeInfo {
-  /** Controller name, e.g. "nvme0" (its IRQs are nvme0q0 admin, nvme0q1...). */
-  controller: string;
-  kind: NvmeControllerKind;
-  /** The controller is a software emulation inside the VMM (QEMU), not a device or an offload card. */
-  emulated: boolean;
-  firmware: string | null;
-  /** "pcie", "tcp", "rdma", "fc", "loop". */
-  transport: string | null;
-  /** Native NVMe multipath head (/sys/block/nvmeXnY is then bio-based; queues live on its path devices). */
-  multipathPaths: string[];
-}
+import type { NvmeControllerKind, NvmeInfo } from '../contracts/detect-disks.js';
 
 interface KnownController {
   kind: NvmeControllerKind;

@@ -1,11 +1,5 @@
-import type { ReadFailure, Root } from '../host/root.js';
-
-/** Why a value in the Snapshot is null: the file it comes from, and what went wrong. */
-export interface Unavailable {
-  path: string;
-  reason: ReadFailure | 'unparsable';
-  detail: string;
-}
+import type { Root } from '../host/root.js';
+import type { Unavailable } from '../contracts/detect-document.js';
 
 /**
  * Reads attributes through a Root and keeps a note for every value that could not be had,

@@ -1,21 +1,7 @@
 import type { Root } from '../host/root.js';
 import { wholeDiskOf } from './disk-stack.js';
 import { SysReader } from './reader.js';
-
-/** The block device under `/`, as the mount table of the reading process says. */
-export interface RootFsInfo {
-  /** Block device holding / directly: "vda", "vda2", "dm-0"; null when / is not on a block device (overlay, nfs, tmpfs). */
-  device: string | null;
-  /** The whole disk of device ("vda" for "vda2"; "dm-0" stays "dm-0"). */
-  disk: string | null;
-  /** "major:minor" from mountinfo (0:N for btrfs, overlay and other anonymous devices). */
-  dev: string | null;
-  fsType: string | null;
-  /** Mount source, e.g. "/dev/vda", "/dev/mapper/vg-root". */
-  source: string | null;
-  /** The table it came from. */
-  from: '/proc/self/mountinfo' | '/proc/mounts';
-}
+import type { RootFsInfo } from '../contracts/detect-system.js';
 
 export interface MountEntry {
   dev: string | null;

@@ -1,4 +1,4 @@
-import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../contracts/detect-document.js';
+import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type Unavailable } from '../contracts/detect-document.js';
 import type { Root } from '../host/root.js';
 import { parseCpuinfo } from './cpuinfo.js';
 import { detectCpuidle } from './cpuidle.js';
@@ -8,7 +8,7 @@ import { diskContext, diskNames, readDisk } from './disks.js';
 import { detectHypervisor } from './hypervisor.js';
 import { detectKernel } from './kernel.js';
 import { detectMachine } from './machine.js';
-import { SysReader, type Unavailable } from './reader.js';
+import { SysReader } from './reader.js';
 
 export function detectSnapshot(root: Root): Snapshot {
   const r = new SysReader(root);

@@ -1,17 +1,5 @@
 import type { SysReader } from './reader.js';
-
-export interface VirtioInfo {
-  /** The virtio device, e.g. "virtio1" (also the prefix of its IRQ names). */
-  device: string;
-  /** Negotiated feature bits, from the device's `features` file ('0'/'1' per bit, bit 0 first). */
-  featureBits: number[] | null;
-  /** Names of the known bits among featureBits (block device and transport bits). */
-  features: string[];
-  /** VIRTIO_F_RING_PACKED (bit 34) negotiated. */
-  packedRing: boolean | null;
-  /** VIRTIO_BLK_F_MQ (bit 12): the device offers more than one request queue. */
-  multiqueue: boolean | null;
-}
+import type { VirtioInfo } from '../contracts/detect-disks.js';
 
 /** Bits of include/uapi/linux/virtio_blk.h and virtio_config.h / virtio_ring.h. */
 const VIRTIO_BLK_FEATURES: Record<number, string> = {

@@ -1,13 +1,9 @@
+import type { KernelVersion } from '../contracts/detect-system.js';
+
 /**
  * Kernel version numbers and their comparison: plain arithmetic on a release string, below
  * detect (which reads the release) so that io and measure can ask "at least 5.6?" without it.
  */
-export interface KernelVersion {
-  major: number;
-  minor: number;
-  patch: number;
-}
-
 /** "6.18.44-fc-v595" → 6.18.44; "6.1" → 6.1.0; anything else → null. */
 export function parseKernelVersion(release: string): KernelVersion | null {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release.trim());

@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRegularFile } from './safe-read.js';
-
-/** Why an attribute could not be read: the tree lacks it, or the kernel refused. */
-export type ReadFailure = 'missing' | 'denied' | 'io-error' | 'not-a-file';
+import type { ReadFailure } from '../contracts/detect-document.js';
 
 export type AttrResult = { ok: true; value: string } | { ok: false; reason: ReadFailure; detail: string };
 

@@ -1,3 +1,4 @@
+import type { EngineName } from '../contracts/probe-document.js';
 /**
  * One I/O engine: issues a single read at QD1. Engines never time themselves — the measure
  * loop wraps `read` (and `noop` for calibration) with the clock, identically.
@@ -18,18 +19,12 @@ export interface IoEngine {
   close(): void;
 }
 
-/** An engine's name, as its descriptor gives it (the registry in engines.ts knows them all). */
-export type EngineName = string;
-
 export interface EngineOptions {
   path: string;
   blockSize: number;
   /** psync2: pass RWF_HIPRI. */
   hipri: boolean;
 }
-
-/** What `probe --engine` accepts: `auto` (see EngineDescriptor.auto) or a choosable engine's name. */
-export type EngineChoice = 'auto' | EngineName;
 
 /** How an engine asks the kernel to poll for completion; what measure/ makes of each is in engine-plan.ts. */
 export type PollingMethod = 'RWF_HIPRI' | 'IORING_SETUP_IOPOLL';

@@ -1,7 +1,8 @@
-import type { EngineDescriptor, EngineName } from './engine.js';
+import type { EngineDescriptor } from './engine.js';
 import { IO_URING } from './io-uring.js';
 import { NULL_ENGINE } from './null-engine.js';
 import { PSYNC2 } from './psync2.js';
+import type { EngineName } from '../contracts/probe-document.js';
 
 const registry: EngineDescriptor[] = [PSYNC2, IO_URING, NULL_ENGINE];
 

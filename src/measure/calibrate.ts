@@ -2,21 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { quantileSorted } from 'simple-statistics';
 import type { IoEngine } from '../io/engine.js';
 import { medianHalfWidth, round3 } from '../stats/summary.js';
-
-export interface Calibration {
-  /** Median cost, µs, of the engine's no-I/O call timed exactly like a read: FFI + clock. */
-  ffiUs: number;
-  ffiP10Us: number;
-  ffiP90Us: number;
-  /** Median cost, µs, of the same syscall with nothing to transfer, beyond `ffiUs`. */
-  emptySyscallUs: number;
-  /**
-   * Half-width, µs, of a 95 % interval of `emptySyscallUs` (the two medians' order-statistic
-   * intervals, combined). Absent in older documents.
-   */
-  emptySyscallCiUs?: number;
-  calls: number;
-}
+import type { Calibration } from '../contracts/probe-measurement.js';
 
 /** Time `calls` calls of `a` and of `b`, alternating (a drift of the machine hits both alike); each sorted, µs. */
 function timeAlternating(a: () => void, b: () => void, calls: number): [number[], number[]] {

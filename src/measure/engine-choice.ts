@@ -1,9 +1,10 @@
-import type { EngineChoice, EngineDescriptor, IoEngine } from '../io/engine.js';
+import type { EngineDescriptor, IoEngine } from '../io/engine.js';
 import { autoEngine, engineDescriptor } from '../io/engines.js';
 import { explainIoUringError, IoUringError, type IoUringHostFacts } from '../io/io-uring-errors.js';
-import { asksToPoll, hipriNotUsed, hipriPolled, iopollRefused, iopollVerdict, neverPolled, planEngine, type PolledVerdict } from './engine-plan.js';
-import { decideHipri, type HipriVerdict, type KernelVersion, type QueuePolling } from './hipri.js';
+import { asksToPoll, hipriNotUsed, hipriPolled, iopollRefused, iopollVerdict, neverPolled, planEngine } from './engine-plan.js';
+import { decideHipri, type KernelVersion, type QueuePolling } from './hipri.js';
 import { ERRNO } from '../native/native-error.js';
+import type { HipriVerdict, PolledVerdict, EngineChoice } from '../contracts/probe-document.js';
 
 export interface ProbeEngineRequest {
   choice: EngineChoice;

@@ -1,12 +1,7 @@
-import type { EngineChoice, EngineDescriptor, EngineName } from '../io/engine.js';
+import type { EngineDescriptor } from '../io/engine.js';
 import { autoEngine, engineDescriptor } from '../io/engines.js';
-import type { HipriVerdict, QueuePolling } from './hipri.js';
-
-/** Whether reads really completed by polling, for any engine, and why (report field `engine.polled`). */
-export interface PolledVerdict {
-  polled: boolean;
-  reason: string;
-}
+import type { QueuePolling } from './hipri.js';
+import type { PolledVerdict, HipriVerdict, EngineChoice, EngineName } from '../contracts/probe-document.js';
 
 /** Which engine to open, and whether to ask it to poll, before anything is opened. */
 export interface EnginePlan {

@@ -1,6 +1,5 @@
 import type { ProbeReport } from '../contracts/probe-document.js';
-import type { HistogramJson } from '../stats/histogram.js';
-import type { LatencySummary } from '../stats/summary.js';
+import type { LatencySummary, HistogramJson } from '../contracts/latency-stats.js';
 
 /**
  * The one latency series a probe leads with, in every output (text, JSON consumers, Prometheus,

@@ -1,11 +1,5 @@
-/** Whether RWF_HIPRI actually made preadv2 poll — not just whether the flag was passed. */
-export interface HipriVerdict {
-  requested: boolean;
-  effective: boolean;
-  reason: string;
-}
-
 import { kernelAtLeast, parseKernelVersion } from '../host/kernel-version.js';
+import type { HipriVerdict } from '../contracts/probe-document.js';
 
 /** The running kernel as the probe needs it: its release string and parsed version. */
 export interface KernelVersion {

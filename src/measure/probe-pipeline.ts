@@ -8,13 +8,15 @@ import { detectDisk } from '../detect/disks.js';
 import { findRootFsDevice } from '../detect/root-fs.js';
 import { planEngine } from './engine-plan.js';
 import { parseKernelRelease, type KernelVersion, type QueuePolling } from './hipri.js';
-import { inspectTarget, openError, rootFsDevice, type ProbeTarget } from './target.js';
+import { inspectTarget, openError, rootFsDevice } from './target.js';
 import { pinToCpu } from '../native/libc.js';
 import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../contracts/probe-document.js';
-import type { EngineChoice, EngineDescriptor, EngineName } from '../io/engine.js';
+import type { EngineDescriptor } from '../io/engine.js';
 import { engineDescriptor } from '../io/engines.js';
 import { openProbeEngine, type OpenedEngine } from './engine-choice.js';
 import { probeTraceSpec, tracedProbe } from './traced-measurement.js';
+import type { ProbeTarget } from '../contracts/probe-measurement.js';
+import type { EngineChoice, EngineName } from '../contracts/probe-document.js';
 
 /** What a probe measures: `probe`'s options, and what tune and collect ask for. */
 export interface ProbeMeasureSettings {

@@ -1,9 +1,10 @@
 import type { IoEngine } from '../io/engine.js';
-import { calibrate, type Calibration } from './calibrate.js';
-import { Histogram, type HistogramJson } from '../stats/histogram.js';
+import { calibrate } from './calibrate.js';
+import { Histogram } from '../stats/histogram.js';
 import { RandomOffsets } from './offsets.js';
 import { runQd1, type LoopProgress } from './qd1-loop.js';
-import { round3, subtractOverhead, summarize, type LatencySummary } from '../stats/summary.js';
+import { round3, subtractOverhead, summarize } from '../stats/summary.js';
+import type { ProbeMeasurement, Calibration } from '../contracts/probe-measurement.js';
 
 export interface ProbeRunOptions {
   engine: IoEngine;
@@ -23,34 +24,6 @@ export interface ProbeRunOptions {
   calibration?: Calibration;
   /** Receives the per-read samples (ns, issue order) and slice starts before they are summarised. */
   onSamples?: (loop: { samplesNs: Float64Array; sliceStarts: number[] }) => void;
-}
-
-export interface Overhead {
-  /** Subtracted from every raw figure. */
-  perIoUs: number;
-  /** Which measurement `perIoUs` is: in-situ (after real I/Os) when enough were taken, else warm. */
-  source: 'in-situ' | 'warm';
-  inSitu: { medianUs: number; p10Us: number; p90Us: number; calls: number } | null;
-  /** Tight-loop calibrations before and after the run: the FFI cost with hot caches. */
-  before: Calibration;
-  after: Calibration;
-  method: string;
-}
-
-export interface ProbeMeasurement {
-  samples: number;
-  rampIos: number;
-  wallSeconds: number;
-  /** I/Os completed per second of measuring, as this process achieved them (overhead included). */
-  iops: number;
-  /** What the device sustains at QD1 without nvprobe's per-call cost: 1e6 / corrected mean. */
-  iopsCorrected: number;
-  overhead: Overhead;
-  raw: LatencySummary;
-  corrected: LatencySummary;
-  histogram: HistogramJson;
-  correctedHistogram: HistogramJson;
-  aborted: boolean;
 }
 
 const IN_SITU_EVERY = 16;

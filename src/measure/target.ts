@@ -5,26 +5,7 @@ import { memoryFilesystem } from '../host/pseudo-fs.js';
 import type { Root } from '../host/root.js';
 import { blockDeviceGeometry, closeFd, openReadOnly } from '../native/libc.js';
 import { NativeError } from '../native/native-error.js';
-
-export interface ProbeTarget {
-  path: string;
-  kind: 'block' | 'file';
-  sizeBytes: number;
-  /** Bytes the random offsets range over (the target, or --size). */
-  spanBytes: number;
-  logicalBlockSize: number;
-  /** The whole disk whose queue serves the reads (vda for /dev/vda1 or a file on it), if any. */
-  disk: string | null;
-  filesystem: { type: string; mountPoint: string } | null;
-  /** nvprobe created this file itself (the root device could not be opened). */
-  scratch: boolean;
-  /** Why a scratch file stands in for the root filesystem's device. */
-  fallbackReason?: string;
-  /** What serves the reads: a block device, memory (tmpfs, ramfs), or nothing nvprobe can name (overlay, FUSE, network). */
-  backing: 'block-device' | 'memory' | 'unknown';
-  /** Set unless backing is block-device: one line saying the figures are not storage latency. */
-  backingNote?: string;
-}
+import type { ProbeTarget } from '../contracts/probe-measurement.js';
 
 /** Stat TARGET and refuse, with one clear line, anything nvprobe cannot read as a block span. */
 export function inspectTarget(root: Root, target: string, blockSize: number, spanLimit?: number): ProbeTarget {

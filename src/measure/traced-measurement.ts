@@ -3,10 +3,11 @@ import type { Root } from '../host/root.js';
 import { TraceUnavailable } from '../trace/instance.js';
 import { traceDevices } from '../trace/target-devices.js';
 import type { ReadTraceSpec } from '../trace/io-events.js';
-import { ProbeTracer, type KernelClockReport } from '../trace/probe-tracer.js';
+import { ProbeTracer } from '../trace/probe-tracer.js';
 import { boundaryCalls } from './calibrate.js';
-import { runProbe, type ProbeMeasurement, type ProbeRunOptions } from './probe-run.js';
-import type { ProbeTarget } from './target.js';
+import { runProbe, type ProbeRunOptions } from './probe-run.js';
+import type { KernelClockReport } from '../contracts/probe-kernel-clock.js';
+import type { ProbeMeasurement, ProbeTarget } from '../contracts/probe-measurement.js';
 
 export interface TracedMeasurement {
   measurement: ProbeMeasurement;

@@ -1,5 +1,5 @@
 import { formatCpuList } from '../detect/cpu-list.js';
-import type { DiskInfo } from '../detect/disks.js';
+import type { DiskInfo } from '../contracts/detect-disks.js';
 import type { Snapshot } from '../contracts/detect-document.js';
 import { fmtBytes } from './format.js';
 

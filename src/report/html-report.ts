@@ -1,4 +1,3 @@
-import type { DiskInfo } from '../detect/disks.js';
 import { Histogram } from '../stats/histogram.js';
 import type { Finding, FindingStatus } from '../contracts/rule-types.js';
 import { measuredLine } from './findings-text.js';
@@ -8,6 +7,7 @@ import { latencySeries, phaseCharts, type ReportModel } from './report-model.js'
 import { cdfSvg, histogramSvg, sharedRange } from './svg-charts.js';
 import { intervalText } from '../tune/decision.js';
 import { finalLine, noiseLine, ruleLine } from './tune-text.js';
+import type { DiskInfo } from '../contracts/detect-disks.js';
 
 const GROUPS: Array<{ status: FindingStatus; heading: string }> = [
   { status: 'recommend', heading: 'Apply in the guest' },

@@ -1,6 +1,6 @@
-import type { LatencySummary } from '../stats/summary.js';
-import type { KernelClockReport } from '../trace/probe-tracer.js';
 import { fmtUs, table } from './format.js';
+import type { LatencySummary } from '../contracts/latency-stats.js';
+import type { KernelClockReport } from '../contracts/probe-kernel-clock.js';
 
 type Available = Extract<KernelClockReport, { available: true }>;
 

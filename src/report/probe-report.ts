@@ -1,10 +1,11 @@
 import type { ProbeEngineReport, ProbeReport } from '../contracts/probe-document.js';
-import { PERCENTILES, percentileKey, type LatencySummary } from '../stats/summary.js';
+import { PERCENTILES, percentileKey } from '../stats/summary.js';
 import { fmtBytes, fmtUs, table } from './format.js';
 import { renderHistogram } from './terminal-histogram.js';
 import { kernelClockLines, phaseTable } from './kernel-clock-text.js';
 import { probeHeadline } from '../measure/headline.js';
 import { findEngine } from '../io/engines.js';
+import type { LatencySummary } from '../contracts/latency-stats.js';
 
 function latencyRow(label: string, s: LatencySummary): string[] {
   return [label, fmtUs(s.minUs), ...PERCENTILES.map((p) => fmtUs(s.percentilesUs[percentileKey(p)])), fmtUs(s.maxUs), fmtUs(s.meanUs), fmtUs(s.stdevUs)];

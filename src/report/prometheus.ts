@@ -1,9 +1,10 @@
-import { PERCENTILES, percentileKey, type LatencySummary } from '../stats/summary.js';
+import { PERCENTILES, percentileKey } from '../stats/summary.js';
 import type { ProbeReport } from '../contracts/probe-document.js';
 import { probeHeadline } from '../measure/headline.js';
 import { terminalSafe } from './terminal-safe.js';
 import type { LastRun, TuneState } from './tune-state.js';
-import type { Verdict } from '../tune/pending-verify.js';
+import type { Verdict } from '../contracts/boot-verdict.js';
+import type { LatencySummary } from '../contracts/latency-stats.js';
 
 /**
  * node_exporter textfile-collector format (Prometheus text exposition format 0.0.4) of one probe

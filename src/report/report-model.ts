@@ -6,10 +6,10 @@ import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../contracts/probe-docum
 import { TUNE_SCHEMA_VERSION, type TuneReport } from '../contracts/tune-document.js';
 import { usageError } from '../errors.js';
 import type { ReportSource } from '../host/report-input.js';
-import { histogramJsonProblem, type HistogramJson } from '../stats/histogram.js';
+import { histogramJsonProblem } from '../stats/histogram.js';
 import type { Finding } from '../contracts/rule-types.js';
 import { probeHeadline } from '../measure/headline.js';
-import type { LatencySummary } from '../stats/summary.js';
+import type { LatencySummary, HistogramJson } from '../contracts/latency-stats.js';
 
 /** Everything a report shows; any part may be missing (a run alone has no Snapshot). */
 export interface ReportModel {

@@ -1,5 +1,6 @@
-import { coarseBins, Histogram, type HistogramJson } from '../stats/histogram.js';
+import { coarseBins, Histogram } from '../stats/histogram.js';
 import { fmtUs } from './format.js';
+import type { HistogramJson } from '../contracts/latency-stats.js';
 
 /**
  * A terminal rendering of a latency histogram: fine buckets merged into bins ~9 % wide

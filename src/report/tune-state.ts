@@ -1,9 +1,9 @@
 import type { Root } from '../host/root.js';
 import { readRuns } from '../host/run-store.js';
 import { checkedStateDir } from '../host/state-dir-check.js';
-import type { Verdict } from '../tune/pending-verify.js';
-import type { SessionResult } from '../tune/session.js';
 import { readTuningStateIfReadable } from '../tune/tuning-state.js';
+import type { Verdict } from '../contracts/boot-verdict.js';
+import type { SessionResult } from '../contracts/tune-session.js';
 
 /**
  * What a fleet dashboard needs to know about tuning on this machine, read from the state dir by

@@ -1,9 +1,9 @@
 import type { PersistedReport, TuneReport } from '../contracts/tune-document.js';
-import type { TunePlan } from '../tune/plan.js';
-import type { Figures, SessionResult } from '../tune/session.js';
 import { stateDirFlag } from '../host/state-dir.js';
 import { fmtUs, table } from './format.js';
 import { intervalText, p50Change } from '../tune/decision.js';
+import type { TunePlan } from '../contracts/tune-plan.js';
+import type { Figures, SessionResult } from '../contracts/tune-session.js';
 
 function persistedText(p: PersistedReport, revert: string): string[] {
   const lines = ['', `Persisted (${revert} removes it again):`];

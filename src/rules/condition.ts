@@ -1,6 +1,7 @@
-import { compareKernelVersions, type KernelVersion } from '../host/kernel-version.js';
+import { compareKernelVersions } from '../host/kernel-version.js';
 import { resolveField } from './field-path.js';
 import { COMPARISONS, type Comparison, type Condition, type Evidence, type Operand } from '../contracts/rule-types.js';
+import type { KernelVersion } from '../contracts/detect-system.js';
 
 export interface ConditionProblem {
   at: string;

@@ -1,4 +1,4 @@
-import type { DiskInfo } from '../detect/disks.js';
+import type { DiskInfo } from '../contracts/detect-disks.js';
 import type { Snapshot } from '../contracts/detect-document.js';
 import { allResolved, interpolate } from './field-path.js';
 import type { RuleScope } from '../contracts/rule-types.js';

@@ -1,3 +1,5 @@
+import type { HistogramJson } from '../contracts/latency-stats.js';
+
 /**
  * Log-linear latency histogram in nanoseconds, fio's layout: values below 128 ns have a bucket
  * each; above, every power of two is split into 64 equal buckets, so a bucket's midpoint is
@@ -9,17 +11,6 @@ const SUB = 1 << HISTOGRAM_BITS; // 64 buckets per power of two
 const LINEAR_LIMIT = 2 * SUB; // values below this are exact
 const MAX_EXPONENT = 44; // 2^50 ns ≈ 13 days: beyond any I/O
 const BUCKETS = (MAX_EXPONENT + 2) * SUB;
-
-export interface HistogramJson {
-  scheme: 'log-linear';
-  bits: number;
-  unit: 'ns';
-  count: number;
-  minNs: number;
-  maxNs: number;
-  /** Sparse [bucket index, count] pairs, ascending. */
-  buckets: Array<[number, number]>;
-}
 
 export function bucketIndex(ns: number): number {
   const v = ns > 0 ? Math.floor(ns) : 0;

@@ -1,16 +1,7 @@
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
+import type { PercentileKey, LatencySummary } from '../contracts/latency-stats.js';
 
 export const PERCENTILES = [1, 5, 10, 50, 90, 95, 99, 99.9, 99.99] as const;
-export type PercentileKey = 'p1' | 'p5' | 'p10' | 'p50' | 'p90' | 'p95' | 'p99' | 'p99.9' | 'p99.99';
-
-export interface LatencySummary {
-  count: number;
-  minUs: number;
-  meanUs: number;
-  stdevUs: number;
-  maxUs: number;
-  percentilesUs: Record<PercentileKey, number>;
-}
 
 export function percentileKey(p: number): PercentileKey {
   return `p${p}` as PercentileKey;

@@ -4,11 +4,10 @@ import { pidRunning } from '../host/state-dir.js';
 import { findTracefs, kernelHasTracefs, mountTracefs, NVPROBE_MOUNT_SOURCE, TracefsDir, unmountTracefs, type RawPipe } from '../host/tracefs.js';
 import { parseEventFormat, type EventFormat } from './event-format.js';
 import { decodePage, parsePageLayout, type PageLayout } from './ring-page.js';
+import { TRACE_CLOCK } from '../contracts/probe-kernel-clock.js';
 
 const INSTANCE_PREFIX = 'nvprobe-';
 const INSTANCE_RE = /^nvprobe-(\d+)$/;
-/** The clock every CPU's buffer stamps with: CLOCK_MONOTONIC, consistent across CPUs (unlike 'local'). */
-export const TRACE_CLOCK = 'mono';
 
 /** Why tracing cannot run here, in one line for the user. */
 export class TraceUnavailable extends Error {

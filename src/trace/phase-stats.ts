@@ -1,45 +1,8 @@
-import { Histogram, type HistogramJson } from '../stats/histogram.js';
-import { round3, summarize, type LatencySummary } from '../stats/summary.js';
+import { Histogram } from '../stats/histogram.js';
+import { round3, summarize } from '../stats/summary.js';
 import { ReadColumns, SOURCE_BIO, SOURCE_NONE, SOURCE_REQUEST } from './read-joiner.js';
-
-export interface PhaseStats {
-  latency: LatencySummary;
-  histogram: HistogramJson;
-}
-
-export interface PhaseBreakdown {
-  /** Syscall entry → request issued (bio queued, for bio-based devices such as zram). */
-  submit: PhaseStats;
-  /** Issued → completed: the device, and on a VM the host behind it. */
-  device: PhaseStats;
-  /** Completed → syscall exit: completion handling, wake-up, return. */
-  completion: PhaseStats;
-  /** Per read: submit + completion → return, what this guest's kernel spends. */
-  guestSide: LatencySummary;
-  /**
-   * Syscall entry → exit of the same reads (those the phases cover, all events on): the phases add
-   * up to it. Absent in older documents.
-   */
-  total?: PhaseStats;
-  /** How many reads had their device time bracketed by request events, by bio events. */
-  requestEvents: number;
-  bioEvents: number;
-}
-
-export interface ReadStats {
-  /** Reads whose syscall entry and exit were both seen. */
-  reads: number;
-  total: PhaseStats;
-  /** Reads with the block events of their own bio (those the phases cover). */
-  withPhases: number;
-  phases: PhaseBreakdown | null;
-  /** Completions taken by a CPU that was idle (running its idle task) just before. */
-  idleCompletions: number;
-  /** Reads whose returning CPU left idle between the completion and the return; null when power:cpu_idle is not traced. */
-  wokeFromIdle: number | null;
-  /** Reads that returned on another CPU than they entered on (the trace clock is global, the phases stay exact). */
-  migrated: number;
-}
+import type { PhaseStats, PhaseBreakdown, ReadStats } from '../contracts/probe-kernel-clock.js';
+import type { LatencySummary } from '../contracts/latency-stats.js';
 
 function stats(ns: Float64Array): PhaseStats {
   return { latency: summarize(ns), histogram: new Histogram().addAll(ns).toJSON() };

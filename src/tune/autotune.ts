@@ -1,13 +1,5 @@
 import { median } from 'simple-statistics';
-import type { RoundFigures } from './meter.js';
-
-export interface GridPoint {
-  value: string | number;
-  p50Us: number[];
-  medianP50Us: number;
-  /** Each pass's figures, in pass order (for pairing with another value of the same pass). */
-  rounds: RoundFigures[];
-}
+import type { RoundFigures, GridPoint } from '../contracts/tune-evidence.js';
 
 export interface GridResult {
   points: GridPoint[];

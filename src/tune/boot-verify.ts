@@ -3,15 +3,17 @@ import * as fs from 'node:fs';
 import type { Root } from '../host/root.js';
 import { runCommand } from '../host/commands.js';
 import { ExitCode, NvprobeError } from '../errors.js';
-import type { EngineChoice, IoEngine } from '../io/engine.js';
+import type { IoEngine } from '../io/engine.js';
+import type { EngineChoice } from '../contracts/probe-document.js';
 import { openTarget } from '../measure/probe-pipeline.js';
 import { Applier } from './applier.js';
 import { Journal } from './journal.js';
 import { Meter } from './meter.js';
 import { FALSE_KEEP_RATE, intervalText, MIN_GAIN } from './decision.js';
-import { cpuTimes, cpuWorkNs, hostChange, stealBetween, type HostReference } from './host-reference.js';
+import { cpuTimes, cpuWorkNs, hostChange, stealBetween } from './host-reference.js';
+import type { HostReference, Verdict } from '../contracts/boot-verdict.js';
 import { rankSumBounds } from './rank-test.js';
-import { bootedSince, checkExpectations, disarm, LAST_VERDICT, PENDING_VERIFY, readPending, writeState, type MeasureSettings, type PendingVerify, type Verdict } from './pending-verify.js';
+import { bootedSince, checkExpectations, disarm, LAST_VERDICT, PENDING_VERIFY, readPending, writeState, type MeasureSettings, type PendingVerify } from './pending-verify.js';
 import { undoRun } from './session.js';
 
 /** Rounds measured before the reboot and again after it: enough for the rank-sum bound at FALSE_KEEP_RATE. */

@@ -1,16 +1,8 @@
 import type { ReadTraceSpec } from '../trace/io-events.js';
-import type { KernelClockReport } from '../trace/probe-tracer.js';
-import { type Block, randomOrder } from './decision.js';
+import type { KernelClockReport } from '../contracts/probe-kernel-clock.js';
+import { randomOrder } from './decision.js';
+import type { Block, NoiseFloor } from '../contracts/tune-evidence.js';
 import type { Meter } from './meter.js';
-
-/** The unchanged settings against themselves, in blocks like a decision's: what noise alone looks like in this run. */
-export interface NoiseFloor {
-  blocks: Block[];
-  /** Smallest and largest block ratio. */
-  range: [number, number];
-  /** The largest departure from 1 of any block, as a share (0.021: 2.1 %). */
-  spread: number;
-}
 
 /**
  * The changes a run kept, switched together between the original settings and the final ones

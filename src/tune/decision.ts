@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { RoundFigures } from './meter.js';
+import type { RoundFigures, BlockOrder, Block, Outcome, Evidence } from '../contracts/tune-evidence.js';
 import { signedRankBounds } from './rank-test.js';
 
 /** A change is kept only when even the conservative end of its interval is this much faster. */
@@ -19,35 +19,6 @@ export const NOISE_BLOCKS = 4;
 export const FINAL_BLOCKS = 6;
 /** One-sided confidence of each end of the reported final and noise intervals (a 96 % interval). */
 export const REPORT_ALPHA = 0.02;
-
-export type BlockOrder = 'ABBA' | 'BAAB';
-
-/**
- * Four rounds, A B B A or B A A B, the order drawn at random per block. Within a block a linear
- * drift cancels (both arms have the same mean time); across blocks the random order makes each
- * block's sign a coin toss when the change does nothing, whatever the machine does meanwhile.
- */
-export interface Block {
-  order: BlockOrder;
-  a: [RoundFigures, RoundFigures];
-  b: [RoundFigures, RoundFigures];
-  /** B over A: the geometric mean of the two B rounds' p50 over that of the two A rounds'. */
-  ratio: number;
-}
-
-export type Outcome = 'gain' | 'no-gain' | 'slower' | 'too-noisy' | 'prerequisite';
-
-export interface Evidence {
-  outcome: Outcome;
-  /** The estimated p50 ratio B/A (Hodges–Lehmann over the blocks' log ratios). */
-  ratio: number;
-  /** Each end one-sided at 1 − ALPHA_PER_LOOK; null ends: too few blocks to bound. */
-  interval: [number | null, number | null];
-  blocks: number;
-  /** Looks taken at the evidence (the first at LOOKS[0] blocks). */
-  looks: number;
-  reason: string;
-}
 
 export function makeBlock(order: BlockOrder, a: [RoundFigures, RoundFigures], b: [RoundFigures, RoundFigures]): Block {
   return { order, a, b, ratio: Math.sqrt((b[0].p50Us * b[1].p50Us) / (a[0].p50Us * a[1].p50Us)) };

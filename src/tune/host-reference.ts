@@ -1,16 +1,5 @@
 import type { Root } from '../host/root.js';
-
-/**
- * What the host gives this guest, measured the same way before a reboot and after it: a change
- * nvprobe makes in the guest (idle polling, poll queues) cannot move these, so when they move
- * between the boots, the host changed and a before/after comparison cannot be attributed.
- */
-export interface HostReference {
-  /** Time of a fixed piece of CPU work (fastest of repeats), ns: longer when the host gives the vCPU less. */
-  cpuWorkNs: number;
-  /** Share of CPU time stolen by the host over the measuring window; null where /proc/stat has no steal. */
-  stealShare: number | null;
-}
+import type { HostReference } from '../contracts/boot-verdict.js';
 
 /** How far the CPU work's time may move between the boots before the host counts as changed. */
 export const HOST_CPU_TOLERANCE = 0.05;

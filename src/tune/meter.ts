@@ -1,18 +1,12 @@
 import type { IoEngine } from '../io/engine.js';
-import { Histogram, type HistogramJson } from '../stats/histogram.js';
-import type { Calibration } from '../measure/calibrate.js';
-import { runProbe, type ProbeMeasurement } from '../measure/probe-run.js';
+import { Histogram } from '../stats/histogram.js';
+import { runProbe } from '../measure/probe-run.js';
 import type { ReadTraceSpec } from '../trace/io-events.js';
-import type { KernelClockReport } from '../trace/probe-tracer.js';
 import { tracedProbe } from '../measure/traced-measurement.js';
-
-export interface RoundFigures {
-  p50Us: number;
-  p99Us: number;
-  p999Us: number;
-  iops: number;
-  samples: number;
-}
+import type { RoundFigures } from '../contracts/tune-evidence.js';
+import type { ProbeMeasurement, Calibration } from '../contracts/probe-measurement.js';
+import type { KernelClockReport } from '../contracts/probe-kernel-clock.js';
+import type { HistogramJson } from '../contracts/latency-stats.js';
 
 /**
  * Short measurements on one open target, for A/B rounds; corrected figures (FFI cost taken off).

@@ -13,7 +13,7 @@ import { ensureDir } from '../host/state-dir.js';
 import { replaceFileAtomic } from '../host/safe-create.js';
 import type { ResolvedAction } from '../contracts/actions.js';
 import { findKnobKind } from '../knobs/kinds.js';
-import type { HostReference } from './host-reference.js';
+import type { HostReference, Expectation, Verdict } from '../contracts/boot-verdict.js';
 
 /** The one-shot verification `tune --persist` arms for the next boot; `nvprobe verify` consumes it. */
 export const PENDING_VERIFY = 'pending-verify.json';
@@ -21,13 +21,6 @@ export const LAST_VERDICT = 'last-verify.json';
 export const PENDING_VERSION = 1;
 /** Never more than this many boots after arming: the one that verifies, and one to put things back. */
 export const MAX_BOOTS = 2;
-
-/** Something the next boot must show for a reboot-only change to be in effect. */
-export type Expectation =
-  | { kind: 'cmdline-word'; change: string; word: string }
-  | { kind: 'module-param'; change: string; module: string; param: string; value: string }
-  | { kind: 'cpuidle-driver'; change: string; driver: string }
-  | { kind: 'disk-poll'; change: string; disk: string };
 
 export interface MeasureSettings {
   /** What was measured (a file or block device path); null: the scratch file tune made on the root filesystem. */
@@ -63,28 +56,6 @@ export interface PendingVerify {
    * and the host reference around the rounds (records armed before it existed have none).
    */
   baseline: { roundsP50Us: number[]; medianP50Us: number; kernelClock: unknown | null; reference?: HostReference | null };
-}
-
-export interface Verdict {
-  run: string;
-  at: string;
-  boot: number;
-  verdict: 'kept' | 'reverted-no-gain' | 'reverted-too-noisy' | 'reverted-host-changed' | 'reverted-not-in-effect' | 'reverted-boot-bound' | 'measure-failed';
-  reason: string;
-  checks: Array<Expectation & { inEffect: boolean; live: string | null; why: string | null }>;
-  baselineMedianP50Us: number;
-  /** The baseline's rounds, so that the verdict file alone shows what was compared (absent in older verdicts). */
-  baselineRoundsP50Us?: number[];
-  afterRoundsP50Us: number[] | null;
-  afterMedianP50Us: number | null;
-  /** after / before: the Hodges–Lehmann estimate over the rounds' p50s (records before the interval: the median ratio). */
-  ratio: number | null;
-  /** The ratio's interval, each end one-sided at 1 − FALSE_KEEP_RATE: kept only when its upper end is below 1 − margin. */
-  interval?: [number | null, number | null] | null;
-  /** The host reference before the reboot and after it: when it moved, nothing is kept. */
-  reference?: { before: HostReference | null; after: HostReference } | null;
-  margin: number;
-  rebooting: boolean;
 }
 
 /** The record `tune --persist` arms after writing reboot-only changes: boots 0, bounded by MAX_BOOTS. */

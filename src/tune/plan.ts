@@ -2,27 +2,7 @@ import { knobKind } from '../knobs/kinds.js';
 import type { Root } from '../host/root.js';
 import type { ResolvedAction } from '../contracts/actions.js';
 import type { Finding } from '../contracts/rule-types.js';
-
-/** One recommended runtime change, as tune will try it. */
-export interface PlannedChange {
-  findingId: string;
-  title: string;
-  action: ResolvedAction;
-  /** Live value(s) before nvprobe touches it. */
-  from: Array<string | null>;
-  prerequisite: boolean;
-}
-
-export interface TunePlan {
-  changes: PlannedChange[];
-  /**
-   * Recommended, but only effective after a reboot: written with --persist, never measured.
-   * `reason`: what was read on this machine that calls for it, and why no runtime change does it.
-   */
-  rebootOnly: Array<{ findingId: string; title: string; action: ResolvedAction; reason: string }>;
-  /** Recommended runtime changes tune cannot judge on this target. */
-  skipped: Array<{ findingId: string; action: ResolvedAction; reason: string }>;
-}
+import type { PlannedChange, TunePlan } from '../contracts/tune-plan.js';
 
 /**
  * Turn findings into the changes a run will measure. A per-disk change (a queue attribute) is

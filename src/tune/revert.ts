@@ -6,16 +6,7 @@ import { sameValue } from '../knobs/knob.js';
 import { writeSubject, type Write } from '../knobs/write.js';
 import type { Journal, JournalEntry } from './journal.js';
 import { writeAllowed } from '../host/write-allowlist.js';
-
-export interface Reverted {
-  run: string;
-  label: string;
-  path: string;
-  restored: string | null;
-  error?: string;
-  /** Not restored: someone else changed the value since nvprobe set it (`now`, `wrote`). */
-  left?: { now: string; wrote: string };
-}
+import type { Reverted, StatusEntry } from '../contracts/revert-document.js';
 
 /**
  * Put back what nvprobe changed: the latest run that still has changes (or every run with
@@ -99,15 +90,6 @@ function describe(e: JournalEntry): string | null {
   if (e.prev.op === 'command') return `(previous content of ${Object.keys(e.prev.files).join(', ')})`;
   if (e.prev.op === 'module') return e.prev.loaded === false ? '(not loaded)' : '(loaded)';
   return e.prev.content === null ? '(file removed)' : '(previous file content)';
-}
-
-export interface StatusEntry {
-  run: string;
-  label: string;
-  path: string;
-  written: string | null;
-  live: string | null;
-  state: 'applied' | 'drifted' | 'unknown';
 }
 
 /** What nvprobe has in effect, and whether the live values still match what it wrote. */

@@ -2,35 +2,19 @@ import { ExitCode, NvprobeError } from '../errors.js';
 import type { Root } from '../host/root.js';
 import { knobKind, runtimeKnob } from '../knobs/kinds.js';
 import { writeSubject } from '../knobs/write.js';
-import type { HistogramJson } from '../stats/histogram.js';
-import type { ProbeTarget } from '../measure/target.js';
 import type { IoEngine } from '../io/engine.js';
-import {
-  decide,
-  FALSE_KEEP_RATE,
-  FINAL_BLOCKS,
-  LOOKS,
-  MIN_GAIN,
-  ALPHA_PER_LOOK,
-  measureBlock,
-  NOISE_BLOCKS,
-  randomOrder,
-  ratioBounds,
-  REPORT_ALPHA,
-  type Block,
-  type BlockOrder,
-  type Evidence,
-} from './decision.js';
+import { decide, FALSE_KEEP_RATE, FINAL_BLOCKS, LOOKS, MIN_GAIN, ALPHA_PER_LOOK, measureBlock, NOISE_BLOCKS, randomOrder, ratioBounds, REPORT_ALPHA } from './decision.js';
+import type { Block, BlockOrder, Evidence, GridPoint } from '../contracts/tune-evidence.js';
 import { Applier, WriteRefused } from './applier.js';
-import { gridSearch, type GridPoint } from './autotune.js';
+import { gridSearch } from './autotune.js';
 import type { Journal } from './journal.js';
-import { Meter, mergeRounds, type RoundFigures } from './meter.js';
-import type { ProbeMeasurement } from '../measure/probe-run.js';
-import type { PlannedChange, TunePlan } from './plan.js';
+import { Meter, mergeRounds } from './meter.js';
+import type { PlannedChange, TunePlan } from '../contracts/tune-plan.js';
 import { idlePollShare } from './poll-cost.js';
-import { KeptSwitch, type NoiseFloor, noiseFloor, tracedPair } from './closing.js';
+import { KeptSwitch, noiseFloor, tracedPair } from './closing.js';
 import type { ReadTraceSpec } from '../trace/io-events.js';
-import type { KernelClockReport } from '../trace/probe-tracer.js';
+import type { ChangeResult, FinalComparison, SessionResult } from '../contracts/tune-session.js';
+import type { ProbeTarget, ProbeMeasurement } from '../contracts/probe-measurement.js';
 
 export interface SessionOptions {
   root: Root;
@@ -51,64 +35,6 @@ export interface SessionOptions {
   say: (text: string) => void;
   /** The order of each block (tests replay recorded orders); default a fair coin. */
   order?: () => BlockOrder;
-}
-
-export interface Figures extends RoundFigures {
-  /** Share of CPU time spent in the POLL idle state over an idle window; null where unknown. */
-  idlePollShare: number | null;
-}
-
-export interface ChangeResult {
-  findingId: string;
-  title: string;
-  target: string;
-  from: Array<string | null>;
-  to: string | number | null;
-  decision: 'kept' | 'reverted' | 'skipped';
-  reason: string;
-  /** The estimated p50 ratio with the change over without (Hodges–Lehmann over the blocks); null: not measured. */
-  medianRatio: number | null;
-  /** The decision's evidence: outcome, estimate and interval, blocks and looks; null: not measured. */
-  evidence?: Evidence | null;
-  /** The randomly ordered ABBA/BAAB blocks the decision rests on. */
-  blocks?: Block[];
-  /** Runs saved before blocks (schema 1, A/B pairs): read, never written. */
-  pairs?: Array<{ a: RoundFigures; b: RoundFigures; ratio: number }>;
-  grid?: GridPoint[];
-  pollShare?: { before: number | null; after: number | null };
-  /** How long deciding this change took (grid, blocks, the switch back). */
-  elapsedMs?: number;
-}
-
-/** The final state against the original, interleaved at the end of the run: the result a user reads. */
-export interface FinalComparison {
-  blocks: Block[];
-  ratio: number;
-  /** A 1 − 2·REPORT_ALPHA interval of the ratio; null ends: too few blocks. */
-  interval: [number | null, number | null];
-}
-
-export interface SessionResult {
-  /** The original settings and the final ones, from the same interleaved blocks at the end (the noise floor's two arms when nothing was kept). */
-  before: Figures;
-  after: Figures;
-  histograms: { before: HistogramJson; after: HistogramJson };
-  changes: ChangeResult[];
-  kept: PlannedChange[];
-  partial: boolean;
-  stopReason: string | null;
-  elapsedMs: number;
-  noise?: NoiseFloor;
-  /** Null when nothing was kept: before and after are the same settings. */
-  final?: FinalComparison | null;
-  /** The rule every decision applied. */
-  rule?: { minGain: number; falseKeepRate: number; looks: number[]; alphaPerLook: number };
-  /**
-   * One traced measurement of the original and one of the final state, back to back at the end,
-   * on the kernel's clock: per-phase figures (submit, device and host, completion → return).
-   * Absent when tracing was off.
-   */
-  kernelClock?: { before: KernelClockReport; after: KernelClockReport };
 }
 
 /** The traced before/after measurements: as long as three rounds, at least 400 ms (8 slices). */

@@ -18,12 +18,14 @@ import type { ResolvedAction } from '../contracts/actions.js';
 import { Applier, WriteRefused } from './applier.js';
 import { measureRounds, rebootNow, VERIFY_MARGIN, VERIFY_ROUNDS } from './boot-verify.js';
 import { Journal } from './journal.js';
-import { currentBootId, diskDriver, type Expectation, expectationsFor, PENDING_VERIFY, pendingRecord, writeState } from './pending-verify.js';
-import { planTune, type TunePlan } from './plan.js';
+import { currentBootId, diskDriver, expectationsFor, PENDING_VERIFY, pendingRecord, writeState } from './pending-verify.js';
+import { planTune } from './plan.js';
 import { newRunId } from './run-id.js';
 import { runSession, undoRun } from './session.js';
 import { targetDisk } from './target-disk.js';
 import { refuseAfterUnfinishedRun, refuseWhileVerificationArmed } from './tune-refusals.js';
+import type { Expectation } from '../contracts/boot-verdict.js';
+import type { TunePlan } from '../contracts/tune-plan.js';
 
 export interface TuneSettings {
   target?: string;

@@ -2,8 +2,10 @@ import * as fs from 'node:fs';
 import type { PendingStatus } from '../contracts/verify-document.js';
 import type { Root } from '../host/root.js';
 import { Journal } from './journal.js';
-import { bootedSince, type PendingVerify, readPending, readVerdict, type Verdict } from './pending-verify.js';
-import { changeStatus, type StatusEntry } from './revert.js';
+import { bootedSince, type PendingVerify, readPending, readVerdict } from './pending-verify.js';
+import { changeStatus } from './revert.js';
+import type { Verdict } from '../contracts/boot-verdict.js';
+import type { StatusEntry } from '../contracts/revert-document.js';
 
 /**
  * The tuning state of a machine as its state dir records it: the changes in effect (by live

@@ -1,8 +1,9 @@
 import { median } from 'simple-statistics';
 import { TUNE_SCHEMA_VERSION, type TuneReport } from '../contracts/tune-document.js';
 import type { ResolvedAction } from '../contracts/actions.js';
-import type { Finding, FindingStatus, MeasuredVerdict } from '../contracts/rule-types.js';
-import type { ChangeResult } from './session.js';
+import type { Finding, MeasuredVerdict } from '../contracts/rule-types.js';
+import type { CheckSummary } from '../contracts/check-document.js';
+import type { ChangeResult } from '../contracts/tune-session.js';
 
 /**
  * What tune measured, per change target, newest run last: the memory that keeps `check` from
@@ -100,13 +101,6 @@ export function measuredNoGain(f: Finding): boolean {
   const m = f.measured;
   return f.status === 'recommend' && m?.decision === 'reverted' && f.actions.length > 0 && f.actions.every((a) => a.target === m.target);
 }
-
-/**
- * The check document's summary: findings per status, except that a recommendation tune measured
- * here and put back counts as `measuredNoGain`, not as `recommend` (to apply). Every finding
- * counts once.
- */
-export type CheckSummary = Record<FindingStatus, number> & { measuredNoGain: number };
 
 export function countByStatus(findings: Finding[]): CheckSummary {
   const c: CheckSummary = { recommend: 0, advise: 0, info: 0, ok: 0, 'n/a': 0, measuredNoGain: 0 };

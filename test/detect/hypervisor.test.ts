@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyHypervisor, type HypervisorSignals } from '../../src/detect/hypervisor.js';
+import { classifyHypervisor } from '../../src/detect/hypervisor.js';
+import type { HypervisorSignals } from '../../src/contracts/detect-system.js';
 
 const none: HypervisorSignals = {
   cpuinfoHypervisorFlag: false,

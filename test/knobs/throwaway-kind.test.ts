@@ -12,12 +12,13 @@ import { renderTuneText } from '../../src/report/tune-text.js';
 import { evaluateRules } from '../../src/rules/evaluate.js';
 import { formatRuleError, loadRuleFile } from '../../src/rules/load.js';
 import { Journal } from '../../src/tune/journal.js';
-import { planTune, type TunePlan } from '../../src/tune/plan.js';
+import { planTune } from '../../src/tune/plan.js';
 import { revertChanges } from '../../src/tune/revert.js';
 import { runSession } from '../../src/tune/session.js';
 import { diskTempDir } from '../helpers/files.js';
 import { attachLoop } from '../helpers/loop-target.js';
 import { THROWAWAY_KIND, throwawayKnobKind } from '../helpers/throwaway-knob-kind.js';
+import type { TunePlan } from '../../src/contracts/tune-plan.js';
 
 // A knob kind that lives in one test file (test/helpers/throwaway-knob-kind.ts), registered
 // beside the built-in ones: rule loading, planning, the session, the journal, revert and the

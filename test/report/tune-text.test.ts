@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TuneReport } from '../../src/contracts/tune-document.js';
 import { renderTuneText } from '../../src/report/tune-text.js';
-import { makeBlock, type Block } from '../../src/tune/decision.js';
-import type { RoundFigures } from '../../src/tune/meter.js';
+import { makeBlock } from '../../src/tune/decision.js';
+import type { Block, RoundFigures } from '../../src/contracts/tune-evidence.js';
 
 // Figures as a noisy shared VM gives them: every change reverted, yet the final rounds happen
 // to be far better than the baseline (a neighbour's burst during the baseline).

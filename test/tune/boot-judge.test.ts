@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Root } from '../../src/host/root.js';
 import { judgeBoots, VERIFY_ROUNDS } from '../../src/tune/boot-verify.js';
-import { cpuTimes, cpuWorkNs, type HostReference, hostChange, stealBetween } from '../../src/tune/host-reference.js';
+import { cpuTimes, cpuWorkNs, hostChange, stealBetween } from '../../src/tune/host-reference.js';
+import type { HostReference } from '../../src/contracts/boot-verdict.js';
 
 // The boot-time decision's arithmetic: two periods (before the reboot, after it), guarded by a
 // rank-sum interval and by the host reference. Rounds here are p50 µs as verify records them.

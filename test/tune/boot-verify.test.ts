@@ -6,7 +6,7 @@ import type { ResolvedAction } from '../../src/contracts/actions.js';
 import { Applier } from '../../src/tune/applier.js';
 import { Journal } from '../../src/tune/journal.js';
 import { measureRounds, VERIFY_ROUNDS } from '../../src/tune/boot-verify.js';
-import type { HostReference } from '../../src/tune/host-reference.js';
+import type { HostReference } from '../../src/contracts/boot-verdict.js';
 import { openTarget } from '../../src/measure/probe-pipeline.js';
 import { Root } from '../../src/host/root.js';
 import { expectationsFor, LAST_VERDICT, MAX_BOOTS, PENDING_VERIFY, pendingRecord, writeState } from '../../src/tune/pending-verify.js';

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ALPHA_PER_LOOK, assess, type BlockOrder, decide, FALSE_KEEP_RATE, LOOKS, makeBlock, MIN_GAIN } from '../../src/tune/decision.js';
-import type { RoundFigures } from '../../src/tune/meter.js';
+import { ALPHA_PER_LOOK, assess, decide, FALSE_KEEP_RATE, LOOKS, makeBlock, MIN_GAIN } from '../../src/tune/decision.js';
+import type { BlockOrder, RoundFigures } from '../../src/contracts/tune-evidence.js';
 import { rankSumBounds, signedRankBounds } from '../../src/tune/rank-test.js';
 
 // The decision procedure's arithmetic, on simulated machines (drift, bursts, a real effect) and
