@@ -31,6 +31,7 @@ export interface ProbeFlags {
   format?: ProbeFormat;
   output?: string;
   histogram?: boolean;
+  verbose?: boolean;
   emitFio?: boolean;
   stateDir?: string;
 }
@@ -62,6 +63,7 @@ export function registerProbe(program: Command): Command {
     .addOption(new Option('--format <format>', 'text, json, or prometheus (node_exporter textfile-collector format)').choices(PROBE_FORMATS))
     .option('-o, --output <file>', 'write the report to FILE atomically (temp file + rename in its directory) instead of stdout, e.g. /var/lib/node_exporter/textfile_collector/nvprobe.prom')
     .option('--histogram', 'also print a latency histogram')
+    .option('--verbose', 'text: also how each clock measured, every latency row and the phase table')
     .option(
       '--state-dir <dir>',
       'prometheus: where tune keeps its journal, runs and verdicts, whose state is added (default /var/lib/nvprobe, or NVPROBE_STATE_DIR; left out when the default is missing)',
@@ -100,7 +102,7 @@ async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
     const rendered =
       s.format === 'json'
         ? `${jsonSafe(JSON.stringify(report, null, 2))}\n`
-        : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report, state) : renderProbeText(inlineStrings(report), { histogram: !!flags.histogram }));
+        : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report, state) : renderProbeText(inlineStrings(report), { histogram: !!flags.histogram, verbose: !!flags.verbose }));
     if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
     else process.stdout.write(rendered);
     return ExitCode.ok;

@@ -35,6 +35,11 @@ export interface Rule {
   actions: ActionSpec[];
   prerequisite: boolean;
   hostAdvice: HostAdvice | null;
+  /**
+   * What applying the change gives up (e.g. monitoring). Such a recommendation is listed apart,
+   * and tune tries it only when it is named with --only.
+   */
+  tradeoff?: string;
   /** Fixed status when the check fires, instead of the default (recommend / advise / info). */
   status?: 'info';
   /** Where it was loaded from, for messages. */
@@ -65,6 +70,8 @@ export interface Finding {
   prerequisite: boolean;
   hostAdvice: HostAdvice | null;
   reboot: boolean;
+  /** The rule's trade-off (see Rule.tradeoff); absent when the change costs nothing else. */
+  tradeoff?: string;
   /**
    * What `nvprobe tune` last measured on this machine for this finding's change (from its saved
    * runs), when it did. Absent when no saved run tried it.

@@ -7,6 +7,8 @@ export interface FileInfo {
   kind: FileKind;
   /** Regular file length; 0 for devices (ask the device). */
   sizeBytes: number;
+  /** Bytes the filesystem has allocated to it (st_blocks × 512): less than its length means holes. */
+  allocatedBytes: number;
   /** Device the file lives on (st_dev). */
   dev: { major: number; minor: number };
   /** The device a block/char node stands for (st_rdev). */
@@ -25,7 +27,7 @@ export function splitDevno(dev: number | bigint): { major: number; minor: number
 export function statPath(p: string): FileInfo {
   const st = fs.statSync(p);
   const kind: FileKind = st.isBlockDevice() ? 'block' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isCharacterDevice() ? 'char' : 'other';
-  return { path: p, kind, sizeBytes: st.isFile() ? st.size : 0, dev: splitDevno(st.dev), rdev: splitDevno(st.rdev) };
+  return { path: p, kind, sizeBytes: st.isFile() ? st.size : 0, allocatedBytes: st.blocks * 512, dev: splitDevno(st.dev), rdev: splitDevno(st.rdev) };
 }
 
 export function freeBytes(dir: string): number {

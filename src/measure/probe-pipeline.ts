@@ -63,7 +63,13 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
         ios: s.ios,
         signal,
         onProgress: (p) =>
-          say(p.phase === 'calibrate' ? "calibrating nvprobe's own overhead" : `${p.phase === 'ramp' ? 'warming up' : 'measuring'}: ${p.ios} I/Os, ${(p.elapsedMs / 1000).toFixed(1)} s`),
+          say(
+            p.phase === 'calibrate'
+              ? "calibrating nvprobe's own overhead"
+              : p.phase === 'ramp'
+                ? `warming up: ${(p.elapsedMs / 1000).toFixed(1)} of ${(s.rampMs / 1000).toFixed(1)} s`
+                : `measuring: ${p.ios}${s.ios ? ` of ${s.ios}` : ''} I/Os, ${(p.elapsedMs / 1000).toFixed(1)}${s.durationMs ? ` of ${(s.durationMs / 1000).toFixed(1)}` : ''} s`,
+          ),
       },
       trace,
     );

@@ -1,8 +1,11 @@
 import type { Finding, FindingStatus, MeasuredVerdict } from '../contracts/rule-types.js';
 import { countByStatus, measuredNoGain } from '../tune/verdicts.js';
 
-const GROUPS: Array<{ status: FindingStatus | 'measuredNoGain'; heading: string }> = [
+type Group = FindingStatus | 'measuredNoGain' | 'tradeoff';
+
+const GROUPS: Array<{ status: Group; heading: string }> = [
   { status: 'recommend', heading: 'Apply in the guest' },
+  { status: 'tradeoff', heading: 'A trade-off: apply only if you accept what it gives up (tune tries it only when named with --only)' },
   { status: 'measuredNoGain', heading: 'Recommended, but measured here by tune: no gain (put back)' },
   { status: 'advise', heading: 'Ask the host admin' },
   { status: 'info', heading: 'Worth knowing' },
@@ -41,6 +44,7 @@ function renderFinding(f: Finding, verbose: boolean): string {
   for (const a of f.actions) {
     out.push(`      change    ${a.target} = ${a.value}${a.runtime ? ' (at once)' : ''}${a.reboot ? ' (needs a reboot)' : ''}${a.grid ? ` [tune tries ${a.grid.join(', ')}]` : ''}`);
   }
+  if (f.tradeoff) out.push(wrap(`gives up: ${f.tradeoff}`, '      '));
   if (f.measured) out.push(wrap(`measured  ${measuredLine(f.measured)}`, '      '));
   if (f.hostAdvice) {
     out.push(wrap(`host: ${f.hostAdvice.text}`, '      '));
@@ -55,14 +59,15 @@ export function renderFindingsText(findings: Finding[], opts: { showAll: boolean
   const sections: string[] = [];
   for (const g of GROUPS) {
     if (g.status === 'n/a' && !opts.showAll) continue;
-    const list = findings.filter((f) => (measuredNoGain(f) ? 'measuredNoGain' : f.status) === g.status);
+    const list = findings.filter((f) => groupOf(f) === g.status);
     if (!list.length) continue;
     sections.push(`${g.heading} (${list.length})\n${list.map((f) => renderFinding(f, opts.verbose)).join('\n')}`);
   }
   const counts = countByStatus(findings);
+  const tradeoffs = findings.filter((f) => groupOf(f) === 'tradeoff').length;
   const noGain = counts.measuredNoGain ? `, ${counts.measuredNoGain} measured: no gain here` : '';
   sections.push(
-    `${counts.recommend} to apply in the guest${noGain}, ${counts.advise} for the host admin, ${counts.info} ${counts.info === 1 ? 'note' : 'notes'}, ${counts.ok} fine${opts.showAll ? `, ${counts['n/a']} not applicable` : ''}.`,
+    `${counts.recommend - tradeoffs} to apply in the guest${tradeoffs ? `, ${tradeoffs} trade-off${tradeoffs === 1 ? '' : 's'}` : ''}${noGain}, ${counts.advise} for the host admin, ${counts.info} ${counts.info === 1 ? 'note' : 'notes'}, ${counts.ok} fine${opts.showAll ? `, ${counts['n/a']} not applicable` : ''}.`,
   );
   return `${sections.join('\n\n')}\n`;
 }
@@ -72,4 +77,10 @@ export function measuredLine(m: MeasuredVerdict): string {
   const when = m.at.replace('T', ' ').slice(0, 16);
   const what = m.decision === 'reverted' ? 'reverted' : `kept (${m.target} = ${m.to})`;
   return `by tune on ${when} UTC (run ${m.runId}): ${m.reason} — ${what}`;
+}
+
+/** Where a finding is listed: a recommendation with a trade-off apart from those that cost nothing else. */
+export function groupOf(f: Finding): Group {
+  if (measuredNoGain(f)) return 'measuredNoGain';
+  return f.status === 'recommend' && f.tradeoff ? 'tradeoff' : f.status;
 }

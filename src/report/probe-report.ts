@@ -11,7 +11,12 @@ function latencyRow(label: string, s: LatencySummary): string[] {
   return [label, fmtUs(s.minUs), ...PERCENTILES.map((p) => fmtUs(s.percentilesUs[percentileKey(p)])), fmtUs(s.maxUs), fmtUs(s.meanUs), fmtUs(s.stdevUs)];
 }
 
-export function renderProbeText(r: ProbeReport, opts: { histogram: boolean }): string {
+/**
+ * `probe` text. Default: what to quote first (one headline line, where the time goes, what limits
+ * it), then the headline's row; `verbose`: every clock, every latency row and the phase table.
+ */
+export function renderProbeText(r: ProbeReport, opts: { histogram: boolean; verbose?: boolean }): string {
+  if (!opts.verbose) return renderProbeSummary(r, opts);
   const t = r.target;
   const m = r.result;
   const where =
@@ -60,4 +65,46 @@ function engineWords(e: ProbeEngineReport): string {
   if (!d) return e.name;
   const setupFlag = d.polling !== null && d.polling !== 'RWF_HIPRI' && e.polled.polled ? `, ${d.polling}` : '';
   return `${d.name} (${d.reads}${setupFlag})`;
+}
+
+/** Where the target's reads go, in words: "file on ext4 (/), disk vda". */
+function targetWhere(r: ProbeReport): string {
+  const t = r.target;
+  return t.kind === 'block'
+    ? `block device${t.disk && !t.path.endsWith(t.disk) ? ` on ${t.disk}` : ''}`
+    : `${t.scratch ? 'scratch file' : 'file'}${t.filesystem ? ` on ${t.filesystem.type} (${t.filesystem.mountPoint})` : ''}${t.disk ? `, disk ${t.disk}` : ''}`;
+}
+
+/** The first screen: the figure to quote, where its time goes, and whatever makes it not what it seems. */
+function renderProbeSummary(r: ProbeReport, opts: { histogram: boolean }): string {
+  const t = r.target;
+  const m = r.result;
+  const e = r.engine;
+  const h = probeHeadline(r);
+  const p = h.latency.percentilesUs;
+  const lines = [
+    `nvprobe probe: ${t.path} (${targetWhere(r)}): ${fmtBytes(e.blockSize)} random reads, QD1, O_DIRECT, ${e.name}; ${m.samples} reads in ${m.wallSeconds.toFixed(1)} s${m.aborted ? ', INTERRUPTED' : ''}`,
+    `  read latency  p50 ${fmtUs(p.p50)} µs   p99 ${fmtUs(p.p99)} µs   p99.9 ${fmtUs(p['p99.9'])} µs   (${h.label.replace(/^read latency \((.*)\)$/, '$1')}: the figure to quote)`,
+  ];
+  const k = r.kernelClock;
+  const ph = k?.available ? k.phases : null;
+  if (ph) {
+    const g = ph.guestSide.percentilesUs.p50;
+    const d = ph.device.latency.percentilesUs.p50;
+    lines.push(
+      `  where it goes guest ${fmtUs(g)} µs (submit ${fmtUs(ph.submit.latency.percentilesUs.p50)} + completion → return ${fmtUs(ph.completion.latency.percentilesUs.p50)}), device and host ${fmtUs(d)} µs (p50)`,
+      `                tuning inside this guest can remove at most ~${g + d > 0 ? Math.round((100 * g) / (g + d)) : 0} % of a read`,
+    );
+  } else {
+    lines.push(`  where it goes not split: ${k?.available ? (k.noPhasesReason ?? 'no phases') : `kernel clock unavailable (${k?.reason ?? 'not measured'})`}`);
+  }
+  lines.push(`  polling       ${e.polled.polled ? 'POLLED' : 'not polled'}: ${e.polled.reason}`);
+  if (t.fallbackReason) lines.push(`  NOTE          ${t.fallbackReason}`);
+  if (t.backingNote) lines.push(`  NOTE          ${t.backingNote}`);
+  if (e.fallbackReason) lines.push(`  NOTE          ${e.fallbackReason}`);
+  if (k?.available && (k.lostEvents > 0 || k.unmatched > 0)) lines.push(`  NOTE          the kernel clock timed ${k.reads} of ${k.readsIssued} reads (ring buffer overrun)`);
+  lines.push('', table([['latency µs', 'min', ...PERCENTILES.map((q) => `p${q}`), 'max', 'mean', 'stdev'], latencyRow(h.label, h.latency)]));
+  if (opts.histogram) lines.push('', `${h.label} histogram (${h.latency.count} reads)`, renderHistogram(h.histogram));
+  lines.push('', '--verbose: how each clock measured, every latency row, the phase table');
+  return `${lines.join('\n')}\n`;
 }

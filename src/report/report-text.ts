@@ -15,7 +15,7 @@ export function renderReportText(m: ReportModel): string {
   if (m.snapshot) parts.push(renderDetectSummary(m.snapshot));
   if (m.findings) parts.push(renderFindingsText(m.findings, { showAll: false, verbose: false }));
   if (m.run) parts.push(renderTuneText(m.run));
-  else if (m.probe) parts.push(renderProbeText(m.probe, { histogram: false }));
+  else if (m.probe) parts.push(renderProbeText(m.probe, { histogram: false, verbose: true })); // a support engineer reading a bundle wants the workings
   for (const s of latencySeries(m)) parts.push(`latency histogram: ${s.name}\n${renderHistogram(s.histogram)}\n`);
   return parts.join('\n');
 }

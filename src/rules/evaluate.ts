@@ -36,6 +36,7 @@ function evaluateOne(rule: Rule, scope: unknown, disk: string | null): Finding {
     prerequisite: rule.prerequisite,
     hostAdvice: fires && rule.hostAdvice ? interpolateAdvice(rule.hostAdvice, scope) : null,
     reboot: actions.some((a) => a.reboot),
+    ...(fires && rule.tradeoff ? { tradeoff: interpolate(rule.tradeoff, scope) } : {}),
   };
 }
 

@@ -26,7 +26,7 @@ export interface LoadedRules {
   files: string[];
 }
 
-const RULE_KEYS = ['id', 'title', 'okTitle', 'about', 'scope', 'severity', 'applies', 'check', 'rationale', 'references', 'actions', 'prerequisite', 'hostAdvice', 'status'];
+const RULE_KEYS = ['id', 'title', 'okTitle', 'about', 'scope', 'severity', 'applies', 'check', 'rationale', 'references', 'actions', 'prerequisite', 'hostAdvice', 'tradeoff', 'status'];
 const FILE_KEYS = ['topic', 'description', 'rules'];
 const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high'];
 const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -144,8 +144,10 @@ function parseRule(raw: unknown, file: string, index: number, errors: RuleError[
   need(Array.isArray(r.references) && r.references.length > 0 && r.references.every((x) => typeof x === 'string'), 'references', 'must be a non-empty list of strings');
   need(r.prerequisite === undefined || typeof r.prerequisite === 'boolean', 'prerequisite', 'must be true or false');
   need(r.status === undefined || r.status === 'info', 'status', "may only be 'info'");
+  need(r.tradeoff === undefined || (typeof r.tradeoff === 'string' && r.tradeoff.trim().length > 0), 'tradeoff', 'must say, in plain words, what the change gives up');
+  need(r.tradeoff === undefined || (Array.isArray(r.actions) && r.actions.length > 0), 'tradeoff', 'only a rule with actions has a trade-off');
   const fieldExists = (p: string) => fieldExistsIn(scope, p);
-  for (const k of ['title', 'okTitle', 'about']) {
+  for (const k of ['title', 'okTitle', 'about', 'tradeoff']) {
     if (typeof r[k] === 'string') for (const p of placeholders(r[k] as string)) if (!fieldExists(p)) problems.push({ at: k, message: `placeholder {${p}} names no Snapshot field` });
   }
   const applies = r.applies === undefined ? { all: [] } : parseCondition(r.applies, 'applies', fieldExists, problems);
@@ -179,6 +181,7 @@ function parseRule(raw: unknown, file: string, index: number, errors: RuleError[
     actions,
     prerequisite: (r.prerequisite as boolean | undefined) ?? false,
     hostAdvice,
+    ...(typeof r.tradeoff === 'string' ? { tradeoff: r.tradeoff.trim() } : {}),
     status: r.status as 'info' | undefined,
     file,
   };

@@ -9,11 +9,16 @@ import type { PlannedChange, TunePlan } from '../contracts/tune-plan.js';
  * measurable only on the disk the probe reads; machine-wide ones (haltpoll, PM QoS) always are.
  * Order: machine-wide first (they move every later figure), then per-disk ones.
  */
-export function planTune(root: Root, findings: Finding[], targetDisk: string | null): TunePlan {
+export function planTune(root: Root, findings: Finding[], targetDisk: string | null, opts: { named?: boolean } = {}): TunePlan {
   const plan: TunePlan = { changes: [], rebootOnly: [], skipped: [] };
   for (const f of findings) {
     if (f.status !== 'recommend') continue;
     for (const action of f.actions) {
+      // A change that gives something up (monitoring) is tried only when the user names it.
+      if (f.tradeoff && !opts.named) {
+        plan.skipped.push({ findingId: f.id, action, reason: `a trade-off (gives up: ${f.tradeoff}): tried only when named, e.g. --only ${f.ruleId}` });
+        continue;
+      }
       const kind = knobKind(action.kind);
       if (kind.takesEffect === 'boot') {
         plan.rebootOnly.push({ findingId: f.id, title: f.title, action, reason: rebootReason(f, action) });

@@ -7,6 +7,7 @@ import { Root } from '../host/root.js';
 import { acquireLock } from '../host/run-lock.js';
 import { saveRun } from '../host/run-store.js';
 import { checkedStateDir } from '../host/state-dir-check.js';
+import { stateDirFlag } from '../host/state-dir.js';
 import { planPersistence } from '../knobs/persist/persist-plan.js';
 import type { OpenedEngine } from '../measure/engine-choice.js';
 import { openEngine, type OpenedTarget, openTarget } from '../measure/probe-pipeline.js';
@@ -54,12 +55,22 @@ export interface TuneProgress {
 }
 
 /** What the run needs from the command that starts it: the terminal side, and what it is. */
+/** What the question before a tune says besides the plan. */
+export interface ConfirmFacts {
+  budgetMs: number;
+  /** What the measuring reads load: "/dev/vdb", "the disk under /". */
+  measured: string;
+  persist: boolean;
+  /** The command that undoes this run, with the state dir it uses. */
+  revertCommand: string;
+}
+
 export interface TuneUi {
   nvprobeVersion: string;
   /** The rules (built-in, local, --rules DIR); an invalid file stops the run before anything is read. */
   loadRules(rulesDir: string | undefined): LoadedRules;
   /** Ask before changing anything (never called with --yes); throws when not confirmed. */
-  confirm(plan: TunePlan): Promise<void>;
+  confirm(plan: TunePlan, facts: ConfirmFacts): Promise<void>;
   startProgress(): Promise<TuneProgress>;
   /** Show the report: the plan alone on a dry run, else what the run did. */
   show(report: TuneReport): void;
@@ -85,7 +96,7 @@ export async function runTune(s: TuneSettings, ui: TuneUi): Promise<number> {
   const unknown = s.only?.filter((id) => !all.some((f) => f.id === id || f.ruleId === id));
   if (unknown?.length) throw usageError(`--only: no rule or finding ${unknown.map((u) => `'${u}'`).join(', ')}`, 'see `nvprobe check --all` for the ids');
   const disk = targetDisk(root, s.target);
-  const plan = planTune(root, findings, disk);
+  const plan = planTune(root, findings, disk, { named: s.only !== undefined });
   const expects = s.persist
     ? expectationsFor(
         plan.rebootOnly.map((r) => r.action),
@@ -110,7 +121,13 @@ export async function runTune(s: TuneSettings, ui: TuneUi): Promise<number> {
   }
   if (!isRoot()) throw new NvprobeError('tune changes kernel settings and needs root', { exitCode: ExitCode.needsRoot, hint: 'rerun as root (e.g. with sudo); --dry-run shows the plan without root' });
   if (s.target !== undefined) inspectTarget(root, s.target, 4096, s.spanLimit); // the rest of probe's checks, before any change
-  if (!s.yes) await ui.confirm(plan);
+  if (!s.yes)
+    await ui.confirm(plan, {
+      budgetMs: s.budgetMs,
+      measured: s.target ?? `the disk under / (${disk ?? 'or a scratch file on it'})`,
+      persist: s.persist,
+      revertCommand: `nvprobe revert${stateDirFlag(dir)}`,
+    });
 
   const lock = acquireLock(dir, 'tune', { machine: true });
   const releaseAtExit = registerCleanup(() => lock.release());

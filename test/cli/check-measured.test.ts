@@ -144,7 +144,7 @@ describe('check shows what tune measured on this machine', () => {
       expect(block).toContain(`measured by tune on ${when} (run ${tuned.run}): ${c.reason} — ${tail}`);
     }
     const reverted = tuned.result.changes.filter((c) => c.decision === 'reverted').length;
-    expect(r.stdout).toMatch(new RegExp(`^\\d+ to apply in the guest, ${reverted} measured: no gain here, `, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^\\d+ to apply in the guest(, \\d+ trade-offs?)?, ${reverted} measured: no gain here, `, 'm'));
     expect(r.stdout).toContain(`Recommended, but measured here by tune: no gain (put back) (${reverted})`);
   });
 

@@ -67,8 +67,22 @@ describe('nvprobe probe', () => {
     expect(off).toMatchObject({ requested: false, effective: false });
   });
 
-  it('prints a readable summary and a histogram that counts every I/O', async () => {
-    const r = await runCli(['probe', file, '--ios', '3000', '--ramp', '0', '--histogram']);
+  it('leads with the figure to quote, where its time goes and what limits it; --verbose for the rest', async () => {
+    const r = await runCli(['probe', file, '--ios', '3000', '--ramp', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^nvprobe probe: \S+ \(file on \w+ \(.*\)(, disk \w+)?\): 4 KiB random reads, QD1, O_DIRECT, \w+; 3000 reads in [\d.]+ s$/);
+    expect(lines[1]).toMatch(/^ {2}read latency {2}p50 [\d.]+ µs {3}p99 [\d.]+ µs {3}p99\.9 [\d.]+ µs {3}\((native estimate|process clock − nvprobe's per-call cost): the figure to quote\)$/);
+    expect(r.stdout).toMatch(/^ {2}where it goes (guest [\d.]+ µs|not split: )/m);
+    expect(r.stdout).toMatch(/^ {2}polling {7}(POLLED|not polled): /m);
+    // One latency row (the headline's), none of the clocks' workings.
+    expect(r.stdout).toMatch(/^latency µs.*\nread latency \((native estimate|process clock − nvprobe's per-call cost)\)\s+[\d.]+.*\n\n--verbose: /m);
+    expect(r.stdout).not.toMatch(/raw \(process clock\)|^ {2}clock |tracing cost/m);
+    expect(lines.length).toBeLessThan(14);
+  });
+
+  it('--verbose: every latency row and a histogram that counts every I/O', async () => {
+    const r = await runCli(['probe', file, '--ios', '3000', '--ramp', '0', '--histogram', '--verbose']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^raw \(process clock\)\s+[\d.]+/m);
     // The headline row first: the native estimate where tracing ran, else the calibrated series.
@@ -78,7 +92,7 @@ describe('nvprobe probe', () => {
     const counts = r.stdout
       .split(/process clock − nvprobe's per-call cost histogram.*\n/)[1]!
       .split('\n')
-      .map((l) => /^\s*[<>=\d.\s-]+\s{2,}(\d+)\s+[\d.]+\s+[\d.]+\s+█+$/.exec(l))
+      .map((l) => /^\s*[<>=\d.\s-]+\s{2,}(\d+)\s+[\d.]+\s+[\d.]+\s+[█▏]+$/.exec(l))
       .filter(Boolean)
       .map((m) => Number(m![1]));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(3000);
@@ -162,7 +176,7 @@ describe('nvprobe probe --engine', () => {
 
   it('io_uring on a read-only direct-I/O loop device, as text', async () => {
     await withLoopDevice(file, async (dev) => {
-      const r = await runCli(['probe', dev, '--engine', 'io_uring', '--ios', '1000', '--ramp', '0']);
+      const r = await runCli(['probe', dev, '--engine', 'io_uring', '--ios', '1000', '--ramp', '0', '--verbose']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^ {2}engine {4}io_uring \(IORING_OP_READ, one io_uring_enter per read\); --engine io_uring$/m);
       expect(r.stdout).toMatch(/^ {2}polling {3}not polled: loop\d+ has no poll queues \(queue\/io_poll=0\): interrupt completion$/m);
@@ -221,6 +235,15 @@ describe('nvprobe probe: bad input', () => {
     const small = join(tmp.dir, 'small.dat');
     writeFileSync(small, Buffer.alloc(1000, 7));
     await expectUserError(['probe', small], 2, /smaller than one block/);
+  });
+  it('a sparse file (its holes read as zeros without touching the disk); filled, it is measured', async () => {
+    const sparse = join(tmp.dir, 'sparse.dat');
+    expect(spawnSync('truncate', ['-s', '64M', sparse]).status).toBe(0);
+    await expectUserError(['probe', sparse, '--duration', '1s'], 2, /is sparse: 0 MiB of the 64 MiB it would read are allocated/);
+    // Only the span read counts: the first 8 MiB written, --size 8m reads nothing else.
+    expect(spawnSync('dd', ['if=/dev/urandom', `of=${sparse}`, 'bs=1M', 'count=8', 'conv=notrunc,fsync', 'status=none']).status).toBe(0);
+    const r = await runCli(['probe', sparse, '--size', '8m', '--ios', '200', '--ramp', '50ms', '--no-trace', '--json']);
+    expect(r.code, r.stderr).toBe(0);
   });
   it('--bs not a power of two', () => expectUserError(['probe', file, '--bs', '3k'], 2, /power of two/));
   it('--bs unparseable', () => expectUserError(['probe', file, '--bs', 'big'], 2, /--bs must be a positive size/));

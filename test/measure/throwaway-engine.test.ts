@@ -64,7 +64,7 @@ describe('an engine added by its descriptor alone', () => {
     expect(r.kernelClock).toEqual({ available: false, reason: 'turned off (--no-trace)' });
     expect(r.headline).toBe('calibrated');
     expect(r.result.samples).toBeGreaterThan(0);
-    const text = renderProbeText(r, { histogram: false });
+    const text = renderProbeText(r, { histogram: false, verbose: true });
     expect(text).toContain('  engine    throwaway (plain preadv2, a test engine); --engine throwaway\n');
     expect(text).toContain('  polling   not polled: the throwaway engine cannot poll: interrupt completion\n');
   });

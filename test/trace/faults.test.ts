@@ -169,7 +169,7 @@ describe('tracing faults', () => {
       expect(k.noPhasesReason).toMatch(/^the target is not on a block device/);
       expect(k.phases).toBeNull();
       expect(k.reads).toBe(k.readsIssued);
-      const text = await runCli(['probe', f, '--engine', 'psync2', '--duration', '1s', '--ramp', '0']);
+      const text = await runCli(['probe', f, '--engine', 'psync2', '--duration', '1s', '--ramp', '0', '--verbose']);
       expect(text.code, text.stderr).toBe(0);
       expect(text.stdout).toMatch(/\nphases: the target is not on a block device \(tmpfs, overlay or the like\): no block events, only the syscall is timed\n/);
     } finally {
@@ -187,9 +187,12 @@ describe('tracing faults', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.headline).toBe('calibrated');
     expect(doc.kernelClock).toEqual({ available: false, reason: 'kernel tracing needs root' });
-    const text = await nobody.run(['probe', file, '--engine', 'psync2', '--duration', '500ms', '--ramp', '0']);
+    const text = await nobody.run(['probe', file, '--engine', 'psync2', '--duration', '500ms', '--ramp', '0', '--verbose']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('  clock     FFI-calibrated (kernel clock unavailable: kernel tracing needs root)\n');
+    // The first screen says it too, where the split would be.
+    const short = await nobody.run(['probe', file, '--engine', 'psync2', '--duration', '500ms', '--ramp', '0']);
+    expect(short.stdout).toContain('  where it goes not split: kernel clock unavailable (kernel tracing needs root)\n');
     expectRestored();
   });
 });

@@ -48,7 +48,10 @@ describe('nvprobe tune in the lab guest', () => {
     const original = await read();
     const dry = await guest.run(`node bin/nvprobe tune /dev/${disk} --dry-run`);
     expect(dry.exitCode, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain(`${disk}:queue/iostats: 1 -> 0`);
+    // iostats = 0 blinds monitoring: a trade-off tune tries only when it is named.
+    expect(dry.stdout).toContain(`Not tried: ${disk}:queue/iostats = 0: a trade-off`);
+    const named = await guest.run(`node bin/nvprobe tune /dev/${disk} --dry-run --only iostats-on`);
+    expect(named.stdout).toContain(`${disk}:queue/iostats: 1 -> 0`);
     expect(await read()).toBe(original);
 
     const state = `/tmp/nvprobe-state-${disk}`;
