@@ -33,9 +33,12 @@ export function bundleHostToken(identity: MachineIdentity, redact: boolean): str
     : (identity.hostnames.at(-1) ?? 'host').replace(/[^A-Za-z0-9.-]/g, '_');
 }
 
-/** nvprobe-<host-token>-<UTC date and time>-<random>.tar.gz, in the current directory. */
-export function defaultBundleName(hostToken: string, now: Date): string {
-  return `nvprobe-${hostToken}-${now
+/** A support case id as it may appear in a file name: letters, digits, `.`, `_`, `-`. */
+export const CASE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** nvprobe-[<case id>-]<host-token>-<UTC date and time>-<random>.tar.gz, in the current directory. */
+export function defaultBundleName(hostToken: string, now: Date, caseId?: string): string {
+  return `nvprobe-${caseId ? `${caseId}-` : ''}${hostToken}-${now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}.tar.gz`;

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import { CHECK_SCHEMA_VERSION, type CheckDocument } from '../contracts/check-document.js';
 import { BUNDLE_SCHEMA_VERSION, REDACTION_MAP_SCHEMA_VERSION, type BundleManifest, type CollectResult } from '../contracts/collect-document.js';
@@ -10,6 +13,7 @@ import { readRuns } from '../host/run-store.js';
 import { checkCreatable } from '../host/safe-create.js';
 import { SCRATCH_BYTES } from '../host/scratch-file.js';
 import { checkedStateDir } from '../host/state-dir-check.js';
+import { ensureDir } from '../host/state-dir.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import type { LoadedRules } from '../rules/load.js';
 import { attachVerdicts, countByStatus, latestVerdicts } from '../tune/verdicts.js';
@@ -30,6 +34,8 @@ export interface CollectSettings {
   probeMs: number;
   redact: boolean;
   stateDir?: string;
+  /** A support case id: in the bundle's name and manifest (checked against CASE_ID by the caller). */
+  caseId?: string;
   /** Replace an existing bundle (and map file). */
   force: boolean;
 }
@@ -60,7 +66,7 @@ export async function collectBundle(s: CollectSettings, ui: CollectUi): Promise<
   const redactor = machineRedactor(identity, s.redact);
   const hostToken = bundleHostToken(identity, s.redact);
   const now = new Date();
-  const file = s.output ?? defaultBundleName(hostToken, now);
+  const file = s.output ?? defaultBundleName(hostToken, now, s.caseId);
   // A bad -o is refused before collecting, not after (the same checks run again when writing).
   checkCreatable(file);
   if (!s.force && existsSync(file)) throw usageError(`${file} already exists`, 'choose another name, or pass --force to replace it');
@@ -117,6 +123,7 @@ export async function collectBundle(s: CollectSettings, ui: CollectUi): Promise<
     nvprobeVersion: ui.nvprobeVersion,
     createdAt: now.toISOString(),
     hostToken,
+    ...(s.caseId ? { caseId: s.caseId } : {}),
     redacted: s.redact,
     collectMs: { withoutProbe: Math.round(total - probeElapsed), total: Math.round(total) },
     limits: { maxBundleBytes: BUNDLE_LIMITS.maxBundleBytes },
@@ -130,7 +137,7 @@ export async function collectBundle(s: CollectSettings, ui: CollectUi): Promise<
   const map = redactor.map();
   let mapFile: string | null = null;
   if (s.redact) {
-    mapFile = `${file.replace(/\.tar\.gz$|\.tgz$/, '')}.redaction-map.json`;
+    mapFile = redactionMapPath(state, file);
     const doc = {
       kind: 'nvprobe.redaction-map',
       schemaVersion: REDACTION_MAP_SCHEMA_VERSION,
@@ -146,6 +153,8 @@ export async function collectBundle(s: CollectSettings, ui: CollectUi): Promise<
       kind: 'nvprobe.collect',
       bundle: file,
       bytes,
+      sha256: sha256File(file),
+      ...(s.caseId ? { caseId: s.caseId } : {}),
       redactionMap: mapFile,
       redactions: map.length,
       collectMs: manifest.collectMs,
@@ -153,4 +162,26 @@ export async function collectBundle(s: CollectSettings, ui: CollectUi): Promise<
     },
     records: result.records,
   };
+}
+
+/**
+ * Where a bundle's redaction map goes: away from the bundle, so that sending `nvprobe-*` never
+ * sends the map too (sos keeps its maps under /etc/sos/cleaner): <state dir>/redaction-maps/, or,
+ * where that cannot be created (not root), a hidden file beside the bundle.
+ */
+function redactionMapPath(stateDir: string, bundle: string): string {
+  const name = `${path.basename(bundle).replace(/\.tar\.gz$|\.tgz$/, '')}.redaction-map.json`;
+  const dir = path.join(stateDir, 'redaction-maps');
+  try {
+    ensureDir(dir);
+    fs.accessSync(dir, fs.constants.W_OK);
+    return path.join(dir, name);
+  } catch {
+    return path.join(path.dirname(bundle), `.${name}`);
+  }
+}
+
+/** The bundle's sha256, read back from disk: what the recipient's `sha256sum` must print. */
+function sha256File(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }

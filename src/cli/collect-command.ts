@@ -9,6 +9,7 @@ interface CollectOptions {
   stateDir?: string;
   force?: boolean;
   json?: boolean;
+  caseId?: string;
 }
 
 export function registerCollect(program: Command): Command {
@@ -20,11 +21,17 @@ export function registerCollect(program: Command): Command {
     .option('--probe-duration <time>', 'how long the probe measures', '3s')
     .option('--no-redact', 'keep hostnames, addresses, serials, UUIDs and user names as they are (no map file)')
     .option('--state-dir <dir>', 'where tune keeps its runs and journal (default /var/lib/nvprobe, or NVPROBE_STATE_DIR)')
+    .option('--case-id <id>', "the support case this bundle is for: in its file name and manifest (letters, digits, '.', '_', '-')")
     .option('--force', 'replace an existing output file')
     .option('--json', 'print what was written as one JSON document')
     .action(async (opts: CollectOptions) => {
       const { parseDuration } = await import('./parse-options.js');
       const probeMs = parseDuration(opts.probeDuration, '--probe-duration');
+      const { CASE_ID } = await import('../bundle/bundle-identity.js');
+      if (opts.caseId !== undefined && !CASE_ID.test(opts.caseId)) {
+        const { usageError } = await import('../errors.js');
+        throw usageError(`--case-id ${JSON.stringify(opts.caseId)} is not a case id`, "use letters, digits, '.', '_' and '-' (at most 64), starting with a letter or digit");
+      }
       const [{ collectBundle }, { printCollectOutcome }, { startProgress }, { loadRulesOrFail }, { nvprobeVersion }] = await Promise.all([
         import('../bundle/collect.js'),
         import('./collect-output.js'),
@@ -33,7 +40,7 @@ export function registerCollect(program: Command): Command {
         import('./version.js'),
       ]);
       const outcome = await collectBundle(
-        { output: opts.output, probe: opts.probe, probeMs, redact: opts.redact, stateDir: opts.stateDir, force: !!opts.force },
+        { output: opts.output, probe: opts.probe, probeMs, redact: opts.redact, stateDir: opts.stateDir, caseId: opts.caseId, force: !!opts.force },
         { nvprobeVersion: nvprobeVersion(), loadRules: () => loadRulesOrFail(), startProgress: () => startProgress(!opts.json) },
       );
       printCollectOutcome(outcome, !!opts.json);

@@ -6,7 +6,24 @@ import { jsonSafe, terminalSafe, terminalSafeLine } from '../report/terminal-saf
  * JSON.stringify leaves raw escaped too. Write errors (ENOSPC, EIO) are caught in main.ts.
  */
 export function printText(text: string): void {
+  if (quiet) return;
   process.stdout.write(terminalSafe(text));
+}
+
+let quiet = false;
+
+/** --quiet: no text, progress or notes; JSON asked for with --json, and errors, still print. */
+export function setQuiet(on: boolean): void {
+  quiet = on;
+}
+
+export function isQuiet(): boolean {
+  return quiet;
+}
+
+/** A note for stderr that is not an error (what is about to be written, a caveat): `nvprobe: ...`, silent with --quiet. */
+export function printNote(line: string): void {
+  if (!quiet) printErrorLine(`nvprobe: ${line}`);
 }
 
 export function printJson(doc: unknown): void {

@@ -11,7 +11,7 @@ import { renderPrometheus } from '../report/prometheus.js';
 import { inlineStrings, jsonSafe, terminalSafe } from '../report/terminal-safe.js';
 import { readTuneState, stateDirForMetrics } from '../report/tune-state.js';
 import { archConstants } from '../native/arch.js';
-import { printErrorLine, printText } from './output.js';
+import { isQuiet, printNote, printText } from './output.js';
 import { isPowerOfTwo, parseCount, parseCpu, parseDuration, parseDurationOrZero, parseSize } from './parse-options.js';
 import { startProgress } from './progress.js';
 import { nvprobeVersion } from './version.js';
@@ -95,7 +95,7 @@ async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
   const stateDir = s.format === 'prometheus' ? stateDirForMetrics(flags.stateDir) : null;
   const progress = await startProgress(s.format === 'text' && s.output === undefined);
   try {
-    const report = await measureProbe(root, s, { say: progress.update, tell: (line) => printErrorLine(`nvprobe: ${line}`), nvprobeVersion: nvprobeVersion() });
+    const report = await measureProbe(root, s, { say: progress.update, tell: printNote, nvprobeVersion: nvprobeVersion() });
     progress.stop();
     const state = stateDir === null ? null : readTuneState(root, stateDir);
     // Escaped for a terminal either way: a file written with -o is read with cat too.
@@ -104,7 +104,7 @@ async function probe(s: ProbeSettings, flags: ProbeFlags): Promise<number> {
         ? `${jsonSafe(JSON.stringify(report, null, 2))}\n`
         : terminalSafe(s.format === 'prometheus' ? renderPrometheus(report, state) : renderProbeText(inlineStrings(report), { histogram: !!flags.histogram, verbose: !!flags.verbose }));
     if (s.output !== undefined) writeOutputFileAtomic(s.output, rendered);
-    else process.stdout.write(rendered);
+    else if (s.format !== 'text' || !isQuiet()) process.stdout.write(rendered); // --quiet: JSON and metrics asked for still print
     return ExitCode.ok;
   } finally {
     progress.stop();

@@ -10,6 +10,8 @@ import { registerSnapshot } from './snapshot-command.js';
 import { registerTune } from './tune-command.js';
 import { registerVerify } from './verify-command.js';
 import { nvprobeVersion } from './version.js';
+import { setQuiet } from './output.js';
+import { registerVersion } from './version-command.js';
 
 const EXIT_CODES: Record<number, string> = {
   0: 'success',
@@ -50,6 +52,7 @@ const COMMAND_EXIT_CODES: Record<string, number[]> = {
   status: [0, 1, 2, 3, 6, 7, 8],
   collect: [0, 1, 2, 130],
   report: [0, 1, 2],
+  version: [0],
 };
 
 const SHORT: Record<number, string> = {
@@ -93,8 +96,11 @@ export function buildProgram(): Command {
     registerStatus,
     registerCollect,
     registerReport,
+    registerVersion,
   ]) {
     const cmd = register(program);
+    cmd.option('-q, --quiet', 'print no text, progress or notes: only errors, and the JSON document with --json (the exit code says how it went)');
+    cmd.hook('preAction', (_cmd, action) => setQuiet(!!action.optsWithGlobals().quiet));
     cmd.exitOverride().addHelpText('after', commandExitHelp(cmd.name()));
     cmd.configureOutput({ outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'nvprobe: ')) });
   }

@@ -5,6 +5,8 @@ export interface Progress {
 }
 
 export async function startProgress(wanted: boolean): Promise<Progress> {
+  const { isQuiet } = await import('./output.js');
+  if (isQuiet()) return { update() {}, stop() {} };
   // A pty without a size (columns 0) makes ora's line arithmetic loop: no spinner there.
   if (!wanted || !process.stderr.isTTY || !(process.stderr.columns > 0)) return { update() {}, stop() {} };
   const { default: ora } = await import('ora');

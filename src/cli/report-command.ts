@@ -5,6 +5,7 @@ import { inlineStrings, inlineText } from '../report/terminal-safe.js';
 interface ReportOptions {
   output?: string;
   force?: boolean;
+  json?: boolean;
 }
 
 export function registerReport(program: Command): Command {
@@ -14,6 +15,7 @@ export function registerReport(program: Command): Command {
     .argument('<input>', 'a bundle from `nvprobe collect` (.tar.gz), a saved tune run (RUN.json) or a `probe --json` document')
     .option('-o, --output <file>', 'write a self-contained HTML report (inline SVG charts, no scripts) to FILE')
     .option('--force', 'replace an existing output file')
+    .option('--json', 'print what the report read, and its summary, as one JSON document')
     .action(async (input: string, opts: ReportOptions) => {
       const [{ readReportSource }, { buildReportModel }, { writeNewFile }, { usageError }] = await Promise.all([
         import('../host/report-input.js'),
@@ -34,6 +36,12 @@ export function registerReport(program: Command): Command {
           throw err;
         }
       };
+      if (opts.json && opts.output !== undefined) throw usageError('--json and -o contradict each other', 'print JSON (--json) or write HTML (-o FILE)');
+      if (opts.json) {
+        const [{ reportDocument }, { printJson }] = await Promise.all([import('../report/report-document.js'), import('./output.js')]);
+        printJson(shaped(() => reportDocument(model)));
+        return;
+      }
       if (opts.output === undefined) {
         const { renderReportText } = await import('../report/report-text.js');
         printText(shaped(() => renderReportText(inlineStrings(model))));

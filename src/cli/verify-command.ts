@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { VERIFY_SCHEMA_VERSION, type VerifyDocument } from '../contracts/verify-document.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, NvprobeError } from '../errors.js';
 import { parseDuration } from './parse-options.js';
 import { printJson, printText } from './output.js';
 
@@ -32,6 +32,12 @@ export function registerVerify(program: Command): Command {
         import('../tune/pending-verify.js'),
       ]);
       const root = openRoot(flags.root);
+      const { isRoot } = await import('../host/file-info.js');
+      if (!isRoot())
+        throw new NvprobeError('verify measures, may revert kernel settings and reboot: it needs root', {
+          exitCode: ExitCode.needsRoot,
+          hint: 'rerun as root (nvprobe-verify.service runs it as root at boot)',
+        });
       const dir = checkedStateDir(flags.stateDir, 'revert');
       // Nothing armed (every boot but the one after tune --persist): nothing to judge, and no lock
       // file or state dir created for it. Armed: read again under the lock, which decides.

@@ -7,6 +7,8 @@ export interface BundleManifest {
   nvprobeVersion: string;
   createdAt: string;
   hostToken: string;
+  /** The support case this bundle belongs to (`collect --case-id`), if given. */
+  caseId?: string;
   redacted: boolean;
   /** Milliseconds the collectors took, probe excluded and included. */
   collectMs: { withoutProbe: number; total: number };
@@ -19,6 +21,10 @@ export interface CollectResult {
   kind: 'nvprobe.collect';
   bundle: string;
   bytes: number;
+  /** sha256 of the bundle file as written (what `sha256sum BUNDLE` prints), to check the copy support received. */
+  sha256: string;
+  caseId?: string;
+  /** Where the map went: under the state dir (redaction-maps/), never beside the bundle under its name. */
   redactionMap: string | null;
   redactions: number;
   collectMs: BundleManifest['collectMs'];

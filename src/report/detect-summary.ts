@@ -49,8 +49,13 @@ function numa(s: Snapshot): string | null {
 
 const HEADERS = ['DISK', 'TRANSPORT', 'MODEL', 'SIZE', 'HWQ', 'POLLQ', 'IO_POLL', 'SCHEDULER', 'ROT', 'NUMA', 'ROOT FS'];
 
+/** A disk's model as every report names it: the model string, else its PCI ids, else '-'. */
+export function diskModel(d: DiskInfo): string {
+  return d.nvme ? `${d.model ?? '?'} (${d.nvme.kind})` : (d.model ?? (d.pci ? `pci ${d.pci.vendorId}:${d.pci.deviceId}` : '-'));
+}
+
 function diskRow(d: DiskInfo): string[] {
-  const model = d.nvme ? `${d.model ?? '?'} (${d.nvme.kind})` : (d.model ?? (d.pci ? `pci ${d.pci.vendorId}:${d.pci.deviceId}` : '-'));
+  const model = diskModel(d);
   return [
     d.vanished ? `${d.name} (gone)` : d.name,
     d.transport,

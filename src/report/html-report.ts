@@ -1,6 +1,8 @@
 import { Histogram } from '../stats/histogram.js';
-import type { Finding, FindingStatus } from '../contracts/rule-types.js';
-import { measuredLine } from './findings-text.js';
+import type { Finding } from '../contracts/rule-types.js';
+import { groupOf, measuredLine } from './findings-text.js';
+import { diskModel } from './detect-summary.js';
+import { summarySection, summarySplit } from './html-summary.js';
 import { fmtBytes, fmtUs } from './format.js';
 import { escapeHtml as e } from './html-escape.js';
 import { latencySeries, phaseCharts, type ReportModel } from './report-model.js';
@@ -9,8 +11,9 @@ import { intervalText } from '../tune/decision.js';
 import { finalLine, noiseLine, ruleLine } from './tune-text.js';
 import type { DiskInfo } from '../contracts/detect-disks.js';
 
-const GROUPS: Array<{ status: FindingStatus; heading: string }> = [
+const GROUPS: Array<{ status: ReturnType<typeof groupOf>; heading: string }> = [
   { status: 'recommend', heading: 'Apply in the guest' },
+  { status: 'tradeoff', heading: 'A trade-off: apply only if you accept what it gives up (tune tries it only when named with --only)' },
   { status: 'advise', heading: 'Ask the host admin' },
   { status: 'info', heading: 'Worth knowing' },
   { status: 'ok', heading: 'Fine' },
@@ -24,6 +27,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#666}
 .finding{border-left:4px solid #999;padding:4px 12px;margin:12px 0;background:#fafafa}
 .finding.recommend{border-color:#1565c0}.finding.advise{border-color:#ef6c00}.finding.info{border-color:#6a1b9a}.finding.ok{border-color:#2e7d32}
 pre{background:#f3f3f3;padding:8px;overflow-x:auto;font-size:12px}code{font-size:12px}
+.summary{border:2px solid #1565c0;border-radius:6px;padding:4px 16px;background:#f4f8fd}.summary h2{margin-top:8px;border:0}.summary li{margin:4px 0}
 .kept{color:#2e7d32;font-weight:600}.reverted{color:#c62828}.skipped{color:#666}
 `;
 
@@ -36,7 +40,8 @@ export function renderHtmlReport(m: ReportModel, generatedAt = new Date()): stri
   body.push(
     `<p class="muted">From <code>${e(baseName(m.source))}</code>${made ? `, collected ${e(made)}` : ''}${m.manifest ? `, host ${e(m.manifest.hostToken)}, nvprobe ${e(m.manifest.nvprobeVersion)}${m.manifest.redacted ? ', identifiers redacted' : ''}` : ''}. Report generated ${e(generatedAt.toISOString())}.</p>`,
   );
-  body.push(...machineSection(m), ...disksSection(m), ...findingsSection(m), ...latencySection(m), ...phasesSection(m), ...changesSection(m), ...collectorsSection(m));
+  // The answer first (summary, what a tune run kept, the latency and where it goes), the evidence after.
+  body.push(...summarySection(m), ...changesSection(m), ...latencySection(m), ...phasesSection(m), ...findingsSection(m), ...machineSection(m), ...disksSection(m), ...collectorsSection(m));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -100,7 +105,7 @@ function disksSection(m: ReportModel): string[] {
   const disks = m.snapshot.disks.filter((d) => d.sizeBytes !== 0 || d.rootFs !== null);
   const yn = (b: boolean | null) => (b === null ? '-' : b ? 'yes' : 'no');
   const row = (d: DiskInfo) =>
-    `<tr><td>${e(d.name)}</td><td>${e(d.transport)}</td><td>${e(d.model ?? '-')}</td><td class="num">${d.sizeBytes === null ? '?' : e(fmtBytes(d.sizeBytes))}</td><td class="num">${e(d.queues.hwQueues ?? '-')}</td><td class="num">${e(d.queues.pollQueuesParam ?? '-')}</td><td>${yn(d.queues.ioPoll)}</td><td>${e(d.settings.scheduler ?? '-')}</td><td>${e(d.numaNode ?? '-')}</td><td>${e(d.rootFs ?? '-')}</td></tr>`;
+    `<tr><td>${e(d.name)}</td><td>${e(d.transport)}</td><td>${e(diskModel(d))}</td><td class="num">${d.sizeBytes === null ? '?' : e(fmtBytes(d.sizeBytes))}</td><td class="num">${e(d.queues.hwQueues ?? '-')}</td><td class="num">${e(d.queues.pollQueuesParam ?? '-')}</td><td>${yn(d.queues.ioPoll)}</td><td>${e(d.settings.scheduler ?? '-')}</td><td>${e(d.numaNode ?? '-')}</td><td>${e(d.rootFs ?? '-')}</td></tr>`;
   return [
     '<h2 id="disks">Disks</h2>',
     `<table><tr><th>disk</th><th>transport</th><th>model</th><th>size</th><th>hw queues</th><th>poll_queues</th><th>io_poll</th><th>scheduler</th><th>NUMA</th><th>root fs</th></tr>${disks.map(row).join('')}</table>`,
@@ -114,7 +119,7 @@ function findingsSection(m: ReportModel): string[] {
     return out;
   }
   for (const g of GROUPS) {
-    const list = m.findings.filter((f) => f.status === g.status);
+    const list = m.findings.filter((f) => (g.status === 'recommend' || g.status === 'tradeoff' ? groupOf(f) : f.status) === g.status);
     if (list.length === 0) continue;
     out.push(`<h3>${e(g.heading)} (${list.length})</h3>`);
     // Rules that passed: one compact table (what was checked), not a box each.
@@ -150,6 +155,7 @@ function finding(f: Finding): string {
     parts.push(`<p>${e(f.rationale)}</p>`);
     if (f.actions.length)
       parts.push(`<p>Change in the guest: ${f.actions.map((a) => `<code>${e(a.target)} = ${e(a.value)}</code>${a.runtime ? ' (at once)' : ''}${a.reboot ? ' (needs a reboot)' : ''}`).join('; ')}</p>`);
+    if (f.tradeoff) parts.push(`<p><strong>Gives up:</strong> ${e(f.tradeoff)}</p>`);
     if (f.measured) parts.push(`<p class="measured">Measured ${e(measuredLine(f.measured))}</p>`);
     if (f.hostAdvice) {
       parts.push(`<p><strong>Host advice:</strong> ${e(f.hostAdvice.text)}</p>`);
@@ -208,6 +214,8 @@ function phasesSection(m: ReportModel): string[] {
     .flatMap((c) => c.series.map((s) => ({ label: c.phase === 'all' ? s.name : `${c.title}: ${s.name}`, h: Histogram.fromJSON(s.histogram) })))
     .map(({ label, h }) => `<tr><td>${e(label)}</td><td class="num">${h.count}</td>${pct.map((p) => `<td class="num">${e(fmtUs(h.percentile(p) / 1000))}</td>`).join('')}</tr>`)
     .join('');
+  const split = summarySplit(m);
+  if (split) out.push(`<p class="split">${e(split)}</p>`);
   out.push(`<table class="phases"><tr><th>phase</th><th>reads</th>${pct.map((p) => `<th>p${p} µs</th>`).join('')}</tr>${rowsHtml}</table>`);
   for (const c of charts) out.push(`<figure class="phase-chart" data-phase="${e(c.phase)}"><figcaption>${e(c.title)}</figcaption>`, cdfSvg(c.series), '</figure>');
   return out;

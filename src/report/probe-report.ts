@@ -83,7 +83,7 @@ function renderProbeSummary(r: ProbeReport, opts: { histogram: boolean }): strin
   const h = probeHeadline(r);
   const p = h.latency.percentilesUs;
   const lines = [
-    `nvprobe probe: ${t.path} (${targetWhere(r)}): ${fmtBytes(e.blockSize)} random reads, QD1, O_DIRECT, ${e.name}; ${m.samples} reads in ${m.wallSeconds.toFixed(1)} s${m.aborted ? ', INTERRUPTED' : ''}`,
+    `nvprobe probe: ${t.path} (${targetWhere(r)}): ${fmtBytes(e.blockSize)} random reads, QD1, O_DIRECT, ${e.name}; ${m.samples} reads in ${m.wallSeconds.toFixed(m.wallSeconds < 1 ? 2 : 1)} s${m.aborted ? ', INTERRUPTED' : ''}`,
     `  read latency  p50 ${fmtUs(p.p50)} µs   p99 ${fmtUs(p.p99)} µs   p99.9 ${fmtUs(p['p99.9'])} µs   (${h.label.replace(/^read latency \((.*)\)$/, '$1')}: the figure to quote)`,
   ];
   const k = r.kernelClock;

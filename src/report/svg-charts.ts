@@ -76,11 +76,13 @@ export function cdfSvg(series: LatencySeries[]): string {
     out.push(`<path class="cdf-series" data-series="${escapeHtml(s.name)}" d="${pts.join(' ')}" fill="none" stroke="${color(s.name, i)}" stroke-width="2"/>`);
   });
   // Legend, bottom right: a CDF rises from the bottom left and ends at the top.
+  const labels = series.map((s) => `${s.name} (${s.histogram.count} I/Os, p50 ${fmtUs(Histogram.fromJSON(s.histogram).percentile(50) / 1000)} µs)`);
+  // Wide enough for the longest label (12 px text: at most ~7 px a character), never past the plot's left edge.
+  const lx = Math.max(M.left + 8, W - M.right - 8 - 30 - Math.ceil(Math.max(...labels.map((l) => l.length)) * 7));
   series.forEach((s, i) => {
     const ly = H - M.bottom - 14 - (series.length - 1 - i) * 18;
-    const lx = W - M.right - 300;
     out.push(
-      `<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${color(s.name, i)}" stroke-width="3"/><text x="${lx + 30}" y="${ly + 4}" font-size="12">${escapeHtml(s.name)} (${s.histogram.count} I/Os, p50 ${fmtUs(Histogram.fromJSON(s.histogram).percentile(50) / 1000)} µs)</text>`,
+      `<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${color(s.name, i)}" stroke-width="3"/><text x="${lx + 30}" y="${ly + 4}" font-size="12">${escapeHtml(labels[i]!)}</text>`,
     );
   });
   out.push('</svg>');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { RecordingRoot } from '../../src/host/recording-root.js';
 import { bundleMembers, member } from '../helpers/bundle.js';
 import { stableView } from '../helpers/normalise.js';
-import { runCli } from '../helpers/cli.js';
+import { NVPROBE, runCli, runCommand } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
 import { savedTuneRun } from '../helpers/tune-run.js';
 
@@ -33,6 +34,25 @@ beforeAll(async () => {
 afterAll(() => tmp.remove());
 
 describe('nvprobe collect', () => {
+  it('says the sha256 of the bundle as written, and names the support case in the file name and manifest', async () => {
+    expect((collected as unknown as { sha256: string }).sha256).toBe(createHash('sha256').update(readFileSync(bundle)).digest('hex'));
+    const dir = join(tmp.dir, 'case');
+    mkdirSync(dir);
+    const r = await runCommand(NVPROBE, ['collect', '--no-probe', '--state-dir', stateDir, '--case-id', 'SR-4711'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const [name] = readdirSync(dir);
+    expect(name).toMatch(/^nvprobe-SR-4711-[0-9a-f]{8}-\d{8}T\d{6}Z-[0-9a-f]{6}\.tar\.gz$/);
+    expect(JSON.parse(member(join(dir, name!), 'manifest.json')).caseId).toBe('SR-4711');
+    expect(r.stdout).toContain(
+      `sha256 ${createHash('sha256')
+        .update(readFileSync(join(dir, name!)))
+        .digest('hex')}  ${name}\n`,
+    );
+    const bad = await runCli(['collect', '--no-probe', '--state-dir', stateDir, '--case-id', '../x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^nvprobe: --case-id "..\/x" is not a case id\nhint: /);
+  });
+
   it('writes a 0600 .tar.gz under 5 MB with every collector recorded in manifest.json', () => {
     expect(statSync(bundle).mode & 0o777).toBe(0o600);
     expect(statSync(bundle).size).toBe(collected.bytes);
@@ -82,8 +102,9 @@ describe('nvprobe collect', () => {
     expect(fromBundle).toEqual(fromSnapshot);
   });
 
-  it('writes the redaction map next to the bundle (0600), never inside it', () => {
-    expect(collected.redactionMap).toBe(join(tmp.dir, 'b.redaction-map.json'));
+  it('keeps the redaction map away from the bundle (0600, under the state dir), never inside it or beside it', () => {
+    expect(collected.redactionMap).toBe(join(stateDir, 'redaction-maps', 'b.redaction-map.json'));
+    expect(readdirSync(tmp.dir).filter((n) => n.includes('redaction'))).toEqual([]);
     expect(statSync(collected.redactionMap).mode & 0o777).toBe(0o600);
     const map = JSON.parse(readFileSync(collected.redactionMap, 'utf8'));
     expect(map.kind).toBe('nvprobe.redaction-map');

@@ -180,6 +180,21 @@ describe('nvprobe report -o report.html', () => {
       const check = JSON.parse(member(bundle, 'check.json'));
       const title = check.findings.find((f: { status: string }) => f.status === 'recommend' || f.status === 'advise').title as string;
       expect(dom.stdout).toContain(title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+      // The answer before the evidence: the summary box first, the latency before the findings.
+      const at = (marker: string) => dom.stdout.indexOf(marker);
+      expect(at('<section class="summary" id="summary">')).toBeGreaterThan(0);
+      expect(at('<section class="summary" id="summary">')).toBeLessThan(at('<h2 id="changes">'));
+      expect(at('<h2 id="changes">')).toBeLessThan(at('<h2 id="latency">'));
+      expect(at('<h2 id="latency">')).toBeLessThan(at('<h2 id="findings">'));
+      expect(at('<h2 id="findings">')).toBeLessThan(at('<h2 id="machine">'));
+      const summary = dom.stdout.split('<section class="summary" id="summary">')[1]!.split('</section>')[0]!;
+      expect(summary).toMatch(/<strong>Read latency<\/strong>.*p50 <strong>[\d.]+ µs<\/strong> after tuning, [\d.]+ µs before/);
+      expect(summary).toMatch(/<strong>(Kept|Nothing kept)<\/strong>/);
+      if (check.findings.some((f: { status: string }) => f.status === 'advise')) expect(summary).toContain('<strong>Ask the host admin</strong>');
+      if (run.result.kernelClock?.after?.phases) expect(summary).toMatch(/tuning inside this guest can remove at most ~\d+ % of a read/);
+      // The disk model as the text report names it, not '-' where PCI ids are known.
+      const snap = JSON.parse(member(bundle, 'detect.json'));
+      for (const d of snap.disks.filter((x: { model: string | null; pci: unknown }) => x.model === null && x.pci)) expect(dom.stdout).toContain(`<td>pci ${d.pci.vendorId}:${d.pci.deviceId}</td>`);
       const png = join(ARTIFACTS, 'report.png');
       rmSync(png, { force: true });
       const shot = await runCommand(chromium!, [...flags, `--screenshot=${png}`, '--window-size=1280,2000', `file://${file}`], { timeout: 60_000 });
