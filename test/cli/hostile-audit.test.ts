@@ -299,8 +299,11 @@ describe('paths echoed by "wrote …" lines', () => {
     writeOffsetFile(odd, 256);
     const r = await run(['probe', odd, '--ios', '200', '--ramp', '0', '--no-trace']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ {2}target {4}.*odd-\d+\\x0aFORGED \(file/m);
+    expect(r.stdout).toMatch(/^nvprobe probe: .*odd-\d+\\x0aFORGED \(file/m);
     expect(r.stdout).not.toMatch(/^FORGED/m);
+    const v = await run(['probe', odd, '--ios', '200', '--ramp', '0', '--no-trace', '--verbose']);
+    expect(v.stdout).toMatch(/^ {2}target {4}.*odd-\d+\\x0aFORGED \(file/m);
+    expect(v.stdout).not.toMatch(/^FORGED/m);
   });
 
   it('verify as an ordinary user: exit 3 (needs root), not a runtime failure', async (ctx) => {

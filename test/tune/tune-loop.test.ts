@@ -34,6 +34,9 @@ function setup(actions: Array<{ attr: string; value: string | number }>) {
   const args = ['tune', loop.dev, '--yes', '--rules', join(dir, 'rules'), '--state-dir', state, '--only', only, '--round', '120ms', '--max-blocks', '8', '--budget', '60s'];
   return { dir, state, args };
 }
+/** A command line for `script -c` (a shell string): every word single-quoted. */
+const shellLine = (words: string[]) => words.map((w) => `'${w.replaceAll("'", "'\\''")}'`).join(' ');
+
 const ACTIONS = [
   { attr: 'scheduler', value: 'mq-deadline' },
   { attr: 'nomerges', value: 2 },
@@ -246,5 +249,27 @@ describe('nvprobe tune and revert on a loop device', () => {
     } finally {
       restoreQueueAttrs(loop.name, original);
     }
+  });
+});
+
+describe('nvprobe tune on a terminal', () => {
+  it('asks first, saying what flips, for how long, on which disk and how to undo it; "n" changes nothing', async (ctx) => {
+    if (spawnSync('script', ['--version']).status !== 0) ctx.skip('script(1) (util-linux) is not installed: no terminal to ask on');
+    const b = setup([{ attr: 'nomerges', value: 2 }]);
+    const args = b.args.filter((a) => a !== '--yes');
+    // script(1) gives nvprobe a real terminal and types the answer into it.
+    const r = await runCommand('script', ['-qec', shellLine([NVPROBE, ...args]), '/dev/null'], { input: 'n\n' });
+    // What the terminal shows: without carriage returns and readline's cursor moves.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is the point
+    const screen = r.stdout.replace(/\r/g, '').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    expect(screen).toContain(
+      `nvprobe tune will try 1 change(s) on this live system, measuring for up to 60 s in all, and keep only what measurably helps:\n  ${loop.name}:queue/nomerges: ${original.nomerges} -> 2\n`,
+    );
+    expect(screen).toContain(`its QD1 reads (one at a time) load ${loop.dev}.`);
+    expect(screen).toContain(`undo it later with: nvprobe revert --state-dir ${b.state}\n`);
+    expect(screen).toMatch(/Go ahead\? \[y\/N\] n\nnvprobe: nothing changed: not confirmed/);
+    expect(r.code).toBe(0);
+    expect(queueAttrs(loop.name)).toEqual(original);
+    expect(existsSync(join(b.state, 'journal.jsonl'))).toBe(false);
   });
 });
