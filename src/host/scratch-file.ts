@@ -51,7 +51,7 @@ function nearestExisting(p: string): string {
  * Create a file of real, non-zero, per-block-unique data (an fallocate'd or sparse file reads
  * as zeros without touching the device), fsync it, and remove it however the process ends.
  */
-export async function createScratchFile(dir: string, sizeBytes: number, onProgress?: (written: number) => void): Promise<ScratchFile> {
+export async function createScratchFile(dir: string, sizeBytes: number, onProgress?: (written: number) => void, beforeWriting?: () => void): Promise<ScratchFile> {
   ensureDir(dir);
   removeOrphans(dir);
   const margin = 256 << 20;
@@ -61,6 +61,7 @@ export async function createScratchFile(dir: string, sizeBytes: number, onProgre
       hint: 'use --size to probe a smaller span, or give a TARGET file or device',
     });
   }
+  beforeWriting?.(); // said once it is sure to happen: after the space check, before the first byte
   // Unpredictable name, created O_EXCL|O_NOFOLLOW: / is a directory others cannot write, but the name must not be guessable either.
   const file = path.join(dir, `.nvprobe-scratch-${process.pid}-${randomBytes(8).toString('hex')}.dat`);
   const cleanup = registerCleanup(() => fs.rmSync(file, { force: true }));

@@ -135,8 +135,12 @@ export async function openTarget(root: Root, s: ProbeMeasureSettings, say: (text
   }
   const size = s.spanLimit ?? SCRATCH_BYTES;
   const dir = scratchDirOnRootFs(s.scratchDir);
-  tell(`writing a ${Math.round(size / (1 << 20))} MiB scratch file in ${dir} (removed when done): ${fallbackReason}`);
-  const scratch = await createScratchFile(dir, size, (w) => say(`writing scratch file: ${Math.round((100 * w) / size)} %`));
+  const scratch = await createScratchFile(
+    dir,
+    size,
+    (w) => say(`writing scratch file: ${Math.round((100 * w) / size)} %`),
+    () => tell(`writing a ${Math.round(size / (1 << 20))} MiB scratch file in ${dir} (removed when done): ${fallbackReason}`),
+  );
   const target = { ...inspectTarget(root, scratch.path, s.blockSize, undefined), scratch: true, fallbackReason };
   return { target, engine: openEngine(root, target, s), scratch };
 }
