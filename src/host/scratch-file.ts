@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { NvprobeError } from '../errors.js';
 import { registerCleanup } from './cleanup.js';
 import { freeBytes, statPath } from './file-info.js';
-import { ensureDir, pidAlive, stateDir } from './state-dir.js';
+import { ensureDir, nearestExisting, pidAlive, stateDir } from './state-dir.js';
 
 const CHUNK = 1 << 20;
 const BLOCK = 4096;
@@ -33,18 +33,12 @@ export function scratchDirOnRootFs(dir?: string): string {
   const rootDev = statPath('/').dev;
   try {
     const state = dir ?? stateDir(); // NVPROBE_STATE_DIR too; refused places fall back to /
-    const d = statPath(nearestExisting(state)).dev;
+    const d = statPath(nearestExisting(path.resolve(state)).existing).dev;
     if (d.major === rootDev.major && d.minor === rootDev.minor) return state;
   } catch {
     // Fall through to the root directory.
   }
   return '/';
-}
-
-function nearestExisting(p: string): string {
-  let cur = path.resolve(p);
-  while (!fs.existsSync(cur) && cur !== path.dirname(cur)) cur = path.dirname(cur);
-  return cur;
 }
 
 /**

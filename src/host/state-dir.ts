@@ -31,7 +31,7 @@ export function stateDir(override?: string): string {
 }
 
 /** The path itself or its nearest ancestor that exists (following links), and the names below it. */
-function nearestExisting(dir: string): { existing: string; missing: string[] } {
+export function nearestExisting(dir: string): { existing: string; missing: string[] } {
   const missing: string[] = [];
   let cur = dir;
   for (;;) {
