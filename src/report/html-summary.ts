@@ -3,6 +3,7 @@ import type { Finding } from '../contracts/rule-types.js';
 import { probeHeadline } from '../measure/headline.js';
 import { groupOf } from './findings-text.js';
 import { fmtUs } from './format.js';
+import { guestSplit, guestSplitSentence } from './kernel-clock-text.js';
 import { escapeHtml as e } from './html-escape.js';
 import type { ReportModel } from './report-model.js';
 
@@ -55,10 +56,8 @@ function headlineItem(m: ReportModel): string | null {
 export function summarySplit(m: ReportModel): string | null {
   const k: KernelClockReport | null = m.probe?.kernelClock ?? m.run?.result?.kernelClock?.after ?? null;
   if (!k?.available || !k.phases) return null;
-  const g = k.phases.guestSide.percentilesUs.p50;
-  const d = k.phases.device.latency.percentilesUs.p50;
-  if (!(g + d > 0)) return null;
-  return `guest-side ${fmtUs(g)} µs vs device and host ${fmtUs(d)} µs (p50): tuning inside this guest can remove at most ~${Math.round((100 * g) / (g + d))} % of a read`;
+  const s = guestSplit(k.phases);
+  return s.guestUs + s.deviceUs > 0 ? guestSplitSentence(k.phases) : null;
 }
 
 function rebootFindings(findings: Finding[]): Array<{ id: string; text: string }> {

@@ -1,8 +1,26 @@
 import { fmtUs, table } from './format.js';
 import type { LatencySummary } from '../contracts/latency-stats.js';
-import type { KernelClockReport } from '../contracts/probe-kernel-clock.js';
+import type { KernelClockReport, PhaseBreakdown } from '../contracts/probe-kernel-clock.js';
 
 type Available = Extract<KernelClockReport, { available: true }>;
+
+/** A read's p50 split into the guest's side and the device and host's: the guest's share is what tuning in the guest can gain at most. */
+export function guestSplit(ph: PhaseBreakdown): { guestUs: number; deviceUs: number; maxGainPct: number } {
+  const guestUs = ph.guestSide.percentilesUs.p50;
+  const deviceUs = ph.device.latency.percentilesUs.p50;
+  return { guestUs, deviceUs, maxGainPct: guestUs + deviceUs > 0 ? Math.round((100 * guestUs) / (guestUs + deviceUs)) : 0 };
+}
+
+/** "tuning inside this guest can remove at most ~N % of a read": the same words in text and HTML. */
+export function maxGainWords(s: ReturnType<typeof guestSplit>): string {
+  return `tuning inside this guest can remove at most ~${s.maxGainPct} % of a read`;
+}
+
+/** "guest-side X µs vs device and host Y µs (p50): tuning inside this guest can remove at most ~N % of a read". */
+export function guestSplitSentence(ph: PhaseBreakdown): string {
+  const s = guestSplit(ph);
+  return `guest-side ${fmtUs(s.guestUs)} µs vs device and host ${fmtUs(s.deviceUs)} µs (p50): ${maxGainWords(s)}`;
+}
 
 /** The `clock` line(s) of `probe` text: what the headline is measured with, and what tracing cost. */
 export function kernelClockLines(k: KernelClockReport): string[] {
@@ -57,9 +75,7 @@ export function phaseTable(k: Available): string[] {
       ...(ph.total ? [[...row('total of these reads', ph.total.latency), '100 %']] : []),
     ]),
   ];
-  const g = ph.guestSide.percentilesUs.p50;
-  const d = ph.device.latency.percentilesUs.p50;
-  lines.push(`  guest-side ${fmtUs(g)} µs vs device and host ${fmtUs(d)} µs (p50): tuning inside this guest can remove at most ~${g + d > 0 ? Math.round((100 * g) / (g + d)) : 0} % of a read`);
+  lines.push(`  ${guestSplitSentence(ph)}`);
   const idle = `${pct(k.idleCompletions, k.withPhases)} of completions taken by an idle CPU`;
   const woke = k.wokeFromIdle === null ? '' : `; ${pct(k.wokeFromIdle, k.withPhases)} returned on a CPU woken from idle`;
   const inPhaseSlices = k.phaseSliceReads ?? k.reads;

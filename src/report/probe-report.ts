@@ -2,7 +2,7 @@ import type { ProbeEngineReport, ProbeReport } from '../contracts/probe-document
 import { PERCENTILES, percentileKey } from '../stats/summary.js';
 import { fmtBytes, fmtUs, table } from './format.js';
 import { renderHistogram } from './terminal-histogram.js';
-import { kernelClockLines, phaseTable } from './kernel-clock-text.js';
+import { guestSplit, kernelClockLines, maxGainWords, phaseTable } from './kernel-clock-text.js';
 import { probeHeadline } from '../measure/headline.js';
 import { findEngine } from '../io/engines.js';
 import type { LatencySummary } from '../contracts/latency-stats.js';
@@ -89,11 +89,10 @@ function renderProbeSummary(r: ProbeReport, opts: { histogram: boolean }): strin
   const k = r.kernelClock;
   const ph = k?.available ? k.phases : null;
   if (ph) {
-    const g = ph.guestSide.percentilesUs.p50;
-    const d = ph.device.latency.percentilesUs.p50;
+    const split = guestSplit(ph);
     lines.push(
-      `  where it goes guest ${fmtUs(g)} µs (submit ${fmtUs(ph.submit.latency.percentilesUs.p50)} + completion → return ${fmtUs(ph.completion.latency.percentilesUs.p50)}), device and host ${fmtUs(d)} µs (p50)`,
-      `                tuning inside this guest can remove at most ~${g + d > 0 ? Math.round((100 * g) / (g + d)) : 0} % of a read`,
+      `  where it goes guest ${fmtUs(split.guestUs)} µs (submit ${fmtUs(ph.submit.latency.percentilesUs.p50)} + completion → return ${fmtUs(ph.completion.latency.percentilesUs.p50)}), device and host ${fmtUs(split.deviceUs)} µs (p50)`,
+      `                ${maxGainWords(split)}`,
     );
   } else {
     lines.push(`  where it goes not split: ${k?.available ? (k.noPhasesReason ?? 'no phases') : `kernel clock unavailable (${k?.reason ?? 'not measured'})`}`);
