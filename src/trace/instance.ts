@@ -155,10 +155,12 @@ export class TraceInstance {
     try {
       if (!top.exists('instances')) throw new TraceUnavailable(`${top.dir} has no instances/ directory (kernel older than 3.19)`);
       removed = removeDeadInstances(top);
+      // The marker first: a kill -9 between the two must not leave an instance without its proof.
+      writeMarker(name);
       try {
         dir = top.makeInstance(name);
-        writeMarker(name);
       } catch (err) {
+        removeMarker(name);
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EEXIST') throw new TraceUnavailable(`the trace instance ${name} already exists and is in use`);
         if (code === 'EACCES' || code === 'EPERM') throw new TraceUnavailable(`creating a trace instance was refused (${code}): tracefs is locked down (kernel lockdown or a security module)`);
