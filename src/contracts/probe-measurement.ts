@@ -1,3 +1,4 @@
+import type { CpuCost } from './cpu-cost.js';
 import type { HistogramJson, LatencySummary } from './latency-stats.js';
 
 // What a probe read and measured: its target and the process-timed result.
@@ -36,6 +37,8 @@ export interface ProbeMeasurement {
   histogram: HistogramJson;
   correctedHistogram: HistogramJson;
   aborted: boolean;
+  /** What the measured reads cost in CPU (nvprobe per read, the vCPUs' busy, polling and steal shares); null or absent: not read. */
+  cpu?: CpuCost | null;
 }
 
 export interface Overhead {

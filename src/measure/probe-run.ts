@@ -5,6 +5,9 @@ import { RandomOffsets } from './offsets.js';
 import { runQd1, type LoopProgress } from './qd1-loop.js';
 import { round3, subtractOverhead, summarize } from '../stats/summary.js';
 import type { ProbeMeasurement, Calibration } from '../contracts/probe-measurement.js';
+import { Root } from '../host/root.js';
+import { cpuWindow, readCpuTimes, type CpuTimesReading } from '../host/cpu-times.js';
+import { summarizeCpu } from '../stats/cpu-cost.js';
 
 export interface ProbeRunOptions {
   engine: IoEngine;
@@ -24,9 +27,12 @@ export interface ProbeRunOptions {
   calibration?: Calibration;
   /** Receives the per-read samples (ns, issue order) and slice starts before they are summarised. */
   onSamples?: (loop: { samplesNs: Float64Array; sliceStarts: number[] }) => void;
+  /** Whose CPU accounting brackets the measured reads: the live system's (the reads run here), unless a test passes null. */
+  cpuRoot?: Root | null;
 }
 
 const IN_SITU_EVERY = 16;
+const LIVE = new Root('/');
 export const OVERHEAD_METHOD =
   "median time of an ffi-rs call with the read call's exact argument list that does not enter the kernel, " +
   `timed with the same clock reads as each I/O, right after every ${IN_SITU_EVERY}th read completes ` +
@@ -38,7 +44,10 @@ export async function runProbe(opts: ProbeRunOptions): Promise<ProbeMeasurement>
   const offsets = new RandomOffsets(opts.spanBytes, engine.blockSize, opts.seed);
   if (!opts.calibration) opts.onProgress?.({ phase: 'calibrate' });
   const before = opts.calibration ?? calibrate(engine);
+  let cpuStart: CpuTimesReading | undefined;
+  const cpuRoot = opts.cpuRoot === undefined ? LIVE : opts.cpuRoot;
   const loop = await runQd1({
+    ...(cpuRoot ? { onMeasureStart: () => void (cpuStart = readCpuTimes(cpuRoot)) } : {}),
     engine,
     offsets,
     rampMs: opts.rampMs,
@@ -49,6 +58,8 @@ export async function runProbe(opts: ProbeRunOptions): Promise<ProbeMeasurement>
     inSituEvery: IN_SITU_EVERY,
     ...(opts.beforeSlice ? { beforeSlice: opts.beforeSlice } : {}),
   });
+  // What the measured reads cost in CPU: read right after the loop, before calibration or summaries.
+  const cpu = cpuRoot && cpuStart ? summarizeCpu(cpuWindow(cpuStart, readCpuTimes(cpuRoot), loop.samplesNs.length)) : null;
   opts.onSamples?.({ samplesNs: loop.samplesNs, sliceStarts: loop.sliceStarts });
   if (loop.samplesNs.length === 0) {
     throw new Error(loop.aborted ? 'interrupted before any I/O was measured' : 'no I/O completed');
@@ -83,5 +94,6 @@ export async function runProbe(opts: ProbeRunOptions): Promise<ProbeMeasurement>
     histogram: histogram.toJSON(),
     correctedHistogram: correctedHistogram.toJSON(),
     aborted: loop.aborted,
+    cpu,
   };
 }

@@ -33,6 +33,8 @@ export interface LoopOptions {
    * where a kernel tracer switches its events and drains its buffers.
    */
   beforeSlice?: (slice: number) => void;
+  /** Runs once when the ramp is over, right before the first measured read (outside the timed region). */
+  onMeasureStart?: () => void;
 }
 
 export interface LoopResult {
@@ -80,6 +82,7 @@ export async function runQd1(opts: LoopOptions): Promise<LoopResult> {
   let samples: Float64Array = new Float64Array(Number.isFinite(maxIos) ? maxIos : 1 << 16);
   let n = 0;
   let activeMs = 0;
+  opts.onMeasureStart?.();
   const start = now();
   let deadline = opts.durationMs === undefined ? Infinity : start + opts.durationMs;
   let aborted = false;

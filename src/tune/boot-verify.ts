@@ -10,7 +10,8 @@ import { Applier } from './applier.js';
 import { Journal } from './journal.js';
 import { Meter } from './meter.js';
 import { FALSE_KEEP_RATE, intervalText, MIN_GAIN } from './decision.js';
-import { cpuTimes, cpuWorkNs, hostChange, stealBetween } from './host-reference.js';
+import { cpuWorkNs, hostShift, stealBetween } from './host-reference.js';
+import { readCpuTimes } from '../host/cpu-times.js';
 import type { HostReference, Verdict } from '../contracts/boot-verdict.js';
 import { rankSumBounds } from './rank-test.js';
 import { bootedSince, checkExpectations, disarm, LAST_VERDICT, PENDING_VERIFY, readPending, writeState, type MeasureSettings, type PendingVerify } from './pending-verify.js';
@@ -38,9 +39,9 @@ export async function measureRounds(root: Root, engine: IoEngine, spanBytes: num
   const meter = new Meter(engine, spanBytes, roundMs);
   const roundsP50Us: number[] = [];
   const cpuBefore = cpuWorkNs();
-  const t0 = cpuTimes(root);
+  const t0 = readCpuTimes(root);
   for (let i = 0; i < n; i++) roundsP50Us.push((await meter.round()).figures.p50Us);
-  const t1 = cpuTimes(root);
+  const t1 = readCpuTimes(root);
   const cpuAfter = cpuWorkNs();
   return { roundsP50Us, reference: { cpuWorkNs: Math.min(cpuBefore, cpuAfter), stealShare: stealBetween(t0, t1) } };
 }
@@ -178,8 +179,10 @@ export async function verifyAfterBoot(o: VerifyOptions): Promise<Verdict | null>
  * The boot-time decision: the rounds before the reboot against the rounds after it. Two periods
  * by nature, so two guards: a rank-sum interval whose conservative end must clear the margin (a
  * burst in either boot moves one rank, not the median), and the host reference measured in both
- * boots (the same CPU work, the steal share): when it moved, the host changed in between and the
- * difference cannot be put down to the changes, so nothing is kept.
+ * boots (the same CPU work, the steal share). A host that got faster could make the gain: its CPU
+ * speed-up is taken off the bar (the interval must clear the margin AND the speed-up), and a drop
+ * in steal, which nothing bounds, keeps nothing. A host that got slower works against the gain: a
+ * gain measured despite it is kept, and a missing gain is put down to the host, not the changes.
  */
 export function judgeBoots(
   before: number[],
@@ -193,12 +196,18 @@ export function judgeBoots(
   const interval: [number | null, number | null] = [Number.isFinite(b.lower) ? Math.exp(b.lower) : null, Number.isFinite(b.upper) ? Math.exp(b.upper) : null];
   const fmt = (x: number) => x.toFixed(1);
   const figures = `median p50 ${fmt(median(after))} µs over ${after.length} rounds vs ${fmt(median(before))} µs over ${before.length} before the reboot (ratio ${ratio.toFixed(3)}, interval ${intervalText(interval)})`;
-  const moved = refBefore && refAfter ? hostChange(refBefore, refAfter) : null;
-  const threshold = 1 - margin;
-  if (moved) return { verdict: 'reverted-host-changed', ratio, interval, reason: `${figures}; but the host changed between the boots (${moved}): the difference cannot be put down to the changes` };
-  const unguarded = refBefore && refAfter ? '' : ' (no host reference from before the reboot: not guarded against a host change)';
+  const shift = refBefore && refAfter ? hostShift(refBefore, refAfter) : null;
+  if (shift?.unbounded) return { verdict: 'reverted-host-changed', ratio, interval, reason: `${figures}; but the host changed between the boots (${shift.favouring}): the difference cannot be put down to the changes` };
+  // A faster CPU may account for up to its own speed-up of each read: that much is not credited.
+  const speedUp = shift?.favouring ? Math.min(1, shift.cpuRatio) : 1;
+  const threshold = (1 - margin) * speedUp;
+  const bar = speedUp < 1 ? `the ${margin * 100} % margin and the host's own ${((1 - speedUp) * 100).toFixed(1)} % speed-up (${shift!.favouring})` : `the ${margin * 100} % margin`;
+  const unguarded = shift ? '' : ' (no host reference from before the reboot: not guarded against a host change)';
+  const despite = shift?.against ? `, although the host got slower between the boots (${shift.against}), which works against the gain` : '';
   if (interval[1] !== null && interval[1] <= threshold)
-    return { verdict: 'kept', ratio, interval, reason: `${figures}: at least ${((1 - interval[1]) * 100).toFixed(1)} % lower, beyond the ${margin * 100} % margin: kept${unguarded}` };
+    return { verdict: 'kept', ratio, interval, reason: `${figures}: at least ${((1 - interval[1]) * 100).toFixed(1)} % lower, beyond ${bar}${despite}: kept${unguarded}` };
+  if (speedUp < 1 || shift?.against)
+    return { verdict: 'reverted-host-changed', ratio, interval, reason: `${figures}; but the host changed between the boots (${[shift!.favouring, shift!.against].filter(Boolean).join(', ')}): no gain beyond ${bar} can be put down to the changes` };
   if (interval[0] !== null && interval[0] > threshold) return { verdict: 'reverted-no-gain', ratio, interval, reason: `${figures}: no gain of ${margin * 100} % or more` };
   return { verdict: 'reverted-too-noisy', ratio, interval, reason: `${figures}: too noisy to decide, the interval neither shows nor rules out a gain of ${margin * 100} %` };
 }

@@ -1,4 +1,4 @@
-import type { Root } from '../host/root.js';
+import { cpuWindow, type CpuTimesReading } from '../host/cpu-times.js';
 import type { HostReference } from '../contracts/boot-verdict.js';
 
 /** How far the CPU work's time may move between the boots before the host counts as changed. */
@@ -37,32 +37,49 @@ export function cpuWorkNs(reps = 31): number {
   return times[0]!;
 }
 
-/** The aggregate cpu line of /proc/stat: total and steal jiffies, or null. */
-export function cpuTimes(root: Root): { total: number; steal: number } | null {
-  const line = (root.text('/proc/stat') ?? '').split('\n').find((l) => l.startsWith('cpu '));
-  if (!line) return null;
-  const f = line.trim().split(/\s+/).slice(1).map(Number);
-  if (f.length < 8 || f.some((x) => !Number.isFinite(x))) return null;
-  // user nice system idle iowait irq softirq steal [guest guest_nice: already in user/nice]
-  return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7]! };
+/** The steal share of all the vCPUs between two readings; null when no tick passed. */
+export function stealBetween(a: CpuTimesReading, b: CpuTimesReading): number | null {
+  const w = cpuWindow(a, b, 0);
+  const total = w.vcpus.reduce((x, v) => x + v.totalTicks, 0);
+  return total > 0 ? w.vcpus.reduce((x, v) => x + v.stealTicks, 0) / total : null;
 }
 
-/** Steal share between two readings of cpuTimes; null when either is missing or no time passed. */
-export function stealBetween(a: ReturnType<typeof cpuTimes>, b: ReturnType<typeof cpuTimes>): number | null {
-  if (!a || !b || b.total <= a.total) return null;
-  return (b.steal - a.steal) / (b.total - a.total);
+/**
+ * How the host moved between two references, by direction. A host that got slower (the same CPU
+ * work takes longer, more steal) can only lengthen the reads after the reboot: it works against a
+ * gain, so a gain measured despite it stands. A host that got faster can shorten them: by at most
+ * its CPU speed-up when only the CPU work moved (a read cannot speed up more than all of its work
+ * does), by an amount nothing bounds when the steal share dropped (a read waits for a whole
+ * descheduled slice, not for its share of one).
+ */
+export interface HostShift {
+  /** after / before of the CPU work's time (1 = same host speed). */
+  cpuRatio: number;
+  /** What in the host's moves could explain a faster read, in words; null when nothing did. */
+  favouring: string | null;
+  /** What could explain a slower read (works against a gain), in words; null when nothing did. */
+  against: string | null;
+  /** The steal share dropped beyond the tolerance: a gain of any size could be the host's. */
+  unbounded: boolean;
 }
 
-/** Whether the host moved between two references, and how, in words; null when it did not. */
-export function hostChange(before: HostReference, after: HostReference): string | null {
-  const parts: string[] = [];
-  const cpu = after.cpuWorkNs / before.cpuWorkNs;
-  if (Math.abs(cpu - 1) > HOST_CPU_TOLERANCE)
-    parts.push(`the same CPU work took ${((cpu - 1) * 100).toFixed(1)} % ${cpu > 1 ? 'longer' : 'less'} (${fmtMs(before.cpuWorkNs)} → ${fmtMs(after.cpuWorkNs)})`);
-  if (before.stealShare !== null && after.stealShare !== null && Math.abs(after.stealShare - before.stealShare) > HOST_STEAL_TOLERANCE) {
-    parts.push(`steal ${(before.stealShare * 100).toFixed(1)} % → ${(after.stealShare * 100).toFixed(1)} %`);
+export function hostShift(before: HostReference, after: HostReference): HostShift {
+  const favouring: string[] = [];
+  const against: string[] = [];
+  const cpuRatio = after.cpuWorkNs / before.cpuWorkNs;
+  if (Math.abs(cpuRatio - 1) > HOST_CPU_TOLERANCE) {
+    const words = `the same CPU work took ${((cpuRatio - 1) * 100).toFixed(1)} % ${cpuRatio > 1 ? 'longer' : 'less'} (${fmtMs(before.cpuWorkNs)} → ${fmtMs(after.cpuWorkNs)})`;
+    (cpuRatio > 1 ? against : favouring).push(words);
   }
-  return parts.length ? parts.join(', ') : null;
+  let unbounded = false;
+  if (before.stealShare !== null && after.stealShare !== null && Math.abs(after.stealShare - before.stealShare) > HOST_STEAL_TOLERANCE) {
+    const words = `steal ${(before.stealShare * 100).toFixed(1)} % → ${(after.stealShare * 100).toFixed(1)} %`;
+    if (after.stealShare < before.stealShare) {
+      favouring.push(words);
+      unbounded = true;
+    } else against.push(words);
+  }
+  return { cpuRatio, favouring: favouring.length ? favouring.join(', ') : null, against: against.length ? against.join(', ') : null, unbounded };
 }
 
 const fmtMs = (ns: number) => `${(ns / 1e6).toFixed(2)} ms`;
