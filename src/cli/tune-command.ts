@@ -4,6 +4,7 @@ import { usageError } from '../errors.js';
 import { parseCount, parseDuration } from './parse-options.js';
 import { FALSE_KEEP_RATE, LOOKS } from '../tune/decision.js';
 import type { TuneSettings } from '../tune/tune-run.js';
+import { DEFAULT_MAX_IDLE_POLL_PERCENT } from '../tune/poll-cost.js';
 
 export interface TuneFlags {
   dryRun?: boolean;
@@ -13,6 +14,7 @@ export interface TuneFlags {
   budget: string;
   round: string;
   maxBlocks: string;
+  maxIdlePoll: string;
   json?: boolean;
   rules?: string;
   stateDir?: string;
@@ -33,6 +35,7 @@ export function registerTune(program: Command): Command {
     .option('--budget <time>', 'upper bound on the whole run, e.g. 20s for boot-time use', '60s')
     .option('--round <time>', 'length of one measurement round (a block is four: A B B A or B A A B)', '150ms')
     .option('--max-blocks <n>', `at most this many blocks per change; the test looks after ${LOOKS.join(', ')} and stops when it can decide`, String(LOOKS[LOOKS.length - 1]))
+    .option('--max-idle-poll <percent>', 'keep no polling setting that spins an idle vCPU more than this share of its time (0 to 100; "none": no cap)', String(DEFAULT_MAX_IDLE_POLL_PERCENT))
     .option('--size <size>', 'span of the target to read (scratch file size: 512M)')
     .option('--only <ids>', 'only these rules or findings (comma-separated ids, e.g. scheduler-not-none)')
     .option('--rules <dir>', 'also load the rules in DIR')
@@ -50,6 +53,7 @@ export function registerTune(program: Command): Command {
         budgetMs: parseDuration(flags.budget, '--budget'),
         roundMs: parseDuration(flags.round, '--round'),
         maxBlocks: parseMaxBlocks(flags.maxBlocks),
+        maxIdlePollShare: parseIdlePollCap(flags.maxIdlePoll),
         json: !!flags.json,
         rulesDir: flags.rules,
         stateDir: flags.stateDir,
@@ -84,6 +88,15 @@ function parseMaxBlocks(text: string): number {
   const n = parseCount(text, '--max-blocks');
   if (n < LOOKS[0]) throw usageError(`--max-blocks ${n} is below ${LOOKS[0]}, the fewest blocks that can show a gain at a ${FALSE_KEEP_RATE * 100} % false-keep rate`, `give ${LOOKS[0]} or more`);
   return n;
+}
+
+/** --max-idle-poll: a percentage of a vCPU, or "none". */
+function parseIdlePollCap(text: string): number | null {
+  if (text.trim().toLowerCase() === 'none') return null;
+  const t = text.trim().replace(/\s*%$/, '');
+  const n = /^\d+(\.\d+)?$/.test(t) ? Number(t) : Number.NaN;
+  if (!(n >= 0 && n <= 100)) throw usageError(`--max-idle-poll '${text}' is not a percentage from 0 to 100`, `e.g. --max-idle-poll ${DEFAULT_MAX_IDLE_POLL_PERCENT} (the default), or none`);
+  return n / 100;
 }
 
 /** --only's ids; none at all (`--only ''`, `--only ,`) is a slip that would quietly tune nothing. */

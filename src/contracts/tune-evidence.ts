@@ -1,3 +1,5 @@
+import type { CpuCost } from './cpu-cost.js';
+
 // The blocks and evidence tune decides each change on (LOOKS, ALPHA_PER_LOOK and REPORT_ALPHA are in tune/decision.ts).
 
 export interface RoundFigures {
@@ -43,6 +45,24 @@ export interface GridPoint {
   medianP50Us: number;
   /** Each pass's figures, in pass order (for pairing with another value of the same pass). */
   rounds: RoundFigures[];
+  /** What the reads cost in CPU at this value, over all its passes; null or absent: not read. */
+  cpu?: CpuCost | null;
+  /** The idle polling share (a share of a vCPU) in an idle window at this value; absent: the knob does not act on idle. */
+  idlePollShare?: number | null;
+}
+
+/** How the grid's value was chosen: the cheapest within the tolerance of the best, under the cap. */
+export interface GridChoice {
+  /** Within this share of the best median p50 counts as reaching it: the noise floor's spread, at least 2 %. */
+  tolerance: number;
+  /** What "cheapest" was measured by: the idle polling share, or (no POLL state) the vCPUs' busy share during the reads. */
+  costBy: 'idle-poll-share' | 'busy-share';
+  /** The cap on the idle polling share (a share of a vCPU); null: none. */
+  maxIdlePollShare: number | null;
+  /** Values not chosen because they polled above the cap. */
+  excluded: Array<{ value: string | number; idlePollShare: number }>;
+  /** False when no value within the tolerance was under the cap and the fastest under it was tried instead. */
+  reachesBest: boolean;
 }
 
 /** The unchanged settings against themselves, in blocks like a decision's: what noise alone looks like in this run. */

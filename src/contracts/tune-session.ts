@@ -1,6 +1,7 @@
 import type { HistogramJson } from './latency-stats.js';
 import type { KernelClockReport } from './probe-kernel-clock.js';
-import type { Block, Evidence, GridPoint, NoiseFloor, RoundFigures } from './tune-evidence.js';
+import type { Block, Evidence, GridChoice, GridPoint, NoiseFloor, RoundFigures } from './tune-evidence.js';
+import type { CpuCost } from './cpu-cost.js';
 import type { PlannedChange } from './tune-plan.js';
 
 // A tune run's result: each change's decision and the final comparison. The Ansible role reads changes[].decision and .target.
@@ -31,6 +32,8 @@ export interface SessionResult {
 export interface Figures extends RoundFigures {
   /** Share of CPU time spent in the POLL idle state over an idle window; null where unknown. */
   idlePollShare: number | null;
+  /** What this arm's reads cost in CPU (all its rounds together); null or absent: not read. */
+  cpu?: CpuCost | null;
 }
 
 export interface ChangeResult {
@@ -50,7 +53,12 @@ export interface ChangeResult {
   /** Runs saved before blocks (schema 1, A/B pairs): read, never written. */
   pairs?: Array<{ a: RoundFigures; b: RoundFigures; ratio: number }>;
   grid?: GridPoint[];
+  /** How the grid's value was chosen (tolerance, cost measure, cap, values over it). */
+  gridChoice?: GridChoice;
+  /** Idle polling share (a share of a vCPU) without and with the change, machine-wide changes only. */
   pollShare?: { before: number | null; after: number | null };
+  /** What the reads cost in CPU in the decision's A arm (without) and B arm (with the change), all blocks together. */
+  cpu?: { before: CpuCost | null; after: CpuCost | null };
   /** How long deciding this change took (grid, blocks, the switch back). */
   elapsedMs?: number;
 }

@@ -9,6 +9,7 @@ import { latencySeries, phaseCharts, type ReportModel } from './report-model.js'
 import { cdfSvg, histogramSvg, sharedRange } from './svg-charts.js';
 import { intervalText } from '../tune/decision.js';
 import { finalLine, noiseLine, ruleLine } from './tune-text.js';
+import { tuneCostSection } from './html-tune-cost.js';
 import type { DiskInfo } from '../contracts/detect-disks.js';
 
 const GROUPS: Array<{ status: ReturnType<typeof groupOf>; heading: string }> = [
@@ -28,7 +29,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#666}
 .finding.recommend{border-color:#1565c0}.finding.advise{border-color:#ef6c00}.finding.info{border-color:#6a1b9a}.finding.ok{border-color:#2e7d32}
 pre{background:#f3f3f3;padding:8px;overflow-x:auto;font-size:12px}code{font-size:12px}
 .summary{border:2px solid #1565c0;border-radius:6px;padding:4px 16px;background:#f4f8fd}.summary h2{margin-top:8px;border:0}.summary li{margin:4px 0}
-.kept{color:#2e7d32;font-weight:600}.reverted{color:#c62828}.skipped{color:#666}
+.kept{color:#2e7d32;font-weight:600}tr.chosen td{background:#eef7ee}.reverted{color:#c62828}.skipped{color:#666}
 `;
 
 /** One self-contained HTML page (inline CSS and SVG, no scripts, no external assets). */
@@ -249,6 +250,7 @@ function changesSection(m: ReportModel): string[] {
       .map(([k, x, y]) => `<tr><th>${k}</th><td class="num">${fmtUs(x as number)}</td><td class="num">${fmtUs(y as number)}</td><td class="num">${d(x as number, y as number)}</td></tr>`)
       .join('')}<tr><th>IOPS</th><td class="num">${b.iops}</td><td class="num">${a.iops}</td><td class="num">${d(b.iops, a.iops)}</td></tr></table>`,
   );
+  out.push(...tuneCostSection(r.changes));
   if (r.partial) out.push(`<p>Stopped early (${e(r.stopReason)}): the changes not evaluated were left as they were.</p>`);
   const plan = m.run!.plan;
   if (plan.rebootOnly.length)

@@ -169,6 +169,15 @@ function lastRun(out: string[], r: LastRun): void {
     if (r.final.lower !== null) out.push(sample('nvprobe_tune_last_run_p50_ratio', { bound: 'lower' }, r.final.lower));
     if (r.final.upper !== null) out.push(sample('nvprobe_tune_last_run_p50_ratio', { bound: 'upper' }, r.final.upper));
   }
+  const price = (family: string, help: string, pick: (p: LastRun['price']['original']) => number | null) => {
+    const got = (['original', 'final'] as const).map((k) => [k, pick(r.price[k])] as const).filter(([, v]) => v !== null);
+    if (!got.length) return;
+    header(out, family, help, 'gauge');
+    for (const [settings, v] of got) out.push(sample(family, { settings }, v!));
+  };
+  price('nvprobe_tune_last_run_busy_share', "the newest tune run's price: the vCPUs' busy share (with time polling in the POLL idle state) during the reads, original and final settings, from the same closing blocks as the p50", (p) => p.busyShare);
+  price('nvprobe_tune_last_run_idle_poll_share', "the newest tune run's price while idle: the share of a vCPU spent polling in an idle window, original and final settings", (p) => p.idlePollShare);
+  price('nvprobe_tune_last_run_cpu_seconds_per_read', "nvprobe's own CPU time (user + system) per read in the newest tune run's closing blocks, original and final settings", (p) => (p.cpuPerReadUs === null ? null : p.cpuPerReadUs / 1e6));
   header(out, 'nvprobe_tune_last_run_changes', "the newest tune run's changes by outcome: gain (kept), prerequisite (kept), no-gain, slower, too-noisy (reverted), skipped (budget)", 'gauge');
   for (const o of ['gain', 'prerequisite', 'no-gain', 'slower', 'too-noisy', 'skipped']) out.push(sample('nvprobe_tune_last_run_changes', { outcome: o }, r.outcomes[o] ?? 0));
 }

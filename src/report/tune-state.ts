@@ -3,7 +3,7 @@ import { readRuns } from '../host/run-store.js';
 import { checkedStateDir } from '../host/state-dir-check.js';
 import { readTuningStateIfReadable } from '../tune/tuning-state.js';
 import type { Verdict } from '../contracts/boot-verdict.js';
-import type { SessionResult } from '../contracts/tune-session.js';
+import type { Figures, SessionResult } from '../contracts/tune-session.js';
 
 /**
  * What a fleet dashboard needs to know about tuning on this machine, read from the state dir by
@@ -29,6 +29,8 @@ export interface LastRun {
   final: { ratio: number; lower: number | null; upper: number | null } | null;
   /** How many changes ended in each outcome (gain, no-gain, slower, too-noisy, prerequisite, skipped). */
   outcomes: Record<string, number>;
+  /** The price of each: the vCPUs' busy share during the reads, the idle polling share (a share of a vCPU); null: not measured. */
+  price: Record<'original' | 'final', { busyShare: number | null; idlePollShare: number | null; cpuPerReadUs: number | null }>;
 }
 
 /** The result of a saved run (parsed JSON, any version): null when it measured nothing. */
@@ -46,7 +48,13 @@ export function lastRunOf(doc: unknown): LastRun | null {
     p50FinalUs: r.after.p50Us,
     final: f ? { ratio: f.ratio, lower: f.interval[0], upper: f.interval[1] } : null,
     outcomes,
+    price: { original: priceOf(r.before), final: priceOf(r.after) },
   };
+}
+
+function priceOf(f: Figures): LastRun['price']['original'] {
+  const per = f.cpu?.perReadUs;
+  return { busyShare: f.cpu?.busyShare ?? null, idlePollShare: f.idlePollShare ?? null, cpuPerReadUs: per ? per.user + per.system : null };
 }
 
 /**

@@ -3,7 +3,8 @@ import { stateDirFlag } from '../host/state-dir.js';
 import { fmtUs, table } from './format.js';
 import { intervalText, p50Change } from '../tune/decision.js';
 import type { TunePlan } from '../contracts/tune-plan.js';
-import type { Figures, SessionResult } from '../contracts/tune-session.js';
+import type { ChangeResult, Figures, SessionResult } from '../contracts/tune-session.js';
+import { armCostCells, gridPointText, priceText } from './tune-price.js';
 
 function persistedText(p: PersistedReport, revert: string): string[] {
   const lines = ['', `Persisted (${revert} removes it again):`];
@@ -43,7 +44,30 @@ function figuresTable(before: Figures, after: Figures, noise = false): string {
     ['p99.9 µs', fmtUs(before.p999Us), fmtUs(after.p999Us), delta(before.p999Us, after.p999Us)],
     ['IOPS', String(before.iops), String(after.iops), delta(before.iops, after.iops)],
     ['idle CPU time polling', pct(before.idlePollShare), pct(after.idlePollShare), ''],
+    ...cpuRows(before, after),
   ]);
+}
+
+/** The price of each arm's reads: nvprobe's CPU per read, the vCPUs' busy share, steal. */
+function cpuRows(before: Figures, after: Figures): string[][] {
+  if (!before.cpu && !after.cpu) return [];
+  const b = armCostCells(before.cpu);
+  const a = armCostCells(after.cpu);
+  return [
+    ['nvprobe CPU µs per read', b.perRead, a.perRead, ''],
+    ['vCPUs busy during the reads', b.busy, a.busy, ''],
+    ['steal (largest vCPU)', b.steal, a.steal, ''],
+  ];
+}
+
+/** How the grid's value was chosen, in one line. */
+function gridChoiceText(c: ChangeResult): string {
+  const g = c.gridChoice!;
+  const by = g.costBy === 'idle-poll-share' ? 'idle polling share' : "vCPUs' busy share during the reads";
+  const cap = g.maxIdlePollShare === null ? 'no cap' : `cap ${pct(g.maxIdlePollShare)} of a vCPU idle polling${g.excluded.length ? `, over it: ${g.excluded.map((e) => `${e.value} (${pct(e.idlePollShare)})`).join(', ')}` : ''}`;
+  return g.reachesBest
+    ? `${c.to}, the cheapest (by ${by}) within ${pct(g.tolerance)} of the best p50 (the noise floor, at least 2 %); ${cap}`
+    : `${c.to}, the fastest under the cap: no value within ${pct(g.tolerance)} of the best is under it; ${cap}`;
 }
 
 /**
@@ -129,8 +153,10 @@ export function renderTuneText(r: TuneReport): string {
   lines.push(table(rows));
   for (const c of res.changes) {
     lines.push(`  ${c.target}: ${c.reason}`);
-    if (c.grid) lines.push(`    grid (median p50 µs): ${c.grid.map((g) => `${g.value}: ${fmtUs(g.medianP50Us)}`).join(', ')}`);
-    if (c.pollShare) lines.push(`    idle CPU time spent polling: ${pct(c.pollShare.before)} before, ${pct(c.pollShare.after)} after`);
+    const price = priceText(c);
+    if (price) lines.push(`    ${c.decision === 'kept' ? `kept ${c.target} = ${c.to}: ${c.medianRatio !== null ? p50Change(c.medianRatio) : 'prerequisite'}; ` : ''}${price}`);
+    if (c.grid) lines.push(`    grid (median p50, cost): ${c.grid.map((g) => gridPointText(g, fmtUs)).join('; ')}`);
+    if (c.gridChoice) lines.push(`    chosen: ${gridChoiceText(c)}`);
   }
   const noise = noiseLine(res);
   const rule = ruleLine(res);

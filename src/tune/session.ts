@@ -4,7 +4,9 @@ import { knobKind, runtimeKnob } from '../knobs/kinds.js';
 import { writeSubject } from '../knobs/write.js';
 import type { IoEngine } from '../io/engine.js';
 import { decide, FALSE_KEEP_RATE, FINAL_BLOCKS, LOOKS, MIN_GAIN, ALPHA_PER_LOOK, measureBlock, NOISE_BLOCKS, randomOrder, ratioBounds, REPORT_ALPHA } from './decision.js';
-import type { Block, BlockOrder, Evidence, GridPoint } from '../contracts/tune-evidence.js';
+import type { Block, BlockOrder, Evidence, GridChoice, GridPoint } from '../contracts/tune-evidence.js';
+import type { CpuCost, CpuWindow } from '../contracts/cpu-cost.js';
+import { mergeCpuWindows, summarizeCpu } from '../stats/cpu-cost.js';
 import { Applier, WriteRefused } from './applier.js';
 import { gridSearch } from './autotune.js';
 import type { Journal } from './journal.js';
@@ -29,6 +31,8 @@ export interface SessionOptions {
   maxBlocks: number;
   passes: number;
   pollWindowMs: number;
+  /** Idle polling share (a share of a vCPU) above which no polling setting is kept; null: no cap. */
+  maxIdlePollShare: number | null;
   /** Whose reads to trace for the before/after phase split; null: no kernel-clock measurement. */
   trace: ReadTraceSpec | null;
   signal?: AbortSignal;
@@ -42,6 +46,17 @@ const tracedMs = (roundMs: number) => Math.max(3 * roundMs, 400);
 
 /** Which arm a round belongs to, so that a block's rounds can be merged per arm. */
 type Arm = 'A' | 'B';
+
+/** The idle window at each grid value of a machine-wide knob: half a second, 0.1 % resolution at 2 vCPUs. */
+const GRID_IDLE_MS = 500;
+
+/** An arm's CPU cost over all its rounds; null when any round has none. */
+function armCpu(ms: ProbeMeasurement[]): CpuCost | null {
+  const ws = ms.map((m) => m.cpu?.window ?? null);
+  if (ws.length === 0 || ws.some((w) => w === null)) return null;
+  const merged = mergeCpuWindows(ws as CpuWindow[]);
+  return merged && summarizeCpu(merged);
+}
 
 /**
  * Noise floor (the settings against themselves) → for each change: apply, measure against the
@@ -57,11 +72,12 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   // Every round's measurement, by the arm it was taken in: the final comparison merges them.
   let arm: Arm = 'A';
   let recorded: Record<Arm, ProbeMeasurement[]> | null = null;
-  const measure = async () => {
+  const measured = async () => {
     const { figures, measurement } = await meter.round();
     recorded?.[arm].push(measurement);
-    return figures;
+    return { figures, cpu: measurement.cpu?.window ?? null };
   };
+  const measure = async () => (await measured()).figures;
   const order = o.order ?? randomOrder;
   const changes: ChangeResult[] = [];
   const kept: PlannedChange[] = [];
@@ -100,7 +116,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     for (const change of o.plan.changes) {
       const knob = runtimeKnob(change.action.kind);
       const grid = change.action.grid;
-      const cost = (grid ? grid.length * o.passes * roundCost * 1.2 : 0) + LOOKS[0] * blockCost;
+      const gridIdle = grid && machineWide(change) ? grid.length * (GRID_IDLE_MS + 50) : 0;
+      const cost = (grid ? grid.length * o.passes * roundCost * 1.2 + gridIdle : 0) + LOOKS[0] * blockCost;
       if (stopReason || performance.now() + cost + finalCost > deadline) {
         stopReason ??= `budget of ${(o.budgetMs / 1000).toFixed(0)} s reached`;
         changes.push(result(change, null, 'skipped', `not evaluated: ${stopReason}`, null, []));
@@ -138,37 +155,50 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
 
       let to: string | number = change.action.value;
       let gridPoints: GridPoint[] | undefined;
+      let gridChoice: GridChoice | undefined;
       let changePoll: ChangeResult['pollShare'];
       if (grid) {
         // The grid only chooses the value; its rounds do not count as evidence (the chosen value
         // is the one that looked best, so its own rounds flatter it).
-        const g = await gridSearch(grid, o.passes, (v) => (isOriginal(change, v) ? original() : set(v)), measure);
+        const setGrid = (v: string | number) => (isOriginal(change, v) ? original() : set(v));
+        const g = await gridSearch({
+          values: grid,
+          passes: o.passes,
+          set: setGrid,
+          measure: measured,
+          ...(machineWide(change) ? { idleCost: async (v: string | number) => (setGrid(v), idlePollShare(o.root, GRID_IDLE_MS)) } : {}),
+          noise: noise.spread,
+          maxIdlePollShare: o.maxIdlePollShare,
+        });
         gridPoints = g.points;
+        gridChoice = g.choice;
         to = g.chosen.value;
         original();
         if (isOriginal(change, to)) {
-          changes.push({
-            ...result(change, to, 'reverted', `the current value ${change.from[0]} is already within ${g.tolerance * 100} % of the best (${g.best.value}: ${g.best.medianP50Us} µs)`, null, []),
-            grid: gridPoints,
-          });
+          const why = g.choice.reachesBest
+            ? `the current value ${change.from[0]} is already within ${pctText(g.choice.tolerance)} of the best (${g.best.value}: ${g.best.medianP50Us} µs) and costs the least`
+            : `every value that reaches the best (${g.best.value}: ${g.best.medianP50Us} µs) polls above the cap of ${pctText(o.maxIdlePollShare ?? 0)} of a vCPU while idle (${g.choice.excluded.map((e) => `${e.value}: ${pctText(e.idlePollShare)}`).join(', ')})`;
+          changes.push({ ...result(change, to, 'reverted', why, null, []), grid: gridPoints, gridChoice });
           continue;
         }
       }
       let evidence: Evidence;
       let blocks: Block[] = [];
+      let armCosts: ChangeResult['cpu'];
       if (change.prerequisite) {
         evidence = { outcome: 'prerequisite', ratio: Number.NaN, interval: [null, null], blocks: 0, looks: 0, reason: 'kept as a prerequisite of other changes (not measured on its own)' };
       } else {
         const target = to;
         let current: Arm | null = null;
+        recorded = { A: [], B: [] };
         const d = await decide({
           setA: () => {
             if (current !== 'A') original();
-            current = 'A';
+            current = arm = 'A';
           },
           setB: () => {
             if (current !== 'B') set(target);
-            current = 'B';
+            current = arm = 'B';
           },
           measure,
           canAffordBlock: () => performance.now() + blockCost + finalCost <= deadline,
@@ -177,12 +207,23 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
         });
         evidence = d.evidence;
         blocks = d.blocks;
+        armCosts = { before: armCpu(recorded.A), after: armCpu(recorded.B) };
+        recorded = null;
       }
-      const keep = evidence.outcome === 'gain' || evidence.outcome === 'prerequisite';
+      let keep = evidence.outcome === 'gain' || evidence.outcome === 'prerequisite';
       if (keep) {
         const target = to;
         set(target);
         if (machineWide(change)) changePoll = { before: pollBefore, after: await pollShare() };
+        // The price cap holds for what is kept, not only for what the grid chose.
+        const after = changePoll?.after ?? null;
+        if (o.maxIdlePollShare !== null && after !== null && after > o.maxIdlePollShare && evidence.outcome !== 'prerequisite') {
+          keep = false;
+          evidence = { ...evidence, reason: `${evidence.reason}; but it polls ${pctText(after)} of a vCPU while idle, above the cap of ${pctText(o.maxIdlePollShare)}: not kept` };
+        }
+      }
+      if (keep) {
+        const target = to;
         kept.push({ ...change, action: { ...change.action, value: target } });
         keptSwitch.add(() => set(target), original);
       } else {
@@ -193,7 +234,9 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
         ...result(change, to, keep ? 'kept' : 'reverted', evidence.reason, ratio, blocks),
         evidence,
         grid: gridPoints,
+        gridChoice,
         pollShare: changePoll,
+        cpu: armCosts,
         elapsedMs: Math.round(performance.now() - changeT0),
       });
       if (evidence.reason.includes('the budget ended')) stopReason ??= `budget of ${(o.budgetMs / 1000).toFixed(0)} s reached`;
@@ -234,8 +277,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     const before = mergeRounds(figures.A);
     const after = mergeRounds(figures.B);
     return {
-      before: { ...before.figures, idlePollShare: pollBefore },
-      after: { ...after.figures, idlePollShare: pollAfter },
+      before: { ...before.figures, idlePollShare: pollBefore, cpu: armCpu(figures.A) },
+      after: { ...after.figures, idlePollShare: pollAfter, cpu: armCpu(figures.B) },
       histograms: { before: before.histogram, after: after.histogram },
       changes,
       kept,
@@ -258,6 +301,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     throw err;
   }
 }
+
+const pctText = (share: number) => `${(share * 100).toFixed(1)} %`;
 
 function isOriginal(change: PlannedChange, v: string | number): boolean {
   return change.from.length > 0 && change.from.every((f) => f !== null && String(f) === String(v));

@@ -39,6 +39,8 @@ export interface TuneSettings {
   roundMs: number;
   /** At most this many blocks of four rounds per change (the sequential test stops earlier when it can decide). */
   maxBlocks: number;
+  /** No polling setting is kept that spins an idle vCPU more than this share of its time; null: no cap. */
+  maxIdlePollShare: number | null;
   json: boolean;
   rulesDir?: string;
   stateDir?: string;
@@ -156,6 +158,7 @@ export async function runTune(s: TuneSettings, ui: TuneUi): Promise<number> {
             maxBlocks: s.maxBlocks,
             passes: 3,
             pollWindowMs: 1000,
+            maxIdlePollShare: s.maxIdlePollShare,
             trace: s.trace ? probeTraceSpec(root, opened.target, opened.engine.descriptor) : null,
             say: progress.update,
           });

@@ -127,6 +127,33 @@ describe('nvprobe tune on this machine', () => {
       // nvprobe's own before/after agrees with fio's, within the noise of two separate runs.
       expect(res.after.p50Us, `before ${res.before.p50Us} µs, after ${res.after.p50Us} µs; ${premise.text}`).toBeLessThanOrEqual(0.9 * res.before.p50Us);
       expect(hp.pollShare.after).toBeGreaterThanOrEqual(hp.pollShare.before);
+      // The price beside the gain: each grid value's idle polling share and its reads' CPU cost;
+      // the kept value is the cheapest within the noise of the best, under the cap.
+      for (const g of hp.grid) {
+        expect(g.idlePollShare, `grid ${g.value}`).toBeGreaterThanOrEqual(0);
+        expect(g.cpu.busyShare, `grid ${g.value}`).toBeGreaterThan(0);
+        expect(g.cpu.perReadUs.user + g.cpu.perReadUs.system).toBeGreaterThan(0);
+      }
+      expect(hp.gridChoice).toMatchObject({ costBy: 'idle-poll-share', maxIdlePollShare: 0.05, reachesBest: true });
+      const chosen = hp.grid.find((g: { value: number }) => g.value === Number(hp.to));
+      const best = Math.min(...hp.grid.map((g: { medianP50Us: number }) => g.medianP50Us));
+      expect(chosen.medianP50Us).toBeLessThanOrEqual(best * (1 + hp.gridChoice.tolerance) + 1e-9);
+      expect(chosen.idlePollShare).toBeLessThanOrEqual(0.05);
+      expect(hp.cpu.before.busyShare).toBeGreaterThan(0);
+      expect(hp.cpu.after.busyShare).toBeGreaterThan(0);
+      console.log(
+        `guest_halt_poll_ns grid (median p50 µs, idle polling, busy during reads): ${hp.grid.map((g: { value: number; medianP50Us: number; idlePollShare: number; cpu: { busyShare: number } }) => `${g.value}: ${g.medianP50Us} µs, ${(g.idlePollShare * 100).toFixed(2)} %, ${(g.cpu.busyShare * 100).toFixed(0)} %`).join('; ')}; kept ${hp.to}; ${premise.text}`,
+      );
+      // The same run as a user reads it: the decision line with gain and price, the grid as latency against cost.
+      const text = await runCli(['report', doc.savedTo]);
+      expect(text.stdout).toMatch(new RegExp(`kept haltpoll\\.guest_halt_poll_ns = ${hp.to}: p50 [\\d.]+ % lower; price: idle polling`));
+      expect(text.stdout).toMatch(/grid \(median p50, cost\): 0: [\d.]+ µs, idle polling [\d.]+ %, busy \d+ %/);
+      const html = join(tmp.dir, `hp-${ctx.task.result?.retryCount ?? 0}.html`);
+      expect((await runCli(['report', doc.savedTo, '-o', html])).code).toBe(0);
+      const page = readFileSync(html, 'utf8');
+      expect(page).toContain('haltpoll.guest_halt_poll_ns: latency against CPU cost');
+      expect(page.match(/<circle class="grid-point"/g)?.length).toBe(6);
+      expect(page).toContain(`data-value="${hp.to}" data-chosen="true"`);
       // Polling works at runtime here: nothing about forcing the driver at boot.
       expect(doc.plan.rebootOnly.map((x: { action: { target: string } }) => x.action.target)).not.toContain(FORCE);
       const rv = await runCli(['revert', '--state-dir', state]);

@@ -192,6 +192,7 @@ describe('a knob kind defined in one file and registered', () => {
           maxBlocks: 8,
           passes: 3,
           pollWindowMs: 200,
+          maxIdlePollShare: 0.05,
           trace: null,
           say: () => {},
         });
