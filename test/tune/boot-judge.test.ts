@@ -101,3 +101,43 @@ describe('the host reference on this machine', () => {
     expect(share!).toBeLessThan(1);
   });
 });
+
+describe('judgeBoots: false keeps when the host, not the change, moved the reads', () => {
+  /** mulberry32: the same figures on every run of the suite. */
+  function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  /** A change that does nothing, across a reboot onto a host whose CPU work takes `cpu`× as long and whose reads take `reads`×. */
+  function keptShare(cpu: number, reads: number, trials = 1000): number {
+    const r = prng(Math.round(cpu * 1000 + reads * 100));
+    let kept = 0;
+    for (let t = 0; t < trials; t++) {
+      // 10 % round-to-round noise, and a burst (one round at 2-3×) in a fifth of the boots.
+      const boot = (scale: number) => Array.from({ length: VERIFY_ROUNDS }, () => 70 * scale * Math.exp(0.1 * gauss(r)) * (r() < 0.2 / VERIFY_ROUNDS ? 2 + r() : 1));
+      if (judgeBoots(boot(1), boot(reads), ref(2e6), ref(2e6 * cpu), 0.03).verdict === 'kept') kept++;
+    }
+    return kept / trials;
+  }
+
+  it('a host 10 % faster that makes every read 10 % faster: kept no more often than the 2 % false-keep rate', () => {
+    const share = keptShare(0.9, 0.9);
+    console.log(`false keeps, host 10 % faster (reads too): ${(share * 100).toFixed(1)} %`);
+    expect(share).toBeLessThanOrEqual(0.02);
+  });
+
+  it('a host 10 % slower: a no-op is (almost) never kept, the slower host works against it', () => {
+    expect(keptShare(1.1, 1.1)).toBeLessThanOrEqual(0.005);
+  });
+
+  it('the same host: the interval alone holds the rate', () => {
+    expect(keptShare(1, 1)).toBeLessThanOrEqual(0.02);
+  });
+});
