@@ -33,7 +33,9 @@ export function gridCostSvg(c: ChangeResult): string {
   const excluded = new Set((c.gridChoice?.excluded ?? []).map((x) => String(x.value)));
   const parts: string[] = [];
   parts.push(`<svg class="grid-cost" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${e(`${c.target}: p50 against CPU cost`)}">`);
-  parts.push(`<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="#999"/><line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="#999"/>`);
+  parts.push(
+    `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="#999"/><line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="#999"/>`,
+  );
   for (let i = 0; i <= 4; i++) {
     const xv = (xHi * i) / 4;
     const yv = yLo + ((yHi - yLo) * i) / 4;
@@ -43,7 +45,10 @@ export function gridCostSvg(c: ChangeResult): string {
   parts.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">${e(byIdle ? 'idle polling (share of a vCPU)' : 'vCPUs busy during the reads')}</text>`);
   parts.push(`<text x="14" y="${(M.top + H - M.bottom) / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${(M.top + H - M.bottom) / 2})">median p50 µs</text>`);
   const cap = c.gridChoice?.maxIdlePollShare;
-  if (byIdle && cap != null && cap <= xHi) parts.push(`<line class="grid-cap" x1="${X(cap).toFixed(1)}" y1="${M.top}" x2="${X(cap).toFixed(1)}" y2="${H - M.bottom}" stroke="#c62828" stroke-dasharray="4 3"/><text x="${(X(cap) + 4).toFixed(1)}" y="${M.top + 10}" font-size="11" fill="#c62828">cap ${e(pct(cap))}</text>`);
+  if (byIdle && cap != null && cap <= xHi)
+    parts.push(
+      `<line class="grid-cap" x1="${X(cap).toFixed(1)}" y1="${M.top}" x2="${X(cap).toFixed(1)}" y2="${H - M.bottom}" stroke="#c62828" stroke-dasharray="4 3"/><text x="${(X(cap) + 4).toFixed(1)}" y="${M.top + 10}" font-size="11" fill="#c62828">cap ${e(pct(cap))}</text>`,
+    );
   for (const p of pts) {
     const chosen = c.to !== null && String(p.g.value) === String(c.to);
     const over = excluded.has(String(p.g.value));
@@ -61,7 +66,8 @@ export function gridCostSvg(c: ChangeResult): string {
 export function tuneCostSection(changes: ChangeResult[]): string[] {
   const out: string[] = [];
   const priced = changes.map((c) => ({ c, price: priceText(c) })).filter((x) => x.price !== null);
-  if (priced.length) out.push(`<h3>What each change costs</h3><ul class="prices">${priced.map(({ c, price }) => `<li><code>${e(c.target)}</code> (${e(c.decision)}): ${e(price)}</li>`).join('')}</ul>`);
+  if (priced.length)
+    out.push(`<h3>What each change costs</h3><ul class="prices">${priced.map(({ c, price }) => `<li><code>${e(c.target)}</code> (${e(c.decision)}): ${e(price)}</li>`).join('')}</ul>`);
   for (const c of changes.filter((x) => x.grid?.length)) {
     out.push(`<h3>${e(c.target)}: latency against CPU cost</h3>`);
     out.push(

@@ -175,9 +175,15 @@ function lastRun(out: string[], r: LastRun): void {
     header(out, family, help, 'gauge');
     for (const [settings, v] of got) out.push(sample(family, { settings }, v!));
   };
-  price('nvprobe_tune_last_run_busy_share', "the newest tune run's price: the vCPUs' busy share (with time polling in the POLL idle state) during the reads, original and final settings, from the same closing blocks as the p50", (p) => p.busyShare);
+  price(
+    'nvprobe_tune_last_run_busy_share',
+    "the newest tune run's price: the vCPUs' busy share (with time polling in the POLL idle state) during the reads, original and final settings, from the same closing blocks as the p50",
+    (p) => p.busyShare,
+  );
   price('nvprobe_tune_last_run_idle_poll_share', "the newest tune run's price while idle: the share of a vCPU spent polling in an idle window, original and final settings", (p) => p.idlePollShare);
-  price('nvprobe_tune_last_run_cpu_seconds_per_read', "nvprobe's own CPU time (user + system) per read in the newest tune run's closing blocks, original and final settings", (p) => (p.cpuPerReadUs === null ? null : p.cpuPerReadUs / 1e6));
+  price('nvprobe_tune_last_run_cpu_seconds_per_read', "nvprobe's own CPU time (user + system) per read in the newest tune run's closing blocks, original and final settings", (p) =>
+    p.cpuPerReadUs === null ? null : p.cpuPerReadUs / 1e6,
+  );
   header(out, 'nvprobe_tune_last_run_changes', "the newest tune run's changes by outcome: gain (kept), prerequisite (kept), no-gain, slower, too-noisy (reverted), skipped (budget)", 'gauge');
   for (const o of ['gain', 'prerequisite', 'no-gain', 'slower', 'too-noisy', 'skipped']) out.push(sample('nvprobe_tune_last_run_changes', { outcome: o }, r.outcomes[o] ?? 0));
 }

@@ -64,7 +64,10 @@ function cpuRows(before: Figures, after: Figures): string[][] {
 function gridChoiceText(c: ChangeResult): string {
   const g = c.gridChoice!;
   const by = g.costBy === 'idle-poll-share' ? 'idle polling share' : "vCPUs' busy share during the reads";
-  const cap = g.maxIdlePollShare === null ? 'no cap' : `cap ${pct(g.maxIdlePollShare)} of a vCPU idle polling${g.excluded.length ? `, over it: ${g.excluded.map((e) => `${e.value} (${pct(e.idlePollShare)})`).join(', ')}` : ''}`;
+  const cap =
+    g.maxIdlePollShare === null
+      ? 'no cap'
+      : `cap ${pct(g.maxIdlePollShare)} of a vCPU idle polling${g.excluded.length ? `, over it: ${g.excluded.map((e) => `${e.value} (${pct(e.idlePollShare)})`).join(', ')}` : ''}`;
   return g.reachesBest
     ? `${c.to}, the cheapest (by ${by}) within ${pct(g.tolerance)} of the best p50 (the noise floor, at least 2 %); ${cap}`
     : `${c.to}, the fastest under the cap: no value within ${pct(g.tolerance)} of the best is under it; ${cap}`;

@@ -197,7 +197,8 @@ export function judgeBoots(
   const fmt = (x: number) => x.toFixed(1);
   const figures = `median p50 ${fmt(median(after))} µs over ${after.length} rounds vs ${fmt(median(before))} µs over ${before.length} before the reboot (ratio ${ratio.toFixed(3)}, interval ${intervalText(interval)})`;
   const shift = refBefore && refAfter ? hostShift(refBefore, refAfter) : null;
-  if (shift?.unbounded) return { verdict: 'reverted-host-changed', ratio, interval, reason: `${figures}; but the host changed between the boots (${shift.favouring}): the difference cannot be put down to the changes` };
+  if (shift?.unbounded)
+    return { verdict: 'reverted-host-changed', ratio, interval, reason: `${figures}; but the host changed between the boots (${shift.favouring}): the difference cannot be put down to the changes` };
   // A faster CPU may account for up to its own speed-up of each read: that much is not credited.
   const speedUp = shift?.favouring ? Math.min(1, shift.cpuRatio) : 1;
   const threshold = (1 - margin) * speedUp;
@@ -207,7 +208,12 @@ export function judgeBoots(
   if (interval[1] !== null && interval[1] <= threshold)
     return { verdict: 'kept', ratio, interval, reason: `${figures}: at least ${((1 - interval[1]) * 100).toFixed(1)} % lower, beyond ${bar}${despite}: kept${unguarded}` };
   if (speedUp < 1 || shift?.against)
-    return { verdict: 'reverted-host-changed', ratio, interval, reason: `${figures}; but the host changed between the boots (${[shift!.favouring, shift!.against].filter(Boolean).join(', ')}): no gain beyond ${bar} can be put down to the changes` };
+    return {
+      verdict: 'reverted-host-changed',
+      ratio,
+      interval,
+      reason: `${figures}; but the host changed between the boots (${[shift!.favouring, shift!.against].filter(Boolean).join(', ')}): no gain beyond ${bar} can be put down to the changes`,
+    };
   if (interval[0] !== null && interval[0] > threshold) return { verdict: 'reverted-no-gain', ratio, interval, reason: `${figures}: no gain of ${margin * 100} % or more` };
   return { verdict: 'reverted-too-noisy', ratio, interval, reason: `${figures}: too noisy to decide, the interval neither shows nor rules out a gain of ${margin * 100} %` };
 }

@@ -166,7 +166,14 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
           passes: o.passes,
           set: setGrid,
           measure: measured,
-          ...(machineWide(change) ? { idleCost: async (v: string | number) => (setGrid(v), idlePollShare(o.root, GRID_IDLE_MS)) } : {}),
+          ...(machineWide(change)
+            ? {
+                idleCost: async (v: string | number) => {
+                  setGrid(v);
+                  return idlePollShare(o.root, GRID_IDLE_MS);
+                },
+              }
+            : {}),
           noise: noise.spread,
           maxIdlePollShare: o.maxIdlePollShare,
         });

@@ -77,9 +77,11 @@ describe('the cloud-config on a NoCloud first boot', () => {
     // check does not hang on which boot it was; on a miss, say which boots there were and where the
     // units ran (an unexpected extra boot shows here).
     const journal = await guest.run('journalctl -u nvprobe-verify.service -o cat --no-pager');
-    const where = async () => `${await guest.run('journalctl --list-boots --no-pager')}\n${await guest.run('journalctl -u nvprobe-verify.service -u nvprobe-tune.service -u cloud-final.service -o short-monotonic --no-pager | tail -60')}`;
+    const where = async () =>
+      `${await guest.run('journalctl --list-boots --no-pager')}\n${await guest.run('journalctl -u nvprobe-verify.service -u nvprobe-tune.service -u cloud-final.service -o short-monotonic --no-pager | tail -60')}`;
     if (!journal.includes(`"verdict": "${verdict.verdict}"`)) expect.fail(`verdict ${verdict.verdict} (rebooting ${verdict.rebooting}) not in the unit's journal\n${await where()}`);
-    if (!(await guest.run(`journalctl ${verdictJournal} -u nvprobe-verify.service -o cat --no-pager`)).includes(verdict.run)) console.log(`the verdict is not in journalctl ${verdictJournal}: boots and units:\n${await where()}`);
+    if (!(await guest.run(`journalctl ${verdictJournal} -u nvprobe-verify.service -o cat --no-pager`)).includes(verdict.run))
+      console.log(`the verdict is not in journalctl ${verdictJournal}: boots and units:\n${await where()}`);
     expect(journal).toContain(verdict.run);
     expect(await guest.run('systemctl is-enabled nvprobe-tune.service nvprobe-verify.service')).toBe('enabled\nenabled\n');
     const tuneUnit = await guest.run('systemctl show -p Result -p ActiveState nvprobe-tune.service');

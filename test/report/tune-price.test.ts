@@ -72,7 +72,9 @@ describe('the price beside a gain', () => {
     expect(at(0).y).toBeLessThan(at(25000).y);
     expect(at(400000).x).toBeGreaterThan(at(200000).x);
     const html = tuneCostSection([change()]).join('\n');
-    expect(html).toMatch(/<tr class="chosen"><td>25000<\/td><td class="num">41\.4<\/td><td class="num">0\.2 %<\/td><td class="num">34\.0 %<\/td><td class="num">4\.00<\/td><td><span class="kept">kept<\/span><\/td><\/tr>/);
+    expect(html).toMatch(
+      /<tr class="chosen"><td>25000<\/td><td class="num">41\.4<\/td><td class="num">0\.2 %<\/td><td class="num">34\.0 %<\/td><td class="num">4\.00<\/td><td><span class="kept">kept<\/span><\/td><\/tr>/,
+    );
     expect(html).toContain('<li><code>haltpoll.guest_halt_poll_ns</code> (kept): price: idle polling 0.0 → 0.2 % of a vCPU');
   });
 

@@ -68,7 +68,7 @@ describe('CPU cost from captured trees', () => {
 });
 
 describe('CPU cost on this machine', () => {
-  it('reads every online vCPU, this process\'s own time, and an idle polling share that is null only without a POLL state', async () => {
+  it("reads every online vCPU, this process's own time, and an idle polling share that is null only without a POLL state", async () => {
     const root = new Root('/');
     const a = readCpuTimes(root);
     let x = 0;

@@ -6,7 +6,13 @@ import type { GridPoint, RoundFigures } from '../../src/contracts/tune-evidence.
 // idle-polling cap. Figures from a guest_halt_poll_ns grid measured on a haltpoll-driver KVM guest
 // (57.9 / 41.4 / 41.7 / 41.6 / 41.9 / 41.8 µs for 0 … 400000 ns); the idle shares rise with the value.
 
-const point = (value: number, medianP50Us: number, idlePollShare?: number | null): GridPoint => ({ value, p50Us: [medianP50Us], medianP50Us, rounds: [], ...(idlePollShare !== undefined ? { idlePollShare } : {}) });
+const point = (value: number, medianP50Us: number, idlePollShare?: number | null): GridPoint => ({
+  value,
+  p50Us: [medianP50Us],
+  medianP50Us,
+  rounds: [],
+  ...(idlePollShare !== undefined ? { idlePollShare } : {}),
+});
 const HALTPOLL = [point(0, 57.9, 0), point(25000, 41.4, 0.002), point(50000, 41.7, 0.004), point(100000, 41.6, 0.011), point(200000, 41.9, 0.031), point(400000, 41.8, 0.08)];
 
 describe('the knee of a polling grid', () => {
@@ -58,7 +64,7 @@ describe('the knee of a polling grid', () => {
 });
 
 describe('gridSearch', () => {
-  it('visits every value each pass in a rotated order, merges each value\'s CPU windows, measures idle cost once per value', async () => {
+  it("visits every value each pass in a rotated order, merges each value's CPU windows, measures idle cost once per value", async () => {
     const visits: Array<string | number> = [];
     let current: string | number = 0;
     const idleAt: Array<string | number> = [];
@@ -71,7 +77,10 @@ describe('gridSearch', () => {
         figures: fig(current === 0 ? 50 : 30),
         cpu: { wallUs: 1e5, reads: 100, processUserUs: 100, processSystemUs: 200, vcpus: [{ cpu: 0, busyTicks: 5, idleTicks: 5, stealTicks: 0, totalTicks: 10, pollUs: Number(current) * 100 }] },
       }),
-      idleCost: async (v) => (idleAt.push(v), Number(v) / 1000),
+      idleCost: async (v) => {
+        idleAt.push(v);
+        return Number(v) / 1000;
+      },
       noise: 0,
       maxIdlePollShare: null,
     });
