@@ -3,6 +3,7 @@ import type { Root } from '../host/root.js';
 import type { ResolvedAction } from '../contracts/actions.js';
 import type { Finding } from '../contracts/rule-types.js';
 import type { PlannedChange, TunePlan } from '../contracts/tune-plan.js';
+import type { Verdict } from '../contracts/boot-verdict.js';
 
 /**
  * Turn findings into the changes a run will measure. A per-disk change (a queue attribute) is
@@ -40,4 +41,28 @@ export function planTune(root: Root, findings: Finding[], targetDisk: string | n
 function rebootReason(f: Finding, action: ResolvedAction): string {
   const read = f.evidence.map((e) => `${e.field} = ${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)}${e.source ? ` (${e.source})` : ''}`).join('; ');
   return `${f.title} (read: ${read}); ${action.target} = ${action.value} is only read at boot, so no change tune can make at runtime does this: it needs a reboot`;
+}
+
+/**
+ * A reboot-only change the last boot-time verification did not keep is not proposed again unless
+ * the user names it (--only): otherwise every rerun of a fleet's playbook or boot step would
+ * write it, reboot, measure and revert it once more, for the same verdict.
+ */
+export function skipUnkeptRebootOnly(plan: TunePlan, last: Verdict | null, named: boolean): TunePlan {
+  if (!last || last.verdict === 'kept' || named) return plan;
+  const judged = new Set((last.checks ?? []).map((c) => c.change));
+  const keep = plan.rebootOnly.filter((r) => !judged.has(r.action.target));
+  const dropped = plan.rebootOnly.filter((r) => judged.has(r.action.target));
+  return {
+    ...plan,
+    rebootOnly: keep,
+    skipped: [
+      ...plan.skipped,
+      ...dropped.map((r) => ({
+        findingId: r.findingId,
+        action: r.action,
+        reason: `the boot-time verification of run ${last.run} (${last.at}) did not keep it: ${last.verdict}; tried again only when named, e.g. --only ${r.findingId}`,
+      })),
+    ],
+  };
 }

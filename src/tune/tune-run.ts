@@ -19,8 +19,8 @@ import type { ResolvedAction } from '../contracts/actions.js';
 import { Applier, WriteRefused } from './applier.js';
 import { measureRounds, rebootNow, VERIFY_MARGIN, VERIFY_ROUNDS } from './boot-verify.js';
 import { Journal } from './journal.js';
-import { currentBootId, diskDriver, expectationsFor, PENDING_VERIFY, pendingRecord, writeState } from './pending-verify.js';
-import { planTune } from './plan.js';
+import { currentBootId, diskDriver, expectationsFor, PENDING_VERIFY, pendingRecord, readVerdict, writeState } from './pending-verify.js';
+import { planTune, skipUnkeptRebootOnly } from './plan.js';
 import { newRunId } from './run-id.js';
 import { runSession, undoRun } from './session.js';
 import { targetDisk } from './target-disk.js';
@@ -98,7 +98,7 @@ export async function runTune(s: TuneSettings, ui: TuneUi): Promise<number> {
   const unknown = s.only?.filter((id) => !all.some((f) => f.id === id || f.ruleId === id));
   if (unknown?.length) throw usageError(`--only: no rule or finding ${unknown.map((u) => `'${u}'`).join(', ')}`, 'see `nvprobe check --all` for the ids');
   const disk = targetDisk(root, s.target);
-  const plan = planTune(root, findings, disk, { named: s.only !== undefined });
+  const plan = skipUnkeptRebootOnly(planTune(root, findings, disk, { named: s.only !== undefined }), readVerdict(dir), s.only !== undefined);
   const expects = s.persist
     ? expectationsFor(
         plan.rebootOnly.map((r) => r.action),
