@@ -84,7 +84,7 @@ export async function collectBundle(s: CollectSettings, ui: CollectUi): Promise<
         try {
           return await measureProbe(
             new Root('/'),
-            { blockSize: 4096, durationMs: s.probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN },
+            { blockSize: 4096, durationMs: s.probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN, scratchDir: state },
             { say, signal, nvprobeVersion: ui.nvprobeVersion },
           );
         } finally {
