@@ -61,15 +61,17 @@ export function compareConfiguration(a: ReportModel, b: ReportModel): { differen
 }
 
 /** What a side without a snapshot still says about itself, in words. */
-const KNOWN_WORDS: Record<string, string> = { 'kernel.release': 'its kernel release', engine: 'its engine', polled: 'whether its reads polled' };
+const KNOWN_WORDS: Record<string, string> = { target: 'what it measured', 'kernel.release': 'its kernel release', engine: 'its engine', polled: 'whether its reads polled' };
 
 /** What a side says about its machine: the snapshot, and the probe's (else the run's) kernel and engine. */
 export function machineFacts(m: ReportModel): MachineFacts {
   const engine = m.probe?.engine ?? m.run?.engine ?? null;
+  const target = m.probe?.target ?? m.run?.target ?? null;
   return {
     snapshot: m.snapshot,
     kernelRelease: m.snapshot?.kernel.release ?? m.probe?.kernel?.release ?? null,
     engine: engine ? { name: engine.name, polled: engine.polled.polled } : null,
+    target: target ? { disk: target.disk ?? null, kind: target.kind } : null,
   };
 }
 

@@ -10,6 +10,8 @@ export interface MachineFacts {
   kernelRelease: string | null;
   /** The engine of the probe or run, and whether its reads completed by polling. */
   engine: { name: string; polled: boolean } | null;
+  /** What the probe or run read: the disk under it, and whether through a file or the device itself. */
+  target: { disk: string | null; kind: 'block' | 'file' } | null;
 }
 
 /**
@@ -64,6 +66,14 @@ export const RANKING: readonly RankedEntry[] = [
     acts: 'both',
     why: "every exit, interrupt and wake-up of a read goes through it; TCG emulates, it is no device's latency",
     read: snap((s) => one(s.hypervisor.kind)),
+  },
+  {
+    scope: 'machine',
+    key: 'target',
+    label: 'measured',
+    acts: 'both',
+    why: 'what the reads went to: another disk, or a file instead of the device, is another measurement',
+    read: (m) => (m.target ? one(`${m.target.disk ?? 'no disk'} (${m.target.kind === 'block' ? 'the device' : 'a file on it'})`) : undefined),
   },
   {
     scope: 'disk',

@@ -84,12 +84,12 @@ export function compareVerdict(latency: LatencyComparison, cite: { guest: string
       sentence: `${lead}; the device and host side ${moved(dev)} and the guest side ${moved(guest)}: both the guest and the storage or the host changed${see(cites.join('; ') || null)}`,
     };
   }
-  return {
-    ...base,
-    side: 'spread',
-    deltaP50Us: d,
-    sentence: `${lead}; neither side moved beyond the noise on its own (device and host ${signedUs(dev.b.p50Us - dev.a.p50Us)}, guest side ${signedUs(guest.b.p50Us - guest.a.p50Us)}): the difference is spread over both`,
-  };
+  const sides = `device and host ${signedUs(dev.b.p50Us - dev.a.p50Us)}, guest side ${signedUs(guest.b.p50Us - guest.a.p50Us)}`;
+  // The phases are on the kernel clock on both sides; two headlines on different clocks are not.
+  const sentence = latency.note
+    ? `${lead}; the phases, on the kernel clock on both sides, stayed within the noise (${sides}): the difference is the two headlines' clocks (see the note), not the reads`
+    : `${lead}; neither side moved beyond the noise on its own (${sides}): the difference is spread over both`;
+  return { ...base, side: 'spread', deltaP50Us: d, sentence };
 }
 
 function moved(x: { a: Quantiles; b: Quantiles }): string {

@@ -105,17 +105,35 @@ describe('configuration differences between captured trees', () => {
     const probe = {
       kind: 'nvprobe.probe',
       kernel: { release: '6.18.44-fc-v595', arch: 'x86_64' },
-      target: { disk: 'vda' },
+      target: { disk: 'vda', kind: 'block' },
       engine: { name: 'psync2', polled: { polled: false, reason: 'interrupt' } },
     } as unknown as ProbeReport;
     const a: ReportModel = { source: 'probe.json', sourceKind: 'probe', manifest: null, snapshot: null, findings: null, run: null, probe };
     const c = compareConfiguration(a, b);
-    // The bundle has no probe: its engine and polling are unknown, so only the kernel compares.
+    // The bundle has no probe: what it measured, its engine and polling are unknown, so only the kernel compares.
     expect(c.differences.map((d) => [d.label, d.a, d.b])).toEqual([['kernel', '6.18.44-fc-v595', b.snapshot!.kernel.release]]);
     expect(c.unknown).toEqual([
-      'A is a probe document without a snapshot of its configuration: only whether its reads polled, its engine and its kernel release can be compared (a bundle has the rest)',
+      'A is a probe document without a snapshot of its configuration: only what it measured, whether its reads polled, its engine and its kernel release can be compared (a bundle has the rest)',
     ]);
     expect(compareFindings(a, b)).toEqual({ differences: [], unknown: 'findings not compared: A is a probe document (a bundle holds check.json)' });
+  });
+
+  it('two probe documents of different targets: what was measured is the first difference', () => {
+    const probeOf = (disk: string, kind: 'block' | 'file', engine: string, polled: boolean): ReportModel => ({
+      source: `${disk}.json`,
+      sourceKind: 'probe',
+      manifest: null,
+      snapshot: null,
+      findings: null,
+      run: null,
+      probe: { kernel: { release: '6.1.0', arch: 'x86_64' }, target: { disk, kind }, engine: { name: engine, polled: { polled, reason: '' } } } as unknown as ProbeReport,
+    });
+    const c = compareConfiguration(probeOf('vda', 'file', 'psync2', false), probeOf('nvme0n1', 'block', 'io_uring', true));
+    expect(c.differences.map((d) => [d.label, d.a, d.b])).toEqual([
+      ['measured', 'vda (a file on it)', 'nvme0n1 (the device)'],
+      ['reads completed by', 'interrupt', 'polling'],
+      ['engine', 'psync2', 'io_uring'],
+    ]);
   });
 });
 

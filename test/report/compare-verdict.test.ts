@@ -88,6 +88,16 @@ describe('the side sentence', () => {
     expect(v.sentence).toBe('B is 1.80 µs slower at p50 (+16 %); neither side moved beyond the noise on its own (device and host +0.90 µs, guest side +0.90 µs): the difference is spread over both');
   });
 
+  it('headlines on two clocks whose phases did not move: the clocks differ, not the reads', () => {
+    const latency = { ...compare(side(57, 1.5, 2.6), side(54.6, 1.9, 2.5)), note: "A's figure is the tune: final settings (process clock, calibrated), B's the read latency (native estimate)" };
+    latency.A!.p50Us = 90.6; // a run's headline: the process clock, nvprobe's call included
+    const v = compareVerdict(latency, noCite);
+    expect(v.side).toBe('spread');
+    expect(v.sentence).toBe(
+      "B is 31.6 µs faster at p50 (−35 %); the phases, on the kernel clock on both sides, stayed within the noise (device and host −2.40 µs, guest side +0.30 µs): the difference is the two headlines' clocks (see the note), not the reads",
+    );
+  });
+
   it('phases on one side only: the split is unknown, totals compared', () => {
     const v = compareVerdict(compare(side(57, 5, 11), side(92, 5, 11, { phases: false })), noCite);
     expect(v.side).toBe('split-unknown');
