@@ -20,17 +20,28 @@ export function machineRedactor(identity: MachineIdentity, redact: boolean): Red
 }
 
 /**
- * What names the machine in the bundle's file name and manifest: redacted, a keyed hash of the
- * machine id and host name (the same machine, the same token; neither readable from it); else the
- * host name itself, made safe for a file name.
+ * What recognises the machine across its bundles without naming it: a keyed hash of the machine
+ * id and the host name (the same machine, the same token; neither readable from it; a clone that
+ * kept the machine id under a new name counts as another machine). Null without a machine id:
+ * nothing stable then ties two bundles to one machine.
+ */
+export function machineToken(identity: MachineIdentity): string | null {
+  return identity.machineId === null ? null : identityHash(identity.machineId, identity);
+}
+
+/**
+ * What names the machine in the bundle's file name and manifest: redacted, its machine token (a
+ * random one without a machine id); else the host name itself, made safe for a file name.
  */
 export function bundleHostToken(identity: MachineIdentity, redact: boolean): string {
-  return redact
-    ? createHash('sha256')
-        .update(`nvprobe-bundle\0${identity.machineId ?? randomBytes(16).toString('hex')}\0${identity.hostnames[0] ?? ''}`)
-        .digest('hex')
-        .slice(0, 8)
-    : (identity.hostnames.at(-1) ?? 'host').replace(/[^A-Za-z0-9.-]/g, '_');
+  return redact ? (machineToken(identity) ?? identityHash(randomBytes(16).toString('hex'), identity)) : (identity.hostnames.at(-1) ?? 'host').replace(/[^A-Za-z0-9.-]/g, '_');
+}
+
+function identityHash(id: string, identity: MachineIdentity): string {
+  return createHash('sha256')
+    .update(`nvprobe-bundle\0${id}\0${identity.hostnames[0] ?? ''}`)
+    .digest('hex')
+    .slice(0, 8);
 }
 
 /** A support case id as it may appear in a file name: letters, digits, `.`, `_`, `-`. */

@@ -17,7 +17,7 @@ import { ensureDir } from '../host/state-dir.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import type { LoadedRules } from '../rules/load.js';
 import { attachVerdicts, countByStatus, latestVerdicts } from '../tune/verdicts.js';
-import { bundleHostToken, defaultBundleName, machineRedactor } from './bundle-identity.js';
+import { bundleHostToken, defaultBundleName, machineRedactor, machineToken } from './bundle-identity.js';
 import { bundleCollectors } from './collectors.js';
 import { runCollectors } from './engine.js';
 import { BUNDLE_LIMITS, BUNDLE_PATHS } from './format.js';
@@ -84,7 +84,7 @@ export async function collectBundle(s: CollectSettings, ui: CollectUi): Promise<
         try {
           return await measureProbe(
             new Root('/'),
-            { blockSize: 4096, durationMs: s.probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN },
+            { blockSize: 4096, durationMs: s.probeMs, rampMs: 500, cpu: null, engine: 'auto', hipri: true, spanLimit: COLLECT_PROBE_SPAN, scratchDir: state },
             { say, signal, nvprobeVersion: ui.nvprobeVersion },
           );
         } finally {
@@ -123,6 +123,7 @@ export async function collectBundle(s: CollectSettings, ui: CollectUi): Promise<
     nvprobeVersion: ui.nvprobeVersion,
     createdAt: now.toISOString(),
     hostToken,
+    machineToken: machineToken(identity),
     ...(s.caseId ? { caseId: s.caseId } : {}),
     redacted: s.redact,
     collectMs: { withoutProbe: Math.round(total - probeElapsed), total: Math.round(total) },

@@ -7,6 +7,12 @@ export interface BundleManifest {
   nvprobeVersion: string;
   createdAt: string;
   hostToken: string;
+  /**
+   * What recognises the machine across its bundles, redacted or not, without naming it: a keyed
+   * hash of /etc/machine-id and the host name (hostToken is the same hash in a redacted bundle);
+   * null where the machine has no machine id. Absent in bundles of earlier versions.
+   */
+  machineToken?: string | null;
   /** The support case this bundle belongs to (`collect --case-id`), if given. */
   caseId?: string;
   redacted: boolean;

@@ -43,12 +43,17 @@ export function renderHtmlReport(m: ReportModel, generatedAt = new Date()): stri
   );
   // The answer first (summary, what a tune run kept, the latency and where it goes), the evidence after.
   body.push(...summarySection(m), ...changesSection(m), ...latencySection(m), ...phasesSection(m), ...findingsSection(m), ...machineSection(m), ...disksSection(m), ...collectorsSection(m));
+  return htmlPage(title, body);
+}
+
+/** The page around a report's sections: inline CSS, no scripts, no external assets. */
+export function htmlPage(title: string, body: string[]): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
+<title>${e(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
@@ -58,7 +63,7 @@ ${body.join('\n')}
 `;
 }
 
-function baseName(p: string): string {
+export function baseName(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
 

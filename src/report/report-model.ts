@@ -10,6 +10,7 @@ import { histogramJsonProblem } from '../stats/histogram.js';
 import type { Finding } from '../contracts/rule-types.js';
 import { probeHeadline } from '../measure/headline.js';
 import type { LatencySummary, HistogramJson } from '../contracts/latency-stats.js';
+import type { KernelClockReport } from '../contracts/probe-kernel-clock.js';
 
 /** Everything a report shows; any part may be missing (a run alone has no Snapshot). */
 export interface ReportModel {
@@ -86,6 +87,30 @@ export function latencySeries(m: ReportModel): LatencySeries[] {
     return [{ name: h.label, histogram: h.histogram, latency: h.latency }];
   }
   return [];
+}
+
+/** What a report leads with (summary, --json, comparisons): a probe's headline series, else a tune run's final settings. */
+export interface ReportHeadline {
+  /** The probe's headline name (measure/headline.ts), or RUN_HEADLINE. */
+  series: string;
+  label: string;
+  p50Us: number;
+  p99Us: number;
+  histogram: HistogramJson;
+  /** The kernel clock of the same reads (a run: its final settings' traced measurement), where there is one. */
+  kernelClock: KernelClockReport | null;
+}
+
+export const RUN_HEADLINE = 'tune: final settings (process clock, calibrated)';
+
+export function reportHeadline(m: ReportModel): ReportHeadline | null {
+  if (m.probe?.result) {
+    const h = probeHeadline(m.probe);
+    const p = h.latency?.percentilesUs;
+    return p ? { series: h.name, label: h.label, p50Us: p.p50, p99Us: p.p99, histogram: h.histogram, kernelClock: m.probe.kernelClock ?? null } : null;
+  }
+  const r = m.run?.result;
+  return r ? { series: RUN_HEADLINE, label: RUN_HEADLINE, p50Us: r.after.p50Us, p99Us: r.after.p99Us, histogram: r.histograms?.after, kernelClock: r.kernelClock?.after ?? null } : null;
 }
 
 /** One per-phase chart: a phase's before/after (tune run), or every phase of one probe. */

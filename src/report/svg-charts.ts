@@ -3,7 +3,7 @@ import { fmtUs } from './format.js';
 import { escapeHtml } from './html-escape.js';
 import type { LatencySeries } from './report-model.js';
 
-export const SERIES_COLORS: Record<string, string> = { before: '#8c8c8c', after: '#1565c0', probe: '#1565c0' };
+export const SERIES_COLORS: Record<string, string> = { before: '#8c8c8c', after: '#1565c0', probe: '#1565c0', A: '#1565c0', B: '#c62828' };
 const color = (name: string, i: number) => SERIES_COLORS[name] ?? ['#1565c0', '#c62828', '#2e7d32'][i % 3]!;
 
 const W = 760;

@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +6,8 @@ import { writeTar } from '../../src/host/tar.js';
 import { Histogram } from '../../src/stats/histogram.js';
 import { fmtUs } from '../../src/report/format.js';
 import { member } from '../helpers/bundle.js';
-import { REPO, runCli, runCommand } from '../helpers/cli.js';
+import { ARTIFACTS, chromiumOrSkip, withHeadlessChromium } from '../helpers/chromium.js';
+import { runCli } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
 import { savedTuneRun } from '../helpers/tune-run.js';
 
@@ -28,8 +27,6 @@ beforeAll(async () => {
   if (r.code !== 0) throw new Error(`collect failed: ${r.stderr}`);
 }, 120_000);
 afterAll(() => tmp.remove());
-
-const ARTIFACTS = join(REPO, 'test/.artifacts');
 
 describe('nvprobe report (terminal)', () => {
   it('RUN.json without -o prints the per-change table, before/after figures and both histograms', async () => {
@@ -163,16 +160,10 @@ describe('nvprobe report -o report.html', () => {
   }, 60_000);
 
   it('renders in headless Chromium: the DOM has both CDF series and the findings; a screenshot is saved', async (ctx) => {
-    const chromium = findChromium();
-    if (chromium === null) {
-      if (process.env.CI) throw new Error('chromium is not installed: test/system-deps.sh installs it (apt-get install chromium)');
-      ctx.skip('chromium is not installed (test/system-deps.sh installs it as root: apt-get install chromium)');
-    }
+    const chromium = chromiumOrSkip(ctx);
     mkdirSync(ARTIFACTS, { recursive: true });
-    const profile = mkdtempSync(join(tmpdir(), 'nvprobe-chromium-'));
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`];
-    try {
-      const dom = await runCommand(chromium!, [...flags, '--dump-dom', `file://${file}`], { timeout: 60_000 });
+    await withHeadlessChromium(chromium, async (browse) => {
+      const dom = await browse(['--dump-dom', `file://${file}`]);
       expect(dom.code, dom.stderr).toBe(0);
       const latency = dom.stdout.split('<h2 id="latency">')[1]!.split('<h2 ')[0]!;
       const series = [...latency.matchAll(/<path class="cdf-series" data-series="(\w+)"/g)].map((m) => m[1]);
@@ -197,14 +188,12 @@ describe('nvprobe report -o report.html', () => {
       for (const d of snap.disks.filter((x: { model: string | null; pci: unknown }) => x.model === null && x.pci)) expect(dom.stdout).toContain(`<td>pci ${d.pci.vendorId}:${d.pci.deviceId}</td>`);
       const png = join(ARTIFACTS, 'report.png');
       rmSync(png, { force: true });
-      const shot = await runCommand(chromium!, [...flags, `--screenshot=${png}`, '--window-size=1280,2000', `file://${file}`], { timeout: 60_000 });
+      const shot = await browse([`--screenshot=${png}`, '--window-size=1280,2000', `file://${file}`]);
       expect(shot.code, shot.stderr).toBe(0);
       const head = readFileSync(png).subarray(0, 8);
       expect(head).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
       expect(statSync(png).size).toBeGreaterThan(20_000);
-    } finally {
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
 
@@ -291,11 +280,3 @@ describe('nvprobe report on hostile documents', () => {
     await refused('shape.tar.gz', inBundle({ 'check.json': JSON.stringify({ schemaVersion: 1, findings: [{ status: 'recommend', evidence: 7 }] }) }), /does not have the shape nvprobe writes/);
   });
 });
-
-function findChromium(): string | null {
-  for (const name of ['chromium', 'chromium-browser']) {
-    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim() && existsSync(r.stdout.trim())) return r.stdout.trim();
-  }
-  return null;
-}

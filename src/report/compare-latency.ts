@@ -1,0 +1,95 @@
+import type { LatencyComparison, Quantiles, SideLatency } from '../contracts/compare-document.js';
+import type { KernelClockReport, PhaseStats } from '../contracts/probe-kernel-clock.js';
+import { type LatencySeries, reportHeadline, type ReportModel } from './report-model.js';
+
+/** One chart of A against B: the headline, or one phase on the kernel clock. */
+export interface CompareChart {
+  phase: 'total' | 'submit' | 'device' | 'completion';
+  title: string;
+  /** Named after the sides: 'A' and 'B'. */
+  series: LatencySeries[];
+}
+
+const PHASES = [
+  { phase: 'submit', title: 'submit (syscall → issue)' },
+  { phase: 'device', title: 'device and host (issue → complete)' },
+  { phase: 'completion', title: 'completion → return' },
+] as const;
+
+/** Each side's headline (the series its single report leads with) with its phases, and why a side has none. */
+export function compareLatency(a: ReportModel, b: ReportModel): LatencyComparison {
+  const A = sideLatency(a);
+  const B = sideLatency(b);
+  const h = { A: reportHeadline(a), B: reportHeadline(b) };
+  const note = h.A && h.B && h.A.series !== h.B.series ? `A's figure is the ${h.A.label}, B's the ${h.B.label}: not the same clock, so part of the difference may be the clocks'` : null;
+  return { A, B, missing: { A: A ? null : missingReason(a), B: B ? null : missingReason(b) }, note };
+}
+
+function sideLatency(m: ReportModel): SideLatency | null {
+  const h = reportHeadline(m);
+  if (!h) return null;
+  const k = h.kernelClock;
+  const phases = k?.available && k.phases ? k.phases : null;
+  return {
+    series: h.label,
+    p50Us: h.p50Us,
+    p99Us: h.p99Us,
+    phases: phases
+      ? {
+          submit: quantiles(phases.submit),
+          device: quantiles(phases.device),
+          completion: quantiles(phases.completion),
+          guestSide: { p50Us: phases.guestSide.percentilesUs.p50, p99Us: phases.guestSide.percentilesUs.p99 },
+        }
+      : null,
+    noPhasesReason: phases ? null : noPhasesReason(k),
+  };
+}
+
+function quantiles(s: PhaseStats): Quantiles {
+  return { p50Us: s.latency.percentilesUs.p50, p99Us: s.latency.percentilesUs.p99 };
+}
+
+function noPhasesReason(k: KernelClockReport | null): string {
+  if (!k) return 'no kernel-clock figures in it';
+  if (!k.available) return `kernel clock unavailable: ${k.reason}`;
+  return k.noPhasesReason ?? 'no per-phase figures';
+}
+
+/** Why a side has nothing to compare: what its bundle's probe collector said, or what the input is. */
+function missingReason(m: ReportModel): string {
+  if (m.sourceKind === 'probe') return 'its probe document has no result';
+  const probe = m.manifest?.collectors?.find((c) => c.name === 'probe');
+  if (probe && probe.status !== 'ok') return `its probe ${probe.status === 'skipped' ? 'was skipped' : probe.status === 'timeout' ? 'timed out' : 'failed'}${probe.reason ? `: ${probe.reason}` : ''}`;
+  return 'it holds no probe and no tune run with measurements';
+}
+
+/** The CDFs to overlay: the headline of both sides, and each phase where both have the kernel clock's phases. */
+export function compareCharts(a: ReportModel, b: ReportModel): CompareChart[] {
+  const ha = reportHeadline(a);
+  const hb = reportHeadline(b);
+  if (!ha || !hb) return [];
+  const charts: CompareChart[] = [
+    {
+      phase: 'total',
+      title: ha.label === hb.label ? ha.label : `${ha.label} (A), ${hb.label} (B)`,
+      series: [
+        { name: 'A', histogram: ha.histogram },
+        { name: 'B', histogram: hb.histogram },
+      ],
+    },
+  ];
+  const pa = ha.kernelClock?.available ? ha.kernelClock.phases : null;
+  const pb = hb.kernelClock?.available ? hb.kernelClock.phases : null;
+  if (pa && pb)
+    for (const p of PHASES)
+      charts.push({
+        phase: p.phase,
+        title: p.title,
+        series: [
+          { name: 'A', histogram: pa[p.phase].histogram },
+          { name: 'B', histogram: pb[p.phase].histogram },
+        ],
+      });
+  return charts;
+}
