@@ -181,7 +181,7 @@ describe('nvprobe-watch.timer and nvprobe-watch.service', () => {
 });
 
 describe('cloud-init example', () => {
-  it('installs and runs nvprobe in runcmd, logs to the cloud-init output, --persist only as an opt-in', () => {
+  it('installs and runs nvprobe in runcmd, logs to the cloud-init output, --persist and the watch timer only as opt-ins', () => {
     const text = readFileSync(CLOUD, 'utf8');
     expect(text.startsWith('#cloud-config\n')).toBe(true);
     expect(text).toMatch(/apt-get install -y \/run\/nvprobe\.deb/);
@@ -197,6 +197,11 @@ describe('cloud-init example', () => {
     expect(tune).toBeGreaterThan(text.indexOf('touch /var/lib/nvprobe/cloud-init-tuned'));
     expect(tune).toBeGreaterThan(once);
     expect(text).toMatch(/all: "\| tee -a \/var\/log\/cloud-init-output\.log"/);
+    // The watch timer only as an opt-in, only with a textfile directory; started after tune.
+    expect(text).toMatch(/^\s+NVPROBE_WATCH=\s+# opt-in: NVPROBE_WATCH=1: nvprobe-watch\.timer \(needs NVPROBE_TEXTFILE_DIR\)$/m);
+    expect(text).toContain('if [ -n "$NVPROBE_TEXTFILE_DIR" ]; then systemctl enable nvprobe-watch.timer');
+    expect(text.indexOf('systemctl enable nvprobe-watch.timer')).toBeLessThan(once);
+    expect(text.indexOf('[ -z "$NVPROBE_WATCH" ] || systemctl start nvprobe-watch.timer')).toBeGreaterThan(tune);
   });
 
   it('passes `cloud-init schema --config-file`, which rejects a broken copy', async (ctx) => {
