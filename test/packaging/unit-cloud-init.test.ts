@@ -115,7 +115,7 @@ describe('nvprobe-watch.timer and nvprobe-watch.service', () => {
     expect(unit.get('After')![0]!.split(' ')).toEqual(expect.arrayContaining(['nvprobe-tune.service', 'nvprobe-verify.service']));
     expect(service.get('EnvironmentFile')).toEqual(['-/etc/default/nvprobe']);
     const exec = service.get('ExecStart')![0]!;
-    // The boot units' file, not a second one with the same series (node_exporter refuses duplicates).
+    // The boot units' file, not a second one with the same series (node_exporter keeps one copy of a series two files carry).
     expect(exec).toContain('exec /usr/bin/nvprobe probe --duration 2s --ios 2000 --ramp 100ms --format prometheus -o "$$d/nvprobe.prom"');
     for (const k of ['TimeoutStartSec', 'LimitCPU', 'MemoryMax', 'CPUWeight', 'IOWeight']) expect(service.has(k), k).toBe(true);
     expect(Number(service.get('TimeoutStartSec')![0])).toBeLessThanOrEqual(120);
