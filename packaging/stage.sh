@@ -6,6 +6,7 @@
 #   /etc/nvprobe/rules.d/                                     local rules (empty)
 #   /usr/lib/systemd/system/nvprobe-tune.service              boot unit (shipped disabled)
 #   /usr/lib/systemd/system/nvprobe-verify.service            boot-time verify after tune --persist (shipped disabled)
+#   /usr/lib/systemd/system/nvprobe-watch.{timer,service}     a short probe every 5 min for Prometheus (timer shipped disabled)
 #   /usr/share/man/man1/nvprobe.1.gz                          man page derived from --help
 #   /usr/share/doc/nvprobe/                                   README, copyright, cloud-init example
 # usage: packaging/stage.sh DESTDIR [NODE_ARCH]   NODE_ARCH: x64 or arm64 (default: this machine's)
@@ -41,7 +42,8 @@ chmod 0755 "$lib/bin/nvprobe"
 ln -sfn ../lib/nvprobe/bin/nvprobe "$dest/usr/bin/nvprobe"
 
 cp -r rules "$dest/usr/share/nvprobe/rules"
-install -m 0644 "$here/systemd/nvprobe-tune.service" "$here/systemd/nvprobe-verify.service" "$dest/usr/lib/systemd/system/"
+install -m 0644 "$here/systemd/nvprobe-tune.service" "$here/systemd/nvprobe-verify.service" \
+  "$here/systemd/nvprobe-watch.timer" "$here/systemd/nvprobe-watch.service" "$dest/usr/lib/systemd/system/"
 node "$here/man/nvprobe-man.mjs" | gzip -9n >"$dest/usr/share/man/man1/nvprobe.1.gz"
 install -m 0644 README.md "$dest/usr/share/doc/nvprobe/README.md"
 install -m 0644 "$here/cloud-init/nvprobe.cloud-config.yaml" "$dest/usr/share/doc/nvprobe/examples/"

@@ -25,7 +25,8 @@ Description: measure, explain and tune QD1 storage latency inside Linux guest VM
  rules, and with "nvprobe tune" applies and keeps only the changes that
  measurably cut latency, journaled so that "nvprobe revert" restores them.
  .
- nvprobe-tune.service runs the tuning at boot; it is installed disabled.
+ nvprobe-tune.service runs the tuning at boot and nvprobe-watch.timer a short
+ probe every 5 minutes for Prometheus; both are installed disabled.
 CONTROL
 for s in postinst prerm postrm; do install -m 0755 "$here/$s" "$work/root/DEBIAN/$s"; done
 

@@ -9,7 +9,7 @@ import type { LatencySummary } from '../contracts/latency-stats.js';
 /**
  * node_exporter textfile-collector format (Prometheus text exposition format 0.0.4) of one probe
  * run: latency as summaries in seconds, labelled by device, engine and hipri; where the kernel
- * clock ran, the total on it and per phase (`phase` label), the guest side, and tracing's cost.
+ * clock ran, the total on it and per phase (`phase` label), the guest and host sides, and tracing's cost.
  */
 export function renderPrometheus(r: ProbeReport, state: TuneState | null = null): string {
   const labels = {
@@ -50,7 +50,7 @@ const PHASES = [
 
 /**
  * The kernel clock: which clock the headline is, the total and each phase on it, the guest-side
- * share, and what tracing itself cost. Only the clock info when tracing did not run.
+ * and host-side split, and what tracing itself cost. Only the clock info when tracing did not run.
  */
 function kernelClock(out: string[], r: ProbeReport, labels: Record<string, string>): void {
   const k = r.kernelClock;
@@ -96,7 +96,17 @@ function kernelClock(out: string[], r: ProbeReport, labels: Record<string, strin
       'summary',
     );
     for (const { phase, key } of PHASES) summarySamples(out, family, { ...labels, phase }, ph[key].latency);
+    // The split a support case starts from, one family per side with the same labels: guest side =
+    // submit + completion → return (what tuning inside this guest can act on), host side = the
+    // device and host phase (issue → completion: the virtual device, the host and its storage).
     summary(out, 'nvprobe_read_guest_side_latency_seconds', "per read, the time this guest's kernel spends (submit plus completion to return), on the kernel clock", labels, ph.guestSide);
+    summary(
+      out,
+      'nvprobe_read_host_side_latency_seconds',
+      'per read, the time outside this guest: the device and host phase (request issue to completion: the virtual device, the host and its storage), on the kernel clock; the same reads as the guest side',
+      labels,
+      ph.device.latency,
+    );
   }
   const o = k.overhead;
   const cost: string[] = [];

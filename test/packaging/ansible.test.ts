@@ -163,6 +163,22 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
     expect((check.tasks.get('Report (check mode, nvprobe not installed yet)') as { msg: string }).msg).toBe(`check mode: a real run would stop here: ${msg}`);
   });
 
+  it('nvprobe_watch: true without a textfile directory stops with what to set, before touching the timer', async (ctx) => {
+    // Reads this machine's /etc/default/nvprobe (the role's fixed place): only where there is none.
+    if (existsSync('/etc/default/nvprobe')) ctx.skip('/etc/default/nvprobe exists on this machine: the role would read its NVPROBE_TEXTFILE_DIR');
+    const c = caseDir([{ attr: 'nomerges', value: away('nomerges') }]);
+    const r = await play({ ...c.vars, nvprobe_watch: true }, { check: true });
+    expect(r.code).not.toBe(0);
+    expect((r.tasks.get('Say what the watch needs') as { msg: string }).msg).toBe(
+      'nvprobe_watch: true needs a textfile directory: set nvprobe_textfile_dir (e.g. /var/lib/prometheus/node-exporter, node_exporter\'s --collector.textfile.directory), or NVPROBE_TEXTFILE_DIR in /etc/default/nvprobe on localhost',
+    );
+    expect([...r.tasks.keys()].some((t) => t.startsWith('nvprobe-watch.timer'))).toBe(false);
+    // Left alone (null, the default): none of the watch's tasks run.
+    const alone = await play(c.vars, { check: true });
+    expect(alone.code, alone.out).toBe(0);
+    expect(alone.tasks.has('Where the watch would write')).toBe(false);
+  });
+
   it('check mode on a host without nvprobe yet, with nvprobe_package: passes, says a real run would install it, and copies nothing', async () => {
     const name = `nvprobe-check-${process.pid}-${n}_0.1.0_amd64.deb`;
     const pkg = join(tmp.dir, name);

@@ -44,6 +44,8 @@ const ESSENTIAL = [
   '/usr/share/nvprobe/rules/scheduler.yaml',
   '/usr/lib/systemd/system/nvprobe-tune.service',
   '/usr/lib/systemd/system/nvprobe-verify.service',
+  '/usr/lib/systemd/system/nvprobe-watch.timer',
+  '/usr/lib/systemd/system/nvprobe-watch.service',
   '/usr/share/man/man1/nvprobe.1.gz',
   '/usr/share/doc/nvprobe/copyright',
   '/usr/share/doc/nvprobe/examples/nvprobe.cloud-config.yaml',
@@ -118,6 +120,7 @@ describe('the .deb', () => {
       expect(existsSync(state)).toBe(false);
       expect(existsSync('/etc/systemd/system/multi-user.target.wants/nvprobe-tune.service')).toBe(false);
       expect(existsSync('/etc/systemd/system/multi-user.target.wants/nvprobe-verify.service')).toBe(false);
+      expect(existsSync('/etc/systemd/system/timers.target.wants/nvprobe-watch.timer')).toBe(false);
       expect(readlinkSync('/usr/bin/nvprobe')).toBe('../lib/nvprobe/bin/nvprobe');
 
       const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' };
@@ -146,6 +149,16 @@ describe('the .deb', () => {
       const verifyUnit = await run('systemd-analyze', ['verify', `--man=${existsSync('/usr/bin/man') ? 'yes' : 'no'}`, '/usr/lib/systemd/system/nvprobe-verify.service']);
       expect(verifyUnit.stderr + verifyUnit.stdout).toBe('');
       expect(verifyUnit.code).toBe(0);
+      // The watch timer with its service, as installed (ExecStart is /bin/sh; the service exec's /usr/bin/nvprobe).
+      for (const u of ['nvprobe-watch.timer', 'nvprobe-watch.service']) expect(readFileSync(`/usr/lib/systemd/system/${u}`, 'utf8')).toBe(readFileSync(join(REPO, 'packaging/systemd', u), 'utf8'));
+      const watch = await run('systemd-analyze', [
+        'verify',
+        `--man=${existsSync('/usr/bin/man') ? 'yes' : 'no'}`,
+        '/usr/lib/systemd/system/nvprobe-watch.timer',
+        '/usr/lib/systemd/system/nvprobe-watch.service',
+      ]);
+      expect(watch.stderr + watch.stdout).toBe('');
+      expect(watch.code).toBe(0);
     } finally {
       const purge = await run('dpkg', ['--purge', 'nvprobe']);
       expect(purge.code, purge.stderr).toBe(0);

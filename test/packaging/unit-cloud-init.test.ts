@@ -1,8 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO } from '../helpers/cli.js';
+import { NVPROBE, REPO } from '../helpers/cli.js';
+import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
+import { parsePrometheusText } from '../helpers/prometheus-text.js';
 import { missingCommands, needCommands } from '../helpers/commands.js';
 import { makeTemp, removeTemp } from '../helpers/fixtures.js';
 import { run } from './build.js';
@@ -90,8 +92,96 @@ describe('nvprobe-verify.service', () => {
   });
 });
 
+describe('nvprobe-watch.timer and nvprobe-watch.service', () => {
+  const TIMER = join(REPO, 'packaging/systemd/nvprobe-watch.timer');
+  const SERVICE = join(REPO, 'packaging/systemd/nvprobe-watch.service');
+
+  it('the timer: every 5 min at a fixed per-machine offset, nothing made up after downtime, installable but shipped disabled', () => {
+    const text = readFileSync(TIMER, 'utf8');
+    const timer = section(text, 'Timer');
+    expect(timer.get('OnCalendar')).toEqual(['*:0/5']);
+    expect(timer.get('RandomizedDelaySec')).toEqual(['4min']);
+    expect(timer.get('FixedRandomDelay')).toEqual(['yes']);
+    expect(timer.get('Persistent')).toEqual(['false']);
+    expect(section(text, 'Install').get('WantedBy')).toEqual(['timers.target']);
+    expect(section(text, 'Unit').get('ConditionVirtualization')).toEqual(['vm']);
+  });
+
+  it('the service: a bounded probe into NVPROBE_TEXTFILE_DIR/nvprobe.prom, after the boot units, with its budget enforced', () => {
+    const text = readFileSync(SERVICE, 'utf8');
+    const unit = section(text, 'Unit');
+    const service = section(text, 'Service');
+    expect(service.get('Type')).toEqual(['oneshot']);
+    expect(unit.get('After')![0]!.split(' ')).toEqual(expect.arrayContaining(['nvprobe-tune.service', 'nvprobe-verify.service']));
+    expect(service.get('EnvironmentFile')).toEqual(['-/etc/default/nvprobe']);
+    const exec = service.get('ExecStart')![0]!;
+    // The boot units' file, not a second one with the same series (node_exporter keeps one copy of a series two files carry).
+    expect(exec).toContain('exec /usr/bin/nvprobe probe --duration 2s --ios 2000 --ramp 100ms --format prometheus -o "$$d/nvprobe.prom"');
+    for (const k of ['TimeoutStartSec', 'LimitCPU', 'MemoryMax', 'CPUWeight', 'IOWeight']) expect(service.has(k), k).toBe(true);
+    expect(Number(service.get('TimeoutStartSec')![0])).toBeLessThanOrEqual(120);
+    expect(Number(service.get('LimitCPU')![0])).toBeLessThan(Number(service.get('TimeoutStartSec')![0]));
+    expect(Number(service.get('CPUWeight')![0])).toBeLessThan(100);
+    expect(Number(service.get('IOWeight')![0])).toBeLessThan(100);
+    // A quota would stall polled reads inside the phase the guest-side alert watches.
+    expect(service.has('CPUQuota')).toBe(false);
+    // Hardened like the tune unit; the state dir read-only: no scratch file, only the textfile.
+    expect(service.get('ProtectSystem')).toEqual(['strict']);
+    expect(service.get('NoNewPrivileges')).toEqual(['yes']);
+    expect(service.get('ReadWritePaths')).toEqual(section(readFileSync(UNIT, 'utf8'), 'Service').get('ReadWritePaths'));
+    for (const k of ['StateDirectory', 'ProtectKernelTunables', 'PrivateDevices', 'ProtectClock', 'DevicePolicy', 'DeviceAllow', 'MemoryDenyWriteExecute']) expect(service.has(k), k).toBe(false);
+    // Started by the timer only.
+    expect(text).not.toMatch(/^\[Install\]/m);
+  });
+
+  it("ExecStart's command, as systemd passes it to sh: the textfile with both sides of the split; status 78 and a message without NVPROBE_TEXTFILE_DIR", async () => {
+    const exec = section(readFileSync(SERVICE, 'utf8'), 'Service').get('ExecStart')![0]!;
+    const line = /^\/bin\/sh -c '(.*)'$/.exec(exec)![1]!;
+    const dataDir = diskTempDir('nvprobe-watch-');
+    try {
+      writeOffsetFile(join(dataDir.dir, 'target'), 4096);
+      // systemd turns $$ into $; the test points it at the checkout's nvprobe and a file target.
+      const script = line.replace(/\$\$/g, '$').replace('/usr/bin/nvprobe probe', `${NVPROBE} probe ${join(dataDir.dir, 'target')}`);
+      const state = join(dataDir.dir, 'state');
+      mkdirSync(state, { mode: 0o700 });
+      const env = { ...process.env, NVPROBE_STATE_DIR: state };
+      const off = await run('/bin/sh', ['-c', script], { env: { ...env, NVPROBE_TEXTFILE_DIR: '' } });
+      expect(off.code).toBe(78);
+      expect(off.stderr).toMatch(/NVPROBE_TEXTFILE_DIR is not set in \/etc\/default\/nvprobe/);
+      const dir = join(dataDir.dir, 'textfile');
+      mkdirSync(dir);
+      const on = await run('/bin/sh', ['-c', script], { env: { ...env, NVPROBE_TEXTFILE_DIR: dir } });
+      expect(on.stderr).toBe('');
+      expect(on.code).toBe(0);
+      const fams = parsePrometheusText(readFileSync(join(dir, 'nvprobe.prom'), 'utf8'));
+      // --ios bounds the reads a run makes.
+      const count = fams.get('nvprobe_read_latency_calibrated_seconds')!.samples.find((x) => x.name.endsWith('_count'))!.value;
+      expect(count).toBeGreaterThan(0);
+      expect(count).toBeLessThanOrEqual(2000);
+      // The tuning state, for the drift alert.
+      expect(fams.get('nvprobe_tune_changes')!.samples.map((x) => x.labels.state)).toEqual(['applied', 'drifted', 'unknown']);
+      if (fams.get('nvprobe_read_latency_clock_info')!.samples[0]!.labels.clock === 'native')
+        for (const f of ['nvprobe_read_phase_latency_seconds', 'nvprobe_read_guest_side_latency_seconds', 'nvprobe_read_host_side_latency_seconds']) expect(fams.has(f), f).toBe(true);
+    } finally {
+      dataDir.remove();
+    }
+  });
+
+  it('systemd-analyze verify accepts the timer with its service and rejects a broken copy', async (ctx) => {
+    needCommands(ctx, ['systemd-analyze'], 'to verify the units');
+    const dir = join(tmp, 'watch');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'nvprobe-watch.service'), readFileSync(SERVICE, 'utf8'));
+    writeFileSync(join(dir, 'nvprobe-watch.timer'), readFileSync(TIMER, 'utf8'));
+    const good = await run('systemd-analyze', ['verify', '--man=no', join(dir, 'nvprobe-watch.timer'), join(dir, 'nvprobe-watch.service')]);
+    expect(good.stderr + good.stdout).toBe('');
+    expect(good.code).toBe(0);
+    writeFileSync(join(dir, 'nvprobe-watch.timer'), readFileSync(TIMER, 'utf8').replace('OnCalendar=', 'OnCalender='));
+    expect((await run('systemd-analyze', ['verify', '--man=no', join(dir, 'nvprobe-watch.timer')])).stderr).toMatch(/Unknown key 'OnCalender' in section \[Timer\]/);
+  });
+});
+
 describe('cloud-init example', () => {
-  it('installs and runs nvprobe in runcmd, logs to the cloud-init output, --persist only as an opt-in', () => {
+  it('installs and runs nvprobe in runcmd, logs to the cloud-init output, --persist and the watch timer only as opt-ins', () => {
     const text = readFileSync(CLOUD, 'utf8');
     expect(text.startsWith('#cloud-config\n')).toBe(true);
     expect(text).toMatch(/apt-get install -y \/run\/nvprobe\.deb/);
@@ -107,6 +197,11 @@ describe('cloud-init example', () => {
     expect(tune).toBeGreaterThan(text.indexOf('touch /var/lib/nvprobe/cloud-init-tuned'));
     expect(tune).toBeGreaterThan(once);
     expect(text).toMatch(/all: "\| tee -a \/var\/log\/cloud-init-output\.log"/);
+    // The watch timer only as an opt-in, only with a textfile directory; started after tune.
+    expect(text).toMatch(/^\s+NVPROBE_WATCH=\s+# opt-in: NVPROBE_WATCH=1: nvprobe-watch\.timer \(needs NVPROBE_TEXTFILE_DIR\)$/m);
+    expect(text).toContain('if [ -n "$NVPROBE_TEXTFILE_DIR" ]; then systemctl enable nvprobe-watch.timer');
+    expect(text.indexOf('systemctl enable nvprobe-watch.timer')).toBeLessThan(once);
+    expect(text.indexOf('[ -z "$NVPROBE_WATCH" ] || systemctl start nvprobe-watch.timer')).toBeGreaterThan(tune);
   });
 
   it('passes `cloud-init schema --config-file`, which rejects a broken copy', async (ctx) => {

@@ -111,7 +111,7 @@ describe('nvprobe probe --format prometheus', () => {
     expect(fams.get('nvprobe_read_latency_seconds')!.samples.find((s) => s.labels.quantile === '0.5')!.value).toBeCloseTo(probeHeadline(report).latency.percentilesUs.p50 / 1e6, 12);
   });
 
-  it("with the kernel clock: the total, per-phase summaries, the guest side, which clock, and tracing's cost", async (ctx) => {
+  it("with the kernel clock: the total, per-phase summaries, the guest and host sides, which clock, and tracing's cost", async (ctx) => {
     const why = tracingUnavailable();
     if (why) ctx.skip(why);
     const wasMounted = tracefsMounted();
@@ -156,6 +156,18 @@ describe('nvprobe probe --format prometheus', () => {
       const guestMean = guest.samples.find((s) => s.name === `${guest.name}_sum`)!.value / counts[0]!;
       // Each sum is printed rounded to the ns: their means agree to a few ns, not exactly.
       expect(Math.abs(guestMean - (sums[0]! + sums[2]!) / counts[0]!)).toBeLessThan(5e-9);
+      // The host side is the device and host phase, sample for sample, with the guest side's labels:
+      // the two sides of one split.
+      const host = family(fams, 'nvprobe_read_host_side_latency_seconds');
+      expect(host.type).toBe('summary');
+      const strip = (s: { name: string; labels: Record<string, string>; value: number }, from: string) => ({ name: s.name.replace(from, ''), labels: s.labels, value: s.value });
+      expect(host.samples.map((s) => strip(s, host.name))).toEqual(
+        byPhase('device').map((s) => {
+          const { phase, ...labels } = s.labels;
+          return strip({ ...s, labels }, ph.name);
+        }),
+      );
+      expect(host.samples.map((s) => s.labels)).toEqual(guest.samples.map((s) => s.labels));
 
       const cost = family(fams, 'nvprobe_tracing_overhead_seconds');
       expect(cost.samples.map((s) => s.labels.events).sort()).toEqual(['all', 'syscall']);
@@ -172,7 +184,13 @@ describe('nvprobe probe --format prometheus', () => {
     expect(r.code).toBe(0);
     const fams = parsePrometheusText(r.stdout);
     expect(family(fams, 'nvprobe_read_latency_clock_info').samples[0]!.labels).toMatchObject({ clock: 'calibrated', trace_clock: 'none' });
-    for (const name of ['nvprobe_read_latency_kernel_seconds', 'nvprobe_read_phase_latency_seconds', 'nvprobe_read_guest_side_latency_seconds', 'nvprobe_tracing_overhead_seconds'])
+    for (const name of [
+      'nvprobe_read_latency_kernel_seconds',
+      'nvprobe_read_phase_latency_seconds',
+      'nvprobe_read_guest_side_latency_seconds',
+      'nvprobe_read_host_side_latency_seconds',
+      'nvprobe_tracing_overhead_seconds',
+    ])
       expect(fams.has(name)).toBe(false);
   });
 });
