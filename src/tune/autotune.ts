@@ -55,10 +55,10 @@ export async function gridSearch(o: GridOptions): Promise<GridResult> {
 
 /**
  * The knee: among the values whose median p50 is within the noise of the best one (never less
- * than MIN_GRID_TOLERANCE), and whose idle polling share is under the cap, the cheapest. Cost is
- * the idle polling share where it was measured, else the vCPUs' busy share during the reads;
- * costs within a half point (idle) or two points (busy) are a tie, broken by the grid's order
- * (rules list values from the cheapest). When no value within the noise is under the cap, the
+ * than MIN_GRID_TOLERANCE), and whose idle polling share is under the cap, the cheapest: by the
+ * idle polling share where it was measured, then by the vCPUs' busy share during the reads (what
+ * polling costs while the reads wait); shares within a half point (idle) or two points (busy)
+ * are a tie, broken by the grid's order (rules list values from the cheapest). When no value within the noise is under the cap, the
  * fastest value under the cap is tried instead: the A/B decision then says whether it still gains.
  */
 export function chooseKnee(points: GridPoint[], noise: number, cap: number | null): { best: GridPoint; chosen: GridPoint; choice: GridChoice } {
@@ -69,9 +69,10 @@ export function chooseKnee(points: GridPoint[], noise: number, cap: number | nul
   const allowed = points.filter((p) => !overCap(p));
   const within = allowed.filter((p) => p.medianP50Us <= best.medianP50Us * (1 + tolerance));
   const byIdle = points.some((p) => p.idlePollShare != null);
-  const cost = (p: GridPoint) => (byIdle ? Math.round((p.idlePollShare ?? 0) / 0.005) : Math.round((p.cpu?.busyShare ?? 0) / 0.02));
+  const idleCost = (p: GridPoint) => (byIdle ? Math.round((p.idlePollShare ?? 0) / 0.005) : 0);
+  const busyCost = (p: GridPoint) => Math.round((p.cpu?.busyShare ?? 0) / 0.02);
   const order = (p: GridPoint) => points.indexOf(p);
-  const cheapest = (ps: GridPoint[]) => [...ps].sort((a, b) => cost(a) - cost(b) || order(a) - order(b))[0];
+  const cheapest = (ps: GridPoint[]) => [...ps].sort((a, b) => idleCost(a) - idleCost(b) || busyCost(a) - busyCost(b) || order(a) - order(b))[0];
   const fastest = (ps: GridPoint[]) => (ps.length ? ps.reduce((a, b) => (b.medianP50Us < a.medianP50Us ? b : a)) : undefined);
   const chosen = cheapest(within) ?? fastest(allowed) ?? points[0]!;
   return {

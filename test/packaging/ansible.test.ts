@@ -170,7 +170,7 @@ describe.skipIf(missing.length > 0)(`the Ansible role${missing.length ? ` (skipp
     const r = await play({ ...c.vars, nvprobe_watch: true }, { check: true });
     expect(r.code).not.toBe(0);
     expect((r.tasks.get('Say what the watch needs') as { msg: string }).msg).toBe(
-      'nvprobe_watch: true needs a textfile directory: set nvprobe_textfile_dir (e.g. /var/lib/prometheus/node-exporter, node_exporter\'s --collector.textfile.directory), or NVPROBE_TEXTFILE_DIR in /etc/default/nvprobe on localhost',
+      "nvprobe_watch: true needs a textfile directory: set nvprobe_textfile_dir (e.g. /var/lib/prometheus/node-exporter, node_exporter's --collector.textfile.directory), or NVPROBE_TEXTFILE_DIR in /etc/default/nvprobe on localhost",
     );
     expect([...r.tasks.keys()].some((t) => t.startsWith('nvprobe-watch.timer'))).toBe(false);
     // Left alone (null, the default): none of the watch's tasks run.
