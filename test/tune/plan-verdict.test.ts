@@ -24,6 +24,7 @@ function verdict(v: Verdict['verdict'], change: string): Verdict {
     reason: 'median p50 …: no gain of 3 % or more',
     checks: [{ kind: 'cmdline-word', change, word: 'virtio_blk.poll_queues=1', inEffect: true, live: 'virtio_blk.poll_queues=1', why: null }],
     baselineMedianP50Us: 300,
+    afterRoundsP50Us: null,
     afterMedianP50Us: 310,
     ratio: 1.03,
     margin: 0.03,
