@@ -50,7 +50,7 @@ export function registerProbe(program: Command): Command {
     .command('probe')
     .description("measure queue-depth-1 random read latency of a block device or file (default: the root filesystem's disk)")
     .argument('[target]', 'block device or regular file to read (opened read-only, O_DIRECT)')
-    .option('--duration <time>', 'how long to measure, e.g. 5s, 500ms, 2m', '5s')
+    .option('--duration <time>', 'how long to measure reads, e.g. 5s, 500ms, 2m (the ramp comes before; where a vCPU has a POLL idle state, 0.5 s idle after, to price idle polling)', '5s')
     .option('--ios <n>', 'stop after this many measured I/Os (with --duration: whichever comes first)')
     .option('--ramp <time>', 'warm-up before measuring; its I/Os are dropped', '1s')
     .option('--bs <size>', 'block size: a power of two and a multiple of the logical block size', '4k')

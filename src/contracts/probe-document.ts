@@ -12,7 +12,8 @@ export interface ProbeReport {
   kernel: { release: string; arch: string };
   target: ProbeTarget;
   engine: ProbeEngineReport;
-  config: { durationMs: number | null; ios: number | null; rampMs: number };
+  /** idleWindowMs: the idle window after the reads for result.idlePollShare (0: not waited, no POLL state); absent in older documents. */
+  config: { durationMs: number | null; ios: number | null; rampMs: number; idleWindowMs?: number };
   result: ProbeMeasurement;
   /**
    * Which series is the headline (see measure/headline.ts): 'native' = the kernel clock's window

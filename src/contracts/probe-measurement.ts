@@ -39,6 +39,12 @@ export interface ProbeMeasurement {
   aborted: boolean;
   /** What the measured reads cost in CPU (nvprobe per read, the vCPUs' busy, polling and steal shares); null or absent: not read. */
   cpu?: CpuCost | null;
+  /**
+   * Share of all the vCPUs' time spent in the cpuidle POLL state during an idle window right after
+   * the reads (config.idleWindowMs): what halt polling costs while the guest has nothing to do.
+   * Null: no POLL state (nothing polls while idle), or interrupted. Set by probe and collect, not by tune's rounds.
+   */
+  idlePollShare?: number | null;
 }
 
 export interface Overhead {

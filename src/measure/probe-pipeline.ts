@@ -15,6 +15,7 @@ import type { EngineDescriptor } from '../io/engine.js';
 import { engineDescriptor } from '../io/engines.js';
 import { openProbeEngine, type OpenedEngine } from './engine-choice.js';
 import { probeTraceSpec, tracedProbe } from './traced-measurement.js';
+import { IDLE_POLL_WINDOW_MS, idlePollShare } from './idle-poll.js';
 import type { ProbeTarget } from '../contracts/probe-measurement.js';
 import type { EngineChoice, EngineName } from '../contracts/probe-document.js';
 
@@ -73,6 +74,9 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
       },
       trace,
     );
+    // After the reads and the tracer: the same vCPUs with nothing to do, to price halt polling.
+    say(`measuring idle polling: ${(IDLE_POLL_WINDOW_MS / 1000).toFixed(1)} s idle`);
+    const idle = result.aborted || signal?.aborted ? null : await idlePollShare(root, IDLE_POLL_WINDOW_MS, signal);
     return {
       schemaVersion: PROBE_SCHEMA_VERSION,
       kind: 'nvprobe.probe',
@@ -91,8 +95,8 @@ export async function measureProbe(root: Root, s: ProbeMeasureSettings, ctx: Pro
         ...(opened.engine.fallbackReason ? { fallbackReason: opened.engine.fallbackReason } : {}),
         cpu: s.cpu,
       },
-      config: { durationMs: s.durationMs ?? null, ios: s.ios ?? null, rampMs: s.rampMs },
-      result,
+      config: { durationMs: s.durationMs ?? null, ios: s.ios ?? null, rampMs: s.rampMs, idleWindowMs: idle === null ? 0 : IDLE_POLL_WINDOW_MS },
+      result: { ...result, idlePollShare: idle },
       headline: kernelClock.available && kernelClock.native ? 'native' : 'calibrated',
       kernelClock,
     };

@@ -53,6 +53,10 @@ describe('nvprobe probe', () => {
     expect(doc.result.overhead.perIoUs).toBeGreaterThan(0);
     expect(doc.result.corrected.percentilesUs.p50).toBeLessThan(doc.result.raw.percentilesUs.p50);
     expect(doc.result.histogram.count).toBe(2000);
+    // The idle window after the reads: waited for only where a POLL state exists.
+    const hasPoll = doc.result.cpu.pollVcpus !== null;
+    expect(doc.config.idleWindowMs).toBe(hasPoll ? 500 : 0);
+    expect(doc.result.idlePollShare === null).toBe(!hasPoll);
   });
 
   it('says HIPRI is not effective on kernels that ignore it for sync I/O', async () => {

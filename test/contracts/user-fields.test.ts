@@ -134,6 +134,9 @@ const PROBE = {
     'result.corrected': field<'object'>(),
     'result.corrected.percentilesUs.p50': field<number>(),
     'result.corrected.percentilesUs.p99': field<number>(),
+    // README, probe: the idle polling share after the reads, and its window.
+    'result.idlePollShare': maybe<number | null>(),
+    'config.idleWindowMs': maybe<number>(),
     // README, "The headline": the kernel clock's documented fields (absent where tracing did not run).
     kernelClock: maybe<'object'>(),
     'kernelClock.available': field<boolean>(),

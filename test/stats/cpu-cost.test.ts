@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Root } from '../../src/host/root.js';
 import { cpuWindow, readCpuTimes } from '../../src/host/cpu-times.js';
 import { mergeCpuWindows, summarizeCpu } from '../../src/stats/cpu-cost.js';
-import { idlePollShare } from '../../src/tune/poll-cost.js';
+import { idlePollShare } from '../../src/measure/idle-poll.js';
 
 // The CPU-cost arithmetic on /proc/stat and cpuidle trees captured on a KVM guest (two readings,
 // t0 and t1, around a known window), and on edited copies for the states this machine cannot give.
@@ -60,6 +60,21 @@ describe('CPU cost from captured trees', () => {
     expect(m.vcpus[1]!.stealTicks).toBe(41);
     expect(summarizeCpu(m).vcpus[1]!.steal).toBeCloseTo(41 / (205 + 246), 3);
     expect(mergeCpuWindows([])).toBeNull();
+  });
+
+  it('idle polling: 0 on a tree that holds still (a POLL state, no time added), null at once without a POLL state', async () => {
+    expect(await idlePollShare(new Root(join(FIXTURES, 'kvm-haltpoll-hog-cpu1', 't1')), 50)).toBe(0);
+    const t0 = performance.now();
+    expect(await idlePollShare(new Root(join(FIXTURES, 'kvm-no-cpuidle-edited', 't1')), 5000)).toBeNull();
+    expect(performance.now() - t0).toBeLessThan(1000); // nothing polls: nothing to wait for
+  });
+
+  it('idle polling: an abort ends the window early and gives null, not a share of a cut window', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    const t0 = performance.now();
+    expect(await idlePollShare(new Root(join(FIXTURES, 'kvm-haltpoll-hog-cpu1', 't1')), 5000, ac.signal)).toBeNull();
+    expect(performance.now() - t0).toBeLessThan(1000);
   });
 
   it('a damaged /proc/stat line is skipped, not read as zero', () => {
