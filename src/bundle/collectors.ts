@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Snapshot } from '../contracts/detect-document.js';
 import { detectSnapshot } from '../detect/snapshot.js';
+import { withRunSteal } from '../detect/steal.js';
 import { redactCapture } from '../detect/redact.js';
 import { readKernelLog } from '../host/kernel-log.js';
 import { RecordingRoot } from '../host/recording-root.js';
@@ -29,11 +30,13 @@ const KERNEL_LOG_MAX_LINES = 4000;
 /**
  * The collectors of `nvprobe collect`, in order. The snapshot collector runs detect once through
  * a recording Root; detect.json and check.json reuse that Snapshot, so they describe exactly the
- * tree in the bundle.
+ * tree in the bundle. The probe runs before them, so that its reads' steal is in the Snapshot
+ * they hold (steal.run) and the steal rule judges the window the bundle's latency came from.
  */
 export function bundleCollectors(o: CollectorOptions): Collector[] {
   let snapshot: Snapshot | null = null;
-  const liveSnapshot = () => (snapshot ??= detectSnapshot(new Root('/')));
+  let probed: ProbeReport | null = null;
+  const liveSnapshot = () => withRunSteal((snapshot ??= detectSnapshot(new Root('/'))), probed?.result.cpu, "collect's probe");
   return [
     {
       name: 'version',
@@ -70,8 +73,19 @@ export function bundleCollectors(o: CollectorOptions): Collector[] {
       },
     },
     {
+      name: 'probe',
+      gathers: `a short QD1 probe of the root filesystem's disk (${o.probe.durationMs / 1000} s, \`nvprobe probe --json\`)`,
+      timeoutMs: o.probe.durationMs + 30_000,
+      maxItemBytes: 1 << 20,
+      skip: o.probe.skip,
+      collect: async (ctx) => {
+        probed = await o.probe.run(ctx.signal, ctx.say);
+        return [{ kind: 'file', path: BUNDLE_PATHS.probe, text: json(probed) }];
+      },
+    },
+    {
       name: 'detect',
-      gathers: 'the Snapshot (`nvprobe detect --json`)',
+      gathers: "the Snapshot (`nvprobe detect --json`), with the steal during the probe's reads (steal.run)",
       timeoutMs: 5000,
       maxItemBytes: 2 << 20,
       collect: async () => [{ kind: 'file', path: BUNDLE_PATHS.detect, text: json(liveSnapshot()) }],
@@ -82,14 +96,6 @@ export function bundleCollectors(o: CollectorOptions): Collector[] {
       timeoutMs: 5000,
       maxItemBytes: 2 << 20,
       collect: async () => [{ kind: 'file', path: BUNDLE_PATHS.check, text: json(o.checkDocument(liveSnapshot(), o.rules())) }],
-    },
-    {
-      name: 'probe',
-      gathers: `a short QD1 probe of the root filesystem's disk (${o.probe.durationMs / 1000} s, \`nvprobe probe --json\`)`,
-      timeoutMs: o.probe.durationMs + 30_000,
-      maxItemBytes: 1 << 20,
-      skip: o.probe.skip,
-      collect: async (ctx) => [{ kind: 'file', path: BUNDLE_PATHS.probe, text: json(await o.probe.run(ctx.signal, ctx.say)) }],
     },
     {
       name: 'tune-runs',

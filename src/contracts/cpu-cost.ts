@@ -1,6 +1,13 @@
 // What a measured series cost in CPU: nvprobe's own time per read, each vCPU's busy, polling and
 // steal shares. The probe, each arm of a tune decision, each grid point and the bundles carry it.
 
+/**
+ * The steal share of any one vCPU from which the host, not the device, sets a QD1 p99: the
+ * vcpu-steal rule (rules/vcpu-steal.yaml, in percent) fires from here and probe prints its host
+ * advice line; a test keeps the two equal.
+ */
+export const STEAL_ADVICE_SHARE = 0.01;
+
 /** One vCPU's accounting over a window: /proc/stat tick deltas and the cpuidle POLL time delta. */
 export interface VcpuTicks {
   cpu: number;

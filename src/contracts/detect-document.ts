@@ -1,5 +1,6 @@
 import type { CpuidleInfo, CpuTopology } from './detect-cpus.js';
 import type { DiskInfo } from './detect-disks.js';
+import type { StealInfo } from './detect-steal.js';
 import type { DriverModules, HypervisorInfo, KernelInfo, MachineInfo, RootFsInfo } from './detect-system.js';
 
 /** Bumped when a field changes meaning or disappears; adding fields keeps it. */
@@ -19,6 +20,8 @@ export interface Snapshot {
   /** Every entry of /sys/block (loop, zram and dm included), natural order. */
   disks: DiskInfo[];
   rootFs: RootFsInfo | null;
+  /** The host's share of the vCPUs (steal): since boot, and over a measurement's reads where one ran. */
+  steal: StealInfo;
   /** Parameters of the storage driver modules the disks use (poll_queues, io_queue_depth...). */
   driverModules: DriverModules;
   /** Why values are null: each file that could not be read or parsed, sorted by path. */

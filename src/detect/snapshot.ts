@@ -9,6 +9,7 @@ import { detectHypervisor } from './hypervisor.js';
 import { detectKernel } from './kernel.js';
 import { detectMachine } from './machine.js';
 import { SysReader } from './reader.js';
+import { detectSteal } from './steal.js';
 
 export function detectSnapshot(root: Root): Snapshot {
   const r = new SysReader(root);
@@ -23,6 +24,7 @@ export function detectSnapshot(root: Root): Snapshot {
     hypervisor: detectHypervisor(r, cpuinfo),
     cpus: detectCpus(r),
     cpuidle: detectCpuidle(r),
+    steal: detectSteal(r),
     disks,
     rootFs: ctx.rootFs,
     driverModules: detectDriverModules(r, disks),

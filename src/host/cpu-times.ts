@@ -9,14 +9,25 @@ export interface CpuTimesReading {
 }
 
 /**
- * The per-CPU lines of /proc/stat (user nice system idle iowait irq softirq steal [guest
- * guest_nice]; guest time is already counted in user and nice) and each CPU's POLL idle-state time.
+ * The per-CPU lines of /proc/stat (parseProcStatCpus) and each CPU's POLL idle-state time.
  * The lines list the online CPUs, so no CPU list is needed. `process` is this process's own CPU
  * time on a live system only: a captured tree's process is not ours.
  */
 export function readCpuTimes(root: Root, atUs = performance.now() * 1000): CpuTimesReading {
   const vcpus = new Map<number, Omit<VcpuTicks, 'cpu'>>();
-  for (const line of (root.text('/proc/stat') ?? '').split('\n')) {
+  for (const [cpu, t] of parseProcStatCpus(root.text('/proc/stat') ?? '')) vcpus.set(cpu, { ...t, pollUs: pollTimeUs(root, cpu) });
+  const usage = root.live ? process.cpuUsage() : null;
+  return { atUs, process: usage && { userUs: usage.user, systemUs: usage.system }, vcpus };
+}
+
+/**
+ * Each CPU's tick counts from /proc/stat's per-CPU lines (user nice system idle iowait irq softirq
+ * steal [guest guest_nice]; guest time is already counted in user and nice). A damaged line is
+ * left out, not read as zero.
+ */
+export function parseProcStatCpus(text: string): Map<number, Omit<VcpuTicks, 'cpu' | 'pollUs'>> {
+  const cpus = new Map<number, Omit<VcpuTicks, 'cpu' | 'pollUs'>>();
+  for (const line of text.split('\n')) {
     const m = /^cpu(\d+)\s+(.*)$/.exec(line);
     if (!m) continue;
     const f = m[2]!.trim().split(/\s+/).map(Number);
@@ -24,11 +35,9 @@ export function readCpuTimes(root: Root, atUs = performance.now() * 1000): CpuTi
     const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
     const busyTicks = user + nice + system + irq + softirq;
     const idleTicks = idle + iowait;
-    const cpu = Number(m[1]);
-    vcpus.set(cpu, { busyTicks, idleTicks, stealTicks: steal, totalTicks: busyTicks + idleTicks + steal, pollUs: pollTimeUs(root, cpu) });
+    cpus.set(Number(m[1]), { busyTicks, idleTicks, stealTicks: steal, totalTicks: busyTicks + idleTicks + steal });
   }
-  const usage = root.live ? process.cpuUsage() : null;
-  return { atUs, process: usage && { userUs: usage.user, systemUs: usage.system }, vcpus };
+  return cpus;
 }
 
 /** µs one CPU has spent in its cpuidle POLL state, or null when it has none. */

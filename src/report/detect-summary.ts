@@ -29,6 +29,8 @@ export function renderDetectSummary(s: Snapshot): string {
   const limited = ci.resumeLatency.filter((l) => l.limitUs !== null);
   line('', `  PM QoS resume latency: ${limited.length === 0 ? 'no constraint' : limited.map((l) => `cpu${l.cpu} ≤ ${l.limitUs} µs`).join(', ')}`);
   if (ci.cpufreq.length > 0) line('cpufreq', [...new Set(ci.cpufreq.map((p) => `${p.driver ?? '?'}/${p.governor ?? '?'}`))].join(', '));
+  const steal = stealWords(s);
+  if (steal) line('steal', steal);
   if (s.cpus.isolated?.length) line('isolated', formatCpuList(s.cpus.isolated));
   if (s.cpus.nohzFull?.length) line('nohz_full', formatCpuList(s.cpus.nohzFull));
   const rf = s.rootFs;
@@ -40,6 +42,17 @@ export function renderDetectSummary(s: Snapshot): string {
   if (empty.length > 0) out.push(`(${empty.length} more with size 0: ${empty.map((d) => d.name).join(' ')})`);
   if (s.unavailable.length > 0) out.push('', `${s.unavailable.length} values unavailable (see --json "unavailable")`);
   return `${out.join('\n')}\n`;
+}
+
+/** The host's share of the vCPUs, largest per vCPU: the run's when a measurement ran, and since boot. Absent in older documents. */
+function stealWords(s: Snapshot): string | null {
+  const st = s.steal as Snapshot['steal'] | undefined;
+  if (!st) return null;
+  const most = (w: { maxPct: number; maxCpu: number }) => (w.maxPct > 0 ? `${w.maxPct} % at most (vCPU ${w.maxCpu})` : '0 % on every vCPU');
+  const parts: string[] = [];
+  if (st.run) parts.push(`${most(st.run)} ${st.windowText}, ${st.run.perReadUs} µs per read`);
+  if (st.sinceBoot) parts.push(`${most(st.sinceBoot)} since boot`);
+  return parts.length ? parts.join('; ') : 'not known (no /proc/stat read)';
 }
 
 function numa(s: Snapshot): string | null {

@@ -89,7 +89,7 @@ describe('nvprobe rules', () => {
     expect(show.stdout).toMatch(/^ {4}check:\n {6}field: disk\.settings\.scheduler\n {6}notEquals: none$/m);
     const v = await runCli(['rules', 'validate']);
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(/^\d+ rules valid in 6 file\(s\)$/m);
+    expect(v.stdout).toMatch(/^\d+ rules valid in 7 file\(s\)$/m);
   });
 
   it('show prints a rules file that validate accepts once the rule has an id of its own', async () => {

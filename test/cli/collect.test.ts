@@ -58,12 +58,23 @@ describe('nvprobe collect', () => {
     expect(statSync(bundle).size).toBe(collected.bytes);
     expect(collected.bytes).toBeLessThanOrEqual(5_000_000);
     const names = bundleMembers(bundle).map((m) => m.name);
-    for (const n of ['manifest.json', 'version.json', 'detect.json', 'check.json', 'probe.json', 'kernel-log.txt', 'tree/proc/cpuinfo', 'tree/nvprobe-snapshot.json', `state/runs/${runName}.json`])
+    for (const n of [
+      'manifest.json',
+      'version.json',
+      'detect.json',
+      'check.json',
+      'probe.json',
+      'kernel-log.txt',
+      'tree/proc/cpuinfo',
+      'tree/proc/stat',
+      'tree/nvprobe-snapshot.json',
+      `state/runs/${runName}.json`,
+    ])
       expect(names).toContain(n);
     expect(names.some((n) => /^state\/(runs\/)?journal.*\.jsonl$/.test(n))).toBe(true);
     const manifest = JSON.parse(member(bundle, 'manifest.json'));
     expect(manifest).toMatchObject({ schemaVersion: 1, kind: 'nvprobe.bundle', redacted: true, hostToken: expect.stringMatching(/^[0-9a-f]{8}$/) });
-    expect(manifest.collectors.map((c: { name: string }) => c.name)).toEqual(['version', 'snapshot', 'detect', 'check', 'probe', 'tune-runs', 'kernel-log']);
+    expect(manifest.collectors.map((c: { name: string }) => c.name)).toEqual(['version', 'snapshot', 'probe', 'detect', 'check', 'tune-runs', 'kernel-log']);
     for (const c of manifest.collectors) {
       expect(c).toMatchObject({ status: 'ok', timedOut: false, truncated: [], ms: expect.any(Number), bytes: expect.any(Number), timeoutMs: expect.any(Number), maxItemBytes: expect.any(Number) });
       expect(c.bytes).toBeGreaterThan(0);
@@ -73,6 +84,23 @@ describe('nvprobe collect', () => {
     expect(probe).toMatchObject({ kind: 'nvprobe.probe', config: { durationMs: 3000 } });
     expect(probe.result.samples).toBeGreaterThan(100);
     expect(JSON.parse(member(bundle, 'version.json')).nvprobeVersion).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("judges steal on the probe's reads: detect.json's steal.run, and the vcpu-steal finding names that window", async () => {
+    const cpu = JSON.parse(member(bundle, 'probe.json')).result.cpu as { vcpus: Array<{ cpu: number; steal: number }> };
+    expect(cpu.vcpus.length).toBeGreaterThan(0);
+    const steal = JSON.parse(member(bundle, 'detect.json')).steal;
+    expect(steal.window).toBe('run');
+    expect(steal.run.perCpu).toEqual(cpu.vcpus.map((v) => ({ cpu: v.cpu, pct: Math.round(v.steal * 10000) / 100 })));
+    expect(steal.sinceBoot.perCpu.length).toBe(cpu.vcpus.length);
+    const finding = (doc: string) =>
+      (JSON.parse(doc) as { findings: Array<{ id: string; title: string; evidence: Array<{ field: string; value: unknown }> }> }).findings.find((f) => f.id === 'vcpu-steal')!;
+    const judged = finding(member(bundle, 'check.json'));
+    expect(judged.title).toContain("during collect's probe");
+    expect(judged.evidence).toContainEqual(expect.objectContaining({ field: 'steal.window', value: 'run' }));
+    // The tree holds /proc/stat: check --from reads since boot, and says so.
+    const offline = finding((await runCli(['check', '--json', '--from', bundle])).stdout);
+    expect(offline.evidence).toContainEqual(expect.objectContaining({ field: 'steal.window', value: 'since-boot' }));
   });
 
   it('keeps the sysfs chains as relative symlinks inside tree/', () => {

@@ -210,6 +210,22 @@ const DETECT = {
     // README, tune: where cpuidle-haltpoll is a module that is not loaded, no reboot is needed.
     'cpuidle.haltpoll.driverModule': field<'builtin' | 'module' | 'absent' | null>(),
     'cpuidle.haltpoll.driverModuleLoaded': field<boolean | null>(),
+    // README, detect and check: the host's share of the vCPUs, the window the rule judged.
+    steal: field<'object'>(),
+    'steal.window': field<'run' | 'since-boot' | null>(),
+    'steal.windowText': field<string>(),
+    'steal.maxPct': field<number | null>(),
+    'steal.maxCpu': field<number | null>(),
+    'steal.sinceBoot': field<'object' | null>(),
+    'steal.sinceBoot.seconds': field<number>(),
+    'steal.sinceBoot.perCpu': field<'array'>(),
+    'steal.sinceBoot.perCpu[].cpu': field<number>(),
+    'steal.sinceBoot.perCpu[].pct': field<number>(),
+    'steal.run': field<'object' | null>(),
+    'steal.run.seconds': field<number>(),
+    'steal.run.reads': field<number>(),
+    'steal.run.perReadUs': field<number>(),
+    'steal.run.perCpu': field<'array'>(),
     // README, detect: anything unreadable is null and listed with why.
     unavailable: field<'array'>(),
     'unavailable[].path': field<string>(),

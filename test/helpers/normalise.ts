@@ -4,7 +4,7 @@ const UUID_OR_PLACEHOLDER = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 
 /**
  * A Snapshot without what a capture changes on purpose or what changes by itself between two
- * reads: idle-state and IRQ counters, redacted identifiers, init's arguments, and loop/zram
+ * reads: idle-state and IRQ counters, the time since boot, redacted identifiers, init's arguments, and loop/zram
  * devices (other users of a shared machine attach and detach loops at any time).
  */
 export function stableView(s: Snapshot): unknown {
@@ -15,6 +15,8 @@ export function stableView(s: Snapshot): unknown {
       st.timeUs = null;
     }
   }
+  // Since boot grows by the second (its shares are rounded to hold still); older documents have no steal.
+  if (copy.steal?.sinceBoot) copy.steal.sinceBoot.seconds = 0;
   if (copy.kernel.cmdline) {
     copy.kernel.cmdline.raw = copy.kernel.cmdline.raw.split(' -- ')[0]!.replace(UUID_OR_PLACEHOLDER, '<uuid>');
     for (const [k, v] of Object.entries(copy.kernel.cmdline.params)) if (typeof v === 'string') copy.kernel.cmdline.params[k] = v.replace(UUID_OR_PLACEHOLDER, '<uuid>');
