@@ -63,7 +63,7 @@ export function registerProbe(program: Command): Command {
     .addOption(new Option('--format <format>', 'text, json, or prometheus (node_exporter textfile-collector format)').choices(PROBE_FORMATS))
     .option('-o, --output <file>', 'write the report to FILE atomically (temp file + rename in its directory) instead of stdout, e.g. /var/lib/node_exporter/textfile_collector/nvprobe.prom')
     .option('--histogram', 'also print a latency histogram')
-    .option('--verbose', 'text: also how each clock measured, every latency row and the phase table')
+    .option('--verbose', "text: also how each clock measured, every latency row, the phase table and each vCPU's busy, polling and steal shares")
     .option(
       '--state-dir <dir>',
       'prometheus: where tune keeps its journal, runs and verdicts, whose state is added (default /var/lib/nvprobe, or NVPROBE_STATE_DIR; left out when the default is missing)',

@@ -21,6 +21,10 @@ export interface ReportDocument {
     headline: { series: string; p50Us: number; p99Us: number } | null;
     /** "guest-side X µs vs device and host Y µs (p50): tuning inside this guest can remove at most ~N % of a read". */
     split: string | null;
+    /** A probe's CPU line: nvprobe's CPU per read, the vCPUs' busy and polling shares, steal (the figures: probe.result.cpu). Absent in older documents. */
+    cpu?: string | null;
+    /** The host advice line when a vCPU's steal during the probe's reads reached the vcpu-steal rule's threshold; else null. */
+    stealAdvice?: string | null;
   };
   manifest: BundleManifest | null;
   snapshot: Snapshot | null;

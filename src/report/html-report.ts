@@ -3,6 +3,7 @@ import type { Finding } from '../contracts/rule-types.js';
 import { groupOf, measuredLine } from './findings-text.js';
 import { diskModel } from './detect-summary.js';
 import { summarySection, summarySplit } from './html-summary.js';
+import { cpuSentence, fmtShare, tickShare } from './cpu-cost-text.js';
 import { fmtBytes, fmtUs } from './format.js';
 import { escapeHtml as e } from './html-escape.js';
 import { latencySeries, phaseCharts, type ReportModel } from './report-model.js';
@@ -198,11 +199,31 @@ function latencySection(m: ReportModel): string[] {
       })
       .join('')}</table>`,
   );
+  if (m.probe) out.push(...cpuTable(m, m.run ? "CPU during the bundle's probe (its reads, not the tune run's)" : 'CPU during the reads'));
   out.push('<h3>Cumulative distribution</h3>', cdfSvg(series));
   out.push('<h3>Histograms</h3>');
   const range = sharedRange(series);
   for (const [i, s] of series.entries()) out.push(histogramSvg(s, i, range));
   return out;
+}
+
+/** What the probe's reads cost in CPU, and each vCPU's busy, polling and steal shares during them. */
+function cpuTable(m: ReportModel, heading: string): string[] {
+  const c = m.probe?.result?.cpu;
+  const sentence = m.probe ? cpuSentence(m.probe) : null;
+  if (!c || !sentence) return [];
+  const tick = tickShare(c);
+  return [
+    `<h3 id="cpu">${e(heading)}</h3>`,
+    `<p>${e(sentence)}.</p>`,
+    `<table class="vcpus"><tr><th>vCPU</th><th>busy</th><th>polling</th><th>steal</th></tr>${c.vcpus
+      .map(
+        (v) =>
+          `<tr><td>${e(v.cpu)}</td><td class="num">${e(fmtShare(v.busy))}</td><td class="num">${v.poll === null ? '-' : e(fmtShare(v.poll))}</td><td class="num">${e(fmtShare(v.steal))}</td></tr>`,
+      )
+      .join('')}</table>`,
+    `<p class="muted">Busy and steal from /proc/stat ticks over ${e(c.seconds.toFixed(2))} s${tick === null ? '' : ` (one tick = ${e(fmtShare(tick))} of a vCPU)`}; polling is time in the cpuidle POLL state${c.pollVcpus === null ? ' (none on this machine)' : ''}, idle to /proc/stat but busy to the host.</p>`,
+  ];
 }
 
 /** Where the microseconds go: each phase on the kernel's clock, as CDFs (probe: all phases; run: before/after per phase). */

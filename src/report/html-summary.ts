@@ -5,6 +5,7 @@ import { groupOf } from './findings-text.js';
 import { fmtUs } from './format.js';
 import { guestSplit, guestSplitSentence } from './kernel-clock-text.js';
 import { escapeHtml as e } from './html-escape.js';
+import { cpuSentence, stealAdvice } from './cpu-cost-text.js';
 import type { ReportModel } from './report-model.js';
 
 /**
@@ -18,6 +19,11 @@ export function summarySection(m: ReportModel): string[] {
   if (headline) items.push(headline);
   const split = summarySplit(m);
   if (split) items.push(`<li><strong>Where the time goes</strong> (<a href="#phases">phases</a>): ${e(split)}</li>`);
+  // The price beside the figure: a probe's (in a bundle beside a tune run, the bundle's probe).
+  const cpu = m.probe ? cpuSentence(m.probe) : null;
+  if (cpu) items.push(`<li><strong>CPU${m.run ? " (the bundle's probe)" : ''}</strong> (<a href="#cpu">per vCPU</a>): ${e(cpu)}</li>`);
+  const advice = m.probe ? stealAdvice(m.probe.result?.cpu) : null;
+  if (advice) items.push(`<li><strong>Steal</strong>: ${e(advice)}</li>`);
   const r = m.run?.result;
   if (r) {
     const kept = r.changes.filter((c) => c.decision === 'kept');

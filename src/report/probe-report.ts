@@ -6,6 +6,7 @@ import { guestSplit, kernelClockLines, maxGainWords, phaseTable } from './kernel
 import { probeHeadline } from '../measure/headline.js';
 import { findEngine } from '../io/engines.js';
 import type { LatencySummary } from '../contracts/latency-stats.js';
+import { cpuSentence, stealAdvice, vcpuTable } from './cpu-cost-text.js';
 
 function latencyRow(label: string, s: LatencySummary): string[] {
   return [label, fmtUs(s.minUs), ...PERCENTILES.map((p) => fmtUs(s.percentilesUs[percentileKey(p)])), fmtUs(s.maxUs), fmtUs(s.meanUs), fmtUs(s.stdevUs)];
@@ -37,6 +38,10 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean; verb
     `  IOPS      ${m.iops} achieved; ${m.iopsCorrected} without nvprobe's per-call cost`,
     `  overhead  ${fmtUs(m.overhead.perIoUs)} µs per I/O taken off 'corrected' (ffi-rs call + clock, ${m.overhead.source}; tight loop before/after ${fmtUs(m.overhead.before.ffiUs)}/${fmtUs(m.overhead.after.ffiUs)}); empty syscall ${fmtUs(m.overhead.before.emptySyscallUs)} µs`,
   );
+  const cpu = cpuSentence(r);
+  if (cpu) lines.push(`  CPU       ${cpu}`);
+  const advice = stealAdvice(m.cpu);
+  if (advice) lines.push(`  advice    ${advice}`);
   const k = r.kernelClock;
   if (k) lines.push(...kernelClockLines(k));
   // The headline first (measure/headline.ts), then what it is made from.
@@ -47,6 +52,7 @@ export function renderProbeText(r: ProbeReport, opts: { histogram: boolean; verb
   rows.push(latencyRow('raw (process clock)', m.raw));
   lines.push('', table([['latency µs', 'min', ...PERCENTILES.map((p) => `p${p}`), 'max', 'mean', 'stdev'], ...rows]));
   if (k?.available) lines.push(...phaseTable(k));
+  if (m.cpu) lines.push(...vcpuTable(m.cpu));
   if (opts.histogram) {
     // The headline's reads first (with the native estimate: the traced ones), then every read.
     if (h.name !== 'calibrated') lines.push('', `${h.label} histogram (${h.latency.count} traced reads)`, renderHistogram(h.histogram));
@@ -98,12 +104,17 @@ function renderProbeSummary(r: ProbeReport, opts: { histogram: boolean }): strin
     lines.push(`  where it goes not split: ${k?.available ? (k.noPhasesReason ?? 'no phases') : `kernel clock unavailable (${k?.reason ?? 'not measured'})`}`);
   }
   lines.push(`  polling       ${e.polled.polled ? 'POLLED' : 'not polled'}: ${e.polled.reason}`);
+  // The price beside the figure: what the reads cost in CPU, and how much of the vCPUs the host took.
+  const cpu = cpuSentence(r);
+  if (cpu) lines.push(`  CPU           ${cpu}`);
+  const advice = stealAdvice(m.cpu);
+  if (advice) lines.push(`  host advice   ${advice}`);
   if (t.fallbackReason) lines.push(`  NOTE          ${t.fallbackReason}`);
   if (t.backingNote) lines.push(`  NOTE          ${t.backingNote}`);
   if (e.fallbackReason) lines.push(`  NOTE          ${e.fallbackReason}`);
   if (k?.available && (k.lostEvents > 0 || k.unmatched > 0)) lines.push(`  NOTE          the kernel clock timed ${k.reads} of ${k.readsIssued} reads (ring buffer overrun)`);
   lines.push('', table([['latency µs', 'min', ...PERCENTILES.map((q) => `p${q}`), 'max', 'mean', 'stdev'], latencyRow(h.label, h.latency)]));
   if (opts.histogram) lines.push('', `${h.label} histogram (${h.latency.count} reads)`, renderHistogram(h.histogram));
-  lines.push('', '--verbose: how each clock measured, every latency row, the phase table');
+  lines.push('', '--verbose: how each clock measured, every latency row, the phase table, each vCPU');
   return `${lines.join('\n')}\n`;
 }

@@ -103,6 +103,22 @@ describe('nvprobe collect', () => {
     expect(offline.evidence).toContainEqual(expect.objectContaining({ field: 'steal.window', value: 'since-boot' }));
   });
 
+  it("report of the bundle shows the probe's CPU and steal: text, --json summary, the HTML page's vCPU table", async () => {
+    const cpu = JSON.parse(member(bundle, 'probe.json')).result.cpu as { vcpus: unknown[] };
+    const text = await runCli(['report', bundle]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^the bundle's probe: CPU nvprobe [\d.]+ µs user \+ [\d.]+ µs system per read.*; vCPUs [\d.]+ % busy/m);
+    const most = '([\\d.]+ % at most \\(vCPU \\d+\\)|0 % on every vCPU)';
+    expect(text.stdout).toMatch(new RegExp(`^steal {7}${most} during collect's probe, [\\d.]+ s of reads, [\\d.]+ µs per read; ${most} since boot$`, 'm'));
+    const doc = JSON.parse((await runCli(['report', bundle, '--json'])).stdout);
+    expect(doc.summary.cpu).toMatch(/^nvprobe [\d.]+ µs user/);
+    const html = join(tmp.dir, 'cpu.html');
+    expect((await runCli(['report', bundle, '-o', html])).code).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<h3 id="cpu">');
+    expect(page.match(/<table class="vcpus">.*<\/table>/)![0].match(/<tr><td>/g)!.length).toBe(cpu.vcpus.length);
+  });
+
   it('keeps the sysfs chains as relative symlinks inside tree/', () => {
     const links = bundleMembers(bundle).filter((m) => m.kind === 'link');
     expect(links.length).toBeGreaterThan(5);

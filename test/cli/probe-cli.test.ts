@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NVPROBE, runCli, runCommand, type CliResult } from '../helpers/cli.js';
@@ -8,6 +8,7 @@ import { withLoopDevice } from '../helpers/loop-device.js';
 import { queueOfFile } from '../helpers/queue.js';
 import { needCommands } from '../helpers/commands.js';
 import { asNobody } from '../helpers/unprivileged.js';
+import { parseCpuList } from '../../src/detect/cpu-list.js';
 
 let tmp: ReturnType<typeof diskTempDir>;
 let file: string;
@@ -53,6 +54,10 @@ describe('nvprobe probe', () => {
     expect(doc.result.overhead.perIoUs).toBeGreaterThan(0);
     expect(doc.result.corrected.percentilesUs.p50).toBeLessThan(doc.result.raw.percentilesUs.p50);
     expect(doc.result.histogram.count).toBe(2000);
+    // What the reads cost in CPU, measured around exactly the measured reads, on every online vCPU.
+    expect(doc.result.cpu.reads).toBe(2000);
+    expect(doc.result.cpu.vcpus.map((v: { cpu: number }) => v.cpu)).toEqual(parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8')));
+    expect(doc.result.cpu.perReadUs.user + doc.result.cpu.perReadUs.system).toBeGreaterThan(0);
     // The idle window after the reads: waited for only where a POLL state exists.
     const hasPoll = doc.result.cpu.pollVcpus !== null;
     expect(doc.config.idleWindowMs).toBe(hasPoll ? 500 : 0);
@@ -79,6 +84,10 @@ describe('nvprobe probe', () => {
     expect(lines[1]).toMatch(/^ {2}read latency {2}p50 [\d.]+ µs {3}p99 [\d.]+ µs {3}p99\.9 [\d.]+ µs {3}\((native estimate|process clock − nvprobe's per-call cost): the figure to quote\)$/);
     expect(r.stdout).toMatch(/^ {2}where it goes (guest [\d.]+ µs|not split: )/m);
     expect(r.stdout).toMatch(/^ {2}polling {7}(POLLED|not polled): /m);
+    // The price, beside the figure: nvprobe's CPU per read, the vCPUs' busy share, steal.
+    expect(r.stdout).toMatch(
+      /^ {2}CPU {11}nvprobe [\d.]+ µs user \+ [\d.]+ µs system per read( \(system includes tracing's per-read cost\))?; vCPUs [\d.]+ % busy(, [\d.]+ % of it polling; [\d.]+ % polling when idle)?; steal /m,
+    );
     // One latency row (the headline's), none of the clocks' workings.
     expect(r.stdout).toMatch(/^latency µs.*\nread latency \((native estimate|process clock − nvprobe's per-call cost)\)\s+[\d.]+.*\n\n--verbose: /m);
     expect(r.stdout).not.toMatch(/raw \(process clock\)|^ {2}clock |tracing cost/m);
@@ -89,6 +98,9 @@ describe('nvprobe probe', () => {
     const r = await runCli(['probe', file, '--ios', '3000', '--ramp', '0', '--histogram', '--verbose']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^raw \(process clock\)\s+[\d.]+/m);
+    // Each vCPU's shares during the reads, and how coarse the ticks are.
+    expect(r.stdout).toMatch(/^vCPU during the reads +busy +polling +steal\nvCPU 0 +[\d.]+ % +([\d.]+ %|-) +[\d.]+ %$/m);
+    expect(r.stdout).toMatch(/^ {2}busy and steal: \/proc\/stat ticks over [\d.]+ s \(one tick = [\d.]+ % of a vCPU\)/m);
     // The headline row first: the native estimate where tracing ran, else the calibrated series.
     expect(r.stdout).toMatch(/^latency µs.*\nread latency \((native estimate|process clock − nvprobe's per-call cost)\)\s+[\d.]+/m);
     expect(r.stdout).toMatch(/not effective|EFFECTIVE/);
@@ -185,6 +197,9 @@ describe('nvprobe probe --engine', () => {
       expect(r.stdout).toMatch(/^ {2}engine {4}io_uring \(IORING_OP_READ, one io_uring_enter per read\); --engine io_uring$/m);
       expect(r.stdout).toMatch(/^ {2}polling {3}not polled: loop\d+ has no poll queues \(queue\/io_poll=0\): interrupt completion$/m);
       expect(r.stdout).toMatch(/^raw \(process clock\)\s+[\d.]+/m);
+      // Each vCPU's shares during the reads, and how coarse the ticks are.
+      expect(r.stdout).toMatch(/^vCPU during the reads +busy +polling +steal\nvCPU 0 +[\d.]+ % +([\d.]+ %|-) +[\d.]+ %$/m);
+      expect(r.stdout).toMatch(/^ {2}busy and steal: \/proc\/stat ticks over [\d.]+ s \(one tick = [\d.]+ % of a vCPU\)/m);
     });
   });
 
