@@ -36,6 +36,7 @@ export function renderPrometheus(r: ProbeReport, state: TuneState | null = null)
   gauge(out, 'nvprobe_probe_duration_seconds', 'wall time of the measured part of the run', labels, m.wallSeconds);
   gauge(out, 'nvprobe_probe_timestamp_seconds', 'when the probe finished, seconds since the Unix epoch', labels, Date.parse(r.createdAt) / 1000);
   kernelClock(out, r, labels);
+  cpuCost(out, r, labels);
   gauge(out, 'nvprobe_build_info', 'nvprobe version and kernel of the run', { version: r.nvprobeVersion, kernel: r.kernel.release }, 1);
   if (state) tuneState(out, state);
   return `${out.join('\n')}\n`;
@@ -117,6 +118,60 @@ function kernelClock(out: string[], r: ProbeReport, labels: Record<string, strin
     out.push(...cost);
   }
   gauge(out, 'nvprobe_trace_lost_events', 'events the trace ring buffers lost during the run (0 when every traced read was timed)', labels, k.lostEvents);
+}
+
+/**
+ * What the reads cost in CPU and how much of the vCPUs the host took (result.cpu): nvprobe's own
+ * time per read by mode, the vCPUs' busy and polling shares, each vCPU's steal share and steal per
+ * read; the idle polling share after the reads. Families without a value are left out.
+ */
+function cpuCost(out: string[], r: ProbeReport, labels: Record<string, string>): void {
+  const c = r.result.cpu;
+  if (c) {
+    if (c.perReadUs) {
+      header(
+        out,
+        'nvprobe_read_cpu_seconds',
+        "nvprobe's own CPU time per measured read (all its threads), by mode; system includes the kernel tracer's work per read where the kernel clock ran",
+        'gauge',
+      );
+      out.push(sample('nvprobe_read_cpu_seconds', { ...labels, mode: 'user' }, c.perReadUs.user / 1e6), sample('nvprobe_read_cpu_seconds', { ...labels, mode: 'system' }, c.perReadUs.system / 1e6));
+    }
+    gauge(
+      out,
+      'nvprobe_probe_cpu_busy_ratio',
+      "share of all the vCPUs' time in use during the measured reads, 0 to 1: busy in /proc/stat (user, nice, system, irq, softirq) plus polling in the cpuidle POLL state (idle to the guest, busy to the host); anything else running counts too",
+      labels,
+      c.busyShare,
+    );
+    if (c.pollVcpus !== null && c.vcpus.length > 0) {
+      gauge(out, 'nvprobe_probe_cpu_polling_ratio', "share of all the vCPUs' time spent in the cpuidle POLL state during the measured reads, 0 to 1", labels, c.pollVcpus / c.vcpus.length);
+    }
+    header(
+      out,
+      'nvprobe_probe_vcpu_steal_ratio',
+      "share of each vCPU's time during the measured reads that the host kept it off a physical CPU while it was runnable (steal in /proc/stat), 0 to 1; at QD1, from 0.01 on any vCPU the host sets the p99",
+      'gauge',
+    );
+    for (const v of c.vcpus) out.push(sample('nvprobe_probe_vcpu_steal_ratio', { ...labels, cpu: String(v.cpu) }, v.steal));
+    gauge(
+      out,
+      'nvprobe_read_steal_seconds',
+      "steal per measured read: the vCPUs' steal time during the reads divided by the reads; at QD1 an upper bound of the host's wait in each read",
+      labels,
+      c.stealPerReadUs / 1e6,
+    );
+  }
+  const idle = r.result.idlePollShare;
+  if (typeof idle === 'number') {
+    gauge(
+      out,
+      'nvprobe_probe_idle_cpu_polling_ratio',
+      "share of all the vCPUs' time spent in the cpuidle POLL state in an idle window right after the reads, 0 to 1: what halt polling costs while the guest has nothing to do",
+      labels,
+      idle,
+    );
+  }
 }
 
 /** Every verdict `nvprobe verify` can record: one sample each, 1 for the last one (an enum gauge). */

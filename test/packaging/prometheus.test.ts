@@ -129,9 +129,9 @@ describe('the boot units write the textfile when NVPROBE_TEXTFILE_DIR is set', (
 });
 
 describe.skipIf(noPromtool)('packaging/prometheus/nvprobe.rules.yml', () => {
-  it('promtool check rules accepts it, and its unit tests pass (stale file, p50 regression, verification failed, guest/host split, drift)', async () => {
+  it('promtool check rules accepts it, and its unit tests pass (stale file, p50 regression, verification failed, guest/host split, drift, vCPU steal)', async () => {
     const check = await promtool(['check', 'rules', 'nvprobe.rules.yml']);
-    expect(check.stdout).toMatch(/SUCCESS: 11 rules found/);
+    expect(check.stdout).toMatch(/SUCCESS: 12 rules found/);
     expect(check.code).toBe(0);
     const test = await promtool(['test', 'rules', 'nvprobe.rules.test.yml']);
     expect(test.stdout).toMatch(/SUCCESS/);

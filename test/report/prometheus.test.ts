@@ -111,6 +111,28 @@ describe('nvprobe probe --format prometheus', () => {
     expect(fams.get('nvprobe_read_latency_seconds')!.samples.find((s) => s.labels.quantile === '0.5')!.value).toBeCloseTo(probeHeadline(report).latency.percentilesUs.p50 / 1e6, 12);
   });
 
+  it('what the reads cost in CPU: per read by mode, busy and polling shares, steal per vCPU and per read, as the JSON document says', async () => {
+    const r = await runCli(['probe', file, '--ios', '1000', '--ramp', '0', '--json']);
+    const report = JSON.parse(r.stdout) as ProbeReport;
+    const cpu = report.result.cpu!;
+    const fams = parsePrometheusText(renderPrometheus(report));
+    const perRead = family(fams, 'nvprobe_read_cpu_seconds');
+    expect(perRead.type).toBe('gauge');
+    expect(perRead.samples.map((x) => x.labels.mode)).toEqual(['user', 'system']);
+    expect(perRead.samples[0]!.value).toBeCloseTo(cpu.perReadUs!.user / 1e6, 12);
+    expect(perRead.samples[1]!.value).toBeCloseTo(cpu.perReadUs!.system / 1e6, 12);
+    expect(family(fams, 'nvprobe_probe_cpu_busy_ratio').samples[0]!.value).toBe(cpu.busyShare);
+    const steal = family(fams, 'nvprobe_probe_vcpu_steal_ratio').samples;
+    expect(steal.map((x) => [x.labels.cpu, x.value])).toEqual(cpu.vcpus.map((v) => [String(v.cpu), v.steal]));
+    expect(family(fams, 'nvprobe_read_steal_seconds').samples[0]!.value).toBeCloseTo(cpu.stealPerReadUs / 1e6, 12);
+    // Polling only where a POLL state exists, the idle share only where the idle window ran.
+    expect(fams.has('nvprobe_probe_cpu_polling_ratio')).toBe(cpu.pollVcpus !== null);
+    expect(fams.has('nvprobe_probe_idle_cpu_polling_ratio')).toBe(report.result.idlePollShare !== null);
+    // A document without CPU figures (older versions) has none of these families, and still parses.
+    const older = parsePrometheusText(renderPrometheus({ ...report, result: { ...report.result, cpu: undefined, idlePollShare: undefined } }));
+    expect([...older.keys()].filter((n) => /cpu|steal/.test(n))).toEqual([]);
+  });
+
   it("with the kernel clock: the total, per-phase summaries, the guest and host sides, which clock, and tracing's cost", async (ctx) => {
     const why = tracingUnavailable();
     if (why) ctx.skip(why);
