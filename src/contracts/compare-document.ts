@@ -100,6 +100,16 @@ export interface SideLatency {
   phases: PhaseQuantiles | null;
   /** Why there are no phases (kernel clock unavailable, a target without block events). */
   noPhasesReason: string | null;
+  /** What the reads cost and what the host took (the probe's or the run's final arm); null: not measured (older inputs). */
+  cpu?: SideCpu | null;
+}
+
+/** A side's CPU figures during its reads: shares of the vCPUs' time, steal per read, nvprobe's CPU per read. */
+export interface SideCpu {
+  busyShare: number;
+  maxStealShare: number;
+  stealPerReadUs: number;
+  perReadUs: number | null;
 }
 
 export interface LatencyComparison {

@@ -1,4 +1,5 @@
-import type { LatencyComparison, Quantiles, SideLatency } from '../contracts/compare-document.js';
+import type { LatencyComparison, Quantiles, SideCpu, SideLatency } from '../contracts/compare-document.js';
+import type { CpuCost } from '../contracts/cpu-cost.js';
 import type { KernelClockReport, PhaseStats } from '../contracts/probe-kernel-clock.js';
 import { type LatencySeries, reportHeadline, type ReportModel } from './report-model.js';
 
@@ -43,7 +44,13 @@ function sideLatency(m: ReportModel): SideLatency | null {
         }
       : null,
     noPhasesReason: phases ? null : noPhasesReason(k),
+    cpu: sideCpu(m.probe?.result ? (m.probe.result.cpu ?? null) : (m.run?.result?.after.cpu ?? null)),
   };
+}
+
+function sideCpu(c: CpuCost | null): SideCpu | null {
+  if (!c) return null;
+  return { busyShare: c.busyShare, maxStealShare: c.maxStealShare, stealPerReadUs: c.stealPerReadUs, perReadUs: c.perReadUs ? c.perReadUs.user + c.perReadUs.system : null };
 }
 
 function quantiles(s: PhaseStats): Quantiles {

@@ -1,3 +1,4 @@
+import { cpuCompareRows } from './compare-cpu.js';
 import type { CompareDocument, CompareSide, Quantiles, SideLatency } from '../contracts/compare-document.js';
 import { signedPct, signedUs } from './compare-verdict.js';
 import { fmtUs, table } from './format.js';
@@ -71,6 +72,8 @@ function latencyLines(doc: CompareDocument): string[] {
     ];
     for (const [s, l] of sides) if (!l.phases) lines.push(`  ${s}: no phases (${l.noPhasesReason ?? 'none'})`);
   }
+  const cpu = cpuCompareRows(A.cpu, B.cpu);
+  if (cpu.length) lines.push('', leftTable([['during the reads', 'A', 'B'], ...cpu]));
   if (note) lines.push(`  NOTE ${note}`);
   return lines;
 }

@@ -1,4 +1,5 @@
-import type { CompareVerdict, ConfigDifference, LatencyComparison, Quantiles } from '../contracts/compare-document.js';
+import type { CompareVerdict, ConfigDifference, LatencyComparison, Quantiles, SideCpu } from '../contracts/compare-document.js';
+import { STEAL_ADVICE_SHARE } from '../contracts/cpu-cost.js';
 import { fmtUs } from './format.js';
 
 /**
@@ -66,7 +67,7 @@ export function compareVerdict(latency: LatencyComparison, cite: { guest: string
       ...base,
       side: 'device',
       deltaP50Us: d,
-      sentence: `${lead}; the device and host side ${moved(dev)} while the guest side stayed within ${stayed(guest)}: the storage or the host changed (live migration, a noisy neighbour, another backend)${see(cite.device)}`,
+      sentence: `${lead}; the device and host side ${moved(dev)} while the guest side stayed within ${stayed(guest)}: the storage or the host changed (live migration, a noisy neighbour, another backend)${see(cite.device)}${stealWords(A.cpu, B.cpu)}`,
     };
   }
   if (guestMoved && !devMoved) {
@@ -81,7 +82,7 @@ export function compareVerdict(latency: LatencyComparison, cite: { guest: string
       ...base,
       side: 'both',
       deltaP50Us: d,
-      sentence: `${lead}; the device and host side ${moved(dev)} and the guest side ${moved(guest)}: both the guest and the storage or the host changed${see(cites.join('; ') || null)}`,
+      sentence: `${lead}; the device and host side ${moved(dev)} and the guest side ${moved(guest)}: both the guest and the storage or the host changed${see(cites.join('; ') || null)}${stealWords(A.cpu, B.cpu)}`,
     };
   }
   const sides = `device and host ${signedUs(dev.b.p50Us - dev.a.p50Us)}, guest side ${signedUs(guest.b.p50Us - guest.a.p50Us)}`;
@@ -90,6 +91,18 @@ export function compareVerdict(latency: LatencyComparison, cite: { guest: string
     ? `${lead}; the phases, on the kernel clock on both sides, stayed within the noise (${sides}): the difference is the two headlines' clocks (see the note), not the reads`
     : `${lead}; neither side moved beyond the noise on its own (${sides}): the difference is spread over both`;
   return { ...base, side: 'spread', deltaP50Us: d, sentence };
+}
+
+/**
+ * Steal says which host change it was: a vCPU the host kept off its CPUs. A move of at least the
+ * steal advice's share (1 % of a vCPU: README, "What polling costs") on the vCPU that stole most.
+ */
+function stealWords(a: SideCpu | null | undefined, b: SideCpu | null | undefined): string {
+  if (!a || !b || Math.abs(b.maxStealShare - a.maxStealShare) < STEAL_ADVICE_SHARE) return '';
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  return b.maxStealShare > a.maxStealShare
+    ? `; steal rose from ${pct(a.maxStealShare)} to ${pct(b.maxStealShare)} of a vCPU (${fmtUs(a.stealPerReadUs)} → ${fmtUs(b.stealPerReadUs)} µs per read): the host runs other work on this guest's CPUs`
+    : `; steal fell from ${pct(a.maxStealShare)} to ${pct(b.maxStealShare)} of a vCPU (${fmtUs(a.stealPerReadUs)} → ${fmtUs(b.stealPerReadUs)} µs per read): the host gives this guest's CPUs more of their time`;
 }
 
 function moved(x: { a: Quantiles; b: Quantiles }): string {

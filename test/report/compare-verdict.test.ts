@@ -144,3 +144,17 @@ describe('citations', () => {
     });
   });
 });
+
+describe('steal beside the side sentence', () => {
+  const cpu = (steal: number) => ({ busyShare: 0.3, maxStealShare: steal, stealPerReadUs: steal * 100, perReadUs: 40 });
+  it('the host side grew and steal rose by more than a point: the sentence says the host runs other work on these CPUs', () => {
+    const v = compareVerdict(compare({ ...side(57, 5, 11), cpu: cpu(0.002) }, { ...side(92, 5.2, 11.2), cpu: cpu(0.045) }), noCite);
+    expect(v.side).toBe('device');
+    expect(v.sentence).toMatch(/; steal rose from 0\.2 % to 4\.5 % of a vCPU \(0\.20 → 4\.50 µs per read\): the host runs other work on this guest's CPUs$/);
+  });
+
+  it('a move under a point, or a side without CPU figures (an older input), adds nothing', () => {
+    expect(compareVerdict(compare({ ...side(57, 5, 11), cpu: cpu(0.002) }, { ...side(92, 5.2, 11.2), cpu: cpu(0.009) }), noCite).sentence).not.toMatch(/steal/);
+    expect(compareVerdict(compare(side(57, 5, 11), { ...side(92, 5.2, 11.2), cpu: cpu(0.2) }), noCite).sentence).not.toMatch(/steal/);
+  });
+});
