@@ -1,3 +1,4 @@
+import { PHASE_ROWS } from './compare-latency.js';
 import { cpuCompareRows } from './compare-cpu.js';
 import type { CompareDocument, CompareSide, Quantiles } from '../contracts/compare-document.js';
 import type { CompareModel } from './compare-model.js';
@@ -80,13 +81,6 @@ function findings(d: CompareDocument): string[] {
     );
   return out;
 }
-
-const PHASE_ROWS = [
-  ['submit', 'submit (syscall → issue)'],
-  ['device', 'device and host (issue → complete)'],
-  ['completion', 'completion → return'],
-  ['guestSide', 'guest-side (submit + completion → return)'],
-] as const;
 
 function latency(m: CompareModel): string[] {
   const { A, B, missing, note } = m.doc.latency;

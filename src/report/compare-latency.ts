@@ -17,6 +17,14 @@ const PHASES = [
   { phase: 'completion', title: 'completion → return' },
 ] as const;
 
+/** The rows of the latency table after the headline: each phase, then the guest side (text and HTML). */
+export const PHASE_ROWS = [
+  ['submit', 'submit (syscall → issue)'],
+  ['device', 'device and host (issue → complete)'],
+  ['completion', 'completion → return'],
+  ['guestSide', 'guest-side (submit + completion → return)'],
+] as const;
+
 /** Each side's headline (the series its single report leads with) with its phases, and why a side has none. */
 export function compareLatency(a: ReportModel, b: ReportModel): LatencyComparison {
   const A = sideLatency(a);

@@ -1,3 +1,4 @@
+import { PHASE_ROWS } from './compare-latency.js';
 import { cpuCompareRows } from './compare-cpu.js';
 import type { CompareDocument, CompareSide, Quantiles, SideLatency } from '../contracts/compare-document.js';
 import { signedPct, signedUs } from './compare-verdict.js';
@@ -40,13 +41,6 @@ function sideLine(s: CompareSide): string {
   ];
   return `${s.source} (${parts.filter(Boolean).join(', ')})`;
 }
-
-const PHASE_ROWS = [
-  ['submit', 'submit (syscall → issue)'],
-  ['device', 'device and host (issue → complete)'],
-  ['completion', 'completion → return'],
-  ['guestSide', 'guest-side (submit + completion → return)'],
-] as const;
 
 /** The headline and its phases, A and B side by side with B − A, p50 and p99. */
 function latencyLines(doc: CompareDocument): string[] {

@@ -4,6 +4,7 @@ import { judgeBoots, VERIFY_ROUNDS } from '../../src/tune/boot-verify.js';
 import { cpuWorkNs, hostShift, stealBetween } from '../../src/tune/host-reference.js';
 import { readCpuTimes } from '../../src/host/cpu-times.js';
 import type { HostReference } from '../../src/contracts/boot-verdict.js';
+import { gauss, prng } from '../helpers/prng.js';
 
 // The boot-time decision's arithmetic: two periods (before the reboot, after it), guarded by a
 // rank-sum interval and by the host reference. Rounds here are p50 µs as verify records them.
@@ -103,18 +104,6 @@ describe('the host reference on this machine', () => {
 });
 
 describe('judgeBoots: false keeps when the host, not the change, moved the reads', () => {
-  /** mulberry32: the same figures on every run of the suite. */
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-  const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   /** A change that does nothing, across a reboot onto a host whose CPU work takes `cpu`× as long and whose reads take `reads`×. */
   function keptShare(cpu: number, reads: number, trials = 1000): number {
     const r = prng(Math.round(cpu * 1000 + reads * 100));

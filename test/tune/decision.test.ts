@@ -5,22 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { ALPHA_PER_LOOK, assess, decide, FALSE_KEEP_RATE, LOOKS, makeBlock, MIN_GAIN } from '../../src/tune/decision.js';
 import type { BlockOrder, RoundFigures } from '../../src/contracts/tune-evidence.js';
 import { rankSumBounds, signedRankBounds } from '../../src/tune/rank-test.js';
+import { gauss, prng } from '../helpers/prng.js';
 
 // The decision procedure's arithmetic, on simulated machines (drift, bursts, a real effect) and
 // on series recorded from real tune runs (test/fixtures/decisions). Nothing here measures.
 
-/** A small seeded PRNG (mulberry32): the same figures on every run of the suite. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 const fig = (p50Us: number): RoundFigures => ({ p50Us, p99Us: p50Us * 2, p999Us: p50Us * 4, iops: Math.round(1e6 / p50Us), samples: 1000 });
 
 interface Machine {
