@@ -6,15 +6,16 @@ import { NVPROBE, runCli, runCommand } from '../helpers/cli.js';
 import { diskTempDir } from '../helpers/files.js';
 import { queueAttrs, restoreQueueAttrs, retunableLoop } from '../helpers/loop-target.js';
 
-// The state dir on a tiny filesystem (a 256 KiB tmpfs), filled to leave 0 to 20 KiB free (the
-// lock and the journal's records) and 104 to 136 KiB (the saved run, ~110 KiB) in 4 KiB steps:
-// each write tune makes
+// The state dir on a tiny filesystem (a 1 MiB tmpfs), filled to leave 0 to 20 KiB free (the
+// lock and the journal's records), 104 to 136 KiB (the saved run, ~110 KiB on a quiet machine) in
+// 4 KiB steps, and 200 and 900 KiB (a busy machine's run takes more blocks to decide and its
+// histograms spread wider: its saved run can outgrow 200 KiB): each write tune makes
 // fails somewhere in there, short first (tmpfs takes what fits in the pages it has, then says ENOSPC). Whatever the
 // level: no internal error, a failure is one `nvprobe:` line and exit 1, every value that differs
 // from the original is one the journal says is in effect, a saved run is whole, and after space
 // is freed `revert --all` brings every original value back.
-const FS_KIB = 256;
-const LEVELS_KIB = [0, 4, 8, 12, 16, 20, 104, 108, 112, 116, 120, 124, 128, 132, 136, 200];
+const FS_KIB = 1024;
+const LEVELS_KIB = [0, 4, 8, 12, 16, 20, 104, 108, 112, 116, 120, 124, 128, 132, 136, 200, 900];
 let tmp: ReturnType<typeof diskTempDir>;
 let target: ReturnType<typeof retunableLoop>;
 let mnt: string;
