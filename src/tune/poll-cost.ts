@@ -1,6 +1,3 @@
-// The idle polling share is measured in measure/idle-poll.ts (probe measures it too); tune's callers import it from here.
-export { idlePollShare } from '../measure/idle-poll.js';
-
 /**
  * tune's default cap on the idle polling share, in % of a vCPU (README, "What polling costs"):
  * halt polling adapts its window to the wake-ups that come in time, so on a guest where it pays

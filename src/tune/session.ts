@@ -12,7 +12,7 @@ import { gridSearch } from './autotune.js';
 import type { Journal } from './journal.js';
 import { Meter, mergeRounds } from './meter.js';
 import type { PlannedChange, TunePlan } from '../contracts/tune-plan.js';
-import { idlePollShare } from './poll-cost.js';
+import { idlePollShare } from '../measure/idle-poll.js';
 import { KeptSwitch, noiseFloor, tracedPair } from './closing.js';
 import type { ReadTraceSpec } from '../trace/io-events.js';
 import type { ChangeResult, FinalComparison, SessionResult } from '../contracts/tune-session.js';
