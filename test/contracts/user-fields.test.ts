@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { CHECK_SCHEMA_VERSION, type CheckDocument } from '../../src/contracts/check-document.js';
 import { BUNDLE_SCHEMA_VERSION, type BundleManifest, type CollectResult } from '../../src/contracts/collect-document.js';
+import { COMPARE_SCHEMA_VERSION, type CompareDocument } from '../../src/contracts/compare-document.js';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../../src/contracts/detect-document.js';
 import { PROBE_SCHEMA_VERSION, type ProbeReport } from '../../src/contracts/probe-document.js';
 import { REVERT_SCHEMA_VERSION, STATUS_SCHEMA_VERSION, type RevertDocument, type StatusDocument } from '../../src/contracts/revert-document.js';
@@ -11,6 +14,7 @@ import { VERIFY_SCHEMA_VERSION, type VerifyDocument } from '../../src/contracts/
 import { detectSnapshot } from '../../src/detect/snapshot.js';
 import { Root } from '../../src/host/root.js';
 import { runCli } from '../helpers/cli.js';
+import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 import { fixtureRoot, KVM_FIXTURE, makeTemp, removeTemp } from '../helpers/fixtures.js';
 import { field, type FieldsOf, maybe, missingFields, type Pins, type PinnedTypes } from './field-pins.js';
 
@@ -296,6 +300,45 @@ const COLLECT = {
   },
 } satisfies Record<number, Pins>;
 
+const COMPARE = {
+  1: {
+    schemaVersion: field<1>(),
+    kind: field<'nvprobe.report-compare'>(),
+    // README, report A B: the fields --json prints.
+    sides: field<'object'>(),
+    'sides.A.source': field<string>(),
+    'sides.A.sourceKind': field<'bundle' | 'run' | 'probe'>(),
+    'sides.B.source': field<string>(),
+    'sides.B.sourceKind': field<'bundle' | 'run' | 'probe'>(),
+    'identity.verdict': field<'same-machine' | 'two-machines' | 'unknown'>(),
+    'identity.sentence': field<string>(),
+    'configuration.differences': field<'array'>(),
+    'configuration.differences[].rank': field<number>(),
+    'configuration.differences[].key': field<string>(),
+    'configuration.differences[].label': field<string>(),
+    'configuration.differences[].subject': field<string | null>(),
+    'configuration.differences[].a': field<string | null>(),
+    'configuration.differences[].b': field<string | null>(),
+    'configuration.differences[].why': field<string>(),
+    'configuration.differences[].acts': field<'guest' | 'device' | 'both'>(),
+    findings: field<'object'>(),
+    'findings.differences': field<'array'>(),
+    'findings.differences[].id': field<string>(),
+    latency: field<'object'>(),
+    'latency.A': field<'object' | null>(),
+    'latency.A.p50Us': field<number>(),
+    'latency.A.p99Us': field<number>(),
+    'latency.A.phases': field<'object' | null>(),
+    'latency.B': field<'object' | null>(),
+    'latency.B.p50Us': field<number>(),
+    'latency.B.p99Us': field<number>(),
+    'latency.B.phases': field<'object' | null>(),
+    'verdict.side': field<'none' | 'device' | 'guest' | 'both' | 'spread' | 'split-unknown' | 'no-data'>(),
+    'verdict.sentence': field<string>(),
+    'verdict.tolerance': field<'object'>(),
+  },
+} satisfies Record<number, Pins>;
+
 // A compile error on a line below is this guard failing. "Property 'N' does not exist": the
 // version was bumped, pin the new version above. A type mismatch: a field scripts read was renamed,
 // removed or changed type: bump the document's schema version and pin the new version.
@@ -311,6 +354,7 @@ type SnapshotPins = Pin<typeof SNAPSHOT, typeof SNAPSHOT_SCHEMA_VERSION>;
 type RulesPins = Pin<typeof RULES, typeof RULES_SCHEMA_VERSION>;
 type ManifestPins = Pin<typeof BUNDLE_MANIFEST, typeof BUNDLE_SCHEMA_VERSION>;
 type CollectPins = Pin<typeof COLLECT, typeof BUNDLE_SCHEMA_VERSION>;
+type ComparePins = Pin<typeof COMPARE, typeof COMPARE_SCHEMA_VERSION>;
 
 describe('fields users’ scripts read change only with the schema version', () => {
   it('match their pins in the document types (checked when the tests compile)', () => {
@@ -325,6 +369,7 @@ describe('fields users’ scripts read change only with the schema version', () 
     expectTypeOf<FieldsOf<RulesDocument, RulesPins>>().toEqualTypeOf<PinnedTypes<RulesPins>>();
     expectTypeOf<FieldsOf<BundleManifest, ManifestPins>>().toEqualTypeOf<PinnedTypes<ManifestPins>>();
     expectTypeOf<FieldsOf<CollectResult, CollectPins>>().toEqualTypeOf<PinnedTypes<CollectPins>>();
+    expectTypeOf<FieldsOf<CompareDocument, ComparePins>>().toEqualTypeOf<PinnedTypes<ComparePins>>();
   });
 
   const documents: Array<{ name: string; constant: string; version: number; pins: Record<number, Pins> }> = [
@@ -339,6 +384,7 @@ describe('fields users’ scripts read change only with the schema version', () 
     { name: 'rules', constant: 'RULES_SCHEMA_VERSION', version: RULES_SCHEMA_VERSION, pins: RULES },
     { name: 'bundle manifest', constant: 'BUNDLE_SCHEMA_VERSION', version: BUNDLE_SCHEMA_VERSION, pins: BUNDLE_MANIFEST },
     { name: 'collect', constant: 'BUNDLE_SCHEMA_VERSION', version: BUNDLE_SCHEMA_VERSION, pins: COLLECT },
+    { name: 'report A B', constant: 'COMPARE_SCHEMA_VERSION', version: COMPARE_SCHEMA_VERSION, pins: COMPARE },
   ];
 
   it.each(documents)('the $name document’s schema version has a pin', ({ name, constant, version, pins }) => {
@@ -373,4 +419,24 @@ describe('fields users’ scripts read change only with the schema version', () 
     expect(r.code, r.stderr).toBe(0);
     expect(missingFields(JSON.parse(r.stdout), STATUS[STATUS_SCHEMA_VERSION]), bump('status', 'STATUS_SCHEMA_VERSION')).toEqual([]);
   });
+
+  it('a real report A B document (two probes of a file) has every pinned field', async () => {
+    const disk = diskTempDir('nvprobe-user-fields-');
+    try {
+      const target = join(disk.dir, 'target.dat');
+      writeOffsetFile(target, 4096);
+      const sides: string[] = [];
+      for (const name of ['a.json', 'b.json']) {
+        const p = await runCli(['probe', target, '--engine', 'psync2', '--ios', '2000', '--ramp', '0', '--json']);
+        expect(p.code, p.stderr).toBe(0);
+        sides.push(join(disk.dir, name));
+        writeFileSync(sides.at(-1)!, p.stdout);
+      }
+      const r = await runCli(['report', ...sides, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(missingFields(JSON.parse(r.stdout), COMPARE[COMPARE_SCHEMA_VERSION]), bump('report A B', 'COMPARE_SCHEMA_VERSION')).toEqual([]);
+    } finally {
+      disk.remove();
+    }
+  }, 60_000);
 });
