@@ -30,7 +30,9 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nvprobe-ansible-'));
   trackTempDir(dir);
   inventory = join(dir, 'inventory.ini');
-  const ssh = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR';
+  // Keepalives: a guest that vanishes (a reboot nobody asked for) fails its task within two
+  // minutes instead of leaving ssh waiting on a forwarded connection that never closes.
+  const ssh = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ServerAliveInterval=15 -o ServerAliveCountMax=8';
   writeFileSync(
     inventory,
     `[guests]\n${guests.map((g) => `${g.name} ansible_host=127.0.0.1 ansible_port=${g.sshPort} ansible_user=root ansible_ssh_private_key_file=${g.image.sshKey} ansible_ssh_common_args='${ssh}' ansible_python_interpreter=/usr/bin/python3`).join('\n')}\n`,

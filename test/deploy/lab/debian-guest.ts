@@ -50,7 +50,11 @@ export class DebianGuest {
     const sshPort = await freePort();
     const fwd = opts.httpPort ? `,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:${opts.httpPort}` : '';
     const args = [
-      ...['-accel', 'tcg', '-cpu', 'max', '-smp', String(opts.cpus ?? 2), '-m', String(opts.memoryMiB ?? 1536)],
+      // thread=single: one host thread runs both vCPUs in turn. With a thread per vCPU (QEMU 7.2's
+      // default), a vCPU can run a stale translation of kernel text the other vCPU is patching
+      // (static keys flip whenever tracing starts or stops): the guest dies of an int3 oops that
+      // oops=panic turns into a reboot, mid-tune, mid-boot or mid-verify.
+      ...['-accel', 'tcg,thread=single', '-cpu', 'max', '-smp', String(opts.cpus ?? 2), '-m', String(opts.memoryMiB ?? 1536)],
       ...['-nodefaults', '-nographic', '-monitor', 'none', '-serial', `file:${join(workDir, 'console.log')}`],
       ...['-drive', `file=${overlay},if=none,id=vda,format=qcow2`, '-device', 'virtio-blk-pci,drive=vda,num-queues=2'],
       ...['-drive', `file=${nvme},if=none,id=nv,format=raw`, '-device', 'nvme,drive=nv,serial=nvp1'],
@@ -131,7 +135,20 @@ export class DebianGuest {
     }
   }
 
+  /** The kernel panics and oopses this guest's console has seen (every boot): a lab fault, never nvprobe's verdict. */
+  kernelFaults(): string[] {
+    try {
+      return readFileSync(this.consoleLog, 'latin1')
+        .split('\n')
+        .filter((l) => /\] (Oops: |Kernel panic - |BUG: )/.test(l));
+    } catch {
+      return [];
+    }
+  }
+
   async shutdown(): Promise<void> {
+    const faults = this.kernelFaults();
+    if (faults.length > 0) console.warn(`${this.name}: the guest kernel faulted (see its console):\n${faults.join('\n')}`);
     if (this.running) {
       const gone = new Promise((r) => this.qemu!.once('exit', r));
       this.qemu!.kill('SIGKILL');
