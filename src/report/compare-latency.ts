@@ -79,6 +79,35 @@ function missingReason(m: ReportModel): string {
   return 'it holds no probe and no tune run with measurements';
 }
 
+/** 2^50 ns (about 13 days), the histograms' last bucket: beyond any read. */
+const MAX_LATENCY_US = 2 ** 50 / 1000;
+
+/**
+ * A figure the table and the sentence compute with that nvprobe never writes: a latency that is
+ * not a number from 0 to the histograms' range, a share of a vCPU outside 0–1. Such a side is bad
+ * input (a string or null would read as "-" in the table while B − A and the sentence are
+ * computed with it coerced). null: every figure is in range.
+ */
+export function sideFigureProblem(l: SideLatency): string | null {
+  const bad = (x: unknown, max: number) => typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > max;
+  const show = (x: unknown) => (typeof x === 'string' ? JSON.stringify(x.slice(0, 40)) : String(JSON.stringify(x) ?? x));
+  const rows: Array<[string, Quantiles]> = [['headline', l]];
+  if (l.phases) for (const [k, label] of PHASE_ROWS) rows.push([label, l.phases[k]]);
+  for (const [what, q] of rows)
+    for (const [key, name] of [
+      ['p50Us', 'p50'],
+      ['p99Us', 'p99'],
+    ] as const)
+      if (bad(q[key], MAX_LATENCY_US)) return `the ${what} ${name} (${show(q[key])}) is not a latency in µs`;
+  const c = l.cpu;
+  if (c) {
+    for (const key of ['busyShare', 'maxStealShare'] as const) if (bad(c[key], 1)) return `the CPU figure ${key} (${show(c[key])}) is not a share of a vCPU`;
+    if (bad(c.stealPerReadUs, MAX_LATENCY_US)) return `the CPU figure stealPerReadUs (${show(c.stealPerReadUs)}) is not a time in µs`;
+    if (c.perReadUs !== null && bad(c.perReadUs, MAX_LATENCY_US)) return `nvprobe's CPU per read (${show(c.perReadUs)}) is not a time in µs`;
+  }
+  return null;
+}
+
 /** The CDFs to overlay: the headline of both sides, and each phase where both have the kernel clock's phases. */
 export function compareCharts(a: ReportModel, b: ReportModel): CompareChart[] {
   const ha = reportHeadline(a);

@@ -4,7 +4,7 @@ import { histogramJsonProblem } from '../stats/histogram.js';
 import { compareConfiguration } from './compare-config.js';
 import { compareFindings } from './compare-findings.js';
 import { compareIdentity, compareSide } from './compare-identity.js';
-import { type CompareChart, compareCharts, compareLatency } from './compare-latency.js';
+import { type CompareChart, compareCharts, compareLatency, sideFigureProblem } from './compare-latency.js';
 import { citations, compareVerdict } from './compare-verdict.js';
 import type { ReportModel } from './report-model.js';
 
@@ -17,6 +17,14 @@ export interface CompareModel {
 export function buildCompareModel(a: ReportModel, b: ReportModel): CompareModel {
   const configuration = compareConfiguration(a, b);
   const latency = compareLatency(a, b);
+  // The figures the table and the sentence compute with: out of range is bad input, as a histogram is.
+  for (const [l, m] of [
+    [latency.A, a],
+    [latency.B, b],
+  ] as const) {
+    const problem = l && sideFigureProblem(l);
+    if (problem) throw usageError(`${m.source}: ${problem}`, 'give bundles or documents written by nvprobe');
+  }
   const charts = compareCharts(a, b);
   // Drawn on the page: a histogram out of range (an endless axis) is bad input, as in a single report.
   for (const c of charts)
