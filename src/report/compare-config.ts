@@ -61,7 +61,13 @@ export function compareConfiguration(a: ReportModel, b: ReportModel): { differen
 }
 
 /** What a side without a snapshot still says about itself, in words. */
-const KNOWN_WORDS: Record<string, string> = { target: 'what it measured', 'kernel.release': 'its kernel release', engine: 'its engine', polled: 'whether its reads polled' };
+const KNOWN_WORDS: Record<string, string> = {
+  target: 'what it measured',
+  blockSize: 'its block size',
+  'kernel.release': 'its kernel release',
+  engine: 'its engine',
+  polled: 'whether its reads polled',
+};
 
 /** What a side says about its machine: the snapshot, and the probe's (else the run's) kernel and engine. */
 export function machineFacts(m: ReportModel): MachineFacts {
@@ -72,6 +78,8 @@ export function machineFacts(m: ReportModel): MachineFacts {
     kernelRelease: m.snapshot?.kernel.release ?? m.probe?.kernel?.release ?? null,
     engine: engine ? { name: engine.name, polled: engine.polled.polled } : null,
     target: target ? { disk: target.disk ?? null, kind: target.kind } : null,
+    // A probe's engine says its block size; tune always reads 4 KiB blocks (tune/tune-run.ts).
+    blockSize: m.probe ? (m.probe.engine?.blockSize ?? null) : m.run ? 4096 : null,
   };
 }
 

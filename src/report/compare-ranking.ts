@@ -3,6 +3,7 @@ import type { DiskInfo } from '../contracts/detect-disks.js';
 import type { Snapshot } from '../contracts/detect-document.js';
 import { formatCpuList } from '../detect/cpu-list.js';
 import { diskModel } from './detect-summary.js';
+import { fmtBytes } from './format.js';
 
 /** What one side says about its machine: a bundle's snapshot, and what its probe or run measured with. */
 export interface MachineFacts {
@@ -12,6 +13,8 @@ export interface MachineFacts {
   engine: { name: string; polled: boolean } | null;
   /** What the probe or run read: the disk under it, and whether through a file or the device itself. */
   target: { disk: string | null; kind: 'block' | 'file' } | null;
+  /** The size of each read in bytes (a probe's --bs; tune reads 4 KiB). */
+  blockSize: number | null;
 }
 
 /**
@@ -74,6 +77,14 @@ export const RANKING: readonly RankedEntry[] = [
     acts: 'both',
     why: 'what the reads went to: another disk, or a file instead of the device, is another measurement',
     read: (m) => (m.target ? one(`${m.target.disk ?? 'no disk'} (${m.target.kind === 'block' ? 'the device' : 'a file on it'})`) : undefined),
+  },
+  {
+    scope: 'machine',
+    key: 'blockSize',
+    label: 'block size',
+    acts: 'both',
+    why: 'how much each read transfers: a larger block takes longer on the device and to copy, another measurement',
+    read: (m) => (m.blockSize === null ? undefined : one(typeof m.blockSize === 'number' ? fmtBytes(m.blockSize) : m.blockSize)),
   },
   {
     scope: 'disk',

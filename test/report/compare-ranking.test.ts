@@ -137,6 +137,38 @@ describe('configuration differences between captured trees', () => {
   });
 });
 
+describe('what each side measured', () => {
+  const probeOf = (name: string, blockSize: number): ReportModel => ({
+    source: name,
+    sourceKind: 'probe',
+    manifest: null,
+    snapshot: null,
+    findings: null,
+    run: null,
+    probe: {
+      kernel: { release: '6.1.0', arch: 'x86_64' },
+      target: { disk: 'vda', kind: 'file' },
+      engine: { name: 'psync2', blockSize, polled: { polled: false, reason: '' } },
+    } as unknown as ProbeReport,
+  });
+
+  it('two probes of the same file in other block sizes: the block size is a difference, ranked with what was measured', () => {
+    const c = compareConfiguration(probeOf('a.json', 4096), probeOf('b.json', 262144));
+    expect(c.differences.map((d) => [d.label, d.a, d.b])).toEqual([['block size', '4 KiB', '256 KiB']]);
+    expect(c.differences[0]!.rank).toBe(rankOf('target') + 2);
+    expect(c.unknown[0]).toMatch(/only what it measured, its block size, whether its reads polled, its engine and its kernel release can be compared/);
+  });
+
+  it('a saved tune run reads 4 KiB blocks: against a probe of 64 KiB, that differs', () => {
+    const run = { source: 'run.json', sourceKind: 'run', manifest: null, snapshot: null, findings: null, probe: null, run: { target: null, engine: null } } as unknown as ReportModel;
+    expect(
+      compareConfiguration(run, probeOf('b.json', 65536))
+        .differences.filter((d) => d.key === 'blockSize')
+        .map((d) => [d.a, d.b]),
+    ).toEqual([['4 KiB', '64 KiB']]);
+  });
+});
+
 describe('one machine or two', () => {
   const tree = fixtureRoot(KVM_FIXTURE);
   const at = (createdAt: string, over: Partial<BundleManifest>) => bundleOf(tree, { createdAt, hostToken: '1a2b3c4d', redacted: true, ...over });
