@@ -60,6 +60,7 @@ function readModel(src: ReportSource): ReportModel {
   const check = bundleJson<{ schemaVersion: number; findings: Finding[] }>(src.entries, BUNDLE_PATHS.check, src.file);
   if (check) checkVersion(`${src.file}: ${BUNDLE_PATHS.check}`, check, CHECK_SCHEMA_VERSION);
   const probe = bundleJson<ProbeReport>(src.entries, BUNDLE_PATHS.probe, src.file);
+  if (probe) checkVersion(`${src.file}: ${BUNDLE_PATHS.probe}`, probe, PROBE_SCHEMA_VERSION);
   // The newest run with measurements (run ids sort by time).
   const runs = src.entries
     .filter((e) => e.kind === 'file' && e.name.startsWith(`${BUNDLE_PATHS.state}/runs/`) && e.name.endsWith('.json'))

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeReport } from '../../src/contracts/probe-document.js';
 import { NvprobeError } from '../../src/errors.js';
+import type { ReportSource } from '../../src/host/report-input.js';
 import { buildCompareModel } from '../../src/report/compare-model.js';
-import type { ReportModel } from '../../src/report/report-model.js';
+import { buildReportModel, type ReportModel } from '../../src/report/report-model.js';
 import { Histogram } from '../../src/stats/histogram.js';
 
 // `report A B` computes B − A and the closing sentence from each side's figures. A document from
@@ -59,5 +60,23 @@ describe('report A B: figures out of range are bad input', () => {
   it('a steal share that is a string, or more than a whole vCPU', () => {
     expect(refusal(probeSide('a.json', 60), probeSide('b.json', 80, { maxStealShare: '0.5' })).message).toMatch(/b\.json: the CPU figure maxStealShare \("0\.5"\) is not a share of a vCPU/);
     expect(refusal(probeSide('a.json', 60, { maxStealShare: 3 }), probeSide('b.json', 80)).message).toMatch(/a\.json: the CPU figure maxStealShare \(3\)/);
+  });
+});
+
+describe('report A B: a bundle whose probe.json is of a newer schema', () => {
+  const bundle = (probeVersion: number): ReportSource => {
+    const file = (name: string, doc: unknown) => ({ kind: 'file' as const, name, data: Buffer.from(JSON.stringify(doc)) });
+    const probe = probeSide('p.json', 60).probe!;
+    return {
+      kind: 'bundle',
+      file: `v${probeVersion}.tar.gz`,
+      digest: String(probeVersion),
+      entries: [file('manifest.json', { schemaVersion: 1, kind: 'nvprobe.bundle', collectors: [] }), file('probe.json', { ...probe, schemaVersion: probeVersion })],
+    };
+  };
+
+  it('is refused as detect.json and check.json of a newer schema are, not read as if this version wrote it', () => {
+    expect(buildReportModel(bundle(1)).probe?.schemaVersion).toBe(1);
+    expect(() => buildReportModel(bundle(99))).toThrow(/v99\.tar\.gz: probe\.json has schema version 99, newer than this nvprobe reads/);
   });
 });
