@@ -62,19 +62,31 @@ export function compareVerdict(latency: LatencyComparison, cite: { guest: string
   const devMoved = beyondNoise(dev.a.p50Us, dev.b.p50Us);
   const guestMoved = beyondNoise(guest.a.p50Us, guest.b.p50Us);
   const see = (c: string | null) => (c ? ` (see the configuration differences: ${c})` : '');
+  // The phases are timed on other reads than the headline (a probe's all-events slices, a run's
+  // traced pair at the end): where they moved the other way, a side that moved does not explain B − A.
+  const phasesMoved = dev.b.p50Us - dev.a.p50Us + (guest.b.p50Us - guest.a.p50Us);
+  const against =
+    phasesMoved * d < 0
+      ? `; but the two sides together moved ${signedUs(phasesMoved)}, against the headline's ${signedUs(d)}: the reads the phases were timed on do not explain the headline's difference`
+      : '';
   if (devMoved && !guestMoved) {
     return {
       ...base,
       side: 'device',
       deltaP50Us: d,
-      sentence: `${lead}; the device and host side ${moved(dev)} while the guest side stayed within ${stayed(guest)}: the storage or the host changed (live migration, a noisy neighbour, another backend)${see(cite.device)}${stealWords(A.cpu, B.cpu)}`,
+      sentence: `${lead}; the device and host side ${moved(dev)} while the guest side stayed within ${stayed(guest)}: the storage or the host changed (live migration, a noisy neighbour, another backend)${see(cite.device)}${stealWords(A.cpu, B.cpu)}${against}`,
     };
   }
   if (guestMoved && !devMoved) {
     const why = cite.guest
       ? `see the configuration differences: ${cite.guest}`
       : 'no difference of the machine or the measured disk acts there: look for load inside the guest, or a setting nvprobe does not read';
-    return { ...base, side: 'guest', deltaP50Us: d, sentence: `${lead}; the guest side ${moved(guest)} while the device and host side stayed within ${stayed(dev)}: the guest changed (${why})` };
+    return {
+      ...base,
+      side: 'guest',
+      deltaP50Us: d,
+      sentence: `${lead}; the guest side ${moved(guest)} while the device and host side stayed within ${stayed(dev)}: the guest changed (${why})${against}`,
+    };
   }
   if (guestMoved && devMoved) {
     const cites = [...new Set([cite.guest, cite.device].filter((c): c is string => c !== null))];
@@ -82,7 +94,7 @@ export function compareVerdict(latency: LatencyComparison, cite: { guest: string
       ...base,
       side: 'both',
       deltaP50Us: d,
-      sentence: `${lead}; the device and host side ${moved(dev)} and the guest side ${moved(guest)}: both the guest and the storage or the host changed${see(cites.join('; ') || null)}${stealWords(A.cpu, B.cpu)}`,
+      sentence: `${lead}; the device and host side ${moved(dev)} and the guest side ${moved(guest)}: both the guest and the storage or the host changed${see(cites.join('; ') || null)}${stealWords(A.cpu, B.cpu)}${against}`,
     };
   }
   const sides = `device and host ${signedUs(dev.b.p50Us - dev.a.p50Us)}, guest side ${signedUs(guest.b.p50Us - guest.a.p50Us)}`;

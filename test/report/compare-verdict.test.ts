@@ -81,6 +81,18 @@ describe('the side sentence', () => {
     );
   });
 
+  it('the sides moved the other way from the headline: the sentence says the phases do not explain it', () => {
+    // Two probes of one file seconds apart: the headline +40.4 µs, while the device side shrank by 36.9 µs and the guest side grew by 19.3 µs.
+    const A = { ...side(111.6, 6, 2.77), p50Us: 132.3 };
+    const B = { ...side(74.7, 7, 21.07), p50Us: 172.7 };
+    const v = compareVerdict(compare(A, B), noCite);
+    expect(v.side).toBe('both');
+    expect(v.sentence).toMatch(/^B is 40\.4 µs slower at p50 \(\+31 %\); the device and host side shrank by 36\.9 µs \(−33 %\) and the guest side grew by 19\.3 µs/);
+    expect(v.sentence).toMatch(/; but the two sides together moved −17\.6 µs, against the headline's \+40\.4 µs: the reads the phases were timed on do not explain the headline's difference$/);
+    // Moving with the headline, they need no such words.
+    expect(compareVerdict(compare(side(57, 5, 11), side(92, 5.2, 11.2)), noCite).sentence).not.toContain('do not explain');
+  });
+
   it('the total moved but neither side beyond its own tolerance: spread over both', () => {
     // 11 → 12.8 µs is beyond max(1, 1.1) µs; the device side +0.9 and the guest side +0.9 µs are each within 1 µs.
     const v = compareVerdict(compare(side(9, 1, 1), side(9.9, 1.5, 1.4)), noCite);
