@@ -101,7 +101,7 @@ export function compareVerdict(latency: LatencyComparison, cite: { guest: string
   // The phases are on the kernel clock on both sides; two headlines on different clocks are not.
   const sentence = latency.note
     ? `${lead}; the phases, on the kernel clock on both sides, stayed within the noise (${sides}): the difference is the two headlines' clocks (see the note), not the reads`
-    : `${lead}; neither side moved beyond the noise on its own (${sides}): the difference is spread over both`;
+    : `${lead}; neither side moved beyond the noise on its own (${sides})${against || ': the difference is spread over both'}`;
   return { ...base, side: 'spread', deltaP50Us: d, sentence };
 }
 

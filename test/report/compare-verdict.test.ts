@@ -89,6 +89,12 @@ describe('the side sentence', () => {
     expect(v.side).toBe('both');
     expect(v.sentence).toMatch(/^B is 40\.4 µs slower at p50 \(\+31 %\); the device and host side shrank by 36\.9 µs \(−33 %\) and the guest side grew by 19\.3 µs/);
     expect(v.sentence).toMatch(/; but the two sides together moved −17\.6 µs, against the headline's \+40\.4 µs: the reads the phases were timed on do not explain the headline's difference$/);
+    // Neither side beyond the noise, both a little the other way: not "spread over both".
+    const spread = compareVerdict(compare({ ...side(9, 1, 1), p50Us: 11 }, { ...side(8.6, 0.8, 1), p50Us: 13 }), noCite);
+    expect(spread.side).toBe('spread');
+    expect(spread.sentence).toBe(
+      "B is 2.00 µs slower at p50 (+18 %); neither side moved beyond the noise on its own (device and host −0.40 µs, guest side −0.20 µs); but the two sides together moved −0.60 µs, against the headline's +2.00 µs: the reads the phases were timed on do not explain the headline's difference",
+    );
     // Moving with the headline, they need no such words.
     expect(compareVerdict(compare(side(57, 5, 11), side(92, 5.2, 11.2)), noCite).sentence).not.toContain('do not explain');
   });
