@@ -110,7 +110,14 @@ export function checkCreatable(file: string): string {
  * Refusals are exit-2 errors; a failing write (ENOSPC, EIO) is rethrown as the fs error, with
  * the temp file removed (`syscall` 'open' when the temp file could not be created).
  */
-export function replaceFileAtomic(file: string, data: Buffer | string, mode: number, shownAs = file, owner?: { uid: number; gid: number } | null): void {
+export function replaceFileAtomic(
+  file: string,
+  data: Buffer | string,
+  mode: number,
+  shownAs = file,
+  owner?: { uid: number; gid: number } | null,
+  opts: { noReplace?: boolean; existsHint?: string } = {},
+): void {
   const abs = path.resolve(file);
   const dir = path.dirname(abs);
   checkWriteDir(dir, shownAs);
@@ -130,12 +137,31 @@ export function replaceFileAtomic(file: string, data: Buffer | string, mode: num
     // Between the check and now a link or FIFO may have been planted: rename replaces the
     // name itself (never follows it), but refuse rather than replace a non-regular file.
     checkDestination(abs);
-    fs.renameSync(tmp, abs);
+    if (opts.noReplace) publishNew(tmp, abs, shownAs, opts.existsHint);
+    else fs.renameSync(tmp, abs);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;
   }
   syncDirectory(dir);
+}
+
+/**
+ * Give the finished temp file its name only if nothing has that name: link(2) fails with EEXIST
+ * where rename would replace a file created since the check. Where the filesystem has no hard
+ * links (vfat, some FUSE), rename after the check is the best there is.
+ */
+function publishNew(tmp: string, abs: string, shownAs: string, existsHint = 'choose another name'): void {
+  try {
+    fs.linkSync(tmp, abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw usageError(`${shownAs} already exists`, existsHint);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw err;
+    fs.renameSync(tmp, abs);
+    return;
+  }
+  fs.rmSync(tmp, { force: true });
 }
 
 /**
@@ -147,7 +173,9 @@ export function writeFileSafely(file: string, data: Buffer | string, opts: { mod
   const st = checkDestination(path.resolve(file));
   if (st && !opts.replace) throw usageError(`${file} already exists`, opts.existsHint ?? 'choose another name');
   try {
-    replaceFileAtomic(file, data, opts.mode);
+    // Without replace, the new file takes the name only if it is still free (a file created
+    // since the check above is refused, not replaced).
+    replaceFileAtomic(file, data, opts.mode, file, null, { noReplace: !opts.replace, existsHint: opts.existsHint });
   } catch (err) {
     if (err instanceof NvprobeError) throw err;
     const e = err as NodeJS.ErrnoException;
