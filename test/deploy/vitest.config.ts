@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Debian guests under TCG on a 2-vCPU machine: one file at a time (each boots its own guests),
+// Debian guests under TCG on a 2-vCPU machine: one file at a time by default (each boots its own
+// guests; test/deploy/run.sh, i.e. npm run test:deploy, runs two at a time, then verdicts alone),
 // the image built once by globalSetup; the lab bounds every boot and command itself.
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
