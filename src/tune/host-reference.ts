@@ -68,7 +68,7 @@ export function hostShift(before: HostReference, after: HostReference): HostShif
   const against: string[] = [];
   const cpuRatio = after.cpuWorkNs / before.cpuWorkNs;
   if (Math.abs(cpuRatio - 1) > HOST_CPU_TOLERANCE) {
-    const words = `the same CPU work took ${((cpuRatio - 1) * 100).toFixed(1)} % ${cpuRatio > 1 ? 'longer' : 'less'} (${fmtMs(before.cpuWorkNs)} → ${fmtMs(after.cpuWorkNs)})`;
+    const words = `the same CPU work took ${(Math.abs(cpuRatio - 1) * 100).toFixed(1)} % ${cpuRatio > 1 ? 'longer' : 'less time'} (${fmtMs(before.cpuWorkNs)} → ${fmtMs(after.cpuWorkNs)})`;
     (cpuRatio > 1 ? against : favouring).push(words);
   }
   let unbounded = false;
