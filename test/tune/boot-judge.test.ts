@@ -38,7 +38,9 @@ describe('judgeBoots', () => {
   it("10 % faster, but the same CPU work takes 8 % less: the host's speed-up is not credited, nothing kept", () => {
     const j = judgeBoots(rounds(70), rounds(63), ref(2e6), ref(1.84e6), 0.03);
     expect(j.verdict).toBe('reverted-host-changed');
-    expect(j.reason).toMatch(/the host changed between the boots \(the same CPU work took 8\.0 % less time \(2\.00 ms → 1\.84 ms\)\): no gain beyond the 3 % margin and the host's own 8\.0 % speed-up/);
+    expect(j.reason).toMatch(
+      /the host changed between the boots \(the same CPU work took 8\.0 % less time \(2\.00 ms → 1\.84 ms\)\): no gain beyond the 3 % margin and the host's own 8\.0 % speed-up/,
+    );
   });
 
   it('30 % faster on a host 8 % faster: the gain clears the margin and the speed-up, kept', () => {
