@@ -128,6 +128,29 @@ export interface ReadStats {
   wokeFromIdle: number | null;
   /** Reads that returned on another CPU than they entered on (the trace clock is global, the phases stay exact). */
   migrated: number;
+  /** Where the phased reads' completions ran against the CPU each read waited on; absent in older documents. */
+  placement?: CompletionPlacement | null;
+}
+
+/**
+ * A completion that runs on another CPU than the one its reader sleeps on must wake that CPU
+ * with an inter-processor interrupt (in a VM, an exit to the host and often a halted vCPU to
+ * resume): the reader's CPU against the disk's interrupt CPU can move a read by tens of µs.
+ */
+export interface CompletionPlacement {
+  /** Phased reads by the CPU they entered the syscall on (where the reader waited). */
+  issueCpus: Record<string, number>;
+  /** Phased reads by the CPU their completion ran on (the disk's interrupt, or the issuing CPU for a synchronous device). */
+  completionCpus: Record<string, number>;
+  /** Reads whose completion ran on their own CPU, and on another: count and p50 of syscall entry → exit (kernel clock, all-events slices). */
+  sameCpu: PlacementGroup;
+  otherCpu: PlacementGroup;
+}
+
+export interface PlacementGroup {
+  reads: number;
+  /** null without reads. */
+  p50Us: number | null;
 }
 
 export interface PhaseBreakdown {

@@ -1,6 +1,6 @@
 import { fmtUs, table } from './format.js';
 import type { LatencySummary } from '../contracts/latency-stats.js';
-import type { KernelClockReport, PhaseBreakdown } from '../contracts/probe-kernel-clock.js';
+import type { CompletionPlacement, KernelClockReport, PhaseBreakdown, PlacementGroup } from '../contracts/probe-kernel-clock.js';
 
 type Available = Extract<KernelClockReport, { available: true }>;
 
@@ -80,14 +80,74 @@ export function phaseTable(k: Available): string[] {
   const woke = k.wokeFromIdle === null ? '' : `; ${pct(k.wokeFromIdle, k.withPhases)} returned on a CPU woken from idle`;
   const inPhaseSlices = k.phaseSliceReads ?? k.reads;
   lines.push(`  ${idle}${woke}${k.withPhases < inPhaseSlices ? `; ${inPhaseSlices - k.withPhases} reads without block events (total only)` : ''}`);
+  lines.push(...placementLines(k.placement));
   if (k.outsideSyscall) {
     lines.push(`  outside the syscall (ffi-rs call, clock reads, syscall entry/exit) per read: p50 ${fmtUs(k.outsideSyscall.percentilesUs.p50)}, p99 ${fmtUs(k.outsideSyscall.percentilesUs.p99)} µs`);
   }
   return lines;
 }
 
+/** Fewer reads than this on either side: no p50 comparison is drawn. */
+const PLACEMENT_MIN_READS = 20;
+/** The other-CPU reads' p50 must exceed the same-CPU reads' by this factor to be called slower. */
+const PLACEMENT_SLOWER = 1.1;
+
+/**
+ * Where the completions ran against the CPU each reader waited on, and what that did to the
+ * read: the measured form of the single-interrupt rule's advice. Tolerates documents from elsewhere.
+ */
+export function placementLines(p: CompletionPlacement | null | undefined): string[] {
+  if (!p?.sameCpu || !p.otherCpu) return [];
+  const same = p.sameCpu;
+  const other = p.otherCpu;
+  const n = same.reads + other.reads;
+  if (!(n > 0)) return [];
+  const where = (m: Record<string, number> | undefined) => cpuShares(m ?? {}, n);
+  const group = (g: PlacementGroup) => (g.reads > 0 && g.p50Us !== null ? `p50 ${fmtUs(g.p50Us)} µs (${g.reads} reads)` : 'no reads');
+  const lines = [`  placement completions ran on ${where(p.completionCpus)}; readers waited on ${where(p.issueCpus)}: on the completion's CPU ${group(same)}, on another CPU ${group(other)}`];
+  const advice = placementAdvice(p);
+  if (advice) lines.push(`            ${advice}`);
+  return lines;
+}
+
+/** What the placement measured asks of the user, in one line; null when it asks nothing. */
+export function placementAdvice(p: CompletionPlacement | null | undefined): string | null {
+  const same = p?.sameCpu;
+  const other = p?.otherCpu;
+  if (!same || !other) return null;
+  const top = busiestCpu(p.completionCpus ?? {});
+  if (same.reads >= PLACEMENT_MIN_READS && other.reads >= PLACEMENT_MIN_READS && same.p50Us !== null && other.p50Us !== null && other.p50Us > same.p50Us * PLACEMENT_SLOWER) {
+    return `a reader on the completion's CPU waited ${fmtUs(other.p50Us - same.p50Us)} µs less (p50): run the application there${top !== null ? ` (taskset -c ${top})` : ''}, or move the disk's interrupt to the application's CPU`;
+  }
+  if (same.reads === 0 && other.reads >= PLACEMENT_MIN_READS && top !== null) {
+    return `every read waited on another CPU than its completion's (CPU ${top}): nvprobe probe --cpu ${top} measures the difference`;
+  }
+  return null;
+}
+
+/** "CPU 1 (100 %)" or "CPU 0 (62 %), CPU 1 (38 %)", CPU numbers only. */
+function cpuShares(m: Record<string, number>, n: number): string {
+  const rows = Object.entries(m)
+    .filter(([cpu, c]) => /^\d{1,5}$/.test(cpu) && typeof c === 'number' && c > 0)
+    .sort((a, b) => Number(a[0]) - Number(b[0]));
+  return rows.length > 0 ? rows.map(([cpu, c]) => `CPU ${cpu} (${pct(c, n)})`).join(', ') : '-';
+}
+
+function busiestCpu(m: Record<string, number>): number | null {
+  let best: number | null = null;
+  let most = 0;
+  for (const [cpu, c] of Object.entries(m)) {
+    if (/^\d{1,5}$/.test(cpu) && typeof c === 'number' && c > most) {
+      best = Number(cpu);
+      most = c;
+    }
+  }
+  return best;
+}
+
 function pct(n: number, of: number): string {
-  return of > 0 ? `${Math.round((100 * n) / of)} %` : '-';
+  if (!(of > 0)) return '-';
+  return n > 0 && (100 * n) / of < 0.5 ? '<1 %' : `${Math.round((100 * n) / of)} %`;
 }
 
 /** A cost measured as a difference of two noisy p50s: below zero it is noise, and says so. */

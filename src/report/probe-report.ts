@@ -2,7 +2,7 @@ import type { ProbeEngineReport, ProbeReport } from '../contracts/probe-document
 import { PERCENTILES, percentileKey } from '../stats/summary.js';
 import { fmtBytes, fmtUs, table } from './format.js';
 import { renderHistogram } from './terminal-histogram.js';
-import { guestSplit, kernelClockLines, maxGainWords, phaseTable } from './kernel-clock-text.js';
+import { guestSplit, kernelClockLines, maxGainWords, phaseTable, placementAdvice } from './kernel-clock-text.js';
 import { probeHeadline } from '../measure/headline.js';
 import { findEngine } from '../io/engines.js';
 import type { LatencySummary } from '../contracts/latency-stats.js';
@@ -109,6 +109,8 @@ function renderProbeSummary(r: ProbeReport, opts: { histogram: boolean }): strin
   if (cpu) lines.push(`  CPU           ${cpu}`);
   const advice = stealAdvice(m.cpu);
   if (advice) lines.push(`  host advice   ${advice}`);
+  const placement = k?.available ? placementAdvice(k.placement) : null;
+  if (placement) lines.push(`  placement     ${placement}`);
   if (t.fallbackReason) lines.push(`  NOTE          ${t.fallbackReason}`);
   if (t.backingNote) lines.push(`  NOTE          ${t.backingNote}`);
   if (e.fallbackReason) lines.push(`  NOTE          ${e.fallbackReason}`);

@@ -1,7 +1,7 @@
 import { Histogram } from '../stats/histogram.js';
 import { round3, summarize } from '../stats/summary.js';
 import { ReadColumns, SOURCE_BIO, SOURCE_NONE, SOURCE_REQUEST } from './read-joiner.js';
-import type { PhaseStats, PhaseBreakdown, ReadStats } from '../contracts/probe-kernel-clock.js';
+import type { CompletionPlacement, PhaseStats, PhaseBreakdown, PlacementGroup, ReadStats } from '../contracts/probe-kernel-clock.js';
 import type { LatencySummary } from '../contracts/latency-stats.js';
 
 function stats(ns: Float64Array): PhaseStats {
@@ -46,7 +46,26 @@ export function readStats(r: ReadColumns, idleTraced: boolean): ReadStats | null
     for (let i = 0; i < withPhases; i++) whole[i] = submit[i]! + device[i]! + completion[i]!;
     phases = { submit: stats(submit), device: stats(device), completion: stats(completion), guestSide: summarize(guest), total: stats(whole), requestEvents, bioEvents };
   }
-  return { reads: r.n, total: stats(total), withPhases, phases, idleCompletions: idle, wokeFromIdle: idleTraced ? woke : null, migrated };
+  return { reads: r.n, total: stats(total), withPhases, phases, idleCompletions: idle, wokeFromIdle: idleTraced ? woke : null, migrated, placement: completionPlacement(r) };
+}
+
+/** The reads with a completion CPU, grouped by whether it was the CPU they waited on. */
+export function completionPlacement(r: ReadColumns): CompletionPlacement | null {
+  const issueCpus: Record<string, number> = {};
+  const completionCpus: Record<string, number> = {};
+  const same: number[] = [];
+  const other: number[] = [];
+  for (let i = 0; i < r.n; i++) {
+    const c = r.completeCpu[i]!;
+    if (c < 0) continue;
+    const e = r.enterCpu[i]!;
+    issueCpus[e] = (issueCpus[e] ?? 0) + 1;
+    completionCpus[c] = (completionCpus[c] ?? 0) + 1;
+    (c === e ? same : other).push(r.exitNs[i]! - r.enterNs[i]!);
+  }
+  if (same.length + other.length === 0) return null;
+  const group = (ns: number[]): PlacementGroup => ({ reads: ns.length, p50Us: ns.length > 0 ? summarize(Float64Array.from(ns)).percentilesUs.p50 : null });
+  return { issueCpus, completionCpus, sameCpu: group(same), otherCpu: group(other) };
 }
 
 /** Syscall entry → exit of each read minus `shiftNs` (tracing's own cost), floored at zero. */
@@ -61,16 +80,7 @@ export function selectReads(r: ReadColumns, ranges: Array<[number, number]>): Re
   const out = new ReadColumns();
   for (const [from, to] of ranges) {
     for (let i = from; i < to && i < r.n; i++) {
-      out.push({
-        enter: r.enterNs[i]!,
-        exit: r.exitNs[i]!,
-        issue: r.issueNs[i]!,
-        complete: r.completeNs[i]!,
-        completeIdle: r.completeIdle[i]!,
-        wokeIdle: r.wokeIdle[i]!,
-        migrated: r.migrated[i] === 1,
-        source: r.source[i]!,
-      });
+      out.push(r.row(i));
     }
   }
   return out;

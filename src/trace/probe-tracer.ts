@@ -284,6 +284,7 @@ export class ProbeTracer {
       idleCompletions: phaseStats.idleCompletions,
       wokeFromIdle: phaseStats.wokeFromIdle,
       migrated: (phased?.migrated ?? 0) + (syscallReads.n > 0 ? (headline.migrated ?? 0) : 0),
+      placement: phased?.placement ?? null,
     };
   }
 }

@@ -21,8 +21,11 @@ export class ReadColumns {
   wokeIdle = new Int8Array(1024);
   migrated = new Uint8Array(1024);
   source = new Uint8Array(1024);
+  /** The CPU the read entered the syscall on (where the reader waited), and the CPU its completion ran on (-1 none). */
+  enterCpu = new Int16Array(1024);
+  completeCpu = new Int16Array(1024);
 
-  push(r: { enter: number; exit: number; issue: number; complete: number; completeIdle: number; wokeIdle: number; migrated: boolean; source: number }): void {
+  push(r: ReadRow): void {
     if (this.n === this.enterNs.length) this.grow();
     const i = this.n++;
     this.enterNs[i] = r.enter;
@@ -33,10 +36,27 @@ export class ReadColumns {
     this.wokeIdle[i] = r.wokeIdle;
     this.migrated[i] = r.migrated ? 1 : 0;
     this.source[i] = r.source;
+    this.enterCpu[i] = r.enterCpu;
+    this.completeCpu[i] = r.completeCpu;
+  }
+
+  row(i: number): ReadRow {
+    return {
+      enter: this.enterNs[i]!,
+      exit: this.exitNs[i]!,
+      issue: this.issueNs[i]!,
+      complete: this.completeNs[i]!,
+      completeIdle: this.completeIdle[i]!,
+      wokeIdle: this.wokeIdle[i]!,
+      migrated: this.migrated[i] === 1,
+      source: this.source[i]!,
+      enterCpu: this.enterCpu[i]!,
+      completeCpu: this.completeCpu[i]!,
+    };
   }
 
   private grow(): void {
-    const g = <T extends Float64Array | Int8Array | Uint8Array>(a: T): T => {
+    const g = <T extends Float64Array | Int8Array | Uint8Array | Int16Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(a.length * 2);
       b.set(a);
       return b;
@@ -49,7 +69,23 @@ export class ReadColumns {
     this.wokeIdle = g(this.wokeIdle);
     this.migrated = g(this.migrated);
     this.source = g(this.source);
+    this.enterCpu = g(this.enterCpu);
+    this.completeCpu = g(this.completeCpu);
   }
+}
+
+/** One read's row of ReadColumns. */
+export interface ReadRow {
+  enter: number;
+  exit: number;
+  issue: number;
+  complete: number;
+  completeIdle: number;
+  wokeIdle: number;
+  migrated: boolean;
+  source: number;
+  enterCpu: number;
+  completeCpu: number;
 }
 
 interface BioState {
@@ -59,8 +95,10 @@ interface BioState {
   rqIssueNs: number;
   rqCompleteNs: number;
   rqCompleteIdle: number;
+  rqCompleteCpu: number;
   bioCompleteNs: number;
   bioCompleteIdle: number;
+  bioCompleteCpu: number;
 }
 
 interface OpenRead {
@@ -104,7 +142,18 @@ export class ReadJoiner {
       case 'bioQueue': {
         const r = this.open.get(e.pid) ?? this.soleOpen();
         if (r && r.bios.length < MAX_BIOS) {
-          r.bios.push({ sector: e.value, queueNs: e.tsNs, own: e.pid === r.pid, rqIssueNs: NaN, rqCompleteNs: NaN, rqCompleteIdle: -1, bioCompleteNs: NaN, bioCompleteIdle: -1 });
+          r.bios.push({
+            sector: e.value,
+            queueNs: e.tsNs,
+            own: e.pid === r.pid,
+            rqIssueNs: NaN,
+            rqCompleteNs: NaN,
+            rqCompleteIdle: -1,
+            rqCompleteCpu: -1,
+            bioCompleteNs: NaN,
+            bioCompleteIdle: -1,
+            bioCompleteCpu: -1,
+          });
         }
         return;
       }
@@ -118,6 +167,7 @@ export class ReadJoiner {
         if (b) {
           b.rqCompleteNs = e.tsNs;
           b.rqCompleteIdle = e.pid === 0 ? 1 : 0;
+          b.rqCompleteCpu = e.cpu;
         }
         return;
       }
@@ -126,6 +176,7 @@ export class ReadJoiner {
         if (b) {
           b.bioCompleteNs = e.tsNs;
           b.bioCompleteIdle = e.pid === 0 ? 1 : 0;
+          b.bioCompleteCpu = e.cpu;
         }
         return;
       }
@@ -151,23 +202,26 @@ export class ReadJoiner {
     let issue = NaN;
     let complete = NaN;
     let completeIdle = -1;
+    let completeCpu = -1;
     let source = SOURCE_NONE;
     if (rq.length > 0) {
       issue = Math.min(...rq.map((b) => b.rqIssueNs));
       const last = rq.reduce((a, b) => (b.rqCompleteNs > a.rqCompleteNs ? b : a));
       complete = last.rqCompleteNs;
       completeIdle = last.rqCompleteIdle;
+      completeCpu = last.rqCompleteCpu;
       source = SOURCE_REQUEST;
     } else if (bio.length > 0) {
       issue = Math.min(...bio.map((b) => b.queueNs));
       const last = bio.reduce((a, b) => (b.bioCompleteNs > a.bioCompleteNs ? b : a));
       complete = last.bioCompleteNs;
       completeIdle = last.bioCompleteIdle;
+      completeCpu = last.bioCompleteCpu;
       source = SOURCE_BIO;
     }
     const lastIdle = this.idleTs.get(e.cpu);
     const woke = Number.isNaN(complete) || !this.idleTraced ? -1 : lastIdle !== undefined && this.idleState.get(e.cpu) === IDLE_EXIT && lastIdle > complete ? 1 : 0;
-    this.reads.push({ enter: r.enterNs, exit: e.tsNs, issue, complete, completeIdle, wokeIdle: woke, migrated: e.cpu !== r.cpu, source });
+    this.reads.push({ enter: r.enterNs, exit: e.tsNs, issue, complete, completeIdle, wokeIdle: woke, migrated: e.cpu !== r.cpu, source, enterCpu: r.cpu, completeCpu });
   }
 
   private soleOpen(): OpenRead | undefined {
