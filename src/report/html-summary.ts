@@ -3,7 +3,7 @@ import type { Finding } from '../contracts/rule-types.js';
 import { probeHeadline } from '../measure/headline.js';
 import { groupOf } from './findings-text.js';
 import { fmtUs } from './format.js';
-import { guestSplit, guestSplitSentence } from './kernel-clock-text.js';
+import { guestSplit, guestSplitSentence, placementAdvice } from './kernel-clock-text.js';
 import { escapeHtml as e } from './html-escape.js';
 import { cpuSentence, stealAdvice } from './cpu-cost-text.js';
 import type { ReportModel } from './report-model.js';
@@ -19,6 +19,8 @@ export function summarySection(m: ReportModel): string[] {
   if (headline) items.push(headline);
   const split = summarySplit(m);
   if (split) items.push(`<li><strong>Where the time goes</strong> (<a href="#phases">phases</a>): ${e(split)}</li>`);
+  const placement = summaryPlacement(m);
+  if (placement) items.push(`<li><strong>Placement</strong>: ${e(placement)}</li>`);
   // The price beside the figure: a probe's (in a bundle beside a tune run, the bundle's probe).
   const cpu = m.probe ? cpuSentence(m.probe) : null;
   if (cpu) items.push(`<li><strong>CPU${m.run ? " (the bundle's probe)" : ''}</strong> (<a href="#cpu">per vCPU</a>): ${e(cpu)}</li>`);
@@ -64,6 +66,12 @@ export function summarySplit(m: ReportModel): string | null {
   if (!k?.available || !k.phases) return null;
   const s = guestSplit(k.phases);
   return s.guestUs + s.deviceUs > 0 ? guestSplitSentence(k.phases) : null;
+}
+
+/** The terminal's first-screen placement line: where the readers waited, when it cost them. */
+function summaryPlacement(m: ReportModel): string | null {
+  const k: KernelClockReport | null = m.probe?.kernelClock ?? m.run?.result?.kernelClock?.after ?? null;
+  return k?.available ? placementAdvice(k.placement) : null;
 }
 
 function rebootFindings(findings: Finding[]): Array<{ id: string; text: string }> {

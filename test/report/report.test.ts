@@ -159,6 +159,26 @@ describe('nvprobe report -o report.html', () => {
     }
   }, 60_000);
 
+  it('a probe whose readers all waited on another CPU than the completions: the summary says which CPU to run on', async (ctx) => {
+    const target = join(tmp.dir, 'placement-target.dat');
+    writeFileSync(target, Buffer.alloc(16 << 20, 7));
+    const r = await runCli(['probe', target, '--engine', 'psync2', '--ios', '2000', '--ramp', '0', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    if (!doc.kernelClock.available) ctx.skip(`kernel clock unavailable here: ${doc.kernelClock.reason}`);
+    // The document edited to the placement a reader pinned away from the interrupt's CPU gets.
+    doc.kernelClock.placement = { issueCpus: { 0: 40 }, completionCpus: { 1: 40 }, sameCpu: { reads: 0, p50Us: null }, otherCpu: { reads: 40, p50Us: 98.4 } };
+    const json = join(tmp.dir, 'probe-placement.json');
+    writeFileSync(json, JSON.stringify(doc));
+    const out = join(tmp.dir, 'probe-placement.html');
+    expect((await runCli(['report', json, '-o', out])).code).toBe(0);
+    const summary = /<section class="summary"[\s\S]*?<\/section>/.exec(readFileSync(out, 'utf8'))?.[0] ?? '';
+    expect(summary).toMatch(/<li><strong>Placement<\/strong>: every read waited on another CPU than its completion(?:'|&#39;|&#x27;)s \(CPU 1\): nvprobe probe --cpu 1 measures the difference<\/li>/);
+    const text = await runCli(['report', json]);
+    expect(text.stdout).toContain("  placement completions ran on CPU 1 (100 %); readers waited on CPU 0 (100 %): on the completion's CPU no reads, on another CPU p50 98.4 µs (40 reads)");
+    expect(text.stdout).toContain("every read waited on another CPU than its completion's (CPU 1)");
+  }, 60_000);
+
   it('renders in headless Chromium: the DOM has both CDF series and the findings; a screenshot is saved', async (ctx) => {
     const chromium = chromiumOrSkip(ctx);
     mkdirSync(ARTIFACTS, { recursive: true });
