@@ -62,7 +62,7 @@ function headlineItem(m: ReportModel): string | null {
 
 /** The same sentence as the terminal's: how much of a read the guest's side is, so what tuning here can gain at most. */
 export function summarySplit(m: ReportModel): string | null {
-  const k: KernelClockReport | null = m.probe?.kernelClock ?? m.run?.result?.kernelClock?.after ?? null;
+  const k = summaryKernelClock(m);
   if (!k?.available || !k.phases) return null;
   const s = guestSplit(k.phases);
   return s.guestUs + s.deviceUs > 0 ? guestSplitSentence(k.phases) : null;
@@ -70,8 +70,13 @@ export function summarySplit(m: ReportModel): string | null {
 
 /** The terminal's first-screen placement line: where the readers waited, when it cost them. */
 function summaryPlacement(m: ReportModel): string | null {
-  const k: KernelClockReport | null = m.probe?.kernelClock ?? m.run?.result?.kernelClock?.after ?? null;
+  const k = summaryKernelClock(m);
   return k?.available ? placementAdvice(k.placement) : null;
+}
+
+/** The kernel clock the summary speaks of: the probe's, or a tune run's measurement after its changes. */
+function summaryKernelClock(m: ReportModel): KernelClockReport | null {
+  return m.probe?.kernelClock ?? m.run?.result?.kernelClock?.after ?? null;
 }
 
 function rebootFindings(findings: Finding[]): Array<{ id: string; text: string }> {

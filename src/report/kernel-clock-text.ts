@@ -127,22 +127,21 @@ export function placementAdvice(p: CompletionPlacement | null | undefined): stri
 
 /** "CPU 1 (100 %)" or "CPU 0 (62 %), CPU 1 (38 %)", CPU numbers only. */
 function cpuShares(m: Record<string, number>, n: number): string {
-  const rows = Object.entries(m)
-    .filter(([cpu, c]) => /^\d{1,5}$/.test(cpu) && typeof c === 'number' && c > 0)
-    .sort((a, b) => Number(a[0]) - Number(b[0]));
+  const rows = cpuCounts(m);
   return rows.length > 0 ? rows.map(([cpu, c]) => `CPU ${cpu} (${pct(c, n)})`).join(', ') : '-';
 }
 
 function busiestCpu(m: Record<string, number>): number | null {
-  let best: number | null = null;
-  let most = 0;
-  for (const [cpu, c] of Object.entries(m)) {
-    if (/^\d{1,5}$/.test(cpu) && typeof c === 'number' && c > most) {
-      best = Number(cpu);
-      most = c;
-    }
-  }
-  return best;
+  const rows = cpuCounts(m);
+  return rows.length > 0 ? rows.reduce((a, b) => (b[1] > a[1] ? b : a))[0] : null;
+}
+
+/** A document's per-CPU read counts, by CPU number: keys that are not CPU numbers (a document from elsewhere) left out. */
+function cpuCounts(m: Record<string, number>): Array<[number, number]> {
+  return Object.entries(m)
+    .filter(([cpu, c]) => /^\d{1,5}$/.test(cpu) && typeof c === 'number' && c > 0)
+    .map(([cpu, c]): [number, number] => [Number(cpu), c])
+    .sort((a, b) => a[0] - b[0]);
 }
 
 function pct(n: number, of: number): string {

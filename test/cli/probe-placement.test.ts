@@ -8,7 +8,8 @@ import { diskTempDir, writeOffsetFile } from '../helpers/files.js';
 // On this machine: a probe pinned to each vCPU in turn says where its reads' completions ran
 // against the CPU the reader waited on, consistently with the pinning.
 
-const cpus = (parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8')) ?? []).slice(0, 2);
+const online = parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8')) ?? [];
+const cpus = online.slice(0, 2);
 let tmp: ReturnType<typeof diskTempDir>;
 let file: string;
 beforeAll(() => {
@@ -31,7 +32,6 @@ describe('probe placement on this machine', () => {
     expect(p.sameCpu.reads).toBe(p.completionCpus[cpu] ?? 0);
     const completed = Object.entries(p.completionCpus as Record<string, number>);
     expect(completed.reduce((a, [, n]) => a + n, 0)).toBe(k.withPhases);
-    const online = parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8')) ?? [];
     for (const [c] of completed) expect(online).toContain(Number(c));
     for (const g of [p.sameCpu, p.otherCpu]) expect(g.p50Us === null).toBe(g.reads === 0);
   });
