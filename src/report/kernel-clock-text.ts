@@ -97,11 +97,11 @@ const PLACEMENT_SLOWER = 1.1;
  * read: the measured form of the single-interrupt rule's advice. Tolerates documents from elsewhere.
  */
 export function placementLines(p: CompletionPlacement | null | undefined): string[] {
-  if (!p?.sameCpu || !p.otherCpu) return [];
-  const same = p.sameCpu;
-  const other = p.otherCpu;
+  const groups = placementGroups(p);
+  if (!p || !groups) return [];
+  const { same, other } = groups;
   const n = same.reads + other.reads;
-  if (!(n > 0)) return [];
+  if (n === 0) return [];
   const where = (m: Record<string, number> | undefined) => cpuShares(m ?? {}, n);
   const group = (g: PlacementGroup) => (g.reads > 0 && g.p50Us !== null ? `p50 ${fmtUs(g.p50Us)} µs (${g.reads} reads)` : 'no reads');
   const lines = [`  placement completions ran on ${where(p.completionCpus)}; readers waited on ${where(p.issueCpus)}: on the completion's CPU ${group(same)}, on another CPU ${group(other)}`];
@@ -112,9 +112,9 @@ export function placementLines(p: CompletionPlacement | null | undefined): strin
 
 /** What the placement measured asks of the user, in one line; null when it asks nothing. */
 export function placementAdvice(p: CompletionPlacement | null | undefined): string | null {
-  const same = p?.sameCpu;
-  const other = p?.otherCpu;
-  if (!same || !other) return null;
+  const groups = placementGroups(p);
+  if (!p || !groups) return null;
+  const { same, other } = groups;
   const top = busiestCpu(p.completionCpus ?? {});
   if (same.reads >= PLACEMENT_MIN_READS && other.reads >= PLACEMENT_MIN_READS && same.p50Us !== null && other.p50Us !== null && other.p50Us > same.p50Us * PLACEMENT_SLOWER) {
     return `a reader on the completion's CPU waited ${fmtUs(other.p50Us - same.p50Us)} µs less (p50): run the application there${top !== null ? ` (taskset -c ${top})` : ''}, or move the disk's interrupt to the application's CPU`;
@@ -123,6 +123,13 @@ export function placementAdvice(p: CompletionPlacement | null | undefined): stri
     return `every read waited on another CPU than its completion's (CPU ${top}): nvprobe probe --cpu ${top} measures the difference`;
   }
   return null;
+}
+
+/** Both groups, when each is a whole count with a p50 that is a number (or null without reads); null for a malformed document. */
+function placementGroups(p: CompletionPlacement | null | undefined): { same: PlacementGroup; other: PlacementGroup } | null {
+  const ok = (g: PlacementGroup | undefined): g is PlacementGroup =>
+    g !== undefined && g !== null && Number.isSafeInteger(g.reads) && g.reads >= 0 && (g.p50Us === null ? g.reads === 0 : typeof g.p50Us === 'number' && Number.isFinite(g.p50Us) && g.p50Us >= 0);
+  return p && ok(p.sameCpu) && ok(p.otherCpu) ? { same: p.sameCpu, other: p.otherCpu } : null;
 }
 
 /** "CPU 1 (100 %)" or "CPU 0 (62 %), CPU 1 (38 %)", CPU numbers only. */

@@ -75,6 +75,11 @@ describe('completion placement', () => {
 
   it('a document from elsewhere: malformed parts give no line and no escape reaches the text', () => {
     expect(placementLines({ issueCpus: {} } as unknown as CompletionPlacement)).toEqual([]);
+    const wrongShape = { issueCpus: { 0: 30 }, completionCpus: { 1: 30 }, sameCpu: { reads: '30', p50Us: 'x' }, otherCpu: { reads: 30, p50Us: { a: 1 } } };
+    expect(placementLines(wrongShape as unknown as CompletionPlacement)).toEqual([]);
+    expect(placementAdvice(wrongShape as unknown as CompletionPlacement)).toBeNull();
+    const p50WithoutReads = { issueCpus: {}, completionCpus: {}, sameCpu: { reads: 0, p50Us: null }, otherCpu: { reads: 25, p50Us: null } };
+    expect(placementLines(p50WithoutReads as unknown as CompletionPlacement)).toEqual([]);
     const hostile = {
       issueCpus: { '\u001b[2J0': 5, 1: 25 },
       completionCpus: { '1\u0007': 30, 1: 30 },
