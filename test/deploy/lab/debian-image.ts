@@ -154,7 +154,7 @@ async function buildImage(dir: string): Promise<void> {
   const out = await runTool(
     'qemu-system-x86_64',
     [
-      ...['-accel', 'tcg', '-cpu', 'max', '-smp', '2', '-m', '1024', '-nodefaults', '-nographic', '-serial', 'stdio', '-monitor', 'none', '-no-reboot'],
+      ...['-accel', 'tcg,thread=single', '-cpu', 'max', '-smp', '2', '-m', '1024', '-nodefaults', '-nographic', '-serial', 'stdio', '-monitor', 'none', '-no-reboot'],
       ...['-kernel', join(root, 'boot', kernel), '-initrd', join(root, 'boot', initrd)],
       ...['-append', 'root=/dev/vda1 console=ttyS0 panic=-1 init=/usr/local/sbin/nvprobe-lab-install-grub'],
       ...['-drive', `file=${disk},if=virtio,format=raw`],

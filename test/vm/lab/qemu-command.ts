@@ -37,7 +37,10 @@ export interface QemuSpec {
 }
 
 export function qemuArgs(spec: QemuSpec): string[] {
-  const cpu = spec.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host,-arch-capabilities,kvm-poll-control=on'] : ['-accel', 'tcg', '-cpu', 'max'];
+  // TCG with thread=single: one host thread runs every vCPU in turn. With a thread per vCPU, one
+  // vCPU can run a stale translation of kernel text another is patching (static keys flip each
+  // time tracing starts or stops): seen as an int3 oops, or a vCPU stuck for minutes in a probe.
+  const cpu = spec.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host,-arch-capabilities,kvm-poll-control=on'] : ['-accel', 'tcg,thread=single', '-cpu', 'max'];
   const args = [
     ...cpu,
     '-m',
