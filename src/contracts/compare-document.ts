@@ -102,6 +102,21 @@ export interface SideLatency {
   noPhasesReason: string | null;
   /** What the reads cost and what the host took (the probe's or the run's final arm); null: not measured (older inputs). */
   cpu?: SideCpu | null;
+  /** Where the phased reads' completions ran against the CPU their reader waited on; null: not measured (older inputs, no phases). */
+  placement?: SidePlacement | null;
+}
+
+/**
+ * A side's completion placement in one figure: a completion on another CPU than its reader's must
+ * wake that vCPU with an inter-processor interrupt, a guest-side cost that moves with the scheduler.
+ */
+export interface SidePlacement {
+  /** Phased reads counted. */
+  reads: number;
+  /** Share of them (0–1) whose completion ran on the CPU the reader waited on. */
+  sameCpuShare: number;
+  /** The CPU most completions ran on (the disk's interrupt); null when the document names none. */
+  completionCpu: number | null;
 }
 
 /** A side's CPU figures during its reads: shares of the vCPUs' time, steal per read, nvprobe's CPU per read. */

@@ -1,12 +1,13 @@
-import type { SideCpu } from '../contracts/compare-document.js';
+import type { SideCpu, SideLatency, SidePlacement } from '../contracts/compare-document.js';
 import { fmtUs } from './format.js';
 
-// The two sides' CPU figures during their reads: what the host took (steal) and what the reads cost.
+// The two sides' figures during their reads: what the host took (steal), what the reads cost, and
+// where they waited against their completions. One table in text and HTML.
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /** Rows of [label, A, B]; empty when either side has no CPU figures. */
-export function cpuCompareRows(a: SideCpu | null | undefined, b: SideCpu | null | undefined): string[][] {
+function cpuCompareRows(a: SideCpu | null | undefined, b: SideCpu | null | undefined): string[][] {
   if (!a || !b) return [];
   const per = (c: SideCpu) => (c.perReadUs === null ? '-' : `${fmtUs(c.perReadUs)} µs`);
   return [
@@ -15,4 +16,16 @@ export function cpuCompareRows(a: SideCpu | null | undefined, b: SideCpu | null 
     ['vCPUs busy during the reads (with polling)', pct(a.busyShare), pct(b.busyShare)],
     ["nvprobe's CPU per read", per(a), per(b)],
   ];
+}
+
+/** [label, A, B]: the share of the reads whose completion ran on their reader's CPU; empty when either side has none. */
+function placementCompareRows(a: SidePlacement | null | undefined, b: SidePlacement | null | undefined): string[][] {
+  if (!a || !b) return [];
+  const show = (p: SidePlacement) => `${Math.round(p.sameCpuShare * 100)} %${p.completionCpu !== null ? ` (completions on CPU ${p.completionCpu})` : ''}`;
+  return [["reads completed on their reader's CPU", show(a), show(b)]];
+}
+
+/** The "during the reads" table's rows, text and HTML alike. */
+export function duringReadsRows(a: SideLatency, b: SideLatency): string[][] {
+  return [...cpuCompareRows(a.cpu, b.cpu), ...placementCompareRows(a.placement, b.placement)];
 }

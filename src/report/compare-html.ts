@@ -1,5 +1,5 @@
 import { PHASE_ROWS } from './compare-latency.js';
-import { cpuCompareRows } from './compare-cpu.js';
+import { duringReadsRows } from './compare-cpu.js';
 import type { CompareDocument, CompareSide, Quantiles } from '../contracts/compare-document.js';
 import type { CompareModel } from './compare-model.js';
 import { signedPct, signedUs } from './compare-verdict.js';
@@ -99,7 +99,7 @@ function latency(m: CompareModel): string[] {
   const rows = [row(A.series === B.series ? A.series : 'headline (see the note)', A, B)];
   if (A.phases && B.phases) for (const [k, label] of PHASE_ROWS) rows.push(row(label, A.phases[k], B.phases[k]));
   out.push(`<table class="latency-compare"><tr><th>µs</th><th>A p50</th><th>B p50</th><th>B − A</th><th>A p99</th><th>B p99</th><th>B − A</th></tr>${rows.join('')}</table>`);
-  const cpu = cpuCompareRows(A.cpu, B.cpu);
+  const cpu = duringReadsRows(A, B);
   if (cpu.length)
     out.push(
       `<table class="cpu-compare"><tr><th>during the reads</th><th>A</th><th>B</th></tr>${cpu.map(([k, a, b]) => `<tr><td>${e(k)}</td><td class="num">${e(a)}</td><td class="num">${e(b)}</td></tr>`).join('')}</table>`,

@@ -1,6 +1,7 @@
 import type { LatencyComparison, Quantiles, SideCpu, SideLatency } from '../contracts/compare-document.js';
 import type { CpuCost } from '../contracts/cpu-cost.js';
 import type { KernelClockReport, PhaseStats } from '../contracts/probe-kernel-clock.js';
+import { placementSummary } from './kernel-clock-text.js';
 import { type LatencySeries, reportHeadline, type ReportModel } from './report-model.js';
 
 /** One chart of A against B: the headline, or one phase on the kernel clock. */
@@ -53,6 +54,7 @@ function sideLatency(m: ReportModel): SideLatency | null {
       : null,
     noPhasesReason: phases ? null : noPhasesReason(k),
     cpu: sideCpu(m.probe?.result ? (m.probe.result.cpu ?? null) : (m.run?.result?.after.cpu ?? null)),
+    placement: phases && k?.available ? placementSummary(k.placement) : null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { PHASE_ROWS } from './compare-latency.js';
-import { cpuCompareRows } from './compare-cpu.js';
+import { duringReadsRows } from './compare-cpu.js';
 import type { CompareDocument, CompareSide, Quantiles, SideLatency } from '../contracts/compare-document.js';
 import { signedPct, signedUs } from './compare-verdict.js';
 import { fmtUs, table } from './format.js';
@@ -66,7 +66,7 @@ function latencyLines(doc: CompareDocument): string[] {
     ];
     for (const [s, l] of sides) if (!l.phases) lines.push(`  ${s}: no phases (${l.noPhasesReason ?? 'none'})`);
   }
-  const cpu = cpuCompareRows(A.cpu, B.cpu);
+  const cpu = duringReadsRows(A, B);
   if (cpu.length) lines.push('', leftTable([['during the reads', 'A', 'B'], ...cpu]));
   if (note) lines.push(`  NOTE ${note}`);
   return lines;

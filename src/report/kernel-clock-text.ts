@@ -1,5 +1,6 @@
 import { fmtUs, table } from './format.js';
 import type { LatencySummary } from '../contracts/latency-stats.js';
+import type { SidePlacement } from '../contracts/compare-document.js';
 import type { CompletionPlacement, KernelClockReport, PhaseBreakdown, PlacementGroup } from '../contracts/probe-kernel-clock.js';
 
 type Available = Extract<KernelClockReport, { available: true }>;
@@ -88,7 +89,7 @@ export function phaseTable(k: Available): string[] {
 }
 
 /** Fewer reads than this on either side: no p50 comparison is drawn. */
-const PLACEMENT_MIN_READS = 20;
+export const PLACEMENT_MIN_READS = 20;
 /** The other-CPU reads' p50 must exceed the same-CPU reads' by this factor to be called slower. */
 const PLACEMENT_SLOWER = 1.1;
 
@@ -123,6 +124,15 @@ export function placementAdvice(p: CompletionPlacement | null | undefined): stri
     return `every read waited on another CPU than its completion's (CPU ${top}): nvprobe probe --cpu ${top} measures the difference`;
   }
   return null;
+}
+
+/** The placement in one figure (the share of reads completed on their reader's CPU), for `report A B`; null without reads or for a malformed document. */
+export function placementSummary(p: CompletionPlacement | null | undefined): SidePlacement | null {
+  const groups = placementGroups(p);
+  if (!p || !groups) return null;
+  const reads = groups.same.reads + groups.other.reads;
+  if (reads === 0) return null;
+  return { reads, sameCpuShare: groups.same.reads / reads, completionCpu: busiestCpu(p.completionCpus ?? {}) };
 }
 
 /** Both groups, when each is a whole count with a p50 that is a number (or null without reads); null for a malformed document. */

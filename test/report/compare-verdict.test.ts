@@ -176,3 +176,44 @@ describe('steal beside the side sentence', () => {
     expect(compareVerdict(compare(side(57, 5, 11), { ...side(92, 5.2, 11.2), cpu: cpu(0.2) }), noCite).sentence).not.toMatch(/steal/);
   });
 });
+
+describe('where the reads waited beside the side sentence', () => {
+  const placed = (share: number, reads = 5000) => ({ reads, sameCpuShare: share, completionCpu: 1 });
+  it('the guest side grew and the share completed on the reader’s CPU fell: the sentence says so, with the completions’ CPU', () => {
+    const v = compareVerdict(compare({ ...side(50, 2, 10), placement: placed(0.99) }, { ...side(51, 2, 40), placement: placed(0.02) }), noCite);
+    expect(v.side).toBe('guest');
+    expect(v.sentence).toBe(
+      "B is 31.0 µs slower at p50 (+50 %); the guest side grew by 30.0 µs (+250 %) while the device and host side stayed within 1 µs: the guest changed (the reads waited on their completion's CPU 99 % of the time in A, 2 % in B: a completion on another CPU wakes its reader with an inter-processor interrupt (the completions ran on CPU 1: an application there, e.g. taskset -c 1, waits least))",
+    );
+  });
+
+  it('beside a configuration difference that acts on the guest side, both are named', () => {
+    const v = compareVerdict(compare({ ...side(50, 2, 10), placement: placed(0.99) }, { ...side(51, 2, 40), placement: placed(0.02) }), { guest: 'cpuidle driver haltpoll → none', device: null });
+    expect(v.sentence).toMatch(/the guest changed \(see the configuration differences: cpuidle driver haltpoll → none; the reads waited on their completion's CPU 99 % of the time in A, 2 % in B/);
+  });
+
+  it('both sides moved with the placement: it may be all that changed, since it moves both sides on its own', () => {
+    const v = compareVerdict(compare({ ...side(50, 2, 3), placement: placed(0.9) }, { ...side(70, 2, 20), placement: placed(0.1) }), noCite);
+    expect(v.side).toBe('both');
+    expect(v.sentence).toBe(
+      "B is 37.0 µs slower at p50 (+67 %); the device and host side grew by 20.0 µs (+40 %) and the guest side grew by 17.0 µs (+340 %), and the reads waited on their completion's CPU 90 % of the time in A, 10 % in B: a completion on another CPU wakes its reader with an inter-processor interrupt (the completions ran on CPU 1: an application there, e.g. taskset -c 1, waits least); where the reads wait moves both sides on its own (pinned off the completions' CPU, a 2-vCPU KVM guest read +23 µs on the guest side and +8 to +25 µs on the device and host side), so it may be all that changed",
+    );
+  });
+
+  it('only the device side moved, the placement too: the sentence adds that the placement moves that side as well', () => {
+    const v = compareVerdict(compare({ ...side(50, 2, 10), placement: placed(0.99) }, { ...side(90, 2, 10.5), placement: placed(0.02) }), noCite);
+    expect(v.side).toBe('device');
+    expect(v.sentence).toMatch(
+      /the storage or the host changed \(live migration, a noisy neighbour, another backend\); but the reads waited on their completion's CPU 99 % of the time in A, 2 % in B: .*, and that moves the device and host side too \(pinned off/,
+    );
+  });
+
+  it('a move under a quarter of the reads, too few reads, a side without placement: nothing is added', () => {
+    const quiet = (a: number, b: number, reads = 5000) =>
+      compareVerdict(compare({ ...side(50, 2, 10), placement: placed(a, reads) }, { ...side(51, 2, 40), placement: placed(b, reads) }), noCite).sentence;
+    expect(quiet(0.99, 0.76)).not.toMatch(/waited on their completion/);
+    expect(quiet(0.99, 0.02, 19)).not.toMatch(/waited on their completion/);
+    expect(compareVerdict(compare(side(50, 2, 10), { ...side(51, 2, 40), placement: placed(0.02) }), noCite).sentence).not.toMatch(/waited on their completion/);
+    expect(compareVerdict(compare({ ...side(50, 2, 10), placement: placed(0.99) }, { ...side(90, 2, 10.5), placement: placed(0.8) }), noCite).sentence).not.toMatch(/waited on their completion/);
+  });
+});

@@ -95,8 +95,13 @@ describe('tune --persist through the journal, on copies of real systems', () => 
 
 describe('tune --persist on this machine', () => {
   it('has no boot loader mechanism here: says what to do by hand instead of guessing', () => {
-    const plan = planPersistence(persistTree(null).root(), [ACTIONS[2]!]);
-    expect(plan.writes).toEqual([]);
-    expect(plan.manual.join(' ')).toMatch(/virtio_blk\.poll_queues=1/);
+    const tree = persistTree(null);
+    try {
+      const plan = planPersistence(tree.root(), [ACTIONS[2]!]);
+      expect(plan.writes).toEqual([]);
+      expect(plan.manual.join(' ')).toMatch(/virtio_blk\.poll_queues=1/);
+    } finally {
+      tree.remove();
+    }
   });
 });
