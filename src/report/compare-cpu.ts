@@ -1,5 +1,6 @@
 import type { SideCpu, SideLatency, SidePlacement } from '../contracts/compare-document.js';
 import { fmtUs } from './format.js';
+import { sameCpuPercent } from './kernel-clock-text.js';
 
 // The two sides' figures during their reads: what the host took (steal), what the reads cost, and
 // where they waited against their completions. One table in text and HTML.
@@ -21,7 +22,7 @@ function cpuCompareRows(a: SideCpu | null | undefined, b: SideCpu | null | undef
 /** [label, A, B]: the share of the reads whose completion ran on their reader's CPU; empty when either side has none. */
 function placementCompareRows(a: SidePlacement | null | undefined, b: SidePlacement | null | undefined): string[][] {
   if (!a || !b) return [];
-  const show = (p: SidePlacement) => `${Math.round(p.sameCpuShare * 100)} %${p.completionCpu !== null ? ` (completions on CPU ${p.completionCpu})` : ''}`;
+  const show = (p: SidePlacement) => `${sameCpuPercent(p)}${p.completionCpu !== null ? ` (completions on CPU ${p.completionCpu})` : ''}`;
   return [["reads completed on their reader's CPU", show(a), show(b)]];
 }
 

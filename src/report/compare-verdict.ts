@@ -1,7 +1,7 @@
 import type { CompareVerdict, ConfigDifference, LatencyComparison, Quantiles, SideCpu, SidePlacement } from '../contracts/compare-document.js';
 import { STEAL_ADVICE_SHARE } from '../contracts/cpu-cost.js';
 import { fmtUs } from './format.js';
-import { PLACEMENT_MIN_READS } from './kernel-clock-text.js';
+import { placementMoved, sameCpuPercent } from './kernel-clock-text.js';
 
 /**
  * A difference between two inputs counts only beyond max(1 µs, 10 % of A's value). Two probes are
@@ -13,13 +13,6 @@ import { PLACEMENT_MIN_READS } from './kernel-clock-text.js';
  * says where: there, the host behind the disk.
  */
 export const TOLERANCE = { floorUs: 1, relative: 0.1 } as const;
-
-/**
- * Where the reads waited moved when the share completed on their reader's CPU differs by a quarter
- * of the reads or more. Six unpinned 2 s probes of one quiet development VM in a row: 99–100 %
- * each; pinned to the CPU away from the disk's interrupt: 0 %.
- */
-export const PLACEMENT_SHARE_MOVE = 0.25;
 
 /**
  * Measured: one file on a 2-vCPU KVM guest's virtio-blk disk, three probes pinned each way. Off the
@@ -129,12 +122,10 @@ export function compareVerdict(latency: LatencyComparison, cite: { guest: string
  * CPU takes the completions, where an application waits least.
  */
 function placementWords(a: SidePlacement | null | undefined, b: SidePlacement | null | undefined): string | null {
-  if (!a || !b || a.reads < PLACEMENT_MIN_READS || b.reads < PLACEMENT_MIN_READS) return null;
-  if (Math.abs(b.sameCpuShare - a.sameCpuShare) < PLACEMENT_SHARE_MOVE) return null;
-  const pct = (x: number) => `${Math.round(x * 100)} %`;
+  if (!a || !b || !placementMoved(a, b)) return null;
   const cpu = b.completionCpu ?? a.completionCpu;
   return (
-    `the reads waited on their completion's CPU ${pct(a.sameCpuShare)} of the time in A, ${pct(b.sameCpuShare)} in B: a completion on another CPU wakes its reader with an inter-processor interrupt` +
+    `the reads waited on their completion's CPU ${sameCpuPercent(a)} of the time in A, ${sameCpuPercent(b)} in B: a completion on another CPU wakes its reader with an inter-processor interrupt` +
     (cpu !== null ? ` (the completions ran on CPU ${cpu}: an application there, e.g. taskset -c ${cpu}, waits least)` : '')
   );
 }

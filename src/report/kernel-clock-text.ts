@@ -89,7 +89,7 @@ export function phaseTable(k: Available): string[] {
 }
 
 /** Fewer reads than this on either side: no p50 comparison is drawn. */
-export const PLACEMENT_MIN_READS = 20;
+const PLACEMENT_MIN_READS = 20;
 /** The other-CPU reads' p50 must exceed the same-CPU reads' by this factor to be called slower. */
 const PLACEMENT_SLOWER = 1.1;
 
@@ -133,6 +133,23 @@ export function placementSummary(p: CompletionPlacement | null | undefined): Sid
   const reads = groups.same.reads + groups.other.reads;
   if (reads === 0) return null;
   return { reads, sameCpuShare: groups.same.reads / reads, completionCpu: busiestCpu(p.completionCpus ?? {}) };
+}
+
+/**
+ * Where the reads waited moved when the share completed on their reader's CPU differs by a quarter
+ * of the reads or more. Six unpinned 2 s probes of one quiet development VM in a row: 99–100 %
+ * each; pinned to the CPU away from the disk's interrupt: 0 %.
+ */
+export const PLACEMENT_SHARE_MOVE = 0.25;
+
+/** "99 %": the share of a placement's reads completed on their reader's CPU. */
+export function sameCpuPercent(p: SidePlacement): string {
+  return `${Math.round(p.sameCpuShare * 100)} %`;
+}
+
+/** Two measurements' placements differ beyond what an unpinned reader on a quiet machine varies by (each with enough reads). */
+export function placementMoved(a: SidePlacement, b: SidePlacement): boolean {
+  return a.reads >= PLACEMENT_MIN_READS && b.reads >= PLACEMENT_MIN_READS && Math.abs(b.sameCpuShare - a.sameCpuShare) >= PLACEMENT_SHARE_MOVE;
 }
 
 /** Both groups, when each is a whole count with a p50 that is a number (or null without reads); null for a malformed document. */

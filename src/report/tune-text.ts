@@ -1,6 +1,8 @@
 import type { PersistedReport, TuneReport } from '../contracts/tune-document.js';
 import { stateDirFlag } from '../host/state-dir.js';
 import { fmtUs, table } from './format.js';
+import type { SidePlacement } from '../contracts/compare-document.js';
+import { placementMoved, placementSummary, sameCpuPercent } from './kernel-clock-text.js';
 import { intervalText, p50Change } from '../tune/decision.js';
 import type { TunePlan } from '../contracts/tune-plan.js';
 import type { ChangeResult, Figures, SessionResult } from '../contracts/tune-session.js';
@@ -104,7 +106,21 @@ export function phaseBeforeAfter(res: SessionResult): string[] {
       row('completion → return', b.phases.completion.latency, a.phases.completion.latency),
       row('guest-side (submit + completion)', b.phases.guestSide, a.phases.guestSide),
     ]),
+    ...placementBeforeAfter(placementSummary(b.placement), placementSummary(a.placement)),
   ];
+}
+
+/**
+ * Where the two traced measurements' reads waited against their completions: a reader the
+ * scheduler moved off the completions' CPU between them moves both sides of a read on its own.
+ */
+function placementBeforeAfter(b: SidePlacement | null, a: SidePlacement | null): string[] {
+  if (!b || !a) return [];
+  const cpu = a.completionCpu ?? b.completionCpu;
+  const lines = [`  reads completed on their reader's CPU: ${sameCpuPercent(b)} before, ${sameCpuPercent(a)} after${cpu !== null ? ` (completions on CPU ${cpu})` : ''}`];
+  if (placementMoved(b, a))
+    lines.push("  NOTE the reader waited on other CPUs in the two measurements: part of the phases' change is where it ran, not the settings (the A/B decisions above interleave their rounds)");
+  return lines;
 }
 
 /** The noise floor: the unchanged settings against themselves, measured in this run like a decision. */

@@ -81,6 +81,24 @@ describe('nvprobe tune: per-phase before/after on the kernel clock', () => {
       expect(text.stdout).toMatch(/^Per phase, kernel clock \(one traced measurement of the original settings and one of the final ones, back to back at the end/m);
       expect(text.stdout).toMatch(new RegExp(`^completion → return +${p50(d).replace('.', '\\.')} +${p50(e).replace('.', '\\.')} +[-+]?[\\d.]+ %`, 'm'));
       expect(text.stdout).toMatch(/^device and host +[\d.]+ +[\d.]+ /m);
+
+      // Where the reads waited against their completions, before and after; a moved reader is named.
+      const share = (k: { placement: { sameCpu: { reads: number }; otherCpu: { reads: number } } }) =>
+        Math.round((100 * k.placement.sameCpu.reads) / (k.placement.sameCpu.reads + k.placement.otherCpu.reads));
+      expect(text.stdout).toMatch(new RegExp(`^  reads completed on their reader's CPU: ${share(kc.before)} % before, ${share(kc.after)} % after \\(completions on CPU \\d+\\)$`, 'm'));
+      const moved = Math.abs(share(kc.before) - share(kc.after)) >= 25;
+      expect(text.stdout.includes('NOTE the reader waited on other CPUs in the two measurements')).toBe(moved);
+      // The same run with the after measurement's reads all waiting away from their completions.
+      const n = kc.after.withPhases;
+      const edited = structuredClone(doc);
+      edited.result.kernelClock.before.placement = { ...kc.before.placement, sameCpu: { reads: n, p50Us: 50 }, otherCpu: { reads: 0, p50Us: null } };
+      edited.result.kernelClock.after.placement = { ...kc.after.placement, sameCpu: { reads: 0, p50Us: null }, otherCpu: { reads: n, p50Us: 80 } };
+      const editedFile = join(tmp.dir, 'edited-run.json');
+      writeFileSync(editedFile, JSON.stringify(edited));
+      const again = await runCli(['report', editedFile]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain("  reads completed on their reader's CPU: 100 % before, 0 % after");
+      expect(again.stdout).toContain("  NOTE the reader waited on other CPUs in the two measurements: part of the phases' change is where it ran, not the settings");
     } finally {
       restoreQueueAttrs(loop.name, original);
     }
