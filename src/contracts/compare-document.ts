@@ -108,7 +108,8 @@ export interface SideLatency {
 
 /**
  * A side's completion placement in one figure: a completion on another CPU than its reader's must
- * wake that vCPU with an inter-processor interrupt, a guest-side cost that moves with the scheduler.
+ * wake that vCPU with an inter-processor interrupt. Where the scheduler puts the reader moves both
+ * sides of a read (README, report A B).
  */
 export interface SidePlacement {
   /** Phased reads counted. */
