@@ -140,7 +140,7 @@ export function placementSummary(p: CompletionPlacement | null | undefined): Sid
  * of the reads or more. Six unpinned 2 s probes of one quiet development VM in a row: 99–100 %
  * each; pinned to the CPU away from the disk's interrupt: 0 %.
  */
-export const PLACEMENT_SHARE_MOVE = 0.25;
+const PLACEMENT_SHARE_MOVE = 0.25;
 
 /** "99 %": the share of a placement's reads completed on their reader's CPU. */
 export function sameCpuPercent(p: SidePlacement): string {

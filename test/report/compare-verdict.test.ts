@@ -179,8 +179,10 @@ describe('steal beside the side sentence', () => {
 
 describe('where the reads waited beside the side sentence', () => {
   const placed = (share: number, reads = 5000) => ({ reads, sameCpuShare: share, completionCpu: 1 });
+  /** A: the reads on their completions' CPU; B: the guest side 30 µs longer, the reads waiting elsewhere. */
+  const movedAway = compare({ ...side(50, 2, 10), placement: placed(0.99) }, { ...side(51, 2, 40), placement: placed(0.02) });
   it('the guest side grew and the share completed on the reader’s CPU fell: the sentence says so, with the completions’ CPU', () => {
-    const v = compareVerdict(compare({ ...side(50, 2, 10), placement: placed(0.99) }, { ...side(51, 2, 40), placement: placed(0.02) }), noCite);
+    const v = compareVerdict(movedAway, noCite);
     expect(v.side).toBe('guest');
     expect(v.sentence).toBe(
       "B is 31.0 µs slower at p50 (+50 %); the guest side grew by 30.0 µs (+250 %) while the device and host side stayed within 1 µs: the guest changed (the reads waited on their completion's CPU 99 % of the time in A, 2 % in B: a completion on another CPU wakes its reader with an inter-processor interrupt (the completions ran on CPU 1: an application there, e.g. taskset -c 1, waits least))",
@@ -188,7 +190,7 @@ describe('where the reads waited beside the side sentence', () => {
   });
 
   it('beside a configuration difference that acts on the guest side, both are named', () => {
-    const v = compareVerdict(compare({ ...side(50, 2, 10), placement: placed(0.99) }, { ...side(51, 2, 40), placement: placed(0.02) }), { guest: 'cpuidle driver haltpoll → none', device: null });
+    const v = compareVerdict(movedAway, { guest: 'cpuidle driver haltpoll → none', device: null });
     expect(v.sentence).toMatch(/the guest changed \(see the configuration differences: cpuidle driver haltpoll → none; the reads waited on their completion's CPU 99 % of the time in A, 2 % in B/);
   });
 

@@ -83,10 +83,11 @@ describe('nvprobe tune: per-phase before/after on the kernel clock', () => {
       expect(text.stdout).toMatch(/^device and host +[\d.]+ +[\d.]+ /m);
 
       // Where the reads waited against their completions, before and after; a moved reader is named.
-      const share = (k: { placement: { sameCpu: { reads: number }; otherCpu: { reads: number } } }) =>
-        Math.round((100 * k.placement.sameCpu.reads) / (k.placement.sameCpu.reads + k.placement.otherCpu.reads));
-      expect(text.stdout).toMatch(new RegExp(`^  reads completed on their reader's CPU: ${share(kc.before)} % before, ${share(kc.after)} % after \\(completions on CPU \\d+\\)$`, 'm'));
-      const moved = Math.abs(share(kc.before) - share(kc.after)) >= 25;
+      const share = (k: { placement: { sameCpu: { reads: number }; otherCpu: { reads: number } } }) => k.placement.sameCpu.reads / (k.placement.sameCpu.reads + k.placement.otherCpu.reads);
+      const pct = (k: Parameters<typeof share>[0]) => Math.round(100 * share(k));
+      expect(text.stdout).toMatch(new RegExp(`^  reads completed on their reader's CPU: ${pct(kc.before)} % before, ${pct(kc.after)} % after \\(completions on CPU \\d+\\)$`, 'm'));
+      // The shares themselves, not their rounded percentages, as the report decides (both sides have hundreds of reads).
+      const moved = Math.abs(share(kc.before) - share(kc.after)) >= 0.25;
       expect(text.stdout.includes('NOTE the reader waited on other CPUs in the two measurements')).toBe(moved);
       // The same run with the after measurement's reads all waiting away from their completions.
       const n = kc.after.withPhases;
